@@ -1,0 +1,142 @@
+import { type z } from 'zod';
+import { ContractViolationError } from './contract-violation.error';
+import { type Envelope, EnvelopeSchema, type EventSource, newEventId } from './envelope';
+import {
+  OrderCancelledSchema,
+  OrderCreatedSchema,
+  OrderFulfilledSchema,
+  OrderPaidSchema,
+  OrderPaymentFailedSchema,
+  OrderRefundedSchema,
+} from './order-events';
+import {
+  PaymentDisputedSchema,
+  PaymentFailedSchema,
+  PaymentRefundedSchema,
+  PaymentSucceededSchema,
+} from './payment-events';
+import { type Topic, Topics } from './topics';
+
+interface CatalogEntry {
+  readonly version: number;
+  readonly source: EventSource;
+  readonly topic: Topic;
+  readonly schema: z.ZodType;
+  readonly description: string;
+}
+
+const orderEvent = (schema: z.ZodType, description: string): CatalogEntry => ({
+  version: 1,
+  source: 'orders',
+  topic: Topics.ordersEvents,
+  schema,
+  description,
+});
+
+const paymentEvent = (schema: z.ZodType, description: string): CatalogEntry => ({
+  version: 1,
+  source: 'payments',
+  topic: Topics.paymentsEvents,
+  schema,
+  description,
+});
+
+export const EventCatalog = {
+  'order.created': orderEvent(OrderCreatedSchema, 'An order was placed and awaits payment.'),
+  'order.paid': orderEvent(OrderPaidSchema, 'The order was paid in full.'),
+  'order.payment_failed': orderEvent(OrderPaymentFailedSchema, 'A payment attempt failed.'),
+  'order.cancelled': orderEvent(OrderCancelledSchema, 'The order was cancelled before payment.'),
+  'order.refunded': orderEvent(OrderRefundedSchema, 'Money was returned, in full or in part.'),
+  'order.fulfilled': orderEvent(OrderFulfilledSchema, 'The order was shipped or handed over.'),
+  'payment.succeeded': paymentEvent(PaymentSucceededSchema, 'The provider captured a payment.'),
+  'payment.failed': paymentEvent(PaymentFailedSchema, 'The provider declined a payment.'),
+  'payment.refunded': paymentEvent(PaymentRefundedSchema, 'A charge was refunded.'),
+  'payment.disputed': paymentEvent(PaymentDisputedSchema, 'A customer disputed a charge.'),
+} as const satisfies Record<string, CatalogEntry>;
+
+export type EventType = keyof typeof EventCatalog;
+export type EventData<T extends EventType> = z.infer<(typeof EventCatalog)[T]['schema']>;
+export type DomainEvent<T extends EventType = EventType> = Envelope<T, EventData<T>>;
+
+export const EventTypes = Object.keys(EventCatalog) as EventType[];
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(EventCatalog, type);
+}
+
+export function topicOf(type: EventType): Topic {
+  return EventCatalog[type].topic;
+}
+
+export interface CreateEventOptions {
+  readonly id?: string;
+  readonly occurredAt?: Date;
+  readonly traceparent?: string;
+}
+
+/** Builds a valid envelope; throws ContractViolationError when `data` breaks the type's schema. */
+export function createEvent<T extends EventType>(
+  type: T,
+  subject: string,
+  data: EventData<T>,
+  options: CreateEventOptions = {},
+): DomainEvent<T> {
+  const entry = EventCatalog[type];
+  const event = {
+    id: options.id ?? newEventId(),
+    type,
+    version: entry.version,
+    source: entry.source,
+    subject,
+    occurredAt: (options.occurredAt ?? new Date()).toISOString(),
+    data,
+    ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+  };
+  return validateEvent(event) as DomainEvent<T>;
+}
+
+/** Validates an already-decoded message: the envelope, then the payload of its type and version. */
+export function validateEvent(candidate: unknown): DomainEvent {
+  const envelope = EnvelopeSchema.safeParse(candidate);
+  if (!envelope.success) {
+    throw new ContractViolationError(
+      'invalid_envelope',
+      'The message is not a valid event envelope',
+      envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const { type, version } = envelope.data;
+  if (!isEventType(type)) {
+    throw new ContractViolationError(
+      'unknown_event_type',
+      `Unknown event type "${type}"; known types are ${EventTypes.join(', ')}`,
+    );
+  }
+  const entry = EventCatalog[type];
+  if (version !== entry.version) {
+    throw new ContractViolationError(
+      'unsupported_version',
+      `Event type "${type}" version ${version} is not supported; this build reads version ${entry.version}`,
+    );
+  }
+  const data = entry.schema.safeParse(envelope.data.data);
+  if (!data.success) {
+    throw new ContractViolationError(
+      'invalid_data',
+      `The data of "${type}" does not match its schema`,
+      data.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  return { ...envelope.data, type, data: data.data } as DomainEvent;
+}
+
+/** Decodes and validates the raw bytes of a message. */
+export function parseEvent(raw: Buffer | string): DomainEvent {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (err) {
+    throw new ContractViolationError('not_json', `The message is not JSON: ${(err as Error).message}`);
+  }
+  return validateEvent(decoded);
+}

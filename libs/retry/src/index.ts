@@ -1,0 +1,3 @@
+export * from './lib/retry-policy';
+export * from './lib/retry-after';
+export * from './lib/classify-outcome';

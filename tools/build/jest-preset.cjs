@@ -1,0 +1,27 @@
+// Shared jest settings: @swc/jest with the build's SWC options, and the tsconfig path aliases.
+const path = require('node:path');
+const { swcOptions, root } = require('./swc-options.cjs');
+const { compilerOptions } = require('../../tsconfig.base.json');
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias}$`,
+    path.join(root, target),
+  ]),
+);
+
+function jestProject(projectDir, overrides = {}) {
+  const name = path.relative(root, projectDir);
+  return {
+    displayName: name,
+    rootDir: projectDir,
+    testEnvironment: 'node',
+    transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions(), swcrc: false }] },
+    moduleFileExtensions: ['ts', 'js', 'json'],
+    moduleNameMapper,
+    testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    ...overrides,
+  };
+}
+
+module.exports = { jestProject };
