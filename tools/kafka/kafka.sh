@@ -53,6 +53,8 @@ OUT_FILE="$LOG_DIR/kafka.out"      # the JVM's own stdout/stderr (crashes, JVM e
 SERVER_LOG="$LOG_DIR/server.log"   # log4j2 output, WARN and up
 
 log() { echo "kafka.sh: $*" >&2; }
+# Version of the jars in lib/ (what a running broker was started from).
+running_version() { cut -d' ' -f1 "$LIB_DIR/.resolved" 2>/dev/null || echo "?"; }
 die() { log "error: $*"; exit 1; }
 
 pom_version() {
@@ -73,7 +75,7 @@ check_java() {
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
-read_pid() { [[ -f "$PIDFILE" ]] && tr -dc '0-9' <"$PIDFILE" || true; }
+read_pid() { if [[ -f "$PIDFILE" ]]; then tr -dc '0-9' <"$PIDFILE"; fi; }
 
 # True if the pidfile names a live process that is our broker (guards against pid reuse).
 broker_alive() {
@@ -85,7 +87,7 @@ broker_alive() {
 
 ensure_jars() {
   local stamp want
-  want="$KAFKA_VERSION $(sha256sum "$POM" | cut -c1-16)"
+  want="$KAFKA_VERSION $(cksum <"$POM" | cut -d' ' -f1)"
   stamp="$LIB_DIR/.resolved"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
   command -v mvn >/dev/null 2>&1 || die "mvn not found; it is needed once to fetch the Kafka jars"
@@ -145,7 +147,13 @@ EOF
 }
 
 format_storage() {
-  if [[ -f "$DATA_DIR/meta.properties" ]]; then return 0; fi
+  if [[ -f "$DATA_DIR/meta.properties" ]]; then
+    local by; by="$(cat "$KAFKA_WORK_DIR/data.formatted-by" 2>/dev/null || echo unknown)"
+    if [[ "$by" != "$KAFKA_VERSION" ]]; then
+      log "warning: $DATA_DIR was formatted by Kafka $by, starting $KAFKA_VERSION on it (upgrades work; after a downgrade run 'kafka.sh reset')"
+    fi
+    return 0
+  fi
   local cluster_id
   # A Kafka Uuid: 16 random bytes, base64url without padding; must not start with '-'.
   while :; do
@@ -160,6 +168,7 @@ format_storage() {
     cat "$LOG_DIR/format.log" >&2
     die "storage format failed"
   fi
+  echo "$KAFKA_VERSION" >"$KAFKA_WORK_DIR/data.formatted-by"
 }
 
 broker_cmd() {
@@ -197,8 +206,14 @@ wait_ready() {
     if ! kill -0 "$pid" 2>/dev/null; then
       log "broker process $pid exited during startup"; return 1
     fi
-    if port_open "$KAFKA_PORT" && admin_ready; then return 0; fi
-    sleep 1
+    # The admin client retries by itself for up to default.api.timeout.ms (client.properties),
+    # so one attempt usually spans the gap between "port open" and "serving requests".
+    if port_open "$KAFKA_PORT"; then
+      if admin_ready; then return 0; fi
+      sleep 0.5
+    else
+      sleep 0.2
+    fi
   done
   log "broker not ready after ${KAFKA_START_TIMEOUT}s"; return 1
 }
@@ -215,7 +230,7 @@ cmd_start() {
   local t0=$SECONDS
   if broker_alive; then
     if port_open "$KAFKA_PORT"; then
-      log "already running (pid $(read_pid), Kafka $KAFKA_VERSION)"
+      log "already running (pid $(read_pid), Kafka $(running_version))"
       echo "KAFKA_BROKERS=$HOST:$KAFKA_PORT"; return 0
     fi
     log "broker pid $(read_pid) is alive but not answering yet; waiting"
@@ -227,15 +242,18 @@ cmd_start() {
   log "starting Kafka $KAFKA_VERSION on $HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT, work dir $KAFKA_WORK_DIR)"
   echo "==== $(date -u +%FT%TZ) start Kafka $KAFKA_VERSION ====" >>"$OUT_FILE"
   # The inner shell writes its own pid, then becomes java (exec), so the pidfile is the JVM.
-  setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" "${BROKER_CMD[@]}" \
+  # setsid: own session, so the broker outlives the calling shell / CI step and its signals.
+  local detach=(nohup); if command -v setsid >/dev/null 2>&1; then detach=(setsid nohup); fi
+  # shellcheck disable=SC2016  # $$ is meant for the inner shell
+  "${detach[@]}" bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" "${BROKER_CMD[@]}" \
     </dev/null >>"$OUT_FILE" 2>&1 &
-  local i
-  for i in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
+  local _
+  for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
   local pid; pid="$(read_pid)"
   [[ -n "$pid" ]] || fail_with_logs "broker did not start (no pid)"
   if ! wait_ready "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    fail_with_logs "Kafka did not become ready (logs in $LOG_DIR)"
+    cmd_stop || true
+    fail_with_logs "Kafka $KAFKA_VERSION did not become ready (logs in $LOG_DIR)"
   fi
   log "ready in $((SECONDS - t0))s (pid $pid)"
   echo "KAFKA_BROKERS=$HOST:$KAFKA_PORT"
@@ -255,6 +273,7 @@ cmd_stop() {
   fi
   local pid; pid="$(read_pid)"
   log "stopping pid $pid"
+  echo "==== $(date -u +%FT%TZ) stop (SIGTERM pid $pid) ====" >>"$OUT_FILE" 2>/dev/null || true
   kill -TERM "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
   while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
@@ -272,10 +291,10 @@ cmd_status() {
     local pid rss; pid="$(read_pid)"
     rss="$(awk '/^VmRSS/ {printf "%d MB", $2/1024}' "/proc/$pid/status" 2>/dev/null || true)"
     if port_open "$KAFKA_PORT"; then
-      echo "running pid=$pid version=$KAFKA_VERSION rss=${rss:-?} KAFKA_BROKERS=$HOST:$KAFKA_PORT"
+      echo "running pid=$pid version=$(running_version) rss=${rss:-?} KAFKA_BROKERS=$HOST:$KAFKA_PORT"
       return 0
     fi
-    echo "starting pid=$pid version=$KAFKA_VERSION (port $KAFKA_PORT not answering yet)"
+    echo "starting pid=$pid version=$(running_version) (port $KAFKA_PORT not answering yet)"
     return 3
   fi
   echo "stopped"
@@ -284,7 +303,7 @@ cmd_status() {
 
 cmd_reset() {
   cmd_stop
-  rm -rf "$DATA_DIR" "$LOG_DIR" "$CONF" "$CLIENT_CONF"
+  rm -rf "$DATA_DIR" "$KAFKA_WORK_DIR/data.formatted-by" "$LOG_DIR" "$CONF" "$CLIENT_CONF"
   log "data and logs removed from $KAFKA_WORK_DIR (jars kept)"
 }
 

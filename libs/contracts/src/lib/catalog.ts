@@ -25,17 +25,17 @@ interface CatalogEntry {
   readonly description: string;
 }
 
-const orderEvent = (schema: z.ZodType, description: string): CatalogEntry => ({
+const orderEvent = <S extends z.ZodType>(schema: S, description: string) => ({
   version: 1,
-  source: 'orders',
+  source: 'orders' as const,
   topic: Topics.ordersEvents,
   schema,
   description,
 });
 
-const paymentEvent = (schema: z.ZodType, description: string): CatalogEntry => ({
+const paymentEvent = <S extends z.ZodType>(schema: S, description: string) => ({
   version: 1,
-  source: 'payments',
+  source: 'payments' as const,
   topic: Topics.paymentsEvents,
   schema,
   description,

@@ -1,0 +1,193 @@
+import {
+  assertKafkaReachable,
+  createTestDatabase,
+  PartnerSink,
+  paymentIntentSucceededEvent,
+  ServiceProcess,
+  sleep,
+  type TestDatabase,
+  testKafkaBrokers,
+  uniqueKafkaPrefix,
+  waitFor,
+} from '@switchyard/testing';
+import Stripe from 'stripe';
+
+const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_thin_flow_secret';
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+const stripe = new Stripe('sk_test_e2e_unused');
+
+interface Order {
+  id: string;
+  status: string;
+  version: number;
+  amountTotal: number;
+  paymentIntentId: string | null;
+}
+
+async function json<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${response.status} ${response.url}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+describe('one order, from checkout to the partner (three services, real Kafka and Postgres)', () => {
+  let database: TestDatabase;
+  let services: ServiceProcess[];
+  let orders: ServiceProcess;
+  let payments: ServiceProcess;
+  let notifications: ServiceProcess;
+  let sink: PartnerSink;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    await assertKafkaReachable();
+    database = await createTestDatabase('e2e');
+    const env = {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e'),
+      STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
+      NOTIFICATIONS_ADMIN_TOKEN: ADMIN_TOKEN,
+      DELIVERY_RETRY_SCHEDULE: '0,200ms,500ms',
+      STRIPE_PROCESSOR_POLL_MS: '200',
+    };
+    orders = new ServiceProcess({ name: 'orders', port: 4101, env });
+    payments = new ServiceProcess({ name: 'payments', port: 4102, env });
+    notifications = new ServiceProcess({ name: 'notifications', port: 4103, env });
+    services = [orders, payments, notifications];
+    await Promise.all(services.map((s) => s.start()));
+
+    sink = new PartnerSink();
+    const sinkUrl = await sink.start();
+    const partner = await json<{ apiKey: string }>(
+      await fetch(`${notifications.url}/v1/partners`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Acme Fulfilment' }),
+      }),
+    );
+    apiKey = partner.apiKey;
+    const endpoint = await json<{ secret: string }>(
+      await fetch(`${notifications.url}/v1/endpoints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: sinkUrl, eventTypes: ['order.paid'] }),
+      }),
+    );
+    sink.useSecret(endpoint.secret);
+  });
+
+  afterAll(async () => {
+    await Promise.all((services ?? []).map((s) => s.stop()));
+    await sink?.stop();
+    await database?.drop();
+  });
+
+  async function placeOrder(): Promise<Order> {
+    return json<Order>(
+      await fetch(`${orders.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          customerId: 'cus_e2e',
+          currency: 'usd',
+          lines: [
+            { sku: 'mug-blue', quantity: 2, unitPrice: 1250 },
+            { sku: 'tea-earl-grey', quantity: 1, unitPrice: 799 },
+          ],
+        }),
+      }),
+    );
+  }
+
+  async function sendStripeEvent(payload: string): Promise<Response> {
+    return fetch(`${payments.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_WEBHOOK_SECRET }),
+      },
+      body: payload,
+    });
+  }
+
+  async function getOrder(id: string): Promise<Order> {
+    return json<Order>(await fetch(`${orders.url}/orders/${id}`));
+  }
+
+  function paidWebhooksFor(orderId: string) {
+    return sink.received.filter((w) => w.verified.ok && (w.verified.payload as { subject?: string }).subject === orderId);
+  }
+
+  it('pays an order from a signed Stripe webhook and tells the partner, signed per Standard Webhooks', async () => {
+    // Given an order waiting for payment
+    const order = await placeOrder();
+    expect(order.status).toBe('pending_payment');
+    expect(order.amountTotal).toBe(3299);
+
+    // When Stripe reports its PaymentIntent succeeded, signed as Stripe signs
+    const event = paymentIntentSucceededEvent({ orderId: order.id, amount: 3299, currency: 'usd' });
+    const response = await sendStripeEvent(JSON.stringify(event));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true, duplicate: false });
+
+    // Then the order is paid
+    const paid = await waitFor('the order to be paid', async () => {
+      const current = await getOrder(order.id);
+      return current.status === 'paid' ? current : undefined;
+    });
+    expect(paid.paymentIntentId).toBe(event.data.object.id);
+
+    // And the partner received order.paid, verified by the standardwebhooks package
+    const [webhook] = await waitFor('the partner to receive order.paid', () => {
+      const received = paidWebhooksFor(order.id);
+      return received.length > 0 ? received : undefined;
+    });
+    expect(webhook?.verified).toEqual({
+      ok: true,
+      payload: expect.objectContaining({
+        type: 'order.paid',
+        version: 1,
+        source: 'orders',
+        subject: order.id,
+        data: expect.objectContaining({
+          orderId: order.id,
+          amount: 3299,
+          currency: 'usd',
+          paymentIntentId: event.data.object.id,
+        }),
+      }),
+    });
+    expect(webhook?.headers['content-type']).toBe('application/json');
+    expect(webhook?.headers['webhook-id']).toMatch(/^msg_/);
+  });
+
+  it('applies a Stripe event sent twice once: one state change, one partner message', async () => {
+    // Given an order and a succeeded payment for it
+    const order = await placeOrder();
+    const payload = JSON.stringify(paymentIntentSucceededEvent({ orderId: order.id, amount: 3299, currency: 'usd' }));
+
+    // When Stripe delivers the same event twice
+    const first = await sendStripeEvent(payload);
+    const second = await sendStripeEvent(payload);
+    expect(await first.json()).toEqual({ received: true, duplicate: false });
+    expect(await second.json()).toEqual({ received: true, duplicate: true });
+
+    // Then the order changed state once
+    await waitFor('the order to be paid', async () => (await getOrder(order.id)).status === 'paid');
+    await waitFor('the partner to receive order.paid', () => paidWebhooksFor(order.id).length > 0);
+    await sleep(2000); // room for a second message, were one to be produced
+    expect((await getOrder(order.id)).version).toBe(2);
+
+    // And the partner got one message, under one webhook-id
+    const messages = await json<{ data: { id: string; deliveries: { status: string }[] }[] }>(
+      await fetch(`${notifications.url}/v1/messages?eventType=order.paid&subject=${order.id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      }),
+    );
+    expect(messages.data).toHaveLength(1);
+    expect(messages.data[0]?.deliveries).toEqual([expect.objectContaining({ status: 'succeeded' })]);
+    const ids = new Set(paidWebhooksFor(order.id).map((w) => w.headers['webhook-id']));
+    expect([...ids]).toEqual([messages.data[0]?.id]);
+  });
+});

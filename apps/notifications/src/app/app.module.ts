@@ -1,0 +1,27 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@switchyard/service';
+import { DeliveryWorker } from './delivery/delivery.worker';
+import { FanOutUseCase } from './delivery/fan-out.usecase';
+import { PartnerEventsConsumer } from './delivery/partner-events.consumer';
+import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
+import { type NotificationsConfig } from './notifications-env';
+import { AdminAuthGuard, PartnerAuthGuard } from './partners/partner-auth.guard';
+import { PartnersController } from './partners/partners.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: NotificationsConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          name: 'notifications',
+          config,
+          migrations: [CreateNotificationsSchema1764300000000],
+        }),
+      ],
+      controllers: [PartnersController],
+      providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard, AdminAuthGuard],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { parseSchedule } from '@switchyard/retry';
+import { commonEnv } from '@switchyard/service';
+import { z } from 'zod';
+
+export const NotificationsEnv = commonEnv({
+  port: 3003,
+  schema: 'notifications',
+  clientId: 'notifications',
+}).extend({
+  /** Bearer token of the operator API that creates partners. */
+  NOTIFICATIONS_ADMIN_TOKEN: z
+    .string({ error: 'set it to a random string of at least 24 characters' })
+    .min(24, 'must be at least 24 characters'),
+  DELIVERY_RETRY_SCHEDULE: z
+    .string()
+    .default('0,5s,5m,30m,2h,5h,10h,10h')
+    .transform((text, ctx) => {
+      try {
+        return parseSchedule(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+});
+export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

@@ -1,0 +1,55 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
+import { type FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { type NotificationsConfig } from '../notifications-env';
+import { hashApiKey } from './api-key';
+
+export interface AuthenticatedRequest extends FastifyRequest {
+  partnerId?: string;
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) {
+    throw new ApiError(401, 'missing_credentials', 'Send "Authorization: Bearer <API key>"');
+  }
+  return match[1];
+}
+
+/** Resolves the partner from its API key; every partner query is then scoped to that partner. */
+@Injectable()
+export class PartnerAuthGuard implements CanActivate {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const [partner]: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM "${this.config.DB_SCHEMA}".partners WHERE api_key_hash = $1`,
+      [hashApiKey(bearerToken(request))],
+    );
+    if (!partner) throw new ApiError(401, 'invalid_api_key', 'The API key is not valid; use the key returned when the partner was created');
+    request.partnerId = partner.id;
+    return true;
+  }
+}
+
+/** The operator API (creating partners) takes the admin token from NOTIFICATIONS_ADMIN_TOKEN. */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const token = Buffer.from(bearerToken(context.switchToHttp().getRequest<FastifyRequest>()));
+    const expected = Buffer.from(this.config.NOTIFICATIONS_ADMIN_TOKEN);
+    if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
+      throw new ApiError(401, 'invalid_admin_token', 'The admin token does not match NOTIFICATIONS_ADMIN_TOKEN');
+    }
+    return true;
+  }
+}

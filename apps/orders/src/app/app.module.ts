@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ServiceCoreModule } from '@switchyard/service';
+import { CreateOrdersSchema1764300000000 } from './migrations/1764300000000-create-orders-schema';
+import { ApplyPaymentEventUseCase } from './orders/apply-payment-event.usecase';
+import { CreateOrderUseCase } from './orders/create-order.usecase';
+import { OrderEntity } from './orders/order.entity';
+import { OrdersController } from './orders/orders.controller';
+import { PaymentEventsConsumer } from './orders/payment-events.consumer';
+import { type OrdersConfig } from './orders-env';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: OrdersConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          name: 'orders',
+          config,
+          migrations: [CreateOrdersSchema1764300000000],
+          entities: [OrderEntity],
+        }),
+        TypeOrmModule.forFeature([OrderEntity]),
+      ],
+      controllers: [OrdersController],
+      providers: [CreateOrderUseCase, ApplyPaymentEventUseCase, PaymentEventsConsumer],
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { ContractViolationError } from '@switchyard/contracts';
+import { appendToOutbox, newTraceparent } from '@switchyard/messaging';
+import { nextAttemptDelay, retryPolicy } from '@switchyard/retry';
+import { SERVICE_CONFIG } from '@switchyard/service';
+import { PinoLogger } from 'nestjs-pino';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type PaymentsConfig } from '../payments-env';
+import { mapStripeEvent, StripeEventMappingError } from './stripe-event.mapper';
+
+interface ClaimedEvent {
+  id: string;
+  payload: Parameters<typeof mapStripeEvent>[0];
+  attempts: number;
+}
+
+const PROCESSING_RETRY = retryPolicy({ scheduleMs: [0, 1000, 5000, 30_000, 120_000, 600_000] });
+
+/**
+ * Turns stored Stripe events into payment.* domain events through the outbox. Each event is
+ * claimed with SKIP LOCKED and processed in its own transaction, so instances can run side by
+ * side and one bad event never holds back the others.
+ */
+@Injectable()
+export class StripeEventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext(StripeEventProcessor.name);
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        while (this.running && (await this.processOne())) {
+          // keep draining while there is due work
+        }
+      } catch (err) {
+        this.logger.error({ err }, 'Stripe event processing failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.STRIPE_PROCESSOR_POLL_MS);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Processes one due event; false when none is due. */
+  private async processOne(): Promise<boolean> {
+    const schema = this.config.DB_SCHEMA;
+    return this.dataSource.transaction(async (manager) => {
+      const [claimed]: ClaimedEvent[] = await manager.query(
+        `SELECT id, payload, attempts FROM "${schema}".stripe_events
+         WHERE status = 'received' AND next_attempt_at <= now()
+         ORDER BY received_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+      if (!claimed) return false;
+      await manager.query('SAVEPOINT process_event');
+      try {
+        await this.process(manager, claimed);
+      } catch (err) {
+        await manager.query('ROLLBACK TO SAVEPOINT process_event');
+        await this.recordFailure(manager, claimed, err);
+      }
+      return true;
+    });
+  }
+
+  private async process(manager: EntityManager, claimed: ClaimedEvent): Promise<void> {
+    const schema = this.config.DB_SCHEMA;
+    const result = mapStripeEvent(claimed.payload);
+    if (result.kind === 'ignored') {
+      await manager.query(
+        `UPDATE "${schema}".stripe_events SET status = 'ignored', last_error = $2, processed_at = now() WHERE id = $1`,
+        [claimed.id, result.reason],
+      );
+      return;
+    }
+    const traceparent = newTraceparent();
+    await appendToOutbox(
+      manager,
+      schema,
+      result.events.map((e) => ({ ...e, traceparent })),
+    );
+    await manager.query(
+      `UPDATE "${schema}".stripe_events SET status = 'processed', attempts = attempts + 1, processed_at = now() WHERE id = $1`,
+      [claimed.id],
+    );
+    this.logger.info(
+      { stripeEventId: claimed.id, events: result.events.map((e) => e.id), traceId: traceparent.split('-')[1] },
+      'Stripe event processed',
+    );
+  }
+
+  private async recordFailure(manager: EntityManager, claimed: ClaimedEvent, err: unknown): Promise<void> {
+    const permanent = err instanceof StripeEventMappingError || err instanceof ContractViolationError;
+    const attempts = claimed.attempts + 1;
+    const delay = permanent ? null : nextAttemptDelay(PROCESSING_RETRY, { attemptsMade: attempts });
+    const message = err instanceof Error ? err.message : String(err);
+    await manager.query(
+      `UPDATE "${this.config.DB_SCHEMA}".stripe_events
+       SET attempts = $2, last_error = $3,
+           status = CASE WHEN $4::bigint IS NULL THEN 'failed' ELSE 'received' END,
+           next_attempt_at = now() + make_interval(secs => COALESCE($4::bigint, 0) / 1000.0)
+       WHERE id = $1`,
+      [claimed.id, attempts, message, delay],
+    );
+    this.logger.warn({ stripeEventId: claimed.id, attempts, err: message, parked: delay === null }, 'Stripe event failed');
+  }
+}

@@ -1,0 +1,29 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
+import { DataSource } from 'typeorm';
+
+export interface VerifiedStripeEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly livemode: boolean;
+  readonly payload: unknown;
+}
+
+/** The durable record of every verified Stripe event, one row per Stripe event id. */
+@Injectable()
+export class StripeEventStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
+  ) {}
+
+  /** Commits the event before returning; a second delivery of the same id changes nothing. */
+  async store(event: VerifiedStripeEvent): Promise<'stored' | 'duplicate'> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO "${this.config.DB_SCHEMA}".stripe_events (id, type, livemode, payload)
+       VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [event.id, event.type, event.livemode, JSON.stringify(event.payload)],
+    );
+    return rows.length === 1 ? 'stored' : 'duplicate';
+  }
+}

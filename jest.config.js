@@ -1,0 +1,4 @@
+// Every project's tests in one run: `npm test` (see tools/test/run-tests.sh).
+module.exports = {
+  projects: ['<rootDir>/libs/*/jest.config.js', '<rootDir>/apps/*/jest.config.js'],
+};

@@ -1,0 +1,166 @@
+import { Client } from 'pg';
+import { type DataSource } from 'typeorm';
+import { type EventPublisher } from '../event-publisher';
+import { type TopicMessages } from '../external/kafka.interface';
+import { outboxChannel, quoteIdent } from '../messaging-ddl';
+
+export interface OutboxRelayOptions {
+  readonly schema: string;
+  /** Connection string for the relay's own session: it holds the leader lock and LISTENs. */
+  readonly connectionString: string;
+  readonly topicName: (logicalTopic: string) => string;
+  readonly batchSize?: number;
+  /** Upper bound on the wait between drains when no notification arrives. */
+  readonly pollIntervalMs?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+interface OutboxRow {
+  position: string;
+  topic: string;
+  message_key: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes committed outbox rows to Kafka in position order. Rows are selected by
+ * `published_at IS NULL`, never by "after the last position seen", so a row whose transaction
+ * commits after a higher-numbered one is still published. One relay per schema is active:
+ * it holds a session advisory lock; a standby takes over when the leader's session ends.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private session: Client | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private leader = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: EventPublisher,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /**
+   * Stops after the batch in flight and a last drain, so nothing committed stays unsent.
+   * Bounded: with the broker unreachable, rows stay in the outbox for the next start.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    const finish = (async () => {
+      await this.loop;
+      if (this.leader) await this.drain();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([finish, deadline]).catch((err) => this.options.onError?.(err));
+    clearTimeout(timer);
+    await this.closeSession();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!this.leader) await this.tryToLead();
+        if (this.leader) await this.drain();
+      } catch (err) {
+        this.options.onError?.(err);
+        await this.closeSession();
+      }
+      await this.sleep();
+    }
+  }
+
+  private async tryToLead(): Promise<void> {
+    if (!this.session) {
+      const session = new Client({ connectionString: this.options.connectionString });
+      session.on('error', (err) => {
+        this.options.onError?.(err);
+        this.leader = false;
+        this.session = null;
+      });
+      session.on('notification', () => this.wake?.());
+      await session.connect();
+      this.session = session;
+    }
+    const lockKey = `switchyard.outbox-relay.${this.options.schema}`;
+    const result = await this.session.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [lockKey],
+    );
+    if (result.rows[0]?.locked) {
+      await this.session.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
+      this.leader = true;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const s = quoteIdent(this.options.schema);
+    for (;;) {
+      const rows: OutboxRow[] = await this.dataSource.query(
+        `SELECT position, topic, message_key, payload, headers FROM ${s}.outbox
+         WHERE published_at IS NULL ORDER BY position LIMIT $1`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return;
+      await this.publisher.sendBatch(this.toTopicMessages(rows));
+      await this.dataSource.query(
+        `UPDATE ${s}.outbox SET published_at = now() WHERE position = ANY($1::bigint[])`,
+        [rows.map((r) => r.position)],
+      );
+      if (rows.length < this.batchSize || !this.running) return;
+    }
+  }
+
+  private toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
+    const byTopic = new Map<string, TopicMessages>();
+    for (const row of rows) {
+      const topic = this.options.topicName(row.topic);
+      const entry = byTopic.get(topic) ?? { topic, messages: [] };
+      entry.messages.push({ key: row.message_key, value: row.payload, headers: row.headers });
+      byTopic.set(topic, entry);
+    }
+    return [...byTopic.values()];
+  }
+
+  private sleep(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.wake = done;
+    });
+  }
+
+  private async closeSession(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    this.leader = false;
+    // Ending the session releases the advisory lock, so a standby can take over at once.
+    await session?.end().catch(() => undefined);
+  }
+}

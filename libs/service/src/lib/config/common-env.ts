@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const brokerList = z
+  .string()
+  .default('127.0.0.1:9092')
+  .transform((s) => s.split(',').map((b) => b.trim()))
+  .pipe(
+    z
+      .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port, comma-separated'))
+      .min(1),
+  );
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Variables every service reads; each service extends this with its own. */
+export function commonEnv(defaults: { port: number; schema: string; clientId: string }) {
+  return z.object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(defaults.port),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .default('postgres://postgres@127.0.0.1:5432/switchyard'),
+    DB_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and underscores')
+      .default(defaults.schema),
+    KAFKA_BROKERS: brokerList,
+    KAFKA_CLIENT_ID: z.string().min(1).default(defaults.clientId),
+    KAFKA_NAME_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+      .default(''),
+    LOG_LEVEL: logLevel,
+  });
+}
+
+export type CommonEnv = z.infer<ReturnType<typeof commonEnv>>;

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+import { commonEnv } from './common-env';
+import { loadConfig } from './load-config';
+
+const schema = commonEnv({ port: 3001, schema: 'orders', clientId: 'orders' }).extend({
+  STRIPE_KEY: z.string().startsWith('sk_'),
+});
+
+describe('configuration at boot', () => {
+  it('fills defaults and parses broker lists', () => {
+    const config = loadConfig(schema, { STRIPE_KEY: 'sk_test_1', KAFKA_BROKERS: 'a:1, b:2' });
+
+    expect(config.PORT).toBe(3001);
+    expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
+  });
+
+  it('names every bad variable and its value in one error', () => {
+    expect(() => loadConfig(schema, { PORT: 'eighty', KAFKA_BROKERS: 'nohost' })).toThrow(ConfigError);
+    try {
+      loadConfig(schema, { PORT: 'eighty', KAFKA_BROKERS: 'nohost' });
+    } catch (err) {
+      const message = (err as ConfigError).message;
+      expect(message).toMatch(/PORT: .*got "eighty"/);
+      expect(message).toMatch(/KAFKA_BROKERS/);
+      expect(message).toMatch(/STRIPE_KEY: .*it is not set/);
+    }
+  });
+});

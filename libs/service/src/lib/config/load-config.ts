@@ -1,0 +1,19 @@
+import { type z } from 'zod';
+import { ConfigError } from './config-error';
+
+/** Validates environment variables against `schema`; every bad variable is named at once. */
+export function loadConfig<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      const value = env[variable];
+      const shown = value === undefined ? 'it is not set' : `got "${value}"`;
+      return `${variable}: ${issue.message} (${shown})`;
+    }),
+  );
+}

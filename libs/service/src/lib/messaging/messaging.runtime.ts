@@ -1,0 +1,129 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { deadLetterTopicOf, Topics } from '@switchyard/contracts';
+import {
+  createKafka,
+  ensureTopics,
+  EventConsumer,
+  type EventHandler,
+  EventPublisher,
+  type Kafka,
+  OutboxRelay,
+  physicalName,
+} from '@switchyard/messaging';
+import { PinoLogger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { type CommonEnv } from '../config/common-env';
+import { SERVICE_CONFIG } from '../service-config.token';
+
+export interface ConsumerRegistration {
+  /** Logical name; the group id is `<prefix><clientId>.<name>`. */
+  readonly name: string;
+  /** Logical topics, such as Topics.paymentsEvents. */
+  readonly topics: readonly string[];
+  readonly handler: EventHandler;
+}
+
+/**
+ * Owns one service's Kafka side: the idempotent producer, the outbox relay and its consumers.
+ * Starts after the app is wired and stops before the database closes: consumers first (finish
+ * in-flight work, commit), then the relay (publish what is committed), then the producer.
+ */
+@Injectable()
+export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly kafka: Kafka;
+  private readonly publisher: EventPublisher;
+  private readonly relay: OutboxRelay;
+  private readonly registrations: ConsumerRegistration[] = [];
+  private readonly consumers: EventConsumer[] = [];
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
+    dataSource: DataSource,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('messaging');
+    this.kafka = createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.KAFKA_CLIENT_ID,
+      namePrefix: config.KAFKA_NAME_PREFIX,
+    }, (level, message, extra) => this.logger[level](extra, message));
+    this.publisher = new EventPublisher(this.kafka);
+    this.relay = new OutboxRelay(dataSource, this.publisher, {
+      schema: config.DB_SCHEMA,
+      connectionString: config.DATABASE_URL,
+      topicName: (topic) => this.topic(topic),
+      onError: (err) => this.logger.error({ err }, 'outbox relay failed; retrying'),
+    });
+  }
+
+  topic(logical: string): string {
+    return physicalName({ namePrefix: this.config.KAFKA_NAME_PREFIX }, logical);
+  }
+
+  consume(registration: ConsumerRegistration): void {
+    this.registrations.push(registration);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const logical = [Topics.ordersEvents, Topics.paymentsEvents];
+      await ensureTopics(admin, [...logical, ...logical.map(deadLetterTopicOf)].map((t) => this.topic(t)));
+    } finally {
+      await admin.disconnect();
+    }
+    await this.publisher.connect();
+    this.relay.start();
+    for (const registration of this.registrations) {
+      const consumer = new EventConsumer(this.kafka, this.publisher, {
+        groupId: this.topic(`${this.config.KAFKA_CLIENT_ID}.${registration.name}`),
+        topics: registration.topics.map((t) => this.topic(t)),
+        handler: async (event, context) => {
+          await registration.handler(event, context);
+          this.logger.info(
+            { eventId: event.id, eventType: event.type, traceId: event.traceparent?.split('-')[1], ...context },
+            'event handled',
+          );
+        },
+        onDeadLetter: (reason) => this.logger.warn(reason, 'event sent to the dead-letter topic'),
+        onError: (err) => this.logger.warn({ err }, 'event handler failed; retrying'),
+      });
+      await consumer.start();
+      this.consumers.push(consumer);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.relay.stop();
+    await this.publisher.disconnect();
+  }
+
+  /** Readiness: the cluster answers a metadata request within the timeout. */
+  async checkKafka(timeoutMs = 2000): Promise<void> {
+    const admin = this.kafka.admin();
+    const attempt = (async () => {
+      await admin.connect();
+      try {
+        await admin.describeCluster();
+      } finally {
+        await admin.disconnect();
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([attempt, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { type MigrationInterface } from 'typeorm';
+import { type CommonEnv } from './config/common-env';
+import { dataSourceOptions, ensureSchema } from './database/database';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
+import { MessagingRuntime } from './messaging/messaging.runtime';
+import { SERVICE_CONFIG } from './service-config.token';
+
+export interface ServiceCoreOptions {
+  readonly name: string;
+  readonly config: CommonEnv;
+  readonly migrations: readonly (new () => MigrationInterface)[];
+  readonly entities?: readonly (new () => unknown)[];
+}
+
+/**
+ * What every Switchyard service has: validated config, JSON logs, its Postgres schema with
+ * migrations run at start, Kafka messaging (outbox relay, consumers), health and metrics.
+ */
+@Module({})
+export class ServiceCoreModule {
+  static forRoot(options: ServiceCoreOptions): DynamicModule {
+    const { config, name } = options;
+    return {
+      module: ServiceCoreModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            name,
+            level: config.LOG_LEVEL,
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+            redact: ['req.headers.authorization', 'req.headers["stripe-signature"]'],
+          },
+        }),
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => {
+            await ensureSchema(config.DATABASE_URL, config.DB_SCHEMA);
+            return dataSourceOptions(config, options.migrations, options.entities);
+          },
+        }),
+        TerminusModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [{ provide: SERVICE_CONFIG, useValue: config }, MessagingRuntime],
+      exports: [SERVICE_CONFIG, MessagingRuntime],
+    };
+  }
+}

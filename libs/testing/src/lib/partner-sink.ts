@@ -1,0 +1,58 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+export interface ReceivedWebhook {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** The payload as returned by the `standardwebhooks` verifier, or the reason it refused. */
+  readonly verified: { ok: true; payload: unknown } | { ok: false; error: string };
+}
+
+/**
+ * A partner's webhook receiver on loopback. It verifies every request with the
+ * `standardwebhooks` package (a verifier we did not write) once it knows the endpoint secret.
+ */
+export class PartnerSink {
+  readonly received: ReceivedWebhook[] = [];
+  private secret: string | null = null;
+  private readonly server: Server;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        this.received.push({ headers: req.headers, body, verified: this.verify(req.headers, body) });
+        res.writeHead(204).end();
+      });
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks`;
+  }
+
+  useSecret(secret: string): void {
+    this.secret = secret;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private verify(headers: IncomingHttpHeaders, body: string): ReceivedWebhook['verified'] {
+    if (!this.secret) return { ok: false, error: 'the sink has no secret yet' };
+    try {
+      const flat = Object.fromEntries(
+        Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      return { ok: true, payload: new Webhook(this.secret).verify(body, flat) };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+}

