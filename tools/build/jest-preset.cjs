@@ -20,6 +20,7 @@ function jestProject(projectDir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'json'],
     moduleNameMapper,
     testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    setupFilesAfterEnv: [path.join(__dirname, 'jest-timeout.cjs')],
     ...overrides,
   };
 }

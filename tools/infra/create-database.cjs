@@ -3,9 +3,12 @@
 const { Client } = require('pg');
 
 async function main() {
-  const target = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard');
+  const target = new URL(
+    process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard',
+  );
   const name = decodeURIComponent(target.pathname.slice(1));
-  if (!/^[a-zA-Z0-9_]+$/.test(name)) throw new Error(`Unexpected database name "${name}" in DATABASE_URL`);
+  if (!/^[a-zA-Z0-9_]+$/.test(name))
+    throw new Error(`Unexpected database name "${name}" in DATABASE_URL`);
   const admin = new URL(target);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });

@@ -5,10 +5,9 @@
 // must resume from the committed offsets, and transactions (commit, abort, sendOffsets).
 //
 //   tools/kafka/kafka.sh start
-//   mkdir -p /tmp/kjs-check && (cd /tmp/kjs-check && npm init -y >/dev/null && npm i kafkajs@2.2.4)
-//   NODE_PATH=/tmp/kjs-check/node_modules KAFKA_BROKERS=127.0.0.1:9092 node tools/kafka/kafkajs-compat-check.js
+//   KAFKA_BROKERS=127.0.0.1:9092 node tools/kafka/kafkajs-compat-check.js
 //
-// (NODE_PATH is not needed once kafkajs is installed in the repo.) KJS_LOG=1|debug shows kafkajs
+// It uses the repository's pinned kafkajs. KJS_LOG=1|debug shows kafkajs
 // logs (debug prints every request with its API version). Prints PASS/FAIL per step and
 // "N passed, N failed"; exits non-zero on any failure. Topics/groups get a unique suffix and
 // are deleted at the end.
@@ -27,7 +26,12 @@ const TX_GROUP = `kjs-txgroup-${run}`;
 const kafka = new Kafka({
   clientId: 'kjs-check',
   brokers,
-  logLevel: process.env.KJS_LOG === 'debug' ? logLevel.DEBUG : process.env.KJS_LOG ? logLevel.INFO : logLevel.NOTHING,
+  logLevel:
+    process.env.KJS_LOG === 'debug'
+      ? logLevel.DEBUG
+      : process.env.KJS_LOG
+        ? logLevel.INFO
+        : logLevel.NOTHING,
   retry: { retries: 5, initialRetryTime: 200 },
 });
 
@@ -37,14 +41,17 @@ const errText = (e) => {
   if (e.type) parts.push(`type=${e.type}`);
   if (e.code !== undefined) parts.push(`code=${e.code}`);
   if (e.originalError) parts.push(`cause=${errText(e.originalError)}`);
-  if (e.errors && Array.isArray(e.errors)) parts.push(`errors=[${e.errors.slice(0, 3).map(errText).join('; ')}]`);
+  if (e.errors && Array.isArray(e.errors))
+    parts.push(`errors=[${e.errors.slice(0, 3).map(errText).join('; ')}]`);
   return parts.join(' ');
 };
 function withTimeout(p, ms, what) {
   let t;
   return Promise.race([
     p.finally(() => clearTimeout(t)),
-    new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timeout after ${ms}ms: ${what}`)), ms); }),
+    new Promise((_, rej) => {
+      t = setTimeout(() => rej(new Error(`timeout after ${ms}ms: ${what}`)), ms);
+    }),
   ]);
 }
 async function step(name, fn, ms = 45000) {
@@ -60,23 +67,39 @@ async function step(name, fn, ms = 45000) {
     return false;
   }
 }
-function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
 
 // Run a consumer until `want` messages arrived (or `quietMs` of silence after that), return them.
-async function consume(consumer, topic, want, { fromBeginning = true, commit = true, quietMs = 1500, ms = 40000 } = {}) {
+async function consume(
+  consumer,
+  topic,
+  want,
+  { fromBeginning = true, commit = true, quietMs = 1500, ms = 40000 } = {},
+) {
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning });
   const got = [];
   let resolveDone;
-  const done = new Promise((r) => { resolveDone = r; });
+  const done = new Promise((r) => {
+    resolveDone = r;
+  });
   let quietTimer;
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic: t, partition, message }) => {
-      got.push({ partition, offset: message.offset, key: message.key && message.key.toString(),
-        value: message.value && message.value.toString(), headers: message.headers });
+      got.push({
+        partition,
+        offset: message.offset,
+        key: message.key && message.key.toString(),
+        value: message.value && message.value.toString(),
+        headers: message.headers,
+      });
       if (commit) {
-        await consumer.commitOffsets([{ topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await consumer.commitOffsets([
+          { topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
       }
       if (got.length >= want) {
         clearTimeout(quietTimer);
@@ -102,7 +125,11 @@ async function main() {
   await step('admin.createTopics (3 partitions, waitForLeaders)', async () => {
     const created = await admin.createTopics({
       waitForLeaders: true,
-      topics: [T_MAIN, T_TX_IN, T_TX_OUT].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+      topics: [T_MAIN, T_TX_IN, T_TX_OUT].map((topic) => ({
+        topic,
+        numPartitions: 3,
+        replicationFactor: 1,
+      })),
     });
     assert(created === true, 'createTopics returned true');
     const md = await admin.fetchTopicMetadata({ topics: [T_MAIN] });
@@ -116,43 +143,69 @@ async function main() {
   });
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await step('idempotent producer: send 30 keyed messages with headers (+ sendBatch, gzip)', async () => {
-    await producer.connect();
-    const msgs = Array.from({ length: 20 }, (_, i) => ({
-      key: `key-${i % 5}`, value: JSON.stringify({ i }), headers: { 'x-trace': `t-${i}`, 'x-n': Buffer.from(String(i)) },
-    }));
-    const r = await producer.send({ topic: T_MAIN, acks: -1, messages: msgs });
-    assert(r.every((x) => x.errorCode === 0), 'no error codes');
-    await producer.sendBatch({
-      acks: -1, compression: CompressionTypes.GZIP,
-      topicMessages: [{ topic: T_MAIN, messages: Array.from({ length: 10 }, (_, k) => ({
-        key: `key-${(20 + k) % 5}`, value: JSON.stringify({ i: 20 + k }), headers: { 'x-trace': `t-${20 + k}`, 'x-n': String(20 + k) },
-      })) }],
-    });
-    const offs = await admin.fetchTopicOffsets(T_MAIN);
-    const total = offs.reduce((s, p) => s + Number(p.high), 0);
-    assert(total === 30, `30 messages in topic, got ${total}`);
-    return `partition highs=${offs.map((p) => p.high).join(',')}`;
-  });
+  await step(
+    'idempotent producer: send 30 keyed messages with headers (+ sendBatch, gzip)',
+    async () => {
+      await producer.connect();
+      const msgs = Array.from({ length: 20 }, (_, i) => ({
+        key: `key-${i % 5}`,
+        value: JSON.stringify({ i }),
+        headers: { 'x-trace': `t-${i}`, 'x-n': Buffer.from(String(i)) },
+      }));
+      const r = await producer.send({ topic: T_MAIN, acks: -1, messages: msgs });
+      assert(
+        r.every((x) => x.errorCode === 0),
+        'no error codes',
+      );
+      await producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        topicMessages: [
+          {
+            topic: T_MAIN,
+            messages: Array.from({ length: 10 }, (_, k) => ({
+              key: `key-${(20 + k) % 5}`,
+              value: JSON.stringify({ i: 20 + k }),
+              headers: { 'x-trace': `t-${20 + k}`, 'x-n': String(20 + k) },
+            })),
+          },
+        ],
+      });
+      const offs = await admin.fetchTopicOffsets(T_MAIN);
+      const total = offs.reduce((s, p) => s + Number(p.high), 0);
+      assert(total === 30, `30 messages in topic, got ${total}`);
+      return `partition highs=${offs.map((p) => p.high).join(',')}`;
+    },
+  );
 
-  await step('consumer group: consume 30 fromBeginning, check keys/headers, commit offsets', async () => {
-    const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: 10000, heartbeatInterval: 1000 });
-    try {
-      const got = await consume(consumer, T_MAIN, 30);
-      assert(got.length === 30, `30 messages, got ${got.length}`);
-      const byKey = {};
-      for (const m of got) {
-        const { i } = JSON.parse(m.value);
-        assert(m.key === `key-${i % 5}`, `key of ${i}`);
-        assert(m.headers['x-trace'].toString() === `t-${i}`, `header x-trace of ${i}`);
-        assert(m.headers['x-n'].toString() === String(i), `header x-n of ${i}`);
-        (byKey[m.key] = byKey[m.key] || new Set()).add(m.partition);
+  await step(
+    'consumer group: consume 30 fromBeginning, check keys/headers, commit offsets',
+    async () => {
+      const consumer = kafka.consumer({
+        groupId: GROUP,
+        sessionTimeout: 10000,
+        heartbeatInterval: 1000,
+      });
+      try {
+        const got = await consume(consumer, T_MAIN, 30);
+        assert(got.length === 30, `30 messages, got ${got.length}`);
+        const byKey = {};
+        for (const m of got) {
+          const { i } = JSON.parse(m.value);
+          assert(m.key === `key-${i % 5}`, `key of ${i}`);
+          assert(m.headers['x-trace'].toString() === `t-${i}`, `header x-trace of ${i}`);
+          assert(m.headers['x-n'].toString() === String(i), `header x-n of ${i}`);
+          (byKey[m.key] = byKey[m.key] || new Set()).add(m.partition);
+        }
+        assert(
+          Object.values(byKey).every((s) => s.size === 1),
+          'same key -> same partition',
+        );
+      } finally {
+        await consumer.disconnect();
       }
-      assert(Object.values(byKey).every((s) => s.size === 1), 'same key -> same partition');
-    } finally {
-      await consumer.disconnect();
-    }
-  });
+    },
+  );
 
   await step('admin.fetchOffsets: committed offsets sum to 30', async () => {
     const r = await admin.fetchOffsets({ groupId: GROUP, topics: [T_MAIN] });
@@ -161,15 +214,30 @@ async function main() {
     return r[0].partitions.map((p) => `${p.partition}:${p.offset}`).join(' ');
   });
 
-  await step('restart consumer: resumes from committed offsets (only the 10 new messages)', async () => {
-    await producer.send({ topic: T_MAIN, messages: Array.from({ length: 10 }, (_, k) => ({
-      key: `key-${k % 5}`, value: JSON.stringify({ i: 100 + k }), headers: { 'x-trace': `t-${100 + k}`, 'x-n': String(100 + k) },
-    })) });
-    consumer2 = kafka.consumer({ groupId: GROUP, sessionTimeout: 10000, heartbeatInterval: 1000 });
-    const got = await consume(consumer2, T_MAIN, 10, { quietMs: 2500 });
-    const is = got.map((m) => JSON.parse(m.value).i).sort((a, b) => a - b);
-    assert(got.length === 10 && is[0] === 100, `exactly the 10 new messages, got ${got.length}: ${is.join(',')}`);
-  });
+  await step(
+    'restart consumer: resumes from committed offsets (only the 10 new messages)',
+    async () => {
+      await producer.send({
+        topic: T_MAIN,
+        messages: Array.from({ length: 10 }, (_, k) => ({
+          key: `key-${k % 5}`,
+          value: JSON.stringify({ i: 100 + k }),
+          headers: { 'x-trace': `t-${100 + k}`, 'x-n': String(100 + k) },
+        })),
+      });
+      consumer2 = kafka.consumer({
+        groupId: GROUP,
+        sessionTimeout: 10000,
+        heartbeatInterval: 1000,
+      });
+      const got = await consume(consumer2, T_MAIN, 10, { quietMs: 2500 });
+      const is = got.map((m) => JSON.parse(m.value).i).sort((a, b) => a - b);
+      assert(
+        got.length === 10 && is[0] === 100,
+        `exactly the 10 new messages, got ${got.length}: ${is.join(',')}`,
+      );
+    },
+  );
 
   await step('admin.describeGroups (while member active) + listGroups', async () => {
     const { groups } = await admin.describeGroups([GROUP]);
@@ -179,76 +247,124 @@ async function main() {
     assert(g.protocolType === 'consumer', `protocolType consumer, got ${g.protocolType}`);
     assert(g.members.length === 1, `1 member, got ${g.members.length}`);
     const { groups: all } = await admin.listGroups();
-    assert(all.some((x) => x.groupId === GROUP), 'listGroups has the group');
+    assert(
+      all.some((x) => x.groupId === GROUP),
+      'listGroups has the group',
+    );
     return `state=${g.state} protocol=${g.protocol} members=${g.members.length}`;
   });
   if (consumer2) await consumer2.disconnect().catch(() => {});
 
   await step('admin.setOffsets + resetOffsets + fetchOffsets after consumer left', async () => {
-    await admin.setOffsets({ groupId: GROUP, topic: T_MAIN, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '1' })) });
+    await admin.setOffsets({
+      groupId: GROUP,
+      topic: T_MAIN,
+      partitions: [0, 1, 2].map((partition) => ({ partition, offset: '1' })),
+    });
     let r = await admin.fetchOffsets({ groupId: GROUP, topics: [T_MAIN] });
-    assert(r[0].partitions.every((p) => p.offset === '1'), `all 1 after setOffsets, got ${JSON.stringify(r[0].partitions)}`);
+    assert(
+      r[0].partitions.every((p) => p.offset === '1'),
+      `all 1 after setOffsets, got ${JSON.stringify(r[0].partitions)}`,
+    );
     // kafkajs commits the sentinel -2 ("earliest") for resetOffsets({ earliest: true }).
     await admin.resetOffsets({ groupId: GROUP, topic: T_MAIN, earliest: true });
     r = await admin.fetchOffsets({ groupId: GROUP, topics: [T_MAIN] });
-    assert(r[0].partitions.every((p) => p.offset === '-2'), `all -2 after reset, got ${JSON.stringify(r[0].partitions)}`);
+    assert(
+      r[0].partitions.every((p) => p.offset === '-2'),
+      `all -2 after reset, got ${JSON.stringify(r[0].partitions)}`,
+    );
   });
 
   await step('admin.describeConfigs (topic)', async () => {
-    const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2 /* TOPIC */, name: T_MAIN }] });
+    const r = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2 /* TOPIC */, name: T_MAIN }],
+    });
     assert(r.resources[0].errorCode === 0, 'no error');
     return `${r.resources[0].configEntries.length} entries`;
   });
 
-  await step('auto-created topic on produce (auto.create.topics.enable, num.partitions=3)', async () => {
-    await producer.send({ topic: T_AUTO, messages: [{ key: 'k', value: 'v' }] });
-    const md = await admin.fetchTopicMetadata({ topics: [T_AUTO] });
-    assert(md.topics[0].partitions.length === 3, `3 partitions, got ${md.topics[0].partitions.length}`);
-  });
+  await step(
+    'auto-created topic on produce (auto.create.topics.enable, num.partitions=3)',
+    async () => {
+      await producer.send({ topic: T_AUTO, messages: [{ key: 'k', value: 'v' }] });
+      const md = await admin.fetchTopicMetadata({ topics: [T_AUTO] });
+      assert(
+        md.topics[0].partitions.length === 3,
+        `3 partitions, got ${md.topics[0].partitions.length}`,
+      );
+    },
+  );
 
   await producer.disconnect().catch(() => {});
 
   // Transactions: commit one, abort one, consume-transform-produce with sendOffsets.
-  await step('transactional producer: commit + abort, read_committed consumer sees only committed', async () => {
-    const tp = kafka.producer({ transactionalId: `kjs-tx-${run}`, idempotent: true, maxInFlightRequests: 1 });
-    await tp.connect();
-    try {
-      const tx1 = await tp.transaction();
-      await tx1.send({ topic: T_TX_IN, messages: [{ key: 'a', value: 'committed-1' }, { key: 'b', value: 'committed-2' }] });
-      await tx1.commit();
-      const tx2 = await tp.transaction();
-      await tx2.send({ topic: T_TX_IN, messages: [{ key: 'a', value: 'aborted-1' }] });
-      await tx2.abort();
-      const tx3 = await tp.transaction();
-      await tx3.send({ topic: T_TX_IN, messages: [{ key: 'c', value: 'committed-3' }] });
-      await tx3.commit();
-    } finally {
-      await tp.disconnect();
-    }
-    const c = kafka.consumer({ groupId: `${TX_GROUP}-reader`, readUncommitted: false });
-    try {
-      const got = await consume(c, T_TX_IN, 3, { quietMs: 2500, commit: false });
-      const vals = got.map((m) => m.value).sort();
-      assert(JSON.stringify(vals) === JSON.stringify(['committed-1', 'committed-2', 'committed-3']), `got ${vals}`);
-    } finally {
-      await c.disconnect();
-    }
-  });
+  await step(
+    'transactional producer: commit + abort, read_committed consumer sees only committed',
+    async () => {
+      const tp = kafka.producer({
+        transactionalId: `kjs-tx-${run}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await tp.connect();
+      try {
+        const tx1 = await tp.transaction();
+        await tx1.send({
+          topic: T_TX_IN,
+          messages: [
+            { key: 'a', value: 'committed-1' },
+            { key: 'b', value: 'committed-2' },
+          ],
+        });
+        await tx1.commit();
+        const tx2 = await tp.transaction();
+        await tx2.send({ topic: T_TX_IN, messages: [{ key: 'a', value: 'aborted-1' }] });
+        await tx2.abort();
+        const tx3 = await tp.transaction();
+        await tx3.send({ topic: T_TX_IN, messages: [{ key: 'c', value: 'committed-3' }] });
+        await tx3.commit();
+      } finally {
+        await tp.disconnect();
+      }
+      const c = kafka.consumer({ groupId: `${TX_GROUP}-reader`, readUncommitted: false });
+      try {
+        const got = await consume(c, T_TX_IN, 3, { quietMs: 2500, commit: false });
+        const vals = got.map((m) => m.value).sort();
+        assert(
+          JSON.stringify(vals) === JSON.stringify(['committed-1', 'committed-2', 'committed-3']),
+          `got ${vals}`,
+        );
+      } finally {
+        await c.disconnect();
+      }
+    },
+  );
 
   await step('transactional consume-transform-produce with sendOffsets', async () => {
-    const tp = kafka.producer({ transactionalId: `kjs-ctp-${run}`, idempotent: true, maxInFlightRequests: 1 });
+    const tp = kafka.producer({
+      transactionalId: `kjs-ctp-${run}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await tp.connect();
     try {
       const tx = await tp.transaction();
       await tx.send({ topic: T_TX_OUT, messages: [{ key: 'x', value: 'transformed' }] });
-      await tx.sendOffsets({ consumerGroupId: TX_GROUP, topics: [{ topic: T_TX_IN, partitions: [{ partition: 0, offset: '1' }] }] });
+      await tx.sendOffsets({
+        consumerGroupId: TX_GROUP,
+        topics: [{ topic: T_TX_IN, partitions: [{ partition: 0, offset: '1' }] }],
+      });
       await tx.commit();
     } finally {
       await tp.disconnect();
     }
     const r = await admin.fetchOffsets({ groupId: TX_GROUP, topics: [T_TX_IN] });
     const p0 = r[0].partitions.find((p) => p.partition === 0);
-    assert(p0 && p0.offset === '1', `offset committed via tx, got ${JSON.stringify(r[0].partitions)}`);
+    assert(
+      p0 && p0.offset === '1',
+      `offset committed via tx, got ${JSON.stringify(r[0].partitions)}`,
+    );
   });
 
   await step('admin.deleteGroups', async () => {
@@ -274,4 +390,7 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
-main().catch((e) => { console.log(`FATAL ${errText(e)}`); process.exit(2); });
+main().catch((e) => {
+  console.log(`FATAL ${errText(e)}`);
+  process.exit(2);
+});

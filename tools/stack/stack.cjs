@@ -25,7 +25,9 @@ async function startPostgres() {
     log(`Postgres: using DATABASE_URL`);
     return process.env.DATABASE_URL;
   }
-  const wasRunning = run('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], { stdio: 'ignore' });
+  const wasRunning = run('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], {
+    stdio: 'ignore',
+  });
   if (run('bash', ['tools/infra/postgres.sh', 'start'])) {
     if (!wasRunning) cleanups.push(() => run('bash', ['tools/infra/postgres.sh', 'stop']));
     return 'postgres://postgres@127.0.0.1:5432/switchyard';
@@ -118,11 +120,24 @@ async function main() {
 
   const databaseUrl = await startPostgres();
   const kafkaBrokers = startKafka();
-  if (!run('node', ['tools/infra/create-database.cjs'], { env: { ...process.env, DATABASE_URL: databaseUrl } })) {
+  if (
+    !run('node', ['tools/infra/create-database.cjs'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    })
+  ) {
     throw new Error('could not create the database');
   }
   log('building the services');
-  if (!run('npx', ['nx', 'run-many', '-t', 'build', '--projects=orders,payments,notifications', '--output-style=static'])) {
+  if (
+    !run('npx', [
+      'nx',
+      'run-many',
+      '-t',
+      'build',
+      '--projects=orders,payments,notifications',
+      '--output-style=static',
+    ])
+  ) {
     throw new Error('build failed');
   }
 

@@ -105,7 +105,10 @@ describe('one order, from checkout to the partner (three services, real Kafka an
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_WEBHOOK_SECRET }),
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({
+          payload,
+          secret: STRIPE_WEBHOOK_SECRET,
+        }),
       },
       body: payload,
     });
@@ -116,7 +119,9 @@ describe('one order, from checkout to the partner (three services, real Kafka an
   }
 
   function paidWebhooksFor(orderId: string) {
-    return sink.received.filter((w) => w.verified.ok && (w.verified.payload as { subject?: string }).subject === orderId);
+    return sink.received.filter(
+      (w) => w.verified.ok && (w.verified.payload as { subject?: string }).subject === orderId,
+    );
   }
 
   it('pays an order from a signed Stripe webhook and tells the partner, signed per Standard Webhooks', async () => {
@@ -165,7 +170,9 @@ describe('one order, from checkout to the partner (three services, real Kafka an
   it('applies a Stripe event sent twice once: one state change, one partner message', async () => {
     // Given an order and a succeeded payment for it
     const order = await placeOrder();
-    const payload = JSON.stringify(paymentIntentSucceededEvent({ orderId: order.id, amount: 3299, currency: 'usd' }));
+    const payload = JSON.stringify(
+      paymentIntentSucceededEvent({ orderId: order.id, amount: 3299, currency: 'usd' }),
+    );
 
     // When Stripe delivers the same event twice
     const first = await sendStripeEvent(payload);
@@ -186,7 +193,9 @@ describe('one order, from checkout to the partner (three services, real Kafka an
       }),
     );
     expect(messages.data).toHaveLength(1);
-    expect(messages.data[0]?.deliveries).toEqual([expect.objectContaining({ status: 'succeeded' })]);
+    expect(messages.data[0]?.deliveries).toEqual([
+      expect.objectContaining({ status: 'succeeded' }),
+    ]);
     const ids = new Set(paidWebhooksFor(order.id).map((w) => w.headers['webhook-id']));
     expect([...ids]).toEqual([messages.data[0]?.id]);
   });

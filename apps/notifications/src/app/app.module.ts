@@ -21,7 +21,13 @@ export class AppModule {
         }),
       ],
       controllers: [PartnersController],
-      providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard, AdminAuthGuard],
+      providers: [
+        FanOutUseCase,
+        DeliveryWorker,
+        PartnerEventsConsumer,
+        PartnerAuthGuard,
+        AdminAuthGuard,
+      ],
     };
   }
 }

@@ -41,7 +41,11 @@ describe('event catalog', () => {
       JSON.stringify({ ...validOrderPaid(), type: 'order.teleported' }),
       'unknown_event_type',
     ],
-    ['an unsupported version', JSON.stringify({ ...validOrderPaid(), version: 9 }), 'unsupported_version'],
+    [
+      'an unsupported version',
+      JSON.stringify({ ...validOrderPaid(), version: 9 }),
+      'unsupported_version',
+    ],
     ['bad data', JSON.stringify({ ...validOrderPaid(), data: { orderId } }), 'invalid_data'],
   ])('rejects %s with a contract violation naming the failure', (_label, raw, code) => {
     expect(() => parseEvent(raw)).toThrow(ContractViolationError);

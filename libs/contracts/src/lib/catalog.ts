@@ -136,7 +136,10 @@ export function parseEvent(raw: Buffer | string): DomainEvent {
   try {
     decoded = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch (err) {
-    throw new ContractViolationError('not_json', `The message is not JSON: ${(err as Error).message}`);
+    throw new ContractViolationError(
+      'not_json',
+      `The message is not JSON: ${(err as Error).message}`,
+    );
   }
   return validateEvent(decoded);
 }

@@ -1,9 +1,5 @@
 export type ContractViolationCode =
-  | 'not_json'
-  | 'invalid_envelope'
-  | 'unknown_event_type'
-  | 'unsupported_version'
-  | 'invalid_data';
+  'not_json' | 'invalid_envelope' | 'unknown_event_type' | 'unsupported_version' | 'invalid_data';
 
 /**
  * A message that does not satisfy its contract. Never retriable: the same bytes fail the same way,

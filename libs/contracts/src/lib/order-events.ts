@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const currency = z
-  .string()
-  .regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"');
+const currency = z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"');
 const minorUnits = z.number().int().nonnegative();
 
 export const OrderLineSchema = z.object({

@@ -6,7 +6,11 @@ import {
 } from './external/kafka.interface';
 
 /** Where kafkajs's own log lines go: the service's structured logger. */
-export type KafkaLogSink = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: object) => void;
+export type KafkaLogSink = (
+  level: 'error' | 'warn' | 'info' | 'debug',
+  message: string,
+  extra: object,
+) => void;
 
 export interface KafkaSettings {
   readonly brokers: readonly string[];

@@ -39,11 +39,19 @@ describe('Stripe signature verification', () => {
 
   it('does not accept a forged signature, a replay, or a missing header', () => {
     const forged = generateStripeSignatureHeader('whsec_attacker', payload);
-    const stale = generateStripeSignatureHeader(secret, payload, Math.floor(Date.now() / 1000) - 400);
+    const stale = generateStripeSignatureHeader(
+      secret,
+      payload,
+      Math.floor(Date.now() / 1000) - 400,
+    );
 
-    expect(codeOf(() => verifyStripeSignature(secret, forged, payload))).toBe('no_matching_signature');
+    expect(codeOf(() => verifyStripeSignature(secret, forged, payload))).toBe(
+      'no_matching_signature',
+    );
     expect(codeOf(() => verifyStripeSignature(secret, stale, payload))).toBe('timestamp_too_old');
     expect(codeOf(() => verifyStripeSignature(secret, undefined, payload))).toBe('missing_header');
-    expect(codeOf(() => verifyStripeSignature(secret, 'garbage', payload))).toBe('malformed_header');
+    expect(codeOf(() => verifyStripeSignature(secret, 'garbage', payload))).toBe(
+      'malformed_header',
+    );
   });
 });

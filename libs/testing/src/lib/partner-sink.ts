@@ -24,7 +24,11 @@ export class PartnerSink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ headers: req.headers, body, verified: this.verify(req.headers, body) });
+        this.received.push({
+          headers: req.headers,
+          body,
+          verified: this.verify(req.headers, body),
+        });
         res.writeHead(204).end();
       });
     });

@@ -28,20 +28,30 @@ export class ServiceProcess {
     return this.output;
   }
 
-  async start(): Promise<void> {
+  /** Starts the process and waits until /health/<until> answers 200. */
+  async start(until: 'ready' | 'live' = 'ready'): Promise<void> {
     const main = path.join(root, 'dist/apps', this.options.name, 'src/main.js');
     if (!existsSync(main)) {
-      throw new Error(`${main} is missing: build first (npm test builds; or run \`npm run build\`)`);
+      throw new Error(
+        `${main} is missing: build first (npm test builds; or run \`npm run build\`)`,
+      );
     }
     this.child = spawn(process.execPath, ['--enable-source-maps', main], {
       cwd: root,
-      env: { ...process.env, ...this.options.env, PORT: String(this.options.port), LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        ...this.options.env,
+        PORT: String(this.options.port),
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Kept in memory for failure messages, and in .local/test-logs for a look afterwards.
     const logDir = path.join(root, '.local/test-logs');
     mkdirSync(logDir, { recursive: true });
-    const file = createWriteStream(path.join(logDir, `${this.options.name}-${this.options.port}.log`));
+    const file = createWriteStream(
+      path.join(logDir, `${this.options.name}-${this.options.port}.log`),
+    );
     this.child.once('exit', () => file.end());
     const keep = (chunk: Buffer) => {
       file.write(chunk);
@@ -55,17 +65,41 @@ export class ServiceProcess {
     });
     try {
       await waitFor(
-        `${this.options.name} to be ready`,
+        `${this.options.name} to be ${until}`,
         async () => {
           if (exited !== null) throw new Error(`exited with code ${exited}`);
-          const res = await fetch(`${this.url}/health/ready`);
+          const res = await fetch(`${this.url}/health/${until}`);
           return res.status === 200;
         },
         { timeoutMs: 60_000, intervalMs: 250 },
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- ${this.options.name} output ---\n${this.output.slice(-5000)}`);
+      throw new Error(
+        `${(err as Error).message}\n--- ${this.options.name} output ---\n${this.output.slice(-5000)}`,
+      );
     }
+  }
+
+  /** Resolves with the exit code once the process ends by itself (or is stopped). */
+  exitCode(timeoutMs = 60_000): Promise<number> {
+    const child = this.child;
+    if (!child) return Promise.reject(new Error('not started'));
+    if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.options.name} still running after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code ?? -1);
+      });
+    });
+  }
+
+  /** Starts the process without waiting for it to become healthy. */
+  spawnOnly(): void {
+    void this.start('live').catch(() => undefined);
   }
 
   /** SIGTERM, as an orchestrator would, and wait for the graceful shutdown to finish. */

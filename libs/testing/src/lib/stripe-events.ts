@@ -6,7 +6,11 @@ import eventFixture from './fixtures/stripe/event.json';
  * A `payment_intent.succeeded` event shaped like Stripe's (fixtures from Stripe's OpenAPI
  * spec), with our own ids, amount and `metadata.order_id`.
  */
-export function paymentIntentSucceededEvent(input: { orderId: string; amount: number; currency: string }) {
+export function paymentIntentSucceededEvent(input: {
+  orderId: string;
+  amount: number;
+  currency: string;
+}) {
   const suffix = randomBytes(8).toString('hex');
   return {
     ...eventFixture,

@@ -4,7 +4,13 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { classifyOutcome, nextAttemptDelay, parseRetryAfter, retryPolicy, type RetryPolicy } from '@switchyard/retry';
+import {
+  classifyOutcome,
+  nextAttemptDelay,
+  parseRetryAfter,
+  retryPolicy,
+  type RetryPolicy,
+} from '@switchyard/retry';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -125,25 +131,43 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async record(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
     const attempts = delivery.attempts + 1;
     const verdict = classifyOutcome(
-      response.statusCode === undefined ? { transportError: true } : { status: response.statusCode },
+      response.statusCode === undefined
+        ? { transportError: true }
+        : { status: response.statusCode },
     );
     const delay =
       verdict === 'retry'
-        ? nextAttemptDelay(this.policy, { attemptsMade: attempts, retryAfterMs: parseRetryAfter(response.retryAfter) })
+        ? nextAttemptDelay(this.policy, {
+            attemptsMade: attempts,
+            retryAfterMs: parseRetryAfter(response.retryAfter),
+          })
         : null;
     const status = verdict === 'success' ? 'succeeded' : delay === null ? 'failed' : 'pending';
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO ${this.schema}.attempts (delivery_id, status_code, latency_ms, error, response_body)
          VALUES ($1, $2, $3, $4, $5)`,
-        [delivery.id, response.statusCode ?? null, response.latencyMs, response.error ?? null, response.body ?? null],
+        [
+          delivery.id,
+          response.statusCode ?? null,
+          response.latencyMs,
+          response.error ?? null,
+          response.body ?? null,
+        ],
       );
       await manager.query(
         `UPDATE ${this.schema}.deliveries SET status = $2, attempts = $3, locked_until = NULL,
            next_attempt_at = now() + make_interval(secs => $4::double precision / 1000),
            last_status_code = $5, last_error = $6, updated_at = now()
          WHERE id = $1`,
-        [delivery.id, status, attempts, delay ?? 0, response.statusCode ?? null, response.error ?? null],
+        [
+          delivery.id,
+          status,
+          attempts,
+          delay ?? 0,
+          response.statusCode ?? null,
+          response.error ?? null,
+        ],
       );
       if (verdict === 'disable_endpoint') {
         await manager.query(`UPDATE ${this.schema}.endpoints SET enabled = false WHERE id = $1`, [
@@ -152,7 +176,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }
     });
     this.logger.info(
-      { deliveryId: delivery.id, messageId: delivery.message_id, statusCode: response.statusCode, attempts, status },
+      {
+        deliveryId: delivery.id,
+        messageId: delivery.message_id,
+        statusCode: response.statusCode,
+        attempts,
+        status,
+      },
       'webhook attempt',
     );
   }

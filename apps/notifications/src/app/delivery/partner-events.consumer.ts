@@ -23,8 +23,12 @@ export class PartnerEventsConsumer implements OnModuleInit {
       name: 'partner-fanout',
       topics: [Topics.ordersEvents, Topics.paymentsEvents],
       handler: async (event) => {
-        const result = await handleOnce(this.dataSource, this.config.DB_SCHEMA, 'partner-fanout', event, (m) =>
-          this.fanOut.execute(m, event).then(() => undefined),
+        const result = await handleOnce(
+          this.dataSource,
+          this.config.DB_SCHEMA,
+          'partner-fanout',
+          event,
+          (m) => this.fanOut.execute(m, event).then(() => undefined),
         );
         if (result === 'applied') this.worker.wake();
       },

@@ -33,7 +33,12 @@ export class PartnerAuthGuard implements CanActivate {
       `SELECT id FROM "${this.config.DB_SCHEMA}".partners WHERE api_key_hash = $1`,
       [hashApiKey(bearerToken(request))],
     );
-    if (!partner) throw new ApiError(401, 'invalid_api_key', 'The API key is not valid; use the key returned when the partner was created');
+    if (!partner)
+      throw new ApiError(
+        401,
+        'invalid_api_key',
+        'The API key is not valid; use the key returned when the partner was created',
+      );
     request.partnerId = partner.id;
     return true;
   }
@@ -48,7 +53,11 @@ export class AdminAuthGuard implements CanActivate {
     const token = Buffer.from(bearerToken(context.switchToHttp().getRequest<FastifyRequest>()));
     const expected = Buffer.from(this.config.NOTIFICATIONS_ADMIN_TOKEN);
     if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
-      throw new ApiError(401, 'invalid_admin_token', 'The admin token does not match NOTIFICATIONS_ADMIN_TOKEN');
+      throw new ApiError(
+        401,
+        'invalid_admin_token',
+        'The admin token does not match NOTIFICATIONS_ADMIN_TOKEN',
+      );
     }
     return true;
   }

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import { generateSecret } from '@switchyard/signing';
 import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
 import { randomUUID } from 'node:crypto';
@@ -12,12 +22,13 @@ const CreatePartnerSchema = z.object({ name: z.string().min(1).max(200) });
 
 const eventTypePattern = z
   .string()
-  .regex(/^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/, 'an event type ("order.paid"), a family ("order.*") or "*"');
+  .regex(
+    /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
+    'an event type ("order.paid"), a family ("order.*") or "*"',
+  );
 
 const CreateEndpointSchema = z.object({
-  url: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2048),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
   eventTypes: z.array(eventTypePattern).min(1).max(100),
   description: z.string().max(500).default(''),
 });
@@ -58,7 +69,9 @@ export class PartnersController {
   @Post('partners')
   @HttpCode(201)
   @UseGuards(AdminAuthGuard)
-  async createPartner(@Body(new ZodBodyPipe(CreatePartnerSchema)) body: z.infer<typeof CreatePartnerSchema>) {
+  async createPartner(
+    @Body(new ZodBodyPipe(CreatePartnerSchema)) body: z.infer<typeof CreatePartnerSchema>,
+  ) {
     const id = randomUUID();
     const apiKey = generateApiKey();
     await this.dataSource.query(
@@ -79,7 +92,14 @@ export class PartnersController {
     const [row]: EndpointRow[] = await this.dataSource.query(
       `INSERT INTO ${this.schema}.endpoints (id, partner_id, url, description, event_types, secret)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [randomUUID(), request.partnerId, body.url, body.description, body.eventTypes, generateSecret()],
+      [
+        randomUUID(),
+        request.partnerId,
+        body.url,
+        body.description,
+        body.eventTypes,
+        generateSecret(),
+      ],
     );
     if (!row) throw new ApiError(500, 'endpoint_not_created', 'The endpoint could not be stored');
     return { ...toEndpointView(row), secret: row.secret };

@@ -1,7 +1,19 @@
 import fc from 'fast-check';
-import { IllegalTransitionError, nextStatus, type OrderCommand, OrderStatuses } from './order-state';
+import {
+  IllegalTransitionError,
+  nextStatus,
+  type OrderCommand,
+  OrderStatuses,
+} from './order-state';
 
-const commands: OrderCommand[] = ['pay', 'fail_payment', 'cancel', 'fulfill', 'refund', 'refund_partially'];
+const commands: OrderCommand[] = [
+  'pay',
+  'fail_payment',
+  'cancel',
+  'fulfill',
+  'refund',
+  'refund_partially',
+];
 
 describe('order state machine', () => {
   it('moves a pending order to paid, then fulfilled', () => {
@@ -32,13 +44,17 @@ describe('order state machine', () => {
 
   it('only ever yields known statuses', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...OrderStatuses), fc.constantFrom(...commands), (status, command) => {
-        try {
-          return OrderStatuses.includes(nextStatus(status, command));
-        } catch (err) {
-          return err instanceof IllegalTransitionError;
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...OrderStatuses),
+        fc.constantFrom(...commands),
+        (status, command) => {
+          try {
+            return OrderStatuses.includes(nextStatus(status, command));
+          } catch (err) {
+            return err instanceof IllegalTransitionError;
+          }
+        },
+      ),
     );
   });
 });

@@ -9,7 +9,8 @@ export const OrderStatuses = [
 ] as const;
 export type OrderStatus = (typeof OrderStatuses)[number];
 
-export type OrderCommand = 'pay' | 'fail_payment' | 'cancel' | 'fulfill' | 'refund' | 'refund_partially';
+export type OrderCommand =
+  'pay' | 'fail_payment' | 'cancel' | 'fulfill' | 'refund' | 'refund_partially';
 
 const TRANSITIONS: Record<OrderCommand, Partial<Record<OrderStatus, OrderStatus>>> = {
   pay: { pending_payment: 'paid', payment_failed: 'paid' },

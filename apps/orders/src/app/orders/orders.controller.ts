@@ -2,7 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@ne
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiError, ZodBodyPipe } from '@switchyard/service';
 import { Repository } from 'typeorm';
-import { type CreateOrderCommand, CreateOrderSchema, CreateOrderUseCase } from './create-order.usecase';
+import {
+  type CreateOrderCommand,
+  CreateOrderSchema,
+  CreateOrderUseCase,
+} from './create-order.usecase';
 import { OrderEntity, toOrderView } from './order.entity';
 
 @Controller('orders')
@@ -19,9 +23,7 @@ export class OrdersController {
   }
 
   @Get(':id')
-  async get(
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound() })) id: string,
-  ) {
+  async get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound() })) id: string) {
     const order = await this.orders.findOneBy({ id });
     if (!order) throw notFound();
     return toOrderView(order);
@@ -29,5 +31,9 @@ export class OrdersController {
 }
 
 function notFound(): ApiError {
-  return new ApiError(404, 'order_not_found', 'No order has this id; check the id returned by POST /orders');
+  return new ApiError(
+    404,
+    'order_not_found',
+    'No order has this id; check the id returned by POST /orders',
+  );
 }

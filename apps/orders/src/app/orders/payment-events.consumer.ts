@@ -20,8 +20,12 @@ export class PaymentEventsConsumer implements OnModuleInit {
       name: 'payment-events',
       topics: [Topics.paymentsEvents],
       handler: async (event) => {
-        await handleOnce(this.dataSource, this.config.DB_SCHEMA, 'payment-events', event, (manager) =>
-          this.applyPaymentEvent.execute(manager, event),
+        await handleOnce(
+          this.dataSource,
+          this.config.DB_SCHEMA,
+          'payment-events',
+          event,
+          (manager) => this.applyPaymentEvent.execute(manager, event),
         );
       },
     });

@@ -29,6 +29,8 @@ export class CreatePaymentsSchema1764300000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const schema = migrationSchema(queryRunner);
-    await queryRunner.query(`DROP TABLE "${schema}".inbox, "${schema}".outbox, "${schema}".stripe_events`);
+    await queryRunner.query(
+      `DROP TABLE "${schema}".inbox, "${schema}".outbox, "${schema}".stripe_events`,
+    );
   }
 }

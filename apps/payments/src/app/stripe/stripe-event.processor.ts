@@ -116,13 +116,22 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       [claimed.id],
     );
     this.logger.info(
-      { stripeEventId: claimed.id, events: result.events.map((e) => e.id), traceId: traceparent.split('-')[1] },
+      {
+        stripeEventId: claimed.id,
+        events: result.events.map((e) => e.id),
+        traceId: traceparent.split('-')[1],
+      },
       'Stripe event processed',
     );
   }
 
-  private async recordFailure(manager: EntityManager, claimed: ClaimedEvent, err: unknown): Promise<void> {
-    const permanent = err instanceof StripeEventMappingError || err instanceof ContractViolationError;
+  private async recordFailure(
+    manager: EntityManager,
+    claimed: ClaimedEvent,
+    err: unknown,
+  ): Promise<void> {
+    const permanent =
+      err instanceof StripeEventMappingError || err instanceof ContractViolationError;
     const attempts = claimed.attempts + 1;
     const delay = permanent ? null : nextAttemptDelay(PROCESSING_RETRY, { attemptsMade: attempts });
     const message = err instanceof Error ? err.message : String(err);
@@ -134,6 +143,9 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
        WHERE id = $1`,
       [claimed.id, attempts, message, delay],
     );
-    this.logger.warn({ stripeEventId: claimed.id, attempts, err: message, parked: delay === null }, 'Stripe event failed');
+    this.logger.warn(
+      { stripeEventId: claimed.id, attempts, err: message, parked: delay === null },
+      'Stripe event failed',
+    );
   }
 }

@@ -1,4 +1,12 @@
-import { Controller, Headers, HttpCode, Inject, Post, type RawBodyRequest, Req } from '@nestjs/common';
+import {
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  Post,
+  type RawBodyRequest,
+  Req,
+} from '@nestjs/common';
 import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
 import { SignatureVerificationError, verifyStripeSignature } from '@switchyard/signing';
 import { type FastifyRequest } from 'fastify';
@@ -48,7 +56,11 @@ export class StripeWebhookController {
     @Headers('content-type') contentType: string | undefined,
   ): Promise<{ received: true; duplicate: boolean }> {
     if (!contentType?.toLowerCase().startsWith('application/json')) {
-      throw new ApiError(415, 'unsupported_media_type', 'Stripe sends application/json; send the event body as is');
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        'Stripe sends application/json; send the event body as is',
+      );
     }
     const raw = request.rawBody;
     if (!raw) throw new ApiError(400, 'missing_body', 'The request has no body');
@@ -65,10 +77,17 @@ export class StripeWebhookController {
     }
     const event: unknown = request.body;
     if (!isStripeEvent(event)) {
-      throw new ApiError(400, 'invalid_event', 'The body is signed but is not a Stripe event (needs id "evt_…", type, livemode)');
+      throw new ApiError(
+        400,
+        'invalid_event',
+        'The body is signed but is not a Stripe event (needs id "evt_…", type, livemode)',
+      );
     }
     const outcome = await this.store.store({ ...event, payload: event });
-    this.logger.info({ stripeEventId: event.id, type: event.type, outcome }, 'Stripe event received');
+    this.logger.info(
+      { stripeEventId: event.id, type: event.type, outcome },
+      'Stripe event received',
+    );
     if (outcome === 'stored') this.processor.wake();
     return { received: true, duplicate: outcome === 'duplicate' };
   }

@@ -1,7 +1,16 @@
-import { ContractViolationError, type DomainEvent, deadLetterTopicOf, parseEvent } from '@switchyard/contracts';
+import {
+  ContractViolationError,
+  type DomainEvent,
+  deadLetterTopicOf,
+  parseEvent,
+} from '@switchyard/contracts';
 import { nextAttemptDelay, retryPolicy, type RetryPolicy } from '@switchyard/retry';
 import { type EventPublisher } from '../event-publisher';
-import { type EachMessagePayload, type Kafka, type KafkaConsumer } from '../external/kafka.interface';
+import {
+  type EachMessagePayload,
+  type Kafka,
+  type KafkaConsumer,
+} from '../external/kafka.interface';
 import { deadLetterMessage } from './dead-letter';
 import { UnprocessableEventError } from './consumer-errors';
 
@@ -62,14 +71,25 @@ export class EventConsumer {
     await this.consumer.disconnect();
   }
 
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async handle({
+    topic,
+    partition,
+    message,
+    heartbeat,
+  }: EachMessagePayload): Promise<void> {
     const context = { topic, partition, offset: message.offset };
     let event: DomainEvent;
     try {
       event = parseEvent(message.value ?? Buffer.alloc(0));
     } catch (err) {
       const violation = err as ContractViolationError;
-      return this.deadLetter(message, context, violation.code ?? 'invalid', String(violation.message), 1);
+      return this.deadLetter(
+        message,
+        context,
+        violation.code ?? 'invalid',
+        String(violation.message),
+        1,
+      );
     }
     for (let attempt = 1; ; attempt++) {
       try {

@@ -22,7 +22,13 @@ export async function appendToOutbox(
     };
     await manager.query(
       `INSERT INTO ${s}.outbox (event_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
-      [event.id, topicOf(event.type), event.subject, JSON.stringify(event), JSON.stringify(headers)],
+      [
+        event.id,
+        topicOf(event.type),
+        event.subject,
+        JSON.stringify(event),
+        JSON.stringify(headers),
+      ],
     );
   }
   // Delivered at commit, and only if the transaction commits: wakes the relay without polling.

@@ -6,11 +6,15 @@ const brokerList = z
   .transform((s) => s.split(',').map((b) => b.trim()))
   .pipe(
     z
-      .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port, comma-separated'))
+      .array(
+        z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port, comma-separated'),
+      )
       .min(1),
   );
 
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
 
 /** Variables every service reads; each service extends this with its own. */
 export function commonEnv(defaults: { port: number; schema: string; clientId: string }) {

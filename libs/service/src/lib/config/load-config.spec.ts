@@ -16,7 +16,9 @@ describe('configuration at boot', () => {
   });
 
   it('names every bad variable and its value in one error', () => {
-    expect(() => loadConfig(schema, { PORT: 'eighty', KAFKA_BROKERS: 'nohost' })).toThrow(ConfigError);
+    expect(() => loadConfig(schema, { PORT: 'eighty', KAFKA_BROKERS: 'nohost' })).toThrow(
+      ConfigError,
+    );
     try {
       loadConfig(schema, { PORT: 'eighty', KAFKA_BROKERS: 'nohost' });
     } catch (err) {

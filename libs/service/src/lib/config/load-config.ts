@@ -10,7 +10,8 @@ export function loadConfig<T extends z.ZodType>(
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {
-      const variable = issue.path.join('.') || '(environment)';
+      // A list variable's issue path ends in the item's index; the variable is the first segment.
+      const variable = String(issue.path[0] ?? '(environment)');
       const value = env[variable];
       const shown = value === undefined ? 'it is not set' : `got "${value}"`;
       return `${variable}: ${issue.message} (${shown})`;

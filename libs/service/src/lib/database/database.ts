@@ -39,7 +39,9 @@ export async function ensureSchema(connectionString: string, schema: string): Pr
 }
 
 /** The schema a migration runs in: the service's configured one. */
-export function migrationSchema(queryRunner: { connection: { options: DataSourceOptions } }): string {
+export function migrationSchema(queryRunner: {
+  connection: { options: DataSourceOptions };
+}): string {
   const schema = (queryRunner.connection.options as { schema?: string }).schema;
   if (!schema) throw new Error('The data source has no schema; set DB_SCHEMA');
   return schema;

@@ -9,6 +9,9 @@ export interface ApiErrorBody {
 /** Every API failure answers `{ error: { code, message, details? } }` with the right status. */
 export class ApiError extends HttpException {
   constructor(status: number, code: string, message: string, details?: readonly unknown[]) {
-    super({ error: { code, message, ...(details ? { details } : {}) } satisfies ApiErrorBody }, status);
+    super(
+      { error: { code, message, ...(details ? { details } : {}) } satisfies ApiErrorBody },
+      status,
+    );
   }
 }

@@ -14,6 +14,7 @@ import {
   type Kafka,
   OutboxRelay,
   physicalName,
+  traceIdOf,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -40,6 +41,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private readonly relay: OutboxRelay;
   private readonly registrations: ConsumerRegistration[] = [];
   private readonly consumers: EventConsumer[] = [];
+  private starting: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
@@ -47,11 +50,14 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('messaging');
-    this.kafka = createKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.KAFKA_CLIENT_ID,
-      namePrefix: config.KAFKA_NAME_PREFIX,
-    }, (level, message, extra) => this.logger[level](extra, message));
+    this.kafka = createKafka(
+      {
+        brokers: config.KAFKA_BROKERS,
+        clientId: config.KAFKA_CLIENT_ID,
+        namePrefix: config.KAFKA_NAME_PREFIX,
+      },
+      (level, message, extra) => this.logger[level](extra, message),
+    );
     this.publisher = new EventPublisher(this.kafka);
     this.relay = new OutboxRelay(dataSource, this.publisher, {
       schema: config.DB_SCHEMA,
@@ -69,45 +75,82 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     this.registrations.push(registration);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const logical = [Topics.ordersEvents, Topics.paymentsEvents];
-      await ensureTopics(admin, [...logical, ...logical.map(deadLetterTopicOf)].map((t) => this.topic(t)));
-    } finally {
-      await admin.disconnect();
-    }
-    await this.publisher.connect();
-    this.relay.start();
-    for (const registration of this.registrations) {
-      const consumer = new EventConsumer(this.kafka, this.publisher, {
-        groupId: this.topic(`${this.config.KAFKA_CLIENT_ID}.${registration.name}`),
-        topics: registration.topics.map((t) => this.topic(t)),
-        handler: async (event, context) => {
-          await registration.handler(event, context);
-          this.logger.info(
-            { eventId: event.id, eventType: event.type, traceId: event.traceparent?.split('-')[1], ...context },
-            'event handled',
-          );
-        },
-        onDeadLetter: (reason) => this.logger.warn(reason, 'event sent to the dead-letter topic'),
-        onError: (err) => this.logger.warn({ err }, 'event handler failed; retrying'),
-      });
-      await consumer.start();
-      this.consumers.push(consumer);
-    }
+  /**
+   * Starts in the background: with Kafka down the service still boots, reports not ready on
+   * /health/ready, and keeps trying; requests that only need Postgres keep working, and their
+   * events wait in the outbox.
+   */
+  onApplicationBootstrap(): void {
+    this.starting = this.startWhenKafkaAnswers();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
     await Promise.all(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     await this.publisher.disconnect();
   }
 
+  private async startWhenKafkaAnswers(): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.start();
+        this.logger.info({ consumers: this.consumers.length }, 'messaging started');
+        return;
+      } catch (err) {
+        this.logger.error({ err, attempt }, 'messaging could not start; retrying in 2 s');
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    }
+  }
+
+  private async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const logical = [Topics.ordersEvents, Topics.paymentsEvents];
+      await ensureTopics(
+        admin,
+        [...logical, ...logical.map(deadLetterTopicOf)].map((t) => this.topic(t)),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    await this.publisher.connect();
+    this.relay.start();
+    for (const registration of this.registrations.slice(this.consumers.length)) {
+      if (this.stopping) return;
+      const consumer = this.createConsumer(registration);
+      await consumer.start();
+      this.consumers.push(consumer);
+    }
+  }
+
+  private createConsumer(registration: ConsumerRegistration): EventConsumer {
+    return new EventConsumer(this.kafka, this.publisher, {
+      groupId: this.topic(`${this.config.KAFKA_CLIENT_ID}.${registration.name}`),
+      topics: registration.topics.map((t) => this.topic(t)),
+      handler: async (event, context) => {
+        await registration.handler(event, context);
+        this.logger.info(
+          {
+            eventId: event.id,
+            eventType: event.type,
+            traceId: traceIdOf(event.traceparent),
+            ...context,
+          },
+          'event handled',
+        );
+      },
+      onDeadLetter: (reason) => this.logger.warn(reason, 'event sent to the dead-letter topic'),
+      onError: (err) => this.logger.warn({ err }, 'event handler failed; retrying'),
+    });
+  }
+
   /** Readiness: the cluster answers a metadata request within the timeout. */
   async checkKafka(timeoutMs = 2000): Promise<void> {
-    const admin = this.kafka.admin();
+    const admin = this.kafka.admin({ retry: { retries: 0 } });
     const attempt = (async () => {
       await admin.connect();
       try {
@@ -118,7 +161,10 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`Kafka did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([attempt, timeout]);

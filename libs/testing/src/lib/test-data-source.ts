@@ -1,0 +1,36 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestDataSource {
+  readonly dataSource: DataSource;
+  readonly database: TestDatabase;
+  readonly schema: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database with one schema, its tables made by `ddl`, and a TypeORM DataSource on it. */
+export async function createTestDataSource(
+  label: string,
+  schema: string,
+  ddl: string[],
+): Promise<TestDataSource> {
+  const database = await createTestDatabase(label);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: database.url,
+    schema,
+    extra: { max: 10 },
+  });
+  await dataSource.initialize();
+  await dataSource.query(`CREATE SCHEMA "${schema}"`);
+  for (const statement of ddl) await dataSource.query(statement);
+  return {
+    dataSource,
+    database,
+    schema,
+    close: async () => {
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+}
