@@ -59,19 +59,15 @@ export class ServiceProcess {
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
-    let exited: number | null = null;
-    this.child.on('exit', (code) => {
-      exited = code ?? -1;
-    });
+    const exited = new AbortController();
+    this.child.once('exit', (code) =>
+      exited.abort(new Error(`${this.options.name} exited with code ${code}`)),
+    );
     try {
       await waitFor(
         `${this.options.name} to be ${until}`,
-        async () => {
-          if (exited !== null) throw new Error(`exited with code ${exited}`);
-          const res = await fetch(`${this.url}/health/${until}`);
-          return res.status === 200;
-        },
-        { timeoutMs: 60_000, intervalMs: 250 },
+        async () => (await fetch(`${this.url}/health/${until}`)).status === 200,
+        { timeoutMs: 60_000, intervalMs: 250, signal: exited.signal },
       );
     } catch (err) {
       throw new Error(

@@ -2,11 +2,16 @@
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 20_000, intervalMs = 100 } = {},
+  {
+    timeoutMs = 20_000,
+    intervalMs = 100,
+    signal,
+  }: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    if (signal?.aborted) throw signal.reason;
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;

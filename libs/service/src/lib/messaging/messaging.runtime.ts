@@ -86,7 +86,11 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.starting;
+    // A start still waiting for Kafka is abandoned after a grace period rather than awaited.
+    await Promise.race([
+      this.starting,
+      new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
     await Promise.all(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     await this.publisher.disconnect();
