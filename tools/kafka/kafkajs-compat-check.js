@@ -359,8 +359,16 @@ async function main() {
     } finally {
       await tp.disconnect();
     }
-    const r = await admin.fetchOffsets({ groupId: TX_GROUP, topics: [T_TX_IN] });
-    const p0 = r[0].partitions.find((p) => p.partition === 0);
+    // The coordinator writes the commit markers after EndTxn answers, so the offset becomes
+    // visible a moment later: poll for it (bounded) instead of reading once.
+    let r;
+    let p0;
+    for (let i = 0; i < 50; i++) {
+      r = await admin.fetchOffsets({ groupId: TX_GROUP, topics: [T_TX_IN] });
+      p0 = r[0].partitions.find((p) => p.partition === 0);
+      if (p0 && p0.offset === '1') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     assert(
       p0 && p0.offset === '1',
       `offset committed via tx, got ${JSON.stringify(r[0].partitions)}`,
