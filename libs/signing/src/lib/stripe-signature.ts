@@ -1,16 +1,12 @@
-import { equalInConstantTime, hmacSha256 } from './hmac';
+import { equalInConstantTime, hmacKey, type HmacKey, hmacSha256, toList } from './hmac';
 import { SignatureVerificationError } from './signature-verification.error';
+import { checkTolerance, parseUnixSeconds, type ToleranceOptions } from './timestamp-tolerance';
 
 export const STRIPE_DEFAULT_TOLERANCE_SECONDS = 300;
 
-export interface StripeVerifyOptions {
-  readonly toleranceSeconds?: number;
-  readonly now?: () => number;
-}
-
 interface ParsedStripeHeader {
   readonly timestamp: number;
-  readonly signatures: Buffer[];
+  readonly signatures: readonly string[];
 }
 
 function parseStripeHeader(header: string | undefined): ParsedStripeHeader {
@@ -20,17 +16,24 @@ function parseStripeHeader(header: string | undefined): ParsedStripeHeader {
       'The "Stripe-Signature" header is missing; is this request from Stripe?',
     );
   }
-  let timestamp = Number.NaN;
-  const signatures: Buffer[] = [];
-  for (const part of header.split(',')) {
-    const separator = part.indexOf('=');
-    const scheme = part.slice(0, separator).trim();
-    const value = part.slice(separator + 1).trim();
-    if (scheme === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
-    // Unknown schemes (v0, future ones) are ignored, as Stripe's own libraries do.
-    if (scheme === 'v1' && /^[0-9a-f]{64}$/.test(value)) signatures.push(Buffer.from(value, 'hex'));
+  let timestamp: number | undefined;
+  const signatures: string[] = [];
+  // Parsed as stripe-node parses it: comma-separated "scheme=value" pairs, compared as sent.
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(',', start);
+    if (end < 0) end = header.length;
+    const separator = header.indexOf('=', start);
+    if (separator > start && separator < end) {
+      const scheme = header.slice(start, separator);
+      const value = header.slice(separator + 1, end);
+      if (scheme === 't') timestamp = parseUnixSeconds(value);
+      // v0 and schemes Stripe may add later are ignored, as Stripe's own libraries do.
+      else if (scheme === 'v1') signatures.push(value);
+    }
+    start = end + 1;
   }
-  if (Number.isNaN(timestamp) || signatures.length === 0) {
+  if (timestamp === undefined || signatures.length === 0) {
     throw new SignatureVerificationError(
       'malformed_header',
       'The "Stripe-Signature" header needs "t=<unix seconds>" and at least one "v1=<hex HMAC-SHA256>"',
@@ -39,61 +42,75 @@ function parseStripeHeader(header: string | undefined): ParsedStripeHeader {
   return { timestamp, signatures };
 }
 
-function checkSecrets(secrets: readonly string[]): void {
+function stripeKeys(secrets: readonly string[]): HmacKey[] {
   if (secrets.length === 0 || secrets.some((s) => !s.startsWith('whsec_'))) {
     throw new SignatureVerificationError(
       'invalid_secret',
-      'A Stripe webhook signing secret starts with "whsec_"; copy it from the endpoint in the Stripe dashboard or from `stripe listen`',
+      'A Stripe webhook signing secret starts with "whsec_"; copy it from the endpoint in the Stripe dashboard, or from `stripe listen`',
     );
   }
+  // Stripe keys the HMAC with the whole secret string, prefix included.
+  return secrets.map((s) => hmacKey(s));
 }
 
 /**
- * Verifies a `Stripe-Signature` header over the raw request body against any of `secrets`
- * (several are active while an endpoint's secret is rolled). Returns the signed timestamp.
+ * Verifies Stripe's `Stripe-Signature` over the raw request body, against any of several
+ * secrets (an endpoint has two while its secret is rolled). Keys are prepared once.
  */
+export class StripeSignatureVerifier {
+  private readonly keys: readonly HmacKey[];
+
+  constructor(secrets: string | readonly string[]) {
+    this.keys = stripeKeys(toList(secrets));
+  }
+
+  /** Returns the signed timestamp; throws SignatureVerificationError, and only that. */
+  verify(
+    header: string | undefined,
+    body: Buffer | string,
+    options: ToleranceOptions = {},
+  ): number {
+    const { timestamp, signatures } = parseStripeHeader(header);
+    const prefix = `${timestamp}.`;
+    const matches = this.keys.some((key) => {
+      const expected = hmacSha256(key, prefix, body, 'hex');
+      return signatures.some((candidate) => equalInConstantTime(expected, candidate));
+    });
+    if (!matches) {
+      throw new SignatureVerificationError(
+        'no_matching_signature',
+        'No v1 signature matches the raw body: check the webhook secret, and verify the body exactly as received (not re-serialized JSON)',
+      );
+    }
+    checkTolerance(
+      timestamp,
+      { toleranceSeconds: STRIPE_DEFAULT_TOLERANCE_SECONDS, ...options },
+      'Stripe event',
+    );
+    return timestamp;
+  }
+
+  /** A header as Stripe builds it, for tests and local tools. */
+  sign(body: Buffer | string, timestamp = Math.floor(Date.now() / 1000)): string {
+    const prefix = `${timestamp}.`;
+    const v1 = this.keys.map((key) => `v1=${hmacSha256(key, prefix, body, 'hex')}`);
+    return `t=${timestamp},${v1.join(',')}`;
+  }
+}
+
 export function verifyStripeSignature(
   secrets: string | readonly string[],
   header: string | undefined,
   body: Buffer | string,
-  options: StripeVerifyOptions = {},
+  options: ToleranceOptions = {},
 ): number {
-  const keys = typeof secrets === 'string' ? [secrets] : secrets;
-  checkSecrets(keys);
-  const { timestamp, signatures } = parseStripeHeader(header);
-  const matches = keys.some((secret) => {
-    const expected = hmacSha256(secret, `${timestamp}.`, body);
-    return signatures.some((candidate) => equalInConstantTime(expected, candidate));
-  });
-  if (!matches) {
-    throw new SignatureVerificationError(
-      'no_matching_signature',
-      'No v1 signature matches the raw body; check the webhook secret, and verify the body exactly as received (not re-serialized JSON)',
-    );
-  }
-  const tolerance = options.toleranceSeconds ?? STRIPE_DEFAULT_TOLERANCE_SECONDS;
-  const now = Math.floor((options.now ?? Date.now)() / 1000);
-  if (timestamp < now - tolerance) {
-    throw new SignatureVerificationError(
-      'timestamp_too_old',
-      `The signature is ${now - timestamp}s old, beyond the ${tolerance}s tolerance; a replayed request, or a clock out of sync`,
-    );
-  }
-  if (timestamp > now + tolerance) {
-    throw new SignatureVerificationError(
-      'timestamp_in_future',
-      `The signature is ${timestamp - now}s in the future, beyond the ${tolerance}s tolerance; check this server's clock`,
-    );
-  }
-  return timestamp;
+  return new StripeSignatureVerifier(secrets).verify(header, body, options);
 }
 
-/** Builds a `Stripe-Signature` header the way Stripe does, for tests and local tools. */
 export function generateStripeSignatureHeader(
   secret: string,
   body: Buffer | string,
   timestamp = Math.floor(Date.now() / 1000),
 ): string {
-  checkSecrets([secret]);
-  return `t=${timestamp},v1=${hmacSha256(secret, `${timestamp}.`, body).toString('hex')}`;
+  return new StripeSignatureVerifier(secret).sign(body, timestamp);
 }

@@ -8,7 +8,7 @@ import {
   Req,
 } from '@nestjs/common';
 import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
-import { SignatureVerificationError, verifyStripeSignature } from '@switchyard/signing';
+import { SignatureVerificationError, StripeSignatureVerifier } from '@switchyard/signing';
 import { type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { type PaymentsConfig } from '../payments-env';
@@ -39,6 +39,8 @@ function isStripeEvent(body: unknown): body is StripeEventHead {
  */
 @Controller('webhooks/stripe')
 export class StripeWebhookController {
+  private readonly verifier: StripeSignatureVerifier;
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly store: StripeEventStore,
@@ -46,6 +48,7 @@ export class StripeWebhookController {
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeWebhookController.name);
+    this.verifier = new StripeSignatureVerifier(config.STRIPE_WEBHOOK_SECRETS);
   }
 
   @Post()
@@ -65,7 +68,7 @@ export class StripeWebhookController {
     const raw = request.rawBody;
     if (!raw) throw new ApiError(400, 'missing_body', 'The request has no body');
     try {
-      verifyStripeSignature(this.config.STRIPE_WEBHOOK_SECRETS, signature, raw, {
+      this.verifier.verify(signature, raw, {
         toleranceSeconds: this.config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       });
     } catch (err) {
