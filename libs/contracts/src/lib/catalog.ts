@@ -1,6 +1,7 @@
 import { type z } from 'zod';
 import { ContractViolationError } from './contract-violation.error';
 import { type Envelope, EnvelopeSchema, type EventSource, newEventId } from './envelope';
+import { EventExamples } from './event-examples';
 import {
   OrderCancelledSchema,
   OrderCreatedSchema,
@@ -17,42 +18,71 @@ import {
 } from './payment-events';
 import { type Topic, Topics } from './topics';
 
-interface CatalogEntry {
+/**
+ * A version that is no longer produced but still read: after a breaking change, producers move
+ * to the new version at once and consumers accept the old one until `acceptedUntil`.
+ */
+export interface RetiredVersion {
+  readonly schema: z.ZodType;
+  readonly acceptedUntil: string;
+}
+
+interface CatalogEntry<S extends z.ZodType = z.ZodType> {
+  /** The version producers write. */
   readonly version: number;
+  readonly schema: S;
+  readonly retired: Readonly<Record<number, RetiredVersion>>;
   readonly source: EventSource;
   readonly topic: Topic;
-  readonly schema: z.ZodType;
   readonly description: string;
 }
 
-const orderEvent = <S extends z.ZodType>(schema: S, description: string) => ({
-  version: 1,
-  source: 'orders' as const,
-  topic: Topics.ordersEvents,
-  schema,
-  description,
-});
-
-const paymentEvent = <S extends z.ZodType>(schema: S, description: string) => ({
-  version: 1,
-  source: 'payments' as const,
-  topic: Topics.paymentsEvents,
-  schema,
-  description,
-});
+const entry =
+  (source: EventSource, topic: Topic) =>
+  <S extends z.ZodType>(schema: S, description: string): CatalogEntry<S> => ({
+    version: 1,
+    schema,
+    retired: {},
+    source,
+    topic,
+    description,
+  });
+const orderEvent = entry('orders', Topics.ordersEvents);
+const paymentEvent = entry('payments', Topics.paymentsEvents);
 
 export const EventCatalog = {
   'order.created': orderEvent(OrderCreatedSchema, 'An order was placed and awaits payment.'),
   'order.paid': orderEvent(OrderPaidSchema, 'The order was paid in full.'),
-  'order.payment_failed': orderEvent(OrderPaymentFailedSchema, 'A payment attempt failed.'),
-  'order.cancelled': orderEvent(OrderCancelledSchema, 'The order was cancelled before payment.'),
-  'order.refunded': orderEvent(OrderRefundedSchema, 'Money was returned, in full or in part.'),
+  'order.payment_failed': orderEvent(
+    OrderPaymentFailedSchema,
+    'A payment attempt for the order failed; the shopper may try again.',
+  ),
+  'order.cancelled': orderEvent(
+    OrderCancelledSchema,
+    'The order was cancelled before it was paid.',
+  ),
+  'order.refunded': orderEvent(
+    OrderRefundedSchema,
+    'Money was returned to the shopper, in full or in part.',
+  ),
   'order.fulfilled': orderEvent(OrderFulfilledSchema, 'The order was shipped or handed over.'),
-  'payment.succeeded': paymentEvent(PaymentSucceededSchema, 'The provider captured a payment.'),
-  'payment.failed': paymentEvent(PaymentFailedSchema, 'The provider declined a payment.'),
-  'payment.refunded': paymentEvent(PaymentRefundedSchema, 'A charge was refunded.'),
-  'payment.disputed': paymentEvent(PaymentDisputedSchema, 'A customer disputed a charge.'),
-} as const satisfies Record<string, CatalogEntry>;
+  'payment.succeeded': paymentEvent(
+    PaymentSucceededSchema,
+    'The payment provider captured a payment.',
+  ),
+  'payment.failed': paymentEvent(
+    PaymentFailedSchema,
+    'The payment provider declined or cancelled a payment.',
+  ),
+  'payment.refunded': paymentEvent(
+    PaymentRefundedSchema,
+    'A charge was refunded, in full or in part.',
+  ),
+  'payment.disputed': paymentEvent(
+    PaymentDisputedSchema,
+    'A customer disputed a charge with their bank.',
+  ),
+} as const;
 
 export type EventType = keyof typeof EventCatalog;
 export type EventData<T extends EventType> = z.infer<(typeof EventCatalog)[T]['schema']>;
@@ -68,6 +98,11 @@ export function topicOf(type: EventType): Topic {
   return EventCatalog[type].topic;
 }
 
+/** The data of a realistic event of each type: documentation, and a test of every schema. */
+export function exampleDataOf<T extends EventType>(type: T): EventData<T> {
+  return EventExamples[type] as EventData<T>;
+}
+
 export interface CreateEventOptions {
   readonly id?: string;
   readonly occurredAt?: Date;
@@ -81,18 +116,30 @@ export function createEvent<T extends EventType>(
   data: EventData<T>,
   options: CreateEventOptions = {},
 ): DomainEvent<T> {
-  const entry = EventCatalog[type];
+  const catalogEntry = EventCatalog[type];
   const event = {
     id: options.id ?? newEventId(),
     type,
-    version: entry.version,
-    source: entry.source,
+    version: catalogEntry.version,
+    source: catalogEntry.source,
     subject,
     occurredAt: (options.occurredAt ?? new Date()).toISOString(),
     data,
     ...(options.traceparent ? { traceparent: options.traceparent } : {}),
   };
   return validateEvent(event) as DomainEvent<T>;
+}
+
+function schemaFor(type: EventType, version: number): z.ZodType {
+  const catalogEntry: CatalogEntry = EventCatalog[type];
+  if (version === catalogEntry.version) return catalogEntry.schema;
+  const retired = catalogEntry.retired[version];
+  if (retired) return retired.schema;
+  const readable = [catalogEntry.version, ...Object.keys(catalogEntry.retired)].join(', ');
+  throw new ContractViolationError(
+    'unsupported_version',
+    `Event type "${type}" version ${version} is not supported; this build reads version ${readable}`,
+  );
 }
 
 /** Validates an already-decoded message: the envelope, then the payload of its type and version. */
@@ -112,14 +159,7 @@ export function validateEvent(candidate: unknown): DomainEvent {
       `Unknown event type "${type}"; known types are ${EventTypes.join(', ')}`,
     );
   }
-  const entry = EventCatalog[type];
-  if (version !== entry.version) {
-    throw new ContractViolationError(
-      'unsupported_version',
-      `Event type "${type}" version ${version} is not supported; this build reads version ${entry.version}`,
-    );
-  }
-  const data = entry.schema.safeParse(envelope.data.data);
+  const data = schemaFor(type, version).safeParse(envelope.data.data);
   if (!data.success) {
     throw new ContractViolationError(
       'invalid_data',

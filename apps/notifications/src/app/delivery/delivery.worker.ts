@@ -10,6 +10,7 @@ import {
   parseRetryAfter,
   retryPolicy,
   type RetryPolicy,
+  transportFailureOf,
 } from '@switchyard/retry';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
@@ -25,6 +26,7 @@ interface ClaimedDelivery {
   secret: string;
   endpoint_id: string;
   payload: string;
+  created_at: Date;
 }
 
 /**
@@ -111,7 +113,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
        UPDATE ${this.schema}.deliveries d SET locked_until = now() + make_interval(secs => $2)
        FROM due, ${this.schema}.endpoints e, ${this.schema}.messages m
        WHERE d.id = due.id AND e.id = d.endpoint_id AND m.id = d.message_id
-       RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, e.url, e.secret, m.payload`,
+       RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.secret, m.payload`,
       [limit, leaseSeconds],
     );
     return rows;
@@ -132,7 +134,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const attempts = delivery.attempts + 1;
     const verdict = classifyOutcome(
       response.statusCode === undefined
-        ? { transportError: true }
+        ? { transportFailure: transportFailureOf(response.errorCode) }
         : { status: response.statusCode },
     );
     const delay =

@@ -14,6 +14,8 @@ export interface WebhookResponse {
   readonly retryAfter?: string;
   readonly body?: string;
   readonly error?: string;
+  /** Node's or undici's error code, when the request failed before a response. */
+  readonly errorCode?: string;
   readonly latencyMs: number;
 }
 
@@ -50,6 +52,7 @@ export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse>
     const error = err as Error & { code?: string };
     return {
       error: `${error.code ?? error.name}: ${error.message}`,
+      errorCode: error.code ?? error.name,
       latencyMs: Math.round(performance.now() - started),
     };
   }
