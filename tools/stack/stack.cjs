@@ -151,12 +151,12 @@ async function main() {
     throw new Error('build failed');
   }
 
-  const adminToken = process.env.NOTIFICATIONS_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+  const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const stripeSecrets = process.env.STRIPE_WEBHOOK_SECRETS ?? 'whsec_local_development_only';
   const env = {
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
-    NOTIFICATIONS_ADMIN_TOKEN: adminToken,
+    ADMIN_TOKEN: adminToken,
     STRIPE_WEBHOOK_SECRETS: stripeSecrets,
   };
   const services = [

@@ -47,7 +47,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
       KAFKA_BROKERS: testKafkaBrokers().join(','),
       KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e'),
       STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
-      NOTIFICATIONS_ADMIN_TOKEN: ADMIN_TOKEN,
+      ADMIN_TOKEN,
       DELIVERY_RETRY_SCHEDULE: '0,200ms,500ms',
       STRIPE_PROCESSOR_POLL_MS: '200',
     };

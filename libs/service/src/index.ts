@@ -8,3 +8,6 @@ export * from './lib/service-config.token';
 export * from './lib/bootstrap-service';
 export * from './lib/http/zod-body.pipe';
 export * from './lib/http/api-error';
+export * from './lib/http/json-body';
+export * from './lib/http/api-exception.filter';
+export * from './lib/http/admin-token.guard';

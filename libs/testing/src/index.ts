@@ -6,3 +6,4 @@ export * from './lib/service-process';
 export * from './lib/stripe-events';
 export * from './lib/test-data-source';
 export * from './lib/topic-recorder';
+export * from './lib/fake-stripe-api';

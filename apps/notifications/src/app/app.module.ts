@@ -5,7 +5,7 @@ import { FanOutUseCase } from './delivery/fan-out.usecase';
 import { PartnerEventsConsumer } from './delivery/partner-events.consumer';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
 import { type NotificationsConfig } from './notifications-env';
-import { AdminAuthGuard, PartnerAuthGuard } from './partners/partner-auth.guard';
+import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { PartnersController } from './partners/partners.controller';
 
 @Module({})
@@ -21,13 +21,7 @@ export class AppModule {
         }),
       ],
       controllers: [PartnersController],
-      providers: [
-        FanOutUseCase,
-        DeliveryWorker,
-        PartnerEventsConsumer,
-        PartnerAuthGuard,
-        AdminAuthGuard,
-      ],
+      providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard],
     };
   }
 }

@@ -7,10 +7,6 @@ export const NotificationsEnv = commonEnv({
   schema: 'notifications',
   clientId: 'notifications',
 }).extend({
-  /** Bearer token of the operator API that creates partners. */
-  NOTIFICATIONS_ADMIN_TOKEN: z
-    .string({ error: 'set it to a random string of at least 24 characters' })
-    .min(24, 'must be at least 24 characters'),
   DELIVERY_RETRY_SCHEDULE: z
     .string()
     .default('0,5s,5m,30m,2h,5h,10h,10h')

@@ -1,9 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@switchyard/service';
 import { CreatePaymentsSchema1764300000000 } from './migrations/1764300000000-create-payments-schema';
+import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-payment-intents-and-state';
+import { ApplyStripeEventUseCase } from './payments/apply-stripe-event.usecase';
+import { CreatePaymentIntentUseCase } from './payments/create-payment-intent.usecase';
+import { OrderEventsConsumer } from './payments/order-events.consumer';
+import { PaymentsController } from './payments/payments.controller';
+import { stripeApiProvider } from './payments/stripe-api.provider';
 import { type PaymentsConfig } from './payments-env';
 import { StripeEventProcessor } from './stripe/stripe-event.processor';
 import { StripeEventStore } from './stripe/stripe-event.store';
+import { StripeEventsAdminController } from './stripe/stripe-events-admin.controller';
+import { StripeIntakeHooks } from './stripe/stripe-intake.hooks';
+import { StripeReconciler } from './stripe/stripe-reconciler';
 import { StripeWebhookController } from './stripe/stripe-webhook.controller';
 
 @Module({})
@@ -15,11 +24,20 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'payments',
           config,
-          migrations: [CreatePaymentsSchema1764300000000],
+          migrations: [CreatePaymentsSchema1764300000000, PaymentIntentsAndState1764400000000],
         }),
       ],
-      controllers: [StripeWebhookController],
-      providers: [StripeEventStore, StripeEventProcessor],
+      controllers: [StripeWebhookController, StripeEventsAdminController, PaymentsController],
+      providers: [
+        stripeApiProvider,
+        StripeEventStore,
+        StripeEventProcessor,
+        StripeReconciler,
+        StripeIntakeHooks,
+        ApplyStripeEventUseCase,
+        CreatePaymentIntentUseCase,
+        OrderEventsConsumer,
+      ],
     };
   }
 }

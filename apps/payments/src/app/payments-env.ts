@@ -17,5 +17,32 @@ export const PaymentsEnv = commonEnv({
     ),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   STRIPE_PROCESSOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /**
+   * Secret API key. Without it payments still receives webhooks, but creates no PaymentIntents
+   * and does not reconcile (a local stack with no Stripe account).
+   */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(
+      /^(sk|rk)_(test|live)_\w+$/,
+      'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)',
+    )
+    .optional(),
+  STRIPE_API_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://api.stripe.com'),
+  /** How often to list Stripe's events for any webhook that never arrived; 0 turns it off. */
+  STRIPE_RECONCILE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  /** How far back the first reconciliation looks, in seconds (Stripe keeps events 30 days). */
+  STRIPE_RECONCILE_LOOKBACK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
 });
 export type PaymentsConfig = z.infer<typeof PaymentsEnv>;

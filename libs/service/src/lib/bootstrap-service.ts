@@ -4,21 +4,31 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { registerJsonBodyParser } from './http/json-body';
 
 const ONE_MEGABYTE = 1024 * 1024;
 
-/** Starts a service on Fastify with raw bodies kept (signatures are checked on the raw bytes). */
+/** A service on Fastify, raw bodies kept (signatures are checked on the raw bytes), not listening. */
+export async function createServiceApp(module: DynamicModule): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: ONE_MEGABYTE }),
+    { bufferLogs: true, bodyParser: false },
+  );
+  registerJsonBodyParser(app.getHttpAdapter().getInstance(), ONE_MEGABYTE);
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Creates the service and listens on PORT and HOST. */
 export async function bootstrapService(
   module: DynamicModule,
   config: Pick<CommonEnv, 'PORT' | 'HOST'>,
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    module,
-    new FastifyAdapter({ bodyLimit: ONE_MEGABYTE }),
-    { rawBody: true, bufferLogs: true },
-  );
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  const app = await createServiceApp(module);
   await app.listen(config.PORT, config.HOST);
   return app;
 }

@@ -1,7 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
 import { type FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
 import { hashApiKey } from './api-key';
@@ -40,25 +39,6 @@ export class PartnerAuthGuard implements CanActivate {
         'The API key is not valid; use the key returned when the partner was created',
       );
     request.partnerId = partner.id;
-    return true;
-  }
-}
-
-/** The operator API (creating partners) takes the admin token from NOTIFICATIONS_ADMIN_TOKEN. */
-@Injectable()
-export class AdminAuthGuard implements CanActivate {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const token = Buffer.from(bearerToken(context.switchToHttp().getRequest<FastifyRequest>()));
-    const expected = Buffer.from(this.config.NOTIFICATIONS_ADMIN_TOKEN);
-    if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
-      throw new ApiError(
-        401,
-        'invalid_admin_token',
-        'The admin token does not match NOTIFICATIONS_ADMIN_TOKEN',
-      );
-    }
     return true;
   }
 }

@@ -10,13 +10,13 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { generateSecret } from '@switchyard/signing';
-import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { AdminTokenGuard, ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type NotificationsConfig } from '../notifications-env';
 import { generateApiKey, hashApiKey } from './api-key';
-import { AdminAuthGuard, type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
+import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
 const CreatePartnerSchema = z.object({ name: z.string().min(1).max(200) });
 
@@ -68,7 +68,7 @@ export class PartnersController {
   /** Operator API: the API key appears in this answer only; we keep its hash. */
   @Post('partners')
   @HttpCode(201)
-  @UseGuards(AdminAuthGuard)
+  @UseGuards(AdminTokenGuard)
   async createPartner(
     @Body(new ZodBodyPipe(CreatePartnerSchema)) body: z.infer<typeof CreatePartnerSchema>,
   ) {

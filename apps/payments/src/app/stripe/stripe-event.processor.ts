@@ -5,17 +5,18 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { ContractViolationError } from '@switchyard/contracts';
-import { appendToOutbox, newTraceparent } from '@switchyard/messaging';
+import { newTraceparent } from '@switchyard/messaging';
 import { nextAttemptDelay, retryPolicy } from '@switchyard/retry';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { mapStripeEvent, StripeEventMappingError } from './stripe-event.mapper';
+import { ApplyStripeEventUseCase } from '../payments/apply-stripe-event.usecase';
+import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
 
 interface ClaimedEvent {
   id: string;
-  payload: Parameters<typeof mapStripeEvent>[0];
+  payload: StripeEventLike;
   attempts: number;
 }
 
@@ -35,6 +36,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   constructor(
     private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
+    private readonly applyStripeEvent: ApplyStripeEventUseCase,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeEventProcessor.name);
@@ -97,28 +99,19 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 
   private async process(manager: EntityManager, claimed: ClaimedEvent): Promise<void> {
     const schema = this.config.DB_SCHEMA;
-    const result = mapStripeEvent(claimed.payload);
-    if (result.kind === 'ignored') {
-      await manager.query(
-        `UPDATE "${schema}".stripe_events SET status = 'ignored', last_error = $2, processed_at = now() WHERE id = $1`,
-        [claimed.id, result.reason],
-      );
-      return;
-    }
     const traceparent = newTraceparent();
-    await appendToOutbox(
-      manager,
-      schema,
-      result.events.map((e) => ({ ...e, traceparent })),
-    );
+    const outcome = await this.applyStripeEvent.execute(manager, claimed.payload, traceparent);
     await manager.query(
-      `UPDATE "${schema}".stripe_events SET status = 'processed', attempts = attempts + 1, processed_at = now() WHERE id = $1`,
-      [claimed.id],
+      `UPDATE "${schema}".stripe_events
+       SET status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() WHERE id = $1`,
+      [claimed.id, outcome.status, outcome.status === 'ignored' ? outcome.reason : null],
     );
     this.logger.info(
       {
         stripeEventId: claimed.id,
-        events: result.events.map((e) => e.id),
+        status: outcome.status,
+        events:
+          outcome.status === 'processed' ? outcome.events.map((e) => `${e.type}:${e.id}`) : [],
         traceId: traceparent.split('-')[1],
       },
       'Stripe event processed',
@@ -134,7 +127,12 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       err instanceof StripeEventMappingError || err instanceof ContractViolationError;
     const attempts = claimed.attempts + 1;
     const delay = permanent ? null : nextAttemptDelay(PROCESSING_RETRY, { attemptsMade: attempts });
-    const message = err instanceof Error ? err.message : String(err);
+    const message =
+      err instanceof StripeEventMappingError
+        ? `${err.code}: ${err.message}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     await manager.query(
       `UPDATE "${this.config.DB_SCHEMA}".stripe_events
        SET attempts = $2, last_error = $3,

@@ -5,9 +5,12 @@ import { DataSource } from 'typeorm';
 export interface VerifiedStripeEvent {
   readonly id: string;
   readonly type: string;
+  readonly created: number;
   readonly livemode: boolean;
   readonly payload: unknown;
 }
+
+export type StripeEventSource = 'webhook' | 'reconciliation';
 
 /** The durable record of every verified Stripe event, one row per Stripe event id. */
 @Injectable()
@@ -18,11 +21,14 @@ export class StripeEventStore {
   ) {}
 
   /** Commits the event before returning; a second delivery of the same id changes nothing. */
-  async store(event: VerifiedStripeEvent): Promise<'stored' | 'duplicate'> {
+  async store(
+    event: VerifiedStripeEvent,
+    source: StripeEventSource,
+  ): Promise<'stored' | 'duplicate'> {
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO "${this.config.DB_SCHEMA}".stripe_events (id, type, livemode, payload)
-       VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.type, event.livemode, JSON.stringify(event.payload)],
+      `INSERT INTO "${this.config.DB_SCHEMA}".stripe_events (id, type, created, livemode, payload, source)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [event.id, event.type, event.created, event.livemode, JSON.stringify(event.payload), source],
     );
     return rows.length === 1 ? 'stored' : 'duplicate';
   }

@@ -1,41 +1,38 @@
-import {
-  Controller,
-  Headers,
-  HttpCode,
-  Inject,
-  Post,
-  type RawBodyRequest,
-  Req,
-} from '@nestjs/common';
-import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
+import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { ApiError, InvalidJsonBody, SERVICE_CONFIG } from '@switchyard/service';
 import { SignatureVerificationError, StripeSignatureVerifier } from '@switchyard/signing';
 import { type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { type PaymentsConfig } from '../payments-env';
 import { StripeEventProcessor } from './stripe-event.processor';
-import { StripeEventStore } from './stripe-event.store';
+import { StripeEventStore, type VerifiedStripeEvent } from './stripe-event.store';
+import { markCounted } from './stripe-intake.hooks';
+import { stripeWebhooksTotal } from './stripe-intake.metrics';
 
-interface StripeEventHead {
-  id: string;
-  type: string;
-  livemode: boolean;
-}
-
-function isStripeEvent(body: unknown): body is StripeEventHead {
-  const b = body as Partial<StripeEventHead> | null;
-  return (
+function asStripeEvent(body: unknown): Omit<VerifiedStripeEvent, 'payload'> | null {
+  const b = body as Partial<VerifiedStripeEvent> | null;
+  const valid =
     typeof b === 'object' &&
     b !== null &&
     typeof b.id === 'string' &&
-    b.id.startsWith('evt_') &&
+    /^evt_\w+$/.test(b.id) &&
     typeof b.type === 'string' &&
-    typeof b.livemode === 'boolean'
-  );
+    typeof b.created === 'number' &&
+    typeof b.livemode === 'boolean';
+  return valid
+    ? {
+        id: b.id as string,
+        type: b.type as string,
+        created: b.created as number,
+        livemode: b.livemode as boolean,
+      }
+    : null;
 }
 
 /**
  * Stripe's webhook intake: verify over the raw bytes, store once, answer. Processing happens
  * afterwards, so Stripe gets its 2xx in milliseconds and a slow downstream never causes retries.
+ * Every refusal is a 4xx with a machine-readable code, stores nothing, and is counted.
  */
 @Controller('webhooks/stripe')
 export class StripeWebhookController {
@@ -54,44 +51,53 @@ export class StripeWebhookController {
   @Post()
   @HttpCode(200)
   async receive(
-    @Req() request: RawBodyRequest<FastifyRequest>,
+    @Req() request: FastifyRequest,
     @Headers('stripe-signature') signature: string | undefined,
     @Headers('content-type') contentType: string | undefined,
   ): Promise<{ received: true; duplicate: boolean }> {
+    markCounted(request);
     if (!contentType?.toLowerCase().startsWith('application/json')) {
-      throw new ApiError(
+      throw this.reject(
         415,
         'unsupported_media_type',
-        'Stripe sends application/json; send the event body as is',
+        'Stripe sends application/json; post the event body as is',
       );
     }
     const raw = request.rawBody;
-    if (!raw) throw new ApiError(400, 'missing_body', 'The request has no body');
+    if (!raw || raw.length === 0) throw this.reject(400, 'missing_body', 'The request has no body');
     try {
       this.verifier.verify(signature, raw, {
         toleranceSeconds: this.config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       });
     } catch (err) {
-      if (err instanceof SignatureVerificationError) {
-        this.logger.warn({ code: err.code }, 'rejected a Stripe webhook with a bad signature');
-        throw new ApiError(400, `signature_${err.code}`, err.message);
-      }
+      if (err instanceof SignatureVerificationError)
+        throw this.reject(400, `signature_${err.code}`, err.message);
       throw err;
     }
-    const event: unknown = request.body;
-    if (!isStripeEvent(event)) {
-      throw new ApiError(
+    if (request.body instanceof InvalidJsonBody) {
+      throw this.reject(400, 'invalid_json', `The signed body is not JSON: ${request.body.reason}`);
+    }
+    const event = asStripeEvent(request.body);
+    if (!event) {
+      throw this.reject(
         400,
         'invalid_event',
-        'The body is signed but is not a Stripe event (needs id "evt_…", type, livemode)',
+        'The body is signed but is not a Stripe event: it needs id ("evt_…"), type, created and livemode',
       );
     }
-    const outcome = await this.store.store({ ...event, payload: event });
+    const outcome = await this.store.store({ ...event, payload: request.body }, 'webhook');
+    stripeWebhooksTotal.inc({ outcome, code: '' });
     this.logger.info(
       { stripeEventId: event.id, type: event.type, outcome },
       'Stripe event received',
     );
     if (outcome === 'stored') this.processor.wake();
     return { received: true, duplicate: outcome === 'duplicate' };
+  }
+
+  private reject(status: number, code: string, message: string): ApiError {
+    stripeWebhooksTotal.inc({ outcome: 'rejected', code });
+    this.logger.warn({ code }, 'Stripe webhook rejected');
+    return new ApiError(status, code, message);
   }
 }

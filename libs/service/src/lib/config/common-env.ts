@@ -36,6 +36,8 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
       .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
       .default(''),
     LOG_LEVEL: logLevel,
+    /** Bearer token of the service's operator API; the API is disabled while it is unset. */
+    ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   });
 }
 

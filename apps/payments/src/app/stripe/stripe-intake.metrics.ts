@@ -1,0 +1,23 @@
+import { Counter, register } from 'prom-client';
+
+function counter(name: string, help: string, labelNames: string[]): Counter {
+  // One registry per process; an app created twice in one process (tests) reuses the metric.
+  return (
+    (register.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, labelNames })
+  );
+}
+
+/** Webhook requests by outcome: stored, duplicate, or rejected with its error code. */
+export const stripeWebhooksTotal = counter(
+  'switchyard_stripe_webhooks_total',
+  'Stripe webhook requests, by outcome and error code',
+  ['outcome', 'code'],
+);
+
+/** Events that reached us only through reconciliation: the webhook never arrived. */
+export const stripeEventsRecoveredTotal = counter(
+  'switchyard_stripe_events_recovered_total',
+  'Stripe events ingested by reconciliation that no webhook had delivered',
+  [],
+);

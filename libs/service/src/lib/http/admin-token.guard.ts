@@ -1,0 +1,34 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { type CommonEnv } from '../config/common-env';
+import { SERVICE_CONFIG } from '../service-config.token';
+import { ApiError } from './api-error';
+
+/** Guards operator endpoints with `Authorization: Bearer <ADMIN_TOKEN>`. */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: CommonEnv) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const expected = this.config.ADMIN_TOKEN;
+    if (!expected) {
+      throw new ApiError(
+        403,
+        'admin_api_disabled',
+        'The admin API is disabled: start the service with ADMIN_TOKEN set',
+      );
+    }
+    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
+    const token = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
+    const wanted = Buffer.from(expected);
+    if (token.length !== wanted.length || !timingSafeEqual(token, wanted)) {
+      throw new ApiError(
+        401,
+        'invalid_admin_token',
+        'Send "Authorization: Bearer <ADMIN_TOKEN>" with the token the service was started with',
+      );
+    }
+    return true;
+  }
+}
