@@ -16,7 +16,8 @@ function sourcesUnder(dir) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) return sourcesUnder(full);
     const isSource = entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts');
-    return isSource && !entry.name.endsWith('.spec.ts') ? [full] : [];
+    const testOnly = entry.name.endsWith('.spec.ts') || entry.name.endsWith('.test-helper.ts');
+    return isSource && !testOnly ? [full] : [];
   });
 }
 

@@ -1,0 +1,239 @@
+import { generateStripeSignatureHeader } from '@switchyard/signing';
+import { paymentIntentSucceededEvent, waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
+import {
+  ADMIN_TOKEN,
+  type PaymentsTestApp,
+  startPaymentsApp,
+  WEBHOOK_SECRET,
+} from '../payments-app.test-helper';
+
+const ROTATED_SECRET = 'whsec_payments_int_rotated_secret';
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('Stripe webhook intake (real Postgres and Kafka)', () => {
+  let t: PaymentsTestApp;
+
+  beforeAll(async () => {
+    t = await startPaymentsApp('intake', {
+      STRIPE_WEBHOOK_SECRETS: `${WEBHOOK_SECRET},${ROTATED_SECRET}`,
+    });
+  });
+
+  afterAll(() => t?.close());
+
+  async function post(body: string | Buffer, headers: Record<string, string>) {
+    const res = await fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers, body });
+    return {
+      status: res.status,
+      body: (await res.json()) as { error?: { code: string; message: string } },
+    };
+  }
+
+  const signed = (payload: string, secret = WEBHOOK_SECRET, timestamp = now()) => ({
+    'content-type': 'application/json',
+    'stripe-signature': generateStripeSignatureHeader(secret, payload, timestamp),
+  });
+
+  async function storedCount(): Promise<number> {
+    const [{ n }] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM payments.stripe_events',
+    );
+    return n;
+  }
+
+  async function rejections(code: string): Promise<number> {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) =>
+        l.startsWith(`switchyard_stripe_webhooks_total{outcome="rejected",code="${code}"}`),
+      );
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  const eventJson = () =>
+    JSON.stringify(
+      paymentIntentSucceededEvent({ orderId: randomUUID(), amount: 1000, currency: 'usd' }),
+    );
+
+  it.each([
+    [
+      'no Stripe-Signature header',
+      () => ({ body: eventJson(), headers: { 'content-type': 'application/json' } }),
+      400,
+      'signature_missing_header',
+    ],
+    [
+      'a garbled signature header',
+      () => ({
+        body: eventJson(),
+        headers: { 'content-type': 'application/json', 'stripe-signature': 'not a signature' },
+      }),
+      400,
+      'signature_malformed_header',
+    ],
+    [
+      'a signature made with the wrong secret',
+      () => {
+        const body = eventJson();
+        return { body, headers: signed(body, 'whsec_somebody_else') };
+      },
+      400,
+      'signature_no_matching_signature',
+    ],
+    [
+      'a forged body under a real signature',
+      () => {
+        const body = eventJson();
+        return { body: body.replace('1000', '1'), headers: signed(body) };
+      },
+      400,
+      'signature_no_matching_signature',
+    ],
+    [
+      'a timestamp too old',
+      () => {
+        const body = eventJson();
+        return { body, headers: signed(body, WEBHOOK_SECRET, now() - 301) };
+      },
+      400,
+      'signature_timestamp_too_old',
+    ],
+    [
+      'a valid request captured and replayed ten minutes later',
+      () => {
+        const body = eventJson();
+        return { body, headers: signed(body, WEBHOOK_SECRET, now() - 600) };
+      },
+      400,
+      'signature_timestamp_too_old',
+    ],
+    [
+      'a timestamp in the future',
+      () => {
+        const body = eventJson();
+        return { body, headers: signed(body, WEBHOOK_SECRET, now() + 301) };
+      },
+      400,
+      'signature_timestamp_in_future',
+    ],
+    [
+      'a body that is not JSON under a valid signature',
+      () => ({ body: '{"id": evt_', headers: signed('{"id": evt_') }),
+      400,
+      'invalid_json',
+    ],
+    [
+      'signed JSON that is not a Stripe event',
+      () => ({ body: '{"hello":"world"}', headers: signed('{"hello":"world"}') }),
+      400,
+      'invalid_event',
+    ],
+    [
+      'a body over 1 MB',
+      () => {
+        const body = `{"pad":"${'x'.repeat(1024 * 1024)}"}`;
+        return { body, headers: signed(body) };
+      },
+      413,
+      'payload_too_large',
+    ],
+    [
+      'text/plain',
+      () => {
+        const body = eventJson();
+        return { body, headers: { ...signed(body), 'content-type': 'text/plain' } };
+      },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'application/xml',
+      () => ({ body: '<event/>', headers: { 'content-type': 'application/xml' } }),
+      415,
+      'unsupported_media_type',
+    ],
+  ])(
+    'refuses %s with its documented status and code, stores nothing, and counts it',
+    async (_label, request, status, code) => {
+      // Given a request with one defect
+      const { body, headers } = request();
+      const [storedBefore, countedBefore] = [await storedCount(), await rejections(code)];
+
+      // When it reaches the webhook endpoint
+      const response = await post(body, headers);
+
+      // Then it is refused with a code and a message, nothing is stored, and the refusal is counted
+      expect(response.status).toBe(status);
+      expect(response.body.error?.code).toBe(code);
+      expect(response.body.error?.message.length).toBeGreaterThan(10);
+      expect(await storedCount()).toBe(storedBefore);
+      expect(await rejections(code)).toBe(countedBefore + 1);
+    },
+  );
+
+  it('stores a verified event once and answers a redelivery with 200 and duplicate: true', async () => {
+    const body = eventJson();
+    const { id } = JSON.parse(body) as { id: string };
+
+    const first = await post(body, signed(body));
+    const again = await post(body, signed(body));
+
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect([first.body, again.body]).toEqual([
+      { received: true, duplicate: false },
+      { received: true, duplicate: true },
+    ]);
+    const rows = await t.dataSource.query('SELECT id FROM payments.stripe_events WHERE id = $1', [
+      id,
+    ]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('accepts events signed with either secret while one is rotated', async () => {
+    const body = eventJson();
+
+    expect((await post(body, signed(body, ROTATED_SECRET))).status).toBe(200);
+  });
+
+  it('stores and acknowledges an event type it does not process, and marks it ignored', async () => {
+    const body = JSON.stringify({
+      id: `evt_${randomUUID().replace(/-/g, '')}`,
+      object: 'event',
+      type: 'customer.created',
+      created: now(),
+      livemode: false,
+      data: { object: {} },
+    });
+    const { id } = JSON.parse(body) as { id: string };
+
+    expect((await post(body, signed(body))).status).toBe(200);
+
+    const row = await waitFor('the event to be marked ignored', async () => {
+      const [r] = await t.dataSource.query(
+        'SELECT status, last_error FROM payments.stripe_events WHERE id = $1',
+        [id],
+      );
+      return r?.status === 'ignored' ? r : undefined;
+    });
+    expect(row.last_error).toBe('no mapping for Stripe event type customer.created');
+  });
+
+  it('parks a payment without metadata.order_id, visible with its error in the admin API', async () => {
+    const event = paymentIntentSucceededEvent({ orderId: 'x', amount: 500, currency: 'usd' });
+    event.data.object.metadata = {} as never;
+    const body = JSON.stringify(event);
+
+    expect((await post(body, signed(body))).status).toBe(200);
+
+    const parked = await waitFor('the event to be parked', async () => {
+      const res = await fetch(`${t.url}/admin/stripe-events/${event.id}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const view = (await res.json()) as { status: string; error: string };
+      return view.status === 'failed' ? view : undefined;
+    });
+    expect(parked.error).toMatch(/^missing_order_id: .*metadata\.order_id/);
+  });
+});
