@@ -178,11 +178,11 @@ async function main() {
   log('');
   log('Switchyard is running:');
   log('  orders         http://127.0.0.1:3001   (POST /orders, GET /orders/:id)');
-  log('  payments       http://127.0.0.1:3002   (POST /webhooks/stripe)');
+  log('  payments       http://127.0.0.1:3002   (POST /webhooks/stripe, GET /payments/:orderId)');
   log('  notifications  http://127.0.0.1:3003   (POST /v1/partners, /v1/endpoints)');
   log(`  Postgres       ${databaseUrl}`);
   log(`  Kafka          ${kafkaBrokers}`);
-  log(`  admin token    ${adminToken}   (Authorization: Bearer … for POST /v1/partners)`);
+  log(`  admin token    ${adminToken}   (Authorization: Bearer … for the admin APIs)`);
   log(`  Stripe secret  ${stripeSecrets}   (set STRIPE_WEBHOOK_SECRETS for \`stripe listen\`)`);
   log('Press Ctrl-C to stop.');
 }

@@ -7,9 +7,11 @@ import {
   sleep,
   type TestDatabase,
   testKafkaBrokers,
+  TopicRecorder,
   uniqueKafkaPrefix,
   waitFor,
 } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 
 const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_thin_flow_secret';
@@ -38,6 +40,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
   let notifications: ServiceProcess;
   let sink: PartnerSink;
   let apiKey: string;
+  let kafkaPrefix: string;
 
   beforeAll(async () => {
     await assertKafkaReachable();
@@ -45,7 +48,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
     const env = {
       DATABASE_URL: database.url,
       KAFKA_BROKERS: testKafkaBrokers().join(','),
-      KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e'),
+      KAFKA_NAME_PREFIX: (kafkaPrefix = uniqueKafkaPrefix('e2e')),
       STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
       ADMIN_TOKEN,
       DELIVERY_RETRY_SCHEDULE: '0,200ms,500ms',
@@ -198,5 +201,28 @@ describe('one order, from checkout to the partner (three services, real Kafka an
     ]);
     const ids = new Set(paidWebhooksFor(order.id).map((w) => w.headers['webhook-id']));
     expect([...ids]).toEqual([messages.data[0]?.id]);
+  });
+
+  it('sends a payment for an order that does not exist to the dead-letter topic, naming the reason', async () => {
+    // Given a dead-letter topic reader
+    const dlq = new TopicRecorder([`${kafkaPrefix}payments.events.v1.dlq`]);
+    await dlq.start();
+    try {
+      // When Stripe reports a payment for an order nobody placed
+      const ghostOrderId = randomUUID();
+      const payload = JSON.stringify(
+        paymentIntentSucceededEvent({ orderId: ghostOrderId, amount: 100, currency: 'usd' }),
+      );
+      expect((await sendStripeEvent(payload)).status).toBe(200);
+
+      // Then orders refuses it into payments.events.v1.dlq with the reason, and the partition moves on
+      const dead = await waitFor('the payment in the DLQ', () =>
+        dlq.messages.find((m) => m.key === ghostOrderId),
+      );
+      expect(dead.headers['x-error-code']).toBe('unknown_order');
+      expect(dead.headers['x-error-message']).toContain(ghostOrderId);
+    } finally {
+      await dlq.stop();
+    }
   });
 });

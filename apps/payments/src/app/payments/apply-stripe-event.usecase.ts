@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent, type DomainEvent } from '@switchyard/contracts';
-import { appendToOutbox } from '@switchyard/messaging';
+import { appendToOutbox, RetriableError } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
@@ -67,6 +67,11 @@ export class ApplyStripeEventUseCase {
       [mapped.paymentIntentId],
     );
     if (known) return known.order_id;
+    if (!mapped.carriesOrder) {
+      throw new RetriableError(
+        `Stripe event ${event.id} (${event.type}) names PaymentIntent ${mapped.paymentIntentId}, whose own events have not arrived yet; retrying`,
+      );
+    }
     throw new StripeEventMappingError(
       'missing_order_id',
       `Stripe event ${event.id} names PaymentIntent ${mapped.paymentIntentId}, which has no metadata.order_id and was not created by payments; create PaymentIntents with the order id in metadata.order_id`,
@@ -79,11 +84,19 @@ export class ApplyStripeEventUseCase {
     orderId: string,
     event: StripeEventLike,
   ): Promise<PaymentState> {
-    await manager.query(
+    const created: unknown[] = await manager.query(
       `INSERT INTO ${this.schema}.payment_states (payment_intent_id, order_id, state) VALUES ($1, $2, $3)
-       ON CONFLICT (payment_intent_id) DO NOTHING`,
+       ON CONFLICT (payment_intent_id) DO NOTHING RETURNING payment_intent_id`,
       [paymentIntentId, orderId, JSON.stringify(INITIAL_PAYMENT_STATE)],
     );
+    if (created.length > 0) {
+      // Charges and disputes that arrived first were waiting for this PaymentIntent: due now.
+      await manager.query(
+        `UPDATE ${this.schema}.stripe_events SET next_attempt_at = now()
+         WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = $1`,
+        [paymentIntentId],
+      );
+    }
     const [row]: { order_id: string; state: PaymentState }[] = await manager.query(
       `SELECT order_id, state FROM ${this.schema}.payment_states WHERE payment_intent_id = $1 FOR UPDATE`,
       [paymentIntentId],

@@ -26,6 +26,7 @@ describe('Stripe event mapping', () => {
       kind: 'fact',
       paymentIntentId: 'pi_1',
       orderId,
+      carriesOrder: true,
       fact: { kind: 'succeeded', at: 1_764_000_000, amount: 1500, currency: 'usd' },
     });
   });

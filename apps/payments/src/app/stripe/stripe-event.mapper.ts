@@ -6,6 +6,12 @@ export interface MappedStripeEvent {
   readonly paymentIntentId: string;
   /** From metadata.order_id when the object carries it; otherwise resolved from our records. */
   readonly orderId: string | null;
+  /**
+   * True when the object is the PaymentIntent (or checkout session) itself, so a missing order id
+   * will never appear; false for a charge or dispute, whose PaymentIntent may simply not have
+   * reached us yet.
+   */
+  readonly carriesOrder: boolean;
   readonly fact: PaymentFact;
 }
 
@@ -94,6 +100,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
         kind: 'fact',
         paymentIntentId: required(str(o, 'id'), event, 'id'),
         orderId: orderIdOf(o),
+        carriesOrder: true,
         fact: {
           kind: 'succeeded',
           at,
@@ -107,6 +114,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
         kind: 'fact',
         paymentIntentId: required(str(o, 'id'), event, 'id'),
         orderId: orderIdOf(o),
+        carriesOrder: true,
         fact: {
           kind: 'failed',
           at,
@@ -120,6 +128,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
         kind: 'fact',
         paymentIntentId: required(str(o, 'id'), event, 'id'),
         orderId: orderIdOf(o),
+        carriesOrder: true,
         fact: { kind: 'canceled', at, reason: str(o, 'cancellation_reason') },
       };
     case 'charge.refunded':
@@ -127,6 +136,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
         kind: 'fact',
         paymentIntentId: paymentIntentOf(event, o),
         orderId: orderIdOf(o),
+        carriesOrder: false,
         fact: {
           kind: 'refunded',
           at,
@@ -141,6 +151,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
         kind: 'fact',
         paymentIntentId: paymentIntentOf(event, o),
         orderId: orderIdOf(o),
+        carriesOrder: false,
         fact: {
           kind: 'disputed',
           at,
@@ -164,6 +175,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
         kind: 'fact',
         paymentIntentId: paymentIntentOf(event, o),
         orderId: orderIdOf(o) ?? str(o, 'client_reference_id'),
+        carriesOrder: true,
         fact: {
           kind: 'succeeded',
           at,

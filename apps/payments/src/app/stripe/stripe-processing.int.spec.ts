@@ -1,0 +1,194 @@
+import { generateStripeSignatureHeader } from '@switchyard/signing';
+import { paymentIntentEvent, waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
+import {
+  ADMIN_TOKEN,
+  type PaymentsTestApp,
+  startPaymentsApp,
+  WEBHOOK_SECRET,
+} from '../payments-app.test-helper';
+import { StripeReconciler } from './stripe-reconciler';
+
+const at = (offset: number) => 1_764_000_000 + offset;
+
+describe('Stripe event processing and reconciliation (real Postgres and Kafka)', () => {
+  let t: PaymentsTestApp;
+
+  beforeAll(async () => {
+    t = await startPaymentsApp('processing');
+  });
+
+  afterAll(() => t?.close());
+
+  function intent(orderId: string) {
+    return {
+      id: `pi_${randomUUID().replace(/-/g, '')}`,
+      object: 'payment_intent',
+      amount: 5000,
+      amount_received: 5000,
+      currency: 'usd',
+      metadata: { order_id: orderId },
+    };
+  }
+
+  function charge(pi: { id: string }, amountRefunded: number) {
+    return {
+      id: `ch_${pi.id.slice(3)}`,
+      object: 'charge',
+      payment_intent: pi.id,
+      amount: 5000,
+      amount_refunded: amountRefunded,
+      currency: 'usd',
+      refunded: amountRefunded === 5000,
+      metadata: {},
+    };
+  }
+
+  async function deliver(event: object): Promise<void> {
+    const body = JSON.stringify(event);
+    const res = await fetch(`${t.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': generateStripeSignatureHeader(WEBHOOK_SECRET, body),
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+  }
+
+  async function settled(): Promise<void> {
+    await waitFor('every stored event to be processed', async () => {
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM payments.stripe_events WHERE status = 'received'`,
+      );
+      return n === 0;
+    });
+  }
+
+  async function publishedFor(orderId: string): Promise<string[]> {
+    const rows: { type: string }[] = await t.dataSource.query(
+      `SELECT payload::json->>'type' AS type FROM payments.outbox WHERE message_key = $1 ORDER BY position`,
+      [orderId],
+    );
+    return rows.map((r) => r.type);
+  }
+
+  async function admin(path: string, body?: object) {
+    const res = await fetch(`${t.url}/admin/stripe-events${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('publishes success then refund when Stripe delivers the refund first, and nothing for the late success', async () => {
+    // Given a paid and fully refunded PaymentIntent
+    const orderId = randomUUID();
+    const pi = intent(orderId);
+
+    // When the refund arrives before the success
+    const refund = paymentIntentEvent('charge.refunded', charge(pi, 5000), at(20));
+    await deliver(refund);
+    await waitFor('the refund to be held back until its PaymentIntent is known', async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT status, attempts, last_error FROM payments.stripe_events WHERE id = $1',
+        [refund.id],
+      );
+      return (
+        row?.status === 'received' &&
+        row.attempts >= 1 &&
+        /have not arrived yet/.test(row.last_error)
+      );
+    });
+    await deliver(paymentIntentEvent('payment_intent.succeeded', pi, at(10)));
+    await settled();
+
+    // Then the order's story is told once, in the order it happened
+    expect(await publishedFor(orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
+  });
+
+  it('ignores a failure that arrives after the payment succeeded', async () => {
+    const orderId = randomUUID();
+    const pi = intent(orderId);
+
+    await deliver(paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
+    await deliver(
+      paymentIntentEvent(
+        'payment_intent.payment_failed',
+        { ...pi, last_payment_error: { code: 'card_declined', message: 'declined' } },
+        at(20),
+      ),
+    );
+    await settled();
+
+    expect(await publishedFor(orderId)).toEqual(['payment.succeeded']);
+  });
+
+  it('replays one event or a time range through the admin API without publishing anything twice', async () => {
+    const orderId = randomUUID();
+    const succeeded = paymentIntentEvent('payment_intent.succeeded', intent(orderId), at(40));
+    await deliver(succeeded);
+    await settled();
+    const from = new Date(Date.now() - 60_000).toISOString();
+
+    expect((await admin(`/${succeeded.id}/replay`, {})).status).toBe(202);
+    const range = await admin('/replay', { from, to: new Date(Date.now() + 60_000).toISOString() });
+    await settled();
+
+    expect(range.status).toBe(202);
+    expect(range.body['replayed']).toBeGreaterThanOrEqual(1);
+    expect(await publishedFor(orderId)).toEqual(['payment.succeeded']);
+    const view = await admin(`/${succeeded.id}`);
+    expect(view.body).toMatchObject({
+      id: succeeded.id,
+      status: 'processed',
+      source: 'webhook',
+      error: null,
+    });
+  });
+
+  it('lists events newest first, filtered by status, a page at a time', async () => {
+    const first = await admin('?status=processed&limit=2');
+    const next = await admin(
+      `?status=processed&limit=2&cursor=${first.body['next_cursor'] as string}`,
+    );
+
+    const ids = [
+      ...(first.body['data'] as { id: string }[]),
+      ...(next.body['data'] as { id: string }[]),
+    ].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(
+      (first.body['data'] as { status: string }[]).every((e) => e.status === 'processed'),
+    ).toBe(true);
+    expect((await admin('?limit=0')).status).toBe(400);
+  });
+
+  it('recovers exactly the events whose webhooks never arrived, and nothing on a second run', async () => {
+    // Given 120 payments at Stripe, of which only every third webhook reached us
+    const orders = Array.from({ length: 120 }, () => randomUUID());
+    const events = orders.map((orderId) =>
+      t.stripe.addEvent(paymentIntentEvent('payment_intent.succeeded', intent(orderId))),
+    );
+    for (const event of events.filter((_, i) => i % 3 === 0)) await deliver(event);
+    await settled();
+
+    // When reconciliation lists Stripe's events (two pages and more)
+    const reconciler = t.app.get(StripeReconciler);
+    const firstRun = await reconciler.reconcile();
+    await settled();
+    const secondRun = await reconciler.reconcile();
+
+    // Then the 80 dropped ones are recovered once, and every order is paid exactly once
+    expect(firstRun).toEqual({ listed: 120, recovered: 80 });
+    expect(secondRun.recovered).toBe(0);
+    for (const orderId of orders)
+      expect(await publishedFor(orderId)).toEqual(['payment.succeeded']);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM payments.stripe_events WHERE source = 'reconciliation'`,
+    );
+    expect(n).toBe(80);
+  });
+});
