@@ -10,13 +10,17 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
+const ESM_ONLY_PACKAGES = ['content-disposition'];
+
 function jestProject(projectDir, overrides = {}) {
   const name = path.relative(root, projectDir);
   return {
     displayName: name,
     rootDir: projectDir,
     testEnvironment: 'node',
-    transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions(), swcrc: false }] },
+    transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcOptions(), swcrc: false }] },
+    // ES-module-only dependencies that jest (unlike Node 20.19+) cannot require: compile them.
+    transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
     moduleFileExtensions: ['ts', 'js', 'json'],
     moduleNameMapper,
     testMatch: ['<rootDir>/src/**/*.spec.ts'],

@@ -2,6 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ServiceCoreModule } from '@switchyard/service';
 import { CreateOrdersSchema1764300000000 } from './migrations/1764300000000-create-orders-schema';
+import { IdempotencyAndRefunds1764400000000 } from './migrations/1764400000000-idempotency-and-refunds';
+import { CancelOrderUseCase } from './orders/cancel-order.usecase';
+import { FulfillOrderUseCase } from './orders/fulfill-order.usecase';
 import { ApplyPaymentEventUseCase } from './orders/apply-payment-event.usecase';
 import { CreateOrderUseCase } from './orders/create-order.usecase';
 import { OrderEntity } from './orders/order.entity';
@@ -18,13 +21,19 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'orders',
           config,
-          migrations: [CreateOrdersSchema1764300000000],
+          migrations: [CreateOrdersSchema1764300000000, IdempotencyAndRefunds1764400000000],
           entities: [OrderEntity],
         }),
         TypeOrmModule.forFeature([OrderEntity]),
       ],
       controllers: [OrdersController],
-      providers: [CreateOrderUseCase, ApplyPaymentEventUseCase, PaymentEventsConsumer],
+      providers: [
+        CreateOrderUseCase,
+        CancelOrderUseCase,
+        FulfillOrderUseCase,
+        ApplyPaymentEventUseCase,
+        PaymentEventsConsumer,
+      ],
     };
   }
 }

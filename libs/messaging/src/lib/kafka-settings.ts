@@ -49,17 +49,28 @@ export function physicalName(settings: Pick<KafkaSettings, 'namePrefix'>, name: 
   return `${settings.namePrefix}${name}`;
 }
 
-/** Creates the topics if they do not exist yet; already-existing topics are left as they are. */
+/**
+ * Creates the topics if they do not exist yet; existing topics are left as they are. Several
+ * services start at once and race to create the same topics: losing that race is success.
+ */
 export async function ensureTopics(
   admin: KafkaAdmin,
   topics: readonly string[],
   numPartitions = 3,
 ): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
-  });
+  const missing = async () => {
+    const existing = new Set(await admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  };
+  const toCreate = await missing();
+  if (toCreate.length === 0) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: toCreate.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
+    });
+  } catch (err) {
+    const stillMissing = await missing();
+    if (stillMissing.length > 0) throw err;
+  }
 }

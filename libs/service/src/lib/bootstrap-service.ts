@@ -1,11 +1,13 @@
 import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { registerJsonBodyParser } from './http/json-body';
+import { SERVICE_NAME } from './service-config.token';
 
 const ONE_MEGABYTE = 1024 * 1024;
 
@@ -20,6 +22,12 @@ export async function createServiceApp(module: DynamicModule): Promise<NestFasti
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();
+  const name = app.get<string>(SERVICE_NAME);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(`Switchyard ${name}`).addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
 

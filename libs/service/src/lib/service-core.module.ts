@@ -8,7 +8,7 @@ import { dataSourceOptions, ensureSchema } from './database/database';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { MessagingRuntime } from './messaging/messaging.runtime';
-import { SERVICE_CONFIG } from './service-config.token';
+import { SERVICE_CONFIG, SERVICE_NAME } from './service-config.token';
 
 export interface ServiceCoreOptions {
   readonly name: string;
@@ -46,8 +46,12 @@ export class ServiceCoreModule {
         TerminusModule,
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: SERVICE_CONFIG, useValue: config }, MessagingRuntime],
-      exports: [SERVICE_CONFIG, MessagingRuntime],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
+        { provide: SERVICE_NAME, useValue: name },
+        MessagingRuntime,
+      ],
+      exports: [SERVICE_CONFIG, SERVICE_NAME, MessagingRuntime],
     };
   }
 }

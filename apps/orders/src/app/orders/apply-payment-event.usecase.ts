@@ -1,49 +1,106 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createEvent, type DomainEvent } from '@switchyard/contracts';
-import { appendToOutbox, childTraceparent, UnprocessableEventError } from '@switchyard/messaging';
+import { type DomainEvent } from '@switchyard/contracts';
+import { childTraceparent, UnprocessableEventError } from '@switchyard/messaging';
 import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
-import { OrderEntity } from './order.entity';
-import { nextStatus } from './order-state';
+import { type OrderStatus, IllegalTransitionError } from './order-state';
+import { lockOrder, OrderNotFoundError, transitionOrder } from './order-transition';
+
+const SETTLED: readonly OrderStatus[] = ['paid', 'fulfilled', 'refunded', 'partially_refunded'];
 
 /**
- * Applies a payment event to its order inside the inbox transaction. Re-applying an event the
- * order already reflects is a no-op, so the same payment seen twice changes nothing.
+ * Applies a payment event to its order inside the inbox transaction. An event the order already
+ * reflects, or a failure reported after the order was paid, changes nothing; an event the order
+ * cannot take (a payment for a cancelled order) is dead-lettered with the reason for a human.
  */
 @Injectable()
 export class ApplyPaymentEventUseCase {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: CommonEnv) {}
 
   async execute(manager: EntityManager, event: DomainEvent): Promise<void> {
-    if (event.type !== 'payment.succeeded') return;
-    const { data } = event as DomainEvent<'payment.succeeded'>;
-    const order = await manager.findOne(OrderEntity, {
-      where: { id: data.orderId },
-      lock: { mode: 'pessimistic_write' },
-    });
-    if (!order) {
-      throw new UnprocessableEventError(
-        'unknown_order',
-        `payment.succeeded ${event.id} names order ${data.orderId}, which does not exist`,
-      );
+    if (!event.type.startsWith('payment.')) return;
+    const orderId = (event.data as { orderId: string }).orderId;
+    try {
+      await this.apply(manager, event, orderId);
+    } catch (err) {
+      if (err instanceof OrderNotFoundError) {
+        throw new UnprocessableEventError(
+          'unknown_order',
+          `${event.type} ${event.id} names order ${orderId}, which does not exist`,
+        );
+      }
+      if (err instanceof IllegalTransitionError) {
+        throw new UnprocessableEventError(
+          'illegal_transition',
+          `${event.type} ${event.id}: ${err.message}`,
+        );
+      }
+      throw err;
     }
-    if (order.status === 'paid' && order.paymentIntentId === data.paymentIntentId) return;
-    order.status = nextStatus(order.status, 'pay');
-    order.version += 1;
-    order.paymentIntentId = data.paymentIntentId;
-    await manager.save(order);
-    const paid = createEvent(
-      'order.paid',
-      order.id,
-      {
-        orderId: order.id,
-        amount: data.amount,
-        currency: data.currency,
-        paymentIntentId: data.paymentIntentId,
-        paidAt: event.occurredAt,
-      },
-      { traceparent: childTraceparent(event.traceparent) },
-    );
-    await appendToOutbox(manager, this.config.DB_SCHEMA, [paid]);
+  }
+
+  private async apply(manager: EntityManager, event: DomainEvent, orderId: string): Promise<void> {
+    const schema = this.config.DB_SCHEMA;
+    const traceparent = childTraceparent(event.traceparent);
+    const order = await lockOrder(manager, orderId);
+    switch (event.type) {
+      case 'payment.succeeded': {
+        const { data } = event as DomainEvent<'payment.succeeded'>;
+        if (SETTLED.includes(order.status)) return;
+        order.paymentIntentId = data.paymentIntentId;
+        await transitionOrder(manager, schema, order, 'pay', {
+          type: 'order.paid',
+          data: {
+            orderId,
+            amount: data.amount,
+            currency: data.currency,
+            paymentIntentId: data.paymentIntentId,
+            paidAt: event.occurredAt,
+          },
+          traceparent,
+        });
+        return;
+      }
+      case 'payment.failed': {
+        const { data } = event as DomainEvent<'payment.failed'>;
+        if (SETTLED.includes(order.status) || order.status === 'cancelled') return;
+        await transitionOrder(manager, schema, order, 'fail_payment', {
+          type: 'order.payment_failed',
+          data: {
+            orderId,
+            paymentIntentId: data.paymentIntentId,
+            failureCode: data.failureCode,
+            failureMessage: data.failureMessage,
+          },
+          traceparent,
+        });
+        return;
+      }
+      case 'payment.refunded': {
+        const { data } = event as DomainEvent<'payment.refunded'>;
+        if (data.amountRefunded <= order.amountRefunded) return;
+        order.amountRefunded = data.amountRefunded;
+        await transitionOrder(
+          manager,
+          schema,
+          order,
+          data.fullyRefunded ? 'refund' : 'refund_partially',
+          {
+            type: 'order.refunded',
+            data: {
+              orderId,
+              amountRefunded: data.amountRefunded,
+              currency: data.currency,
+              fullyRefunded: data.fullyRefunded,
+            },
+            traceparent,
+          },
+        );
+        return;
+      }
+      default:
+        // payment.disputed: the order does not change; notifications tells the partner.
+        return;
+    }
   }
 }

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createEvent, OrderLineSchema } from '@switchyard/contracts';
 import { appendToOutbox, newTraceparent } from '@switchyard/messaging';
 import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
-import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { OrderEntity } from './order.entity';
 
@@ -17,7 +17,27 @@ export const CreateOrderSchema = z.object({
 });
 export type CreateOrderCommand = z.infer<typeof CreateOrderSchema>;
 
-/** Stores the order and its `order.created` event in one transaction (transactional outbox). */
+/** The same Idempotency-Key was first used with a different request. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+}
+
+export interface CreateOrderResult {
+  readonly order: OrderEntity;
+  /** True when the Idempotency-Key had already created this order. */
+  readonly replayed: boolean;
+}
+
+function requestHash(command: CreateOrderCommand): string {
+  return createHash('sha256').update(JSON.stringify(command)).digest('hex');
+}
+
+/**
+ * Stores the order and its `order.created` event in one transaction (transactional outbox).
+ * With an Idempotency-Key, the key is claimed in the same transaction: a retry of the same
+ * request gets the same order, a concurrent one waits for the first and then gets it too, and
+ * the same key with another body is refused.
+ */
 @Injectable()
 export class CreateOrderUseCase {
   constructor(
@@ -25,34 +45,81 @@ export class CreateOrderUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
   ) {}
 
-  async execute(command: CreateOrderCommand): Promise<OrderEntity> {
-    const amountTotal = command.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+  async execute(command: CreateOrderCommand, idempotencyKey?: string): Promise<CreateOrderResult> {
     return this.dataSource.transaction(async (manager) => {
-      const order = manager.create(OrderEntity, {
-        id: randomUUID(),
-        customerId: command.customerId,
-        currency: command.currency,
-        amountTotal,
-        lines: command.lines,
-        status: 'pending_payment',
-        version: 1,
-        paymentIntentId: null,
-      });
-      await manager.save(order);
-      const event = createEvent(
-        'order.created',
-        order.id,
-        {
-          orderId: order.id,
-          customerId: order.customerId,
-          currency: order.currency,
-          amountTotal,
-          lines: order.lines,
-        },
-        { traceparent: newTraceparent() },
-      );
-      await appendToOutbox(manager, this.config.DB_SCHEMA, [event]);
-      return order;
+      const orderId = randomUUID();
+      if (idempotencyKey) {
+        const existing = await this.claimKey(
+          manager,
+          idempotencyKey,
+          requestHash(command),
+          orderId,
+        );
+        if (existing) return { order: existing, replayed: true };
+      }
+      return { order: await this.create(manager, orderId, command), replayed: false };
     });
+  }
+
+  /** Returns the order the key already made, or null once this transaction holds the key. */
+  private async claimKey(
+    manager: EntityManager,
+    key: string,
+    hash: string,
+    orderId: string,
+  ): Promise<OrderEntity | null> {
+    const schema = `"${this.config.DB_SCHEMA}"`;
+    // The key's foreign key to the order is checked at commit, after the order row exists.
+    const claimed: unknown[] = await manager.query(
+      `INSERT INTO ${schema}.idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, hash, orderId],
+    );
+    if (claimed.length > 0) return null;
+    // A concurrent first use blocked the insert until it committed: its row is visible now.
+    const [first]: { request_hash: string; order_id: string }[] = await manager.query(
+      `SELECT request_hash, order_id FROM ${schema}.idempotency_keys WHERE key = $1`,
+      [key],
+    );
+    if (!first || first.request_hash !== hash) {
+      throw new IdempotencyKeyReusedError(
+        `Idempotency-Key "${key}" was already used with a different request body; use a new key for a new order`,
+      );
+    }
+    return manager.findOneByOrFail(OrderEntity, { id: first.order_id });
+  }
+
+  private async create(
+    manager: EntityManager,
+    id: string,
+    command: CreateOrderCommand,
+  ): Promise<OrderEntity> {
+    const amountTotal = command.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+    const order = manager.create(OrderEntity, {
+      id,
+      customerId: command.customerId,
+      currency: command.currency,
+      amountTotal,
+      amountRefunded: 0,
+      lines: command.lines,
+      status: 'pending_payment',
+      version: 1,
+      paymentIntentId: null,
+    });
+    await manager.save(order);
+    const event = createEvent(
+      'order.created',
+      order.id,
+      {
+        orderId: order.id,
+        customerId: order.customerId,
+        currency: order.currency,
+        amountTotal,
+        lines: order.lines,
+      },
+      { traceparent: newTraceparent() },
+    );
+    await appendToOutbox(manager, this.config.DB_SCHEMA, [event]);
+    return order;
   }
 }

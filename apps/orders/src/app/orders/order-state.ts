@@ -14,7 +14,8 @@ export type OrderCommand =
 
 const TRANSITIONS: Record<OrderCommand, Partial<Record<OrderStatus, OrderStatus>>> = {
   pay: { pending_payment: 'paid', payment_failed: 'paid' },
-  fail_payment: { pending_payment: 'payment_failed' },
+  // Each failed attempt is news to the shopper; the order stays payable.
+  fail_payment: { pending_payment: 'payment_failed', payment_failed: 'payment_failed' },
   cancel: { pending_payment: 'cancelled', payment_failed: 'cancelled' },
   fulfill: { paid: 'fulfilled' },
   refund: { paid: 'refunded', fulfilled: 'refunded', partially_refunded: 'refunded' },

@@ -31,6 +31,9 @@ export class OrderEntity {
   @Column({ type: 'integer' })
   version!: number;
 
+  @Column({ name: 'amount_refunded', type: 'bigint', transformer: bigintAsNumber, default: 0 })
+  amountRefunded!: number;
+
   @Column({ name: 'payment_intent_id', type: 'text', nullable: true })
   paymentIntentId!: string | null;
 
@@ -47,6 +50,7 @@ export function toOrderView(order: OrderEntity) {
     customerId: order.customerId,
     currency: order.currency,
     amountTotal: order.amountTotal,
+    amountRefunded: order.amountRefunded,
     lines: order.lines,
     status: order.status,
     version: order.version,
