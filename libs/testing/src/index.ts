@@ -7,4 +7,3 @@ export * from './lib/stripe-events';
 export * from './lib/test-data-source';
 export * from './lib/topic-recorder';
 export * from './lib/fake-stripe-api';
-export * from './lib/in-process-service';

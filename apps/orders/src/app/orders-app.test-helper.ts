@@ -1,5 +1,5 @@
 import { loadConfig } from '@switchyard/service';
-import { type InProcessService, startInProcessService } from '@switchyard/testing';
+import { type InProcessService, startInProcessService } from '@switchyard/service-testing';
 import { AppModule } from './app.module';
 import { OrdersEnv } from './orders-env';
 

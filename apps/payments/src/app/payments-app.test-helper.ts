@@ -1,5 +1,6 @@
 import { loadConfig } from '@switchyard/service';
-import { FakeStripeApi, type InProcessService, startInProcessService } from '@switchyard/testing';
+import { type InProcessService, startInProcessService } from '@switchyard/service-testing';
+import { FakeStripeApi } from '@switchyard/testing';
 import { AppModule } from './app.module';
 import { PaymentsEnv } from './payments-env';
 

@@ -100,10 +100,10 @@ describe('Standard Webhooks: what it refuses, and how it says so', () => {
   it('rejects timestamps beyond the default five minutes on either side, and accepts them within', () => {
     const now = nowSeconds();
 
-    expect(codeOf(() => webhook.verify(webhook.sign('m', now - 301, body), body))).toBe(
+    expect(codeOf(() => webhook.verify(webhook.sign('m', now - 360, body), body))).toBe(
       'timestamp_too_old',
     );
-    expect(codeOf(() => webhook.verify(webhook.sign('m', now + 301, body), body))).toBe(
+    expect(codeOf(() => webhook.verify(webhook.sign('m', now + 360, body), body))).toBe(
       'timestamp_in_future',
     );
     expect(codeOf(() => webhook.verify(webhook.sign('m', now - 290, body), body))).toBe('no error');

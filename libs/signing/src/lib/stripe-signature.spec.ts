@@ -61,8 +61,8 @@ describe('Stripe signatures: what is refused', () => {
 
   it('refuses a forged signature, a replay, a future timestamp, a missing or garbled header', () => {
     const forged = generateStripeSignatureHeader('whsec_attacker', payload);
-    const replayed = generateStripeSignatureHeader(secret, payload, nowSeconds() - 301);
-    const future = generateStripeSignatureHeader(secret, payload, nowSeconds() + 301);
+    const replayed = generateStripeSignatureHeader(secret, payload, nowSeconds() - 360);
+    const future = generateStripeSignatureHeader(secret, payload, nowSeconds() + 360);
 
     expect(codeOf(() => verifier.verify(forged, payload))).toBe('no_matching_signature');
     expect(codeOf(() => verifier.verify(replayed, payload))).toBe('timestamp_too_old');

@@ -1,4 +1,4 @@
-import { type InProcessService } from '@switchyard/testing';
+import { type InProcessService } from '@switchyard/service-testing';
 import { randomUUID } from 'node:crypto';
 import { startOrdersApp } from '../orders-app.test-helper';
 

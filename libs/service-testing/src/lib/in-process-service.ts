@@ -2,8 +2,12 @@ import { type DynamicModule } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServiceApp } from '@switchyard/service';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from './test-database';
-import { testKafkaBrokers, uniqueKafkaPrefix } from './test-kafka';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testKafkaBrokers,
+  uniqueKafkaPrefix,
+} from '@switchyard/testing';
 
 export interface InProcessService {
   readonly app: NestFastifyApplication;
