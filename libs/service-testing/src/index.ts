@@ -1,1 +1,2 @@
 export * from './lib/in-process-service';
+export * from './lib/test-publisher';

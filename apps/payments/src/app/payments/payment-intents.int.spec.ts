@@ -1,6 +1,7 @@
 import { createEvent, Topics } from '@switchyard/contracts';
-import { createKafka, ensureTopics, EventPublisher } from '@switchyard/messaging';
-import { testKafkaBrokers, waitFor } from '@switchyard/testing';
+import { type EventPublisher } from '@switchyard/messaging';
+import { createTestPublisher } from '@switchyard/service-testing';
+import { waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { type PaymentsTestApp, startPaymentsApp } from '../payments-app.test-helper';
 import { CreatePaymentIntentUseCase } from './create-payment-intent.usecase';
@@ -11,16 +12,7 @@ describe('PaymentIntents for new orders (real Kafka and Postgres, fake Stripe AP
 
   beforeAll(async () => {
     t = await startPaymentsApp('intents');
-    const kafka = createKafka({
-      brokers: testKafkaBrokers(),
-      clientId: 'intents-test',
-      namePrefix: t.kafkaPrefix,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [`${t.kafkaPrefix}${Topics.ordersEvents}`]);
-    await admin.disconnect();
-    publisher = new EventPublisher(kafka);
+    publisher = await createTestPublisher(t.kafkaPrefix, [Topics.ordersEvents]);
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
-import { createEvent, Topics } from '@switchyard/contracts';
+import { createEvent, type DomainEvent, Topics } from '@switchyard/contracts';
 import {
-  adminDatabaseUrl,
   createTestDataSource,
   type TestDataSource,
   testKafkaBrokers,
@@ -12,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { EventPublisher } from '../event-publisher';
 import { createKafka, ensureTopics } from '../kafka-settings';
 import { outboxTableDdl } from '../messaging-ddl';
+import { newTraceparent } from '../trace-context';
 import { appendToOutbox } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
 
@@ -23,9 +23,9 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     clientId: 'relay-test',
     namePrefix: prefix,
   });
+  const relays: OutboxRelay[] = [];
   let db: TestDataSource;
   let publisher: EventPublisher;
-  let relay: OutboxRelay;
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
@@ -39,66 +39,71 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     await recorder.start();
   });
 
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+  });
+
   afterAll(async () => {
-    await relay?.stop();
     await publisher?.disconnect();
     await recorder?.stop();
     await db?.close();
   });
 
-  function orderCreated(orderId: string) {
-    return createEvent('order.created', orderId, {
-      orderId,
-      customerId: 'cus_1',
-      currency: 'usd',
-      amountTotal: 100,
-      lines: [{ sku: 'a', quantity: 1, unitPrice: 100 }],
+  function relay(pollIntervalMs = 100): OutboxRelay {
+    const created = new OutboxRelay(db.dataSource, publisher, {
+      schema: 'svc',
+      connectionString: db.database.url,
+      topicName: (t) => `${prefix}${t}`,
+      pollIntervalMs,
     });
+    relays.push(created);
+    return created;
   }
 
-  it('publishes a row whose transaction commits after a later-numbered one, keyed by subject', async () => {
-    const url = new URL(adminDatabaseUrl());
-    url.pathname = `/${db.database.name}`;
-    relay = new OutboxRelay(db.dataSource, publisher, {
-      schema: 'svc',
-      connectionString: url.toString(),
-      topicName: (t) => `${prefix}${t}`,
-      pollIntervalMs: 100,
-    });
-    const [early, late] = [orderCreated(randomUUID()), orderCreated(randomUUID())];
+  function orderEvent(orderId: string): DomainEvent {
+    return createEvent(
+      'order.cancelled',
+      orderId,
+      { orderId, reason: randomUUID() },
+      { traceparent: newTraceparent() },
+    );
+  }
+
+  const publishedIds = (orderId: string) =>
+    recorder.messages
+      .filter((m) => m.key === orderId)
+      .map((m) => (JSON.parse(m.value ?? '{}') as { id: string }).id);
+
+  it('publishes a row committed after a later-numbered one, in commit order for its key, with its trace header', async () => {
+    relay().start();
+    const orderId = randomUUID();
+    const [first, second] = [orderEvent(orderId), orderEvent(orderId)];
 
     // Given a transaction that takes the lower outbox position and stays open
     const slow = db.dataSource.createQueryRunner();
     await slow.connect();
     await slow.startTransaction();
-    await appendToOutbox(slow.manager, 'svc', [early]);
+    await appendToOutbox(slow.manager, 'svc', [first]);
 
-    // And a later transaction that commits first
-    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [late]));
-    relay.start();
-    await waitFor('the committed event on Kafka', () =>
-      recorder.messages.some((m) => m.key === late.subject),
-    );
+    // And a later transaction for the same key that commits first, and is published
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [second]));
+    await waitFor('the committed event on Kafka', () => publishedIds(orderId).length === 1);
 
     // When the first transaction finally commits
     await slow.commitTransaction();
     await slow.release();
 
-    // Then its event is published too, with the subject as key and the event id as header
-    const published = await waitFor('the late-committed event on Kafka', () =>
-      recorder.messages.find((m) => m.key === early.subject),
-    );
-    expect(JSON.parse(published.value ?? '')).toEqual(early);
-    expect(published.headers['event-id']).toBe(early.id);
-    const [{ unpublished }] = await db.dataSource.query(
-      `SELECT count(*)::int AS unpublished FROM svc.outbox WHERE published_at IS NULL`,
-    );
-    expect(unpublished).toBe(0);
+    // Then it is published too, after the other, keyed by the subject, with its traceparent header
+    await waitFor('both events on Kafka', () => publishedIds(orderId).length === 2);
+    expect(publishedIds(orderId)).toEqual([second.id, first.id]);
+    const message = recorder.messages.find((m) => m.value?.includes(first.id));
+    expect(message?.headers['traceparent']).toBe(first.traceparent);
+    expect(message?.headers['event-type']).toBe('order.cancelled');
   });
 
   it('publishes nothing from a transaction that rolls back', async () => {
-    const rolledBack = orderCreated(randomUUID());
-    const committed = orderCreated(randomUUID());
+    relay().start();
+    const [rolledBack, committed] = [orderEvent(randomUUID()), orderEvent(randomUUID())];
 
     await db.dataSource
       .transaction(async (m) => {
@@ -108,9 +113,52 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
       .catch(() => undefined);
     await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [committed]));
 
-    await waitFor('the committed event', () =>
-      recorder.messages.some((m) => m.key === committed.subject),
+    await waitFor('the committed event', () => publishedIds(committed.subject).length === 1);
+    expect(publishedIds(rolledBack.subject)).toEqual([]);
+  });
+
+  it('publishes what was committed before it stops, even with no wake-up and a long poll', async () => {
+    // Given an idle relay that will not poll again for a minute
+    const idle = relay(60_000);
+    idle.start();
+    await waitFor('the relay to lead', () => idle.isLeader);
+    const event = orderEvent(randomUUID());
+    await db.dataSource.query(
+      `INSERT INTO svc.outbox (event_id, topic, message_key, payload) VALUES ($1, $2, $3, $4)`,
+      [event.id, Topics.ordersEvents, event.subject, JSON.stringify(event)],
     );
-    expect(recorder.messages.some((m) => m.key === rolledBack.subject)).toBe(false);
+
+    // When it stops
+    await idle.stop();
+
+    // Then the row went out first
+    await waitFor('the row on Kafka', () => publishedIds(event.subject).length === 1);
+    const [{ unpublished }] = await db.dataSource.query(
+      `SELECT count(*)::int AS unpublished FROM svc.outbox WHERE published_at IS NULL`,
+    );
+    expect(unpublished).toBe(0);
+  });
+
+  it('keeps one relay active, and a standby takes over when the leader dies', async () => {
+    // Given two relays on one schema
+    const [a, b] = [relay(), relay()];
+    a.start();
+    await waitFor('a to lead', () => a.isLeader);
+    b.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(b.isLeader).toBe(false);
+
+    // When the leader's database session dies
+    await db.dataSource.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchyard-outbox-relay:svc' AND datname = current_database()
+       AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`,
+    );
+    await a.stop();
+
+    // Then the standby leads and publishes what comes next
+    await waitFor('b to lead', () => b.isLeader);
+    const event = orderEvent(randomUUID());
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event]));
+    await waitFor('the event published by b', () => publishedIds(event.subject).length === 1);
   });
 });

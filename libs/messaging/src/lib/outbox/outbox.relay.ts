@@ -93,7 +93,10 @@ export class OutboxRelay {
 
   private async tryToLead(): Promise<void> {
     if (!this.session) {
-      const session = new Client({ connectionString: this.options.connectionString });
+      const session = new Client({
+        connectionString: this.options.connectionString,
+        application_name: `switchyard-outbox-relay:${this.options.schema}`,
+      });
       session.on('error', (err) => {
         this.options.onError?.(err);
         this.leader = false;

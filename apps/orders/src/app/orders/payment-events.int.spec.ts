@@ -1,0 +1,179 @@
+import { createEvent, type DomainEvent, type EventData, Topics } from '@switchyard/contracts';
+import { type EventPublisher } from '@switchyard/messaging';
+import { createTestPublisher, type InProcessService } from '@switchyard/service-testing';
+import { waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
+import { startOrdersApp } from '../orders-app.test-helper';
+
+interface OrderView {
+  id: string;
+  status: string;
+  version: number;
+  amountRefunded: number;
+}
+
+describe('orders reacting to payment events (real Kafka and Postgres)', () => {
+  let t: InProcessService;
+  let publisher: EventPublisher;
+
+  beforeAll(async () => {
+    t = await startOrdersApp('orders_payments');
+    publisher = await createTestPublisher(t.kafkaPrefix, [Topics.paymentsEvents]);
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await t?.close();
+  });
+
+  async function placeOrder(): Promise<OrderView> {
+    const res = await fetch(`${t.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        customerId: 'cus_pay',
+        currency: 'usd',
+        lines: [{ sku: 'desk', quantity: 1, unitPrice: 5000 }],
+      }),
+    });
+    return (await res.json()) as OrderView;
+  }
+
+  const ref = (orderId: string) => ({
+    orderId,
+    provider: 'stripe' as const,
+    providerEventId: `evt_${randomUUID()}`,
+    paymentIntentId: 'pi_orders',
+  });
+
+  function payment<T extends 'payment.succeeded' | 'payment.failed' | 'payment.refunded'>(
+    type: T,
+    orderId: string,
+    data: Omit<EventData<T>, 'orderId' | 'provider' | 'providerEventId' | 'paymentIntentId'>,
+  ): DomainEvent<T> {
+    return createEvent(type, orderId, { ...ref(orderId), ...data } as EventData<T>);
+  }
+
+  async function publish(...events: DomainEvent[]): Promise<void> {
+    await publisher.sendBatch([
+      {
+        topic: `${t.kafkaPrefix}${Topics.paymentsEvents}`,
+        messages: events.map((e) => ({ key: e.subject, value: JSON.stringify(e) })),
+      },
+    ]);
+  }
+
+  async function orderOnceIn(orderId: string, status: string): Promise<OrderView> {
+    return waitFor(`order ${orderId} to be ${status}`, async () => {
+      const order = (await (await fetch(`${t.url}/orders/${orderId}`)).json()) as OrderView;
+      return order.status === status ? order : undefined;
+    });
+  }
+
+  async function announced(orderId: string): Promise<string[]> {
+    const rows: { type: string }[] = await t.dataSource.query(
+      `SELECT payload::json->>'type' AS type FROM orders.outbox WHERE message_key = $1 ORDER BY position`,
+      [orderId],
+    );
+    return rows.map((r) => r.type);
+  }
+
+  it('marks the order paid once when the same payment.succeeded arrives three times', async () => {
+    const order = await placeOrder();
+    const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
+
+    await publish(succeeded, succeeded, succeeded);
+
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(2);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
+  it('fulfills a paid order and announces it', async () => {
+    const order = await placeOrder();
+    await publish(payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }));
+    await orderOnceIn(order.id, 'paid');
+
+    const res = await fetch(`${t.url}/orders/${order.id}/fulfill`, { method: 'POST' });
+
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as OrderView).status).toBe('fulfilled');
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid', 'order.fulfilled']);
+  });
+
+  it('lets a failed payment be retried: payment_failed, then paid', async () => {
+    const order = await placeOrder();
+
+    await publish(
+      payment('payment.failed', order.id, {
+        failureCode: 'card_declined',
+        failureMessage: 'Your card was declined.',
+      }),
+    );
+    await orderOnceIn(order.id, 'payment_failed');
+    await publish(payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }));
+
+    await orderOnceIn(order.id, 'paid');
+    expect(await announced(order.id)).toEqual([
+      'order.created',
+      'order.payment_failed',
+      'order.paid',
+    ]);
+  });
+
+  it('follows refunds: partially refunded, then refunded, and ignores a stale smaller refund', async () => {
+    const order = await placeOrder();
+    await publish(payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }));
+    await orderOnceIn(order.id, 'paid');
+
+    await publish(
+      payment('payment.refunded', order.id, {
+        chargeId: 'ch_1',
+        amountRefunded: 2000,
+        currency: 'usd',
+        fullyRefunded: false,
+      }),
+    );
+    expect((await orderOnceIn(order.id, 'partially_refunded')).amountRefunded).toBe(2000);
+    await publish(
+      payment('payment.refunded', order.id, {
+        chargeId: 'ch_1',
+        amountRefunded: 5000,
+        currency: 'usd',
+        fullyRefunded: true,
+      }),
+      payment('payment.refunded', order.id, {
+        chargeId: 'ch_1',
+        amountRefunded: 2000,
+        currency: 'usd',
+        fullyRefunded: false,
+      }),
+    );
+
+    expect((await orderOnceIn(order.id, 'refunded')).amountRefunded).toBe(5000);
+    expect(await announced(order.id)).toEqual([
+      'order.created',
+      'order.paid',
+      'order.refunded',
+      'order.refunded',
+    ]);
+  });
+
+  it('ignores a failure reported after the order was paid', async () => {
+    const order = await placeOrder();
+    await publish(payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }));
+    await orderOnceIn(order.id, 'paid');
+
+    const late = payment('payment.failed', order.id, { failureCode: 'late', failureMessage: null });
+    await publish(late);
+    await waitFor('the late failure to be consumed', async () => {
+      const rows: unknown[] = await t.dataSource.query(
+        'SELECT 1 FROM orders.inbox WHERE event_id = $1',
+        [late.id],
+      );
+      return rows.length === 1;
+    });
+
+    const current = await orderOnceIn(order.id, 'paid');
+    expect(current.version).toBe(2);
+  });
+});
