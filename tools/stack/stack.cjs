@@ -158,6 +158,8 @@ async function main() {
     KAFKA_BROKERS: kafkaBrokers,
     ADMIN_TOKEN: adminToken,
     STRIPE_WEBHOOK_SECRETS: stripeSecrets,
+    // Local development: partner endpoints on this machine are allowed.
+    DELIVERY_ALLOWED_NETWORKS: process.env.DELIVERY_ALLOWED_NETWORKS ?? '127.0.0.0/8,::1',
   };
   const services = [
     ['orders', 3001],

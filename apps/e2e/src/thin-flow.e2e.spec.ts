@@ -52,6 +52,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
       STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
       ADMIN_TOKEN,
       DELIVERY_RETRY_SCHEDULE: '0,200ms,500ms',
+      DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
       STRIPE_PROCESSOR_POLL_MS: '200',
     };
     orders = new ServiceProcess({ name: 'orders', port: 4101, env });

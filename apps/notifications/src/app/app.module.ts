@@ -4,8 +4,10 @@ import { DeliveryWorker } from './delivery/delivery.worker';
 import { FanOutUseCase } from './delivery/fan-out.usecase';
 import { PartnerEventsConsumer } from './delivery/partner-events.consumer';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
+import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
+import { EndpointAdminController } from './partners/endpoint-admin.controller';
 import { PartnersController } from './partners/partners.controller';
 
 @Module({})
@@ -17,10 +19,10 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'notifications',
           config,
-          migrations: [CreateNotificationsSchema1764300000000],
+          migrations: [CreateNotificationsSchema1764300000000, EndpointOptions1764400000000],
         }),
       ],
-      controllers: [PartnersController],
+      controllers: [PartnersController, EndpointAdminController],
       providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard],
     };
   }

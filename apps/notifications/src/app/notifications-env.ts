@@ -19,6 +19,32 @@ export const NotificationsEnv = commonEnv({
       }
     }),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  DELIVERY_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * CIDRs deliveries may reach although they are not public (127.0.0.0/8 for local development).
+   * Empty by default: only public unicast addresses.
+   */
+  DELIVERY_ALLOWED_NETWORKS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+          error: 'each entry must be an IP address or CIDR',
+        }),
+      ),
+    ),
+  /** https only; on by default when NODE_ENV=production. */
+  DELIVERY_REQUIRE_HTTPS: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? process.env['NODE_ENV'] === 'production' : v === 'true')),
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 });

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import {
   classifyOutcome,
+  type DeliveryVerdict,
   nextAttemptDelay,
   parseRetryAfter,
   retryPolicy,
@@ -16,14 +17,16 @@ import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
-import { sendWebhook, type WebhookResponse } from './webhook-sender';
+import { AllowedNetworks } from './url-safety/address-policy';
+import { WebhookSender, type WebhookResponse } from './webhook-sender';
 
 interface ClaimedDelivery {
   id: string;
   message_id: string;
   attempts: number;
   url: string;
-  secret: string;
+  secrets: string[];
+  headers: Record<string, string>;
   endpoint_id: string;
   payload: string;
   created_at: Date;
@@ -37,6 +40,7 @@ interface ClaimedDelivery {
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly policy: RetryPolicy;
+  private readonly sender: WebhookSender;
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -49,6 +53,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {
     logger.setContext(DeliveryWorker.name);
     this.policy = retryPolicy({ scheduleMs: config.DELIVERY_RETRY_SCHEDULE });
+    this.sender = new WebhookSender({
+      policy: {
+        allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
+        requireHttps: config.DELIVERY_REQUIRE_HTTPS,
+      },
+      timeoutMs: config.DELIVERY_TIMEOUT_MS,
+      connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -61,6 +73,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.wakeUp?.();
     await this.loop;
     await Promise.all(this.inFlight);
+    await this.sender.close();
   }
 
   wake(): void {
@@ -113,30 +126,35 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
        UPDATE ${this.schema}.deliveries d SET locked_until = now() + make_interval(secs => $2)
        FROM due, ${this.schema}.endpoints e, ${this.schema}.messages m
        WHERE d.id = due.id AND e.id = d.endpoint_id AND m.id = d.message_id
-       RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.secret, m.payload`,
+       RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers,
+         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
+              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
       [limit, leaseSeconds],
     );
     return rows;
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const response = await sendWebhook({
+    const response = await this.sender.send({
       url: delivery.url,
       messageId: delivery.message_id,
-      secret: delivery.secret,
+      secrets: delivery.secrets,
       body: delivery.payload,
-      timeoutMs: this.config.DELIVERY_TIMEOUT_MS,
+      headers: delivery.headers,
     });
     await this.record(delivery, response);
   }
 
   private async record(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
     const attempts = delivery.attempts + 1;
-    const verdict = classifyOutcome(
-      response.statusCode === undefined
-        ? { transportFailure: transportFailureOf(response.errorCode) }
-        : { status: response.statusCode },
-    );
+    const verdict: DeliveryVerdict =
+      response.errorCode === 'ERR_UNSAFE_DESTINATION'
+        ? 'give_up'
+        : classifyOutcome(
+            response.statusCode === undefined
+              ? { transportFailure: transportFailureOf(response.errorCode) }
+              : { status: response.statusCode },
+          );
     const delay =
       verdict === 'retry'
         ? nextAttemptDelay(this.policy, {

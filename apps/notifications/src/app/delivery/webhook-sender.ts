@@ -1,12 +1,18 @@
-import { signStandardWebhook } from '@switchyard/signing';
-import { request } from 'undici';
+import { StandardWebhook } from '@switchyard/signing';
+import { type Dispatcher, request } from 'undici';
+import {
+  checkUrl,
+  type DestinationPolicy,
+  guardedDispatcher,
+} from './url-safety/destination-guard';
 
 export interface WebhookRequest {
   readonly url: string;
   readonly messageId: string;
-  readonly secret: string;
+  /** Every active secret of the endpoint: during a rotation, old and new both sign. */
+  readonly secrets: readonly string[];
   readonly body: string;
-  readonly timeoutMs: number;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface WebhookResponse {
@@ -19,41 +25,96 @@ export interface WebhookResponse {
   readonly latencyMs: number;
 }
 
-const RESPONSE_BODY_LIMIT = 4096;
-const USER_AGENT = 'Switchyard-Webhooks/0.1 (+https://github.com/switchyard)';
+export interface WebhookSenderOptions {
+  readonly policy: DestinationPolicy;
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
 
-/** One signed POST. Never throws: transport failures come back as `error`. Redirects are not followed. */
-export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse> {
-  const started = performance.now();
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers = {
-    ...signStandardWebhook(req.secret, req.messageId, timestamp, req.body),
-    'content-type': 'application/json',
-    'user-agent': USER_AGENT,
-  };
-  try {
-    const response = await request(req.url, {
-      method: 'POST',
-      headers,
-      body: req.body,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      signal: AbortSignal.timeout(req.timeoutMs),
+const RESPONSE_BODY_LIMIT = 4096;
+const USER_AGENT = 'Switchyard-Webhooks/0.1';
+const RESERVED_HEADERS = new Set([
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'content-type',
+  'user-agent',
+  'host',
+  'content-length',
+]);
+
+/**
+ * Sends one signed POST. Never throws: transport failures and refused destinations come back
+ * as `error`. Redirects are not followed (a 3xx is the attempt's answer), and every connection
+ * goes through the destination guard.
+ */
+export class WebhookSender {
+  private readonly dispatcher: Dispatcher;
+
+  constructor(private readonly options: WebhookSenderOptions) {
+    this.dispatcher = guardedDispatcher(options.policy, {
+      connectTimeoutMs: options.connectTimeoutMs,
     });
-    const text = await response.body.text();
-    const retryAfter = response.headers['retry-after'];
-    return {
-      statusCode: response.statusCode,
-      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-      body: text.slice(0, RESPONSE_BODY_LIMIT),
-      latencyMs: Math.round(performance.now() - started),
-    };
-  } catch (err) {
-    const error = err as Error & { code?: string };
-    return {
-      error: `${error.code ?? error.name}: ${error.message}`,
-      errorCode: error.code ?? error.name,
-      latencyMs: Math.round(performance.now() - started),
-    };
   }
+
+  async send(req: WebhookRequest): Promise<WebhookResponse> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const url = checkUrl(req.url, this.options.policy);
+      const custom = Object.fromEntries(
+        Object.entries(req.headers ?? {}).filter(
+          ([name]) => !RESERVED_HEADERS.has(name.toLowerCase()),
+        ),
+      );
+      const signed = new StandardWebhook(req.secrets).sign(
+        req.messageId,
+        Math.floor(Date.now() / 1000),
+        req.body,
+      );
+      const response = await request(url, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: {
+          ...custom,
+          ...signed,
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+        },
+        body: req.body,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      const text = await readLimited(response.body, RESPONSE_BODY_LIMIT);
+      const retryAfter = response.headers['retry-after'];
+      return {
+        statusCode: response.statusCode,
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        body: text,
+        latencyMs: elapsed(),
+      };
+    } catch (err) {
+      const error = err as Error & { code?: string; cause?: { code?: string } };
+      const code = error.code ?? error.cause?.code ?? error.name;
+      return { error: `${code}: ${error.message}`, errorCode: code, latencyMs: elapsed() };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** Keeps the first `limit` bytes of a response and discards the rest without buffering it. */
+async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  for await (const chunk of body) {
+    if (kept < limit) {
+      chunks.push(chunk.subarray(0, limit - kept));
+      kept += Math.min(chunk.length, limit - kept);
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -15,6 +15,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type NotificationsConfig } from '../notifications-env';
+import { AllowedNetworks } from '../delivery/url-safety/address-policy';
+import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-guard';
+import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 import { generateApiKey, hashApiKey } from './api-key';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
@@ -59,7 +62,24 @@ export class PartnersController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
-  ) {}
+  ) {
+    this.destinationPolicy = {
+      allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
+      requireHttps: config.DELIVERY_REQUIRE_HTTPS,
+    };
+  }
+
+  /** Refuses at registration what delivery would refuse anyway; host names are checked again at every connection. */
+  private checkDestination(url: string): void {
+    try {
+      checkUrl(url, this.destinationPolicy);
+    } catch (err) {
+      if (err instanceof UnsafeDestinationError) throw new ApiError(422, 'unsafe_url', err.message);
+      throw err;
+    }
+  }
+
+  private readonly destinationPolicy: DestinationPolicy;
 
   private get schema(): string {
     return `"${this.config.DB_SCHEMA}"`;
@@ -89,6 +109,7 @@ export class PartnersController {
     @Req() request: AuthenticatedRequest,
     @Body(new ZodBodyPipe(CreateEndpointSchema)) body: z.infer<typeof CreateEndpointSchema>,
   ) {
+    this.checkDestination(body.url);
     const [row]: EndpointRow[] = await this.dataSource.query(
       `INSERT INTO ${this.schema}.endpoints (id, partner_id, url, description, event_types, secret)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,

@@ -1,0 +1,103 @@
+import { type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
+import { type AllowedNetworks, checkAddress } from './address-policy';
+import { UnsafeDestinationError } from './unsafe-destination.error';
+
+/** Resolves a host name to its addresses; injectable so tests can point names anywhere. */
+export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+
+export const systemResolver: Resolver = (hostname) =>
+  dnsLookup(hostname, { all: true, verbatim: true });
+
+export interface DestinationPolicy {
+  readonly allowedNetworks: AllowedNetworks;
+  readonly requireHttps: boolean;
+  readonly resolver?: Resolver;
+}
+
+function refuse(host: string, ip: string, range: string): UnsafeDestinationError {
+  const shown = host === ip ? ip : `${host} (${ip})`;
+  return new UnsafeDestinationError(
+    `${shown} is a ${range} address; webhooks go only to public addresses (an operator can allow networks with DELIVERY_ALLOWED_NETWORKS)`,
+  );
+}
+
+function bareHost(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
+
+/**
+ * Checks what can be checked without the network: the scheme, and a host that is an IP
+ * literal (the URL parser has already turned decimal, octal and hex IPv4 forms into dotted
+ * decimal). Host names are checked at connect time, by the dispatcher's lookup.
+ */
+export function checkUrl(raw: string, policy: DestinationPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UnsafeDestinationError(`"${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UnsafeDestinationError(`${url.protocol} URLs are not allowed; use https`);
+  }
+  if (policy.requireHttps && url.protocol !== 'https:') {
+    throw new UnsafeDestinationError('Plain http is not allowed in production; use an https URL');
+  }
+  if (url.username || url.password) {
+    throw new UnsafeDestinationError(
+      'Credentials in the URL are not allowed; use custom headers instead',
+    );
+  }
+  const host = bareHost(url.hostname);
+  if (isIP(host)) {
+    const verdict = checkAddress(host, policy.allowedNetworks);
+    if (!verdict.allowed) throw refuse(host, host, verdict.range);
+  }
+  return url;
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * An undici dispatcher whose every connection resolves the host itself and refuses if any
+ * address is not public, so a name that resolves (or later re-resolves, DNS rebinding) to a
+ * private address is caught at the moment of connecting, on the address actually used.
+ */
+export function guardedDispatcher(
+  policy: DestinationPolicy,
+  options: { connectTimeoutMs: number },
+): Dispatcher {
+  const resolve = policy.resolver ?? systemResolver;
+  const lookup = (hostname: string, opts: { all?: boolean }, callback: LookupCallback): void => {
+    resolve(hostname)
+      .then((addresses) => {
+        if (addresses.length === 0)
+          throw Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' });
+        for (const { address } of addresses) {
+          const verdict = checkAddress(address, policy.allowedNetworks);
+          if (!verdict.allowed) throw refuse(hostname, address, verdict.range);
+        }
+        if (opts.all) callback(null, addresses);
+        else
+          callback(
+            null,
+            (addresses[0] as LookupAddress).address,
+            (addresses[0] as LookupAddress).family,
+          );
+      })
+      .catch((err: NodeJS.ErrnoException) => callback(err, '', 0));
+  };
+  return new Agent({
+    connect: { lookup: lookup as never, timeout: options.connectTimeoutMs },
+    connections: 16,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+  });
+}

@@ -1,0 +1,255 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import { generateSecret } from '@switchyard/signing';
+import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { AllowedNetworks } from '../delivery/url-safety/address-policy';
+import { checkUrl } from '../delivery/url-safety/destination-guard';
+import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
+import { type NotificationsConfig } from '../notifications-env';
+import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
+
+const eventTypePattern = z
+  .string()
+  .regex(
+    /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
+    'an event type ("order.paid"), a family ("order.*") or "*"',
+  );
+
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name of letters, digits and dashes');
+
+const UpdateEndpointSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+    description: z.string().max(500),
+    eventTypes: z.array(eventTypePattern).min(1).max(100),
+    enabled: z.boolean(),
+    headers: z
+      .record(headerName, z.string().max(1000))
+      .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers'),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
+
+const RotateSchema = z
+  .object({
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(86_400),
+  })
+  .default({ graceSeconds: 86_400 });
+
+const AttemptsQuery = z.object({
+  status: z.enum(['succeeded', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(/^\d+$/, 'pass next_cursor as returned').optional(),
+});
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  description: string;
+  event_types: string[];
+  enabled: boolean;
+  headers: Record<string, string>;
+  disabled_reason: string | null;
+  created_at: Date;
+}
+
+function view(row: EndpointRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.event_types,
+    enabled: row.enabled,
+    disabledReason: row.disabled_reason,
+    headers: row.headers,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
+
+function notFound(): ApiError {
+  return new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id');
+}
+
+/** A partner's own endpoints: every query is scoped to the partner the API key belongs to. */
+@Controller('v1/endpoints')
+@UseGuards(PartnerAuthGuard)
+export class EndpointAdminController {
+  private readonly allowedNetworks: AllowedNetworks;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+  ) {
+    this.allowedNetworks = new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS);
+  }
+
+  private get s(): string {
+    return `"${this.config.DB_SCHEMA}"`;
+  }
+
+  @Get(':id')
+  async get(@Req() request: AuthenticatedRequest, @Param('id', uuid) id: string) {
+    const [row]: EndpointRow[] = await this.dataSource.query(
+      `SELECT * FROM ${this.s}.endpoints WHERE id = $1 AND partner_id = $2`,
+      [id, request.partnerId],
+    );
+    if (!row) throw notFound();
+    return view(row);
+  }
+
+  /** Change the URL, description, event types or custom headers; disable or re-enable it. */
+  @Patch(':id')
+  async update(
+    @Req() request: AuthenticatedRequest,
+    @Param('id', uuid) id: string,
+    @Body(new ZodBodyPipe(UpdateEndpointSchema)) body: z.infer<typeof UpdateEndpointSchema>,
+  ) {
+    if (body.url) {
+      try {
+        checkUrl(body.url, {
+          allowedNetworks: this.allowedNetworks,
+          requireHttps: this.config.DELIVERY_REQUIRE_HTTPS,
+        });
+      } catch (err) {
+        if (err instanceof UnsafeDestinationError)
+          throw new ApiError(422, 'unsafe_url', err.message);
+        throw err;
+      }
+    }
+    const [rows]: [EndpointRow[], number] = await this.dataSource.query(
+      `UPDATE ${this.s}.endpoints SET
+         url = COALESCE($3, url), description = COALESCE($4, description),
+         event_types = COALESCE($5, event_types), enabled = COALESCE($6, enabled),
+         headers = COALESCE($7, headers),
+         disabled_reason = CASE WHEN $6 IS NULL THEN disabled_reason WHEN $6 THEN NULL ELSE 'disabled by the partner' END,
+         updated_at = now()
+       WHERE id = $1 AND partner_id = $2 RETURNING *`,
+      [
+        id,
+        request.partnerId,
+        body.url ?? null,
+        body.description ?? null,
+        body.eventTypes ?? null,
+        body.enabled ?? null,
+        body.headers ? JSON.stringify(body.headers) : null,
+      ],
+    );
+    const [row] = rows;
+    if (!row) throw notFound();
+    return view(row);
+  }
+
+  /** The signing secret, and the previous one while a rotation's grace period lasts. */
+  @Get(':id/secret')
+  async secret(@Req() request: AuthenticatedRequest, @Param('id', uuid) id: string) {
+    const [row]: {
+      secret: string;
+      previous_secret: string | null;
+      previous_secret_expires_at: Date | null;
+    }[] = await this.dataSource.query(
+      `SELECT secret, previous_secret, previous_secret_expires_at FROM ${this.s}.endpoints WHERE id = $1 AND partner_id = $2`,
+      [id, request.partnerId],
+    );
+    if (!row) throw notFound();
+    const previousActive =
+      row.previous_secret &&
+      row.previous_secret_expires_at &&
+      row.previous_secret_expires_at > new Date();
+    return {
+      secret: row.secret,
+      previousSecret: previousActive ? row.previous_secret : null,
+      previousSecretExpiresAt: previousActive
+        ? row.previous_secret_expires_at?.toISOString()
+        : null,
+    };
+  }
+
+  /**
+   * A new secret at once; the old one keeps signing beside it for `graceSeconds` (default a day),
+   * so the partner can switch its verifier without missing a message.
+   */
+  @Post(':id/secret/rotate')
+  @HttpCode(200)
+  async rotate(
+    @Req() request: AuthenticatedRequest,
+    @Param('id', uuid) id: string,
+    @Body(new ZodBodyPipe(RotateSchema)) body: z.infer<typeof RotateSchema>,
+  ) {
+    const [rows]: [{ secret: string; previous_secret_expires_at: Date }[], number] =
+      await this.dataSource.query(
+        `UPDATE ${this.s}.endpoints SET previous_secret = secret, secret = $3,
+         previous_secret_expires_at = now() + make_interval(secs => $4), updated_at = now()
+       WHERE id = $1 AND partner_id = $2 RETURNING secret, previous_secret_expires_at`,
+        [id, request.partnerId, generateSecret(), body.graceSeconds],
+      );
+    const [row] = rows;
+    if (!row) throw notFound();
+    return {
+      secret: row.secret,
+      previousSecretExpiresAt: row.previous_secret_expires_at.toISOString(),
+    };
+  }
+
+  /** Every attempt made to this endpoint, newest first; filter by outcome; page with next_cursor. */
+  @Get(':id/attempts')
+  async attempts(
+    @Req() request: AuthenticatedRequest,
+    @Param('id', uuid) id: string,
+    @Query(new ZodBodyPipe(AttemptsQuery)) query: z.infer<typeof AttemptsQuery>,
+  ) {
+    await this.get(request, id);
+    const rows: {
+      id: string;
+      message_id: string;
+      attempted_at: Date;
+      status_code: number | null;
+      latency_ms: number;
+      error: string | null;
+      response_body: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT a.id, d.message_id, a.attempted_at, a.status_code, a.latency_ms, a.error, a.response_body
+       FROM ${this.s}.attempts a JOIN ${this.s}.deliveries d ON d.id = a.delivery_id
+       WHERE d.endpoint_id = $1
+         AND ($2::text IS NULL OR ($2 = 'succeeded') = (a.status_code BETWEEN 200 AND 299))
+         AND ($3::bigint IS NULL OR a.id < $3)
+       ORDER BY a.id DESC LIMIT $4`,
+      [id, query.status ?? null, query.cursor ?? null, query.limit + 1],
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map((a) => ({
+        id: a.id,
+        messageId: a.message_id,
+        attemptedAt: a.attempted_at.toISOString(),
+        statusCode: a.status_code,
+        latencyMs: a.latency_ms,
+        error: a.error,
+        responseBody: a.response_body,
+      })),
+      next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+}
