@@ -7,3 +7,4 @@ export * from './lib/stripe-events';
 export * from './lib/test-data-source';
 export * from './lib/topic-recorder';
 export * from './lib/fake-stripe-api';
+export * from './lib/scripted-receiver';

@@ -17,31 +17,24 @@ import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AllowedNetworks } from '../delivery/url-safety/address-policy';
-import { checkUrl } from '../delivery/url-safety/destination-guard';
-import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 import { type NotificationsConfig } from '../notifications-env';
+import {
+  assertSafeDestination,
+  endpointHeaders,
+  type EndpointRow,
+  endpointUrl,
+  endpointView as view,
+  eventTypePattern,
+} from './endpoint-fields';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
-
-const eventTypePattern = z
-  .string()
-  .regex(
-    /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
-    'an event type ("order.paid"), a family ("order.*") or "*"',
-  );
-
-const headerName = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name of letters, digits and dashes');
 
 const UpdateEndpointSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+    url: endpointUrl,
     description: z.string().max(500),
     eventTypes: z.array(eventTypePattern).min(1).max(100),
     enabled: z.boolean(),
-    headers: z
-      .record(headerName, z.string().max(1000))
-      .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers'),
+    headers: endpointHeaders,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
@@ -62,30 +55,6 @@ const AttemptsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(/^\d+$/, 'pass next_cursor as returned').optional(),
 });
-
-interface EndpointRow {
-  id: string;
-  url: string;
-  description: string;
-  event_types: string[];
-  enabled: boolean;
-  headers: Record<string, string>;
-  disabled_reason: string | null;
-  created_at: Date;
-}
-
-function view(row: EndpointRow) {
-  return {
-    id: row.id,
-    url: row.url,
-    description: row.description,
-    eventTypes: row.event_types,
-    enabled: row.enabled,
-    disabledReason: row.disabled_reason,
-    headers: row.headers,
-    createdAt: row.created_at.toISOString(),
-  };
-}
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
 
@@ -128,16 +97,10 @@ export class EndpointAdminController {
     @Body(new ZodBodyPipe(UpdateEndpointSchema)) body: z.infer<typeof UpdateEndpointSchema>,
   ) {
     if (body.url) {
-      try {
-        checkUrl(body.url, {
-          allowedNetworks: this.allowedNetworks,
-          requireHttps: this.config.DELIVERY_REQUIRE_HTTPS,
-        });
-      } catch (err) {
-        if (err instanceof UnsafeDestinationError)
-          throw new ApiError(422, 'unsafe_url', err.message);
-        throw err;
-      }
+      assertSafeDestination(body.url, {
+        allowedNetworks: this.allowedNetworks,
+        requireHttps: this.config.DELIVERY_REQUIRE_HTTPS,
+      });
     }
     const [rows]: [EndpointRow[], number] = await this.dataSource.query(
       `UPDATE ${this.s}.endpoints SET

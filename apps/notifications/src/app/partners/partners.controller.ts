@@ -16,46 +16,26 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type NotificationsConfig } from '../notifications-env';
 import { AllowedNetworks } from '../delivery/url-safety/address-policy';
-import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-guard';
-import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
+import { type DestinationPolicy } from '../delivery/url-safety/destination-guard';
 import { generateApiKey, hashApiKey } from './api-key';
+import {
+  assertSafeDestination,
+  endpointHeaders,
+  type EndpointRow,
+  endpointUrl,
+  endpointView,
+  eventTypePattern,
+} from './endpoint-fields';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
 const CreatePartnerSchema = z.object({ name: z.string().min(1).max(200) });
 
-const eventTypePattern = z
-  .string()
-  .regex(
-    /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
-    'an event type ("order.paid"), a family ("order.*") or "*"',
-  );
-
 const CreateEndpointSchema = z.object({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+  url: endpointUrl,
   eventTypes: z.array(eventTypePattern).min(1).max(100),
   description: z.string().max(500).default(''),
+  headers: endpointHeaders.default({}),
 });
-
-interface EndpointRow {
-  id: string;
-  url: string;
-  description: string;
-  event_types: string[];
-  enabled: boolean;
-  secret: string;
-  created_at: Date;
-}
-
-function toEndpointView(row: EndpointRow) {
-  return {
-    id: row.id,
-    url: row.url,
-    description: row.description,
-    eventTypes: row.event_types,
-    enabled: row.enabled,
-    createdAt: row.created_at.toISOString(),
-  };
-}
 
 @Controller('v1')
 export class PartnersController {
@@ -67,16 +47,6 @@ export class PartnersController {
       allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
       requireHttps: config.DELIVERY_REQUIRE_HTTPS,
     };
-  }
-
-  /** Refuses at registration what delivery would refuse anyway; host names are checked again at every connection. */
-  private checkDestination(url: string): void {
-    try {
-      checkUrl(url, this.destinationPolicy);
-    } catch (err) {
-      if (err instanceof UnsafeDestinationError) throw new ApiError(422, 'unsafe_url', err.message);
-      throw err;
-    }
   }
 
   private readonly destinationPolicy: DestinationPolicy;
@@ -109,10 +79,10 @@ export class PartnersController {
     @Req() request: AuthenticatedRequest,
     @Body(new ZodBodyPipe(CreateEndpointSchema)) body: z.infer<typeof CreateEndpointSchema>,
   ) {
-    this.checkDestination(body.url);
+    assertSafeDestination(body.url, this.destinationPolicy);
     const [row]: EndpointRow[] = await this.dataSource.query(
-      `INSERT INTO ${this.schema}.endpoints (id, partner_id, url, description, event_types, secret)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      `INSERT INTO ${this.schema}.endpoints (id, partner_id, url, description, event_types, secret, headers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [
         randomUUID(),
         request.partnerId,
@@ -120,10 +90,11 @@ export class PartnersController {
         body.description,
         body.eventTypes,
         generateSecret(),
+        JSON.stringify(body.headers),
       ],
     );
     if (!row) throw new ApiError(500, 'endpoint_not_created', 'The endpoint could not be stored');
-    return { ...toEndpointView(row), secret: row.secret };
+    return { ...endpointView(row), secret: row.secret };
   }
 
   @Get('endpoints')
@@ -133,7 +104,7 @@ export class PartnersController {
       `SELECT * FROM ${this.schema}.endpoints WHERE partner_id = $1 ORDER BY created_at, id`,
       [request.partnerId],
     );
-    return { data: rows.map(toEndpointView) };
+    return { data: rows.map(endpointView) };
   }
 
   /** The partner's messages, newest first, each with its deliveries; filter by type and subject. */

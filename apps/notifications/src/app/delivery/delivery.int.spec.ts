@@ -1,0 +1,182 @@
+import { ScriptedReceiver, waitFor } from '@switchyard/testing';
+import { Webhook } from 'standardwebhooks';
+import { type NotificationsTestApp, startNotificationsApp } from '../notifications-app.test-helper';
+
+describe('outbound webhook delivery (real Kafka and Postgres, real receivers on loopback)', () => {
+  let t: NotificationsTestApp;
+  let receiver: ScriptedReceiver;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    t = await startNotificationsApp('delivery');
+    receiver = new ScriptedReceiver();
+    await receiver.start();
+    apiKey = await t.createPartner();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.stop();
+  });
+
+  async function settled(eventId: string, endpointId: string, status: string) {
+    return waitFor(`the delivery to be ${status}`, async () => {
+      const delivery = await t.deliveryOf(eventId, endpointId);
+      return delivery?.status === status ? delivery : undefined;
+    });
+  }
+
+  it('retries an endpoint that fails twice, and delivers on the third attempt with the same webhook-id', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/flaky') });
+    receiver.script('/flaky', { kind: 'status', status: 500 }, { kind: 'reset' });
+
+    const event = await t.publishOrderEvent();
+
+    expect(await settled(event.id, endpoint.id, 'succeeded')).toEqual({
+      status: 'succeeded',
+      attempts: 3,
+    });
+    const ids = new Set(receiver.requestsTo('/flaky').map((r) => r.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+  });
+
+  it('gives up after the last attempt and shows every attempt in the log with its answer', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/broken') });
+    receiver.always('/broken', { kind: 'status', status: 503, body: 'x'.repeat(10_000) });
+
+    const event = await t.publishOrderEvent();
+    await settled(event.id, endpoint.id, 'failed');
+
+    const log = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}/attempts?status=failed`);
+    const attempts = log.body['data'] as { statusCode: number; responseBody: string }[];
+    expect(attempts).toHaveLength(3);
+    expect(attempts.every((a) => a.statusCode === 503 && a.responseBody.length === 4096)).toBe(
+      true,
+    );
+  });
+
+  it('disables an endpoint that answers 410 Gone', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/gone') });
+    receiver.always('/gone', { kind: 'status', status: 410 });
+
+    const event = await t.publishOrderEvent();
+    await settled(event.id, endpoint.id, 'failed');
+
+    const view = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}`);
+    expect(view.body['enabled']).toBe(false);
+  });
+
+  it('waits as long as Retry-After asks after a 429', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/busy') });
+    receiver.script('/busy', { kind: 'status', status: 429, headers: { 'retry-after': '2' } });
+
+    const event = await t.publishOrderEvent();
+    await settled(event.id, endpoint.id, 'succeeded');
+
+    const [first, second] = receiver.requestsTo('/busy');
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('does not follow a redirect, even one to the cloud metadata address', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/moved') });
+    receiver.always('/moved', {
+      kind: 'status',
+      status: 302,
+      headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+    });
+
+    const event = await t.publishOrderEvent();
+    await settled(event.id, endpoint.id, 'failed');
+
+    const log = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}/attempts`);
+    expect((log.body['data'] as { statusCode: number }[]).map((a) => a.statusCode)).toEqual([
+      302, 302, 302,
+    ]);
+  });
+
+  it('does not hold a healthy endpoint back behind one that hangs until the timeout', async () => {
+    const hanging = await t.createEndpoint(apiKey, { url: receiver.url('/hang') });
+    const healthy = await t.createEndpoint(apiKey, { url: receiver.url('/healthy') });
+    receiver.always('/hang', { kind: 'hang' });
+
+    const event = await t.publishOrderEvent();
+    await settled(event.id, healthy.id, 'succeeded');
+    const hangingNow = await t.deliveryOf(event.id, hanging.id);
+
+    // The healthy delivery completed while the hanging endpoint's first attempt was still open.
+    expect(receiver.requestsTo('/hang')).toHaveLength(1);
+    expect(hangingNow).toEqual({ status: 'pending', attempts: 0 });
+  });
+
+  it('signs with the old and the new secret during a rotation, and sends custom headers', async () => {
+    const endpoint = await t.createEndpoint(apiKey, {
+      url: receiver.url('/rotating'),
+      headers: { 'X-Partner-Tenant': 'eu-1' },
+    });
+    const rotated = await t.api(apiKey, 'POST', `/v1/endpoints/${endpoint.id}/secret/rotate`, {
+      graceSeconds: 3600,
+    });
+
+    const event = await t.publishOrderEvent();
+    await settled(event.id, endpoint.id, 'succeeded');
+
+    const [request] = receiver.requestsTo('/rotating');
+    const headers = { ...request?.headers } as Record<string, string>;
+    expect(new Webhook(endpoint.secret).verify(request?.body ?? '', headers)).toMatchObject({
+      id: event.id,
+    });
+    expect(
+      new Webhook(rotated.body['secret'] as string).verify(request?.body ?? '', headers),
+    ).toMatchObject({ id: event.id });
+    expect(headers['x-partner-tenant']).toBe('eu-1');
+    const secrets = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}/secret`);
+    expect(secrets.body).toMatchObject({
+      secret: rotated.body['secret'],
+      previousSecret: endpoint.secret,
+    });
+  });
+});
+
+describe('partner isolation', () => {
+  let t: NotificationsTestApp;
+
+  beforeAll(async () => {
+    t = await startNotificationsApp('isolation');
+  });
+
+  afterAll(() => t?.close());
+
+  it("never lets one partner see or touch another's endpoints, secrets or attempts", async () => {
+    const [alice, bob] = [await t.createPartner('Alice'), await t.createPartner('Bob')];
+    const bobs = await t.createEndpoint(bob, { url: 'http://127.0.0.1:9/hook' });
+
+    for (const [method, path, body] of [
+      ['GET', `/v1/endpoints/${bobs.id}`],
+      ['PATCH', `/v1/endpoints/${bobs.id}`, { enabled: false }],
+      ['GET', `/v1/endpoints/${bobs.id}/secret`],
+      ['POST', `/v1/endpoints/${bobs.id}/secret/rotate`, {}],
+      ['GET', `/v1/endpoints/${bobs.id}/attempts`],
+    ] as const) {
+      const res = await t.api(alice, method, path, body);
+      expect([method, path, res.status]).toEqual([method, path, 404]);
+    }
+    expect((await t.api(alice, 'GET', '/v1/endpoints')).body['data']).toEqual([]);
+    expect((await t.api(bob, 'GET', `/v1/endpoints/${bobs.id}`)).body['enabled']).toBe(true);
+  });
+
+  it('refuses an endpoint URL that points at a private address, with 422 unsafe_url', async () => {
+    const key = await t.createPartner();
+
+    const res = await t.api(key, 'POST', '/v1/endpoints', {
+      url: 'http://169.254.169.254/',
+      eventTypes: ['order.*'],
+    });
+
+    expect(res.status).toBe(422);
+    expect(res.body['error']).toMatchObject({ code: 'unsafe_url' });
+  });
+
+  it('refuses an unknown API key with 401', async () => {
+    expect((await t.api('sy_not_a_key', 'GET', '/v1/endpoints')).status).toBe(401);
+  });
+});

@@ -1,0 +1,103 @@
+import { createEvent, type DomainEvent, Topics } from '@switchyard/contracts';
+import { type EventPublisher } from '@switchyard/messaging';
+import { loadConfig } from '@switchyard/service';
+import {
+  createTestPublisher,
+  type InProcessService,
+  startInProcessService,
+} from '@switchyard/service-testing';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from './app.module';
+import { NotificationsEnv } from './notifications-env';
+
+export const ADMIN_TOKEN = 'notifications-int-admin-token-0123456789';
+
+export interface NotificationsTestApp extends InProcessService {
+  readonly publisher: EventPublisher;
+  createPartner(name?: string): Promise<string>;
+  createEndpoint(
+    apiKey: string,
+    body: { url: string; eventTypes?: string[]; headers?: Record<string, string> },
+  ): Promise<{ id: string; secret: string }>;
+  api(
+    apiKey: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Publishes an order.cancelled event (any order event would do) and returns it. */
+  publishOrderEvent(): Promise<DomainEvent>;
+  deliveryOf(
+    eventId: string,
+    endpointId: string,
+  ): Promise<{ status: string; attempts: number } | undefined>;
+}
+
+/** Notifications in this process: loopback receivers allowed, a retry schedule in milliseconds. */
+export async function startNotificationsApp(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<NotificationsTestApp> {
+  const service = await startInProcessService(
+    label,
+    (base) => AppModule.forRoot(loadConfig(NotificationsEnv, base)),
+    {
+      ADMIN_TOKEN,
+      DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
+      DELIVERY_RETRY_SCHEDULE: '0,300ms,600ms',
+      DELIVERY_TIMEOUT_MS: '2000',
+      DELIVERY_POLL_MS: '50',
+      ...env,
+    },
+  );
+  const publisher = await createTestPublisher(service.kafkaPrefix, [
+    Topics.ordersEvents,
+    Topics.paymentsEvents,
+  ]);
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${service.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return {
+    ...service,
+    publisher,
+    api: call,
+    createPartner: async (name = 'Acme') =>
+      (await call(ADMIN_TOKEN, 'POST', '/v1/partners', { name })).body['apiKey'] as string,
+    createEndpoint: async (apiKey, body) => {
+      const res = await call(apiKey, 'POST', '/v1/endpoints', { eventTypes: ['order.*'], ...body });
+      if (res.status !== 201) throw new Error(`endpoint not created: ${JSON.stringify(res.body)}`);
+      return { id: res.body['id'] as string, secret: res.body['secret'] as string };
+    },
+    publishOrderEvent: async () => {
+      const orderId = randomUUID();
+      const event = createEvent('order.cancelled', orderId, { orderId, reason: 'test' });
+      await publisher.sendBatch([
+        {
+          topic: `${service.kafkaPrefix}${Topics.ordersEvents}`,
+          messages: [{ key: orderId, value: JSON.stringify(event) }],
+        },
+      ]);
+      return event;
+    },
+    deliveryOf: async (eventId, endpointId) => {
+      const [row] = await service.dataSource.query(
+        `SELECT d.status, d.attempts FROM notifications.deliveries d JOIN notifications.messages m ON m.id = d.message_id
+         WHERE m.event_id = $1 AND d.endpoint_id = $2`,
+        [eventId, endpointId],
+      );
+      return row;
+    },
+    close: async () => {
+      await publisher.disconnect();
+      await service.close();
+    },
+  };
+}

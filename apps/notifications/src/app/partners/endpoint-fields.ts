@@ -1,0 +1,57 @@
+import { ApiError } from '@switchyard/service';
+import { z } from 'zod';
+import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-guard';
+import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
+
+export const eventTypePattern = z
+  .string()
+  .regex(
+    /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
+    'an event type ("order.paid"), a family ("order.*") or "*"',
+  );
+
+export const endpointUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2048);
+
+export const endpointHeaders = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name of letters, digits and dashes'),
+    z.string().max(1000),
+  )
+  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
+
+export interface EndpointRow {
+  id: string;
+  url: string;
+  description: string;
+  event_types: string[];
+  enabled: boolean;
+  headers: Record<string, string>;
+  disabled_reason: string | null;
+  secret: string;
+  created_at: Date;
+}
+
+export function endpointView(row: EndpointRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.event_types,
+    enabled: row.enabled,
+    disabledReason: row.disabled_reason,
+    headers: row.headers,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** Refuses at registration what delivery would refuse; host names are checked again at every connection. */
+export function assertSafeDestination(url: string, policy: DestinationPolicy): void {
+  try {
+    checkUrl(url, policy);
+  } catch (err) {
+    if (err instanceof UnsafeDestinationError) throw new ApiError(422, 'unsafe_url', err.message);
+    throw err;
+  }
+}
