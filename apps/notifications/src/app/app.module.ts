@@ -8,6 +8,7 @@ import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoin
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { EndpointAdminController } from './partners/endpoint-admin.controller';
+import { MessagesController } from './partners/messages.controller';
 import { PartnersController } from './partners/partners.controller';
 
 @Module({})
@@ -22,7 +23,7 @@ export class AppModule {
           migrations: [CreateNotificationsSchema1764300000000, EndpointOptions1764400000000],
         }),
       ],
-      controllers: [PartnersController, EndpointAdminController],
+      controllers: [PartnersController, EndpointAdminController, MessagesController],
       providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard],
     };
   }

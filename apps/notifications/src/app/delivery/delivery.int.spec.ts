@@ -137,6 +137,121 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
   });
 });
 
+describe('replay (real Kafka and Postgres)', () => {
+  let t: NotificationsTestApp;
+  let receiver: ScriptedReceiver;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    t = await startNotificationsApp('replay');
+    receiver = new ScriptedReceiver();
+    await receiver.start();
+    apiKey = await t.createPartner();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.stop();
+  });
+
+  const settled = (eventId: string, endpointId: string, status: string) =>
+    waitFor(
+      `the delivery to be ${status}`,
+      async () => (await t.deliveryOf(eventId, endpointId))?.status === status,
+    );
+
+  async function messageOf(eventId: string): Promise<string> {
+    const [row] = await t.dataSource.query(
+      'SELECT id FROM notifications.messages WHERE event_id = $1',
+      [eventId],
+    );
+    return row.id;
+  }
+
+  it('sends one failed message to its endpoint again, once the endpoint is fixed', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/one') });
+    receiver.script('/one', { kind: 'status', status: 400 });
+    const event = await t.publishOrderEvent();
+    await settled(event.id, endpoint.id, 'failed');
+
+    const res = await t.api(apiKey, 'POST', `/v1/messages/${await messageOf(event.id)}/replay`, {
+      endpointId: endpoint.id,
+    });
+
+    expect(res.status).toBe(202);
+    await settled(event.id, endpoint.id, 'succeeded');
+    const attempts = await t.api(
+      apiKey,
+      'GET',
+      `/v1/messages/${await messageOf(event.id)}/attempts`,
+    );
+    expect((attempts.body['data'] as { statusCode: number }[]).map((a) => a.statusCode)).toEqual([
+      400, 204,
+    ]);
+  });
+
+  it('replays every failed delivery of an endpoint since a time, and nothing that succeeded', async () => {
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/batch') });
+    const since = new Date(Date.now() - 1000).toISOString();
+    receiver.script(
+      '/batch',
+      { kind: 'status', status: 400 },
+      { kind: 'status', status: 400 },
+      { kind: 'status', status: 400 },
+    );
+    const events = [
+      await t.publishOrderEvent(),
+      await t.publishOrderEvent(),
+      await t.publishOrderEvent(),
+    ];
+    for (const e of events) await settled(e.id, endpoint.id, 'failed');
+    const ok = await t.publishOrderEvent();
+    await settled(ok.id, endpoint.id, 'succeeded');
+
+    const res = await t.api(apiKey, 'POST', `/v1/endpoints/${endpoint.id}/replay`, { since });
+
+    expect(res.body).toEqual({ replayed: 3 });
+    for (const e of events) await settled(e.id, endpoint.id, 'succeeded');
+    expect(receiver.requestsTo('/batch')).toHaveLength(7);
+  });
+
+  it('replays every message of an event type in a time range to an endpoint created afterwards', async () => {
+    const first = await t.createEndpoint(apiKey, { url: receiver.url('/first') });
+    const from = new Date(Date.now() - 1000).toISOString();
+    const events = [await t.publishOrderEvent(), await t.publishOrderEvent()];
+    for (const e of events) await settled(e.id, first.id, 'succeeded');
+    const late = await t.createEndpoint(apiKey, { url: receiver.url('/late') });
+
+    const res = await t.api(apiKey, 'POST', '/v1/replay', {
+      eventType: 'order.cancelled',
+      from,
+      to: new Date(Date.now() + 1000).toISOString(),
+      endpointId: late.id,
+    });
+
+    expect(res.body['replayed']).toBeGreaterThanOrEqual(2);
+    for (const e of events) await settled(e.id, late.id, 'succeeded');
+    const got = receiver.requestsTo('/late').map((r) => (JSON.parse(r.body) as { id: string }).id);
+    expect(got).toEqual(expect.arrayContaining(events.map((e) => e.id)));
+  });
+
+  it('pages through messages with a cursor, newest first', async () => {
+    const page1 = await t.api(apiKey, 'GET', '/v1/messages?limit=2');
+    const page2 = await t.api(
+      apiKey,
+      'GET',
+      `/v1/messages?limit=2&cursor=${page1.body['next_cursor'] as string}`,
+    );
+
+    const ids = [
+      ...(page1.body['data'] as { id: string }[]),
+      ...(page2.body['data'] as { id: string }[]),
+    ].map((m) => m.id);
+    expect(ids).toEqual([...ids].sort().reverse());
+    expect(new Set(ids).size).toBe(4);
+  });
+});
+
 describe('partner isolation', () => {
   let t: NotificationsTestApp;
 

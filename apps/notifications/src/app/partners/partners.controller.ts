@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Post,
-  Query,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { generateSecret } from '@switchyard/signing';
 import { AdminTokenGuard, ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
 import { randomUUID } from 'node:crypto';
@@ -105,41 +95,5 @@ export class PartnersController {
       [request.partnerId],
     );
     return { data: rows.map(endpointView) };
-  }
-
-  /** The partner's messages, newest first, each with its deliveries; filter by type and subject. */
-  @Get('messages')
-  @UseGuards(PartnerAuthGuard)
-  async listMessages(
-    @Req() request: AuthenticatedRequest,
-    @Query('eventType') eventType?: string,
-    @Query('subject') subject?: string,
-  ) {
-    const rows: {
-      id: string;
-      event_id: string;
-      event_type: string;
-      subject: string;
-      created_at: Date;
-      deliveries: { endpointId: string; status: string; attempts: number }[];
-    }[] = await this.dataSource.query(
-      `SELECT m.id, m.event_id, m.event_type, m.subject, m.created_at,
-              COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts))
-                       FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
-       FROM ${this.schema}.messages m LEFT JOIN ${this.schema}.deliveries d ON d.message_id = m.id
-       WHERE m.partner_id = $1 AND ($2::text IS NULL OR m.event_type = $2) AND ($3::text IS NULL OR m.subject = $3)
-       GROUP BY m.id ORDER BY m.created_at DESC LIMIT 100`,
-      [request.partnerId, eventType ?? null, subject ?? null],
-    );
-    return {
-      data: rows.map((r) => ({
-        id: r.id,
-        eventId: r.event_id,
-        eventType: r.event_type,
-        subject: r.subject,
-        createdAt: r.created_at.toISOString(),
-        deliveries: r.deliveries,
-      })),
-    };
   }
 }

@@ -1,0 +1,235 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { DeliveryWorker } from '../delivery/delivery.worker';
+import { type NotificationsConfig } from '../notifications-env';
+import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
+
+const ListMessagesQuery = z.object({
+  eventType: z.string().max(100).optional(),
+  subject: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(100).optional(),
+});
+
+const ReplayToEndpoint = z.object({ endpointId: z.uuid() });
+
+const ReplayRange = z
+  .object({
+    eventType: z.string().min(1).max(100),
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+    endpointId: z.uuid().optional(),
+  })
+  .refine((r) => Date.parse(r.from) < Date.parse(r.to), {
+    message: '"from" must be before "to"',
+    path: ['from'],
+  });
+
+/** Replays touch this many rows per statement, so a replay of millions never holds one huge lock. */
+const REPLAY_BATCH = 1000;
+
+function notFound(): ApiError {
+  return new ApiError(404, 'message_not_found', 'No message of yours has this id');
+}
+
+/** A partner's messages, their deliveries and attempts, and replay. Scoped to the API key's partner. */
+@Controller('v1')
+@UseGuards(PartnerAuthGuard)
+export class MessagesController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly worker: DeliveryWorker,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+  ) {}
+
+  private get s(): string {
+    return `"${this.config.DB_SCHEMA}"`;
+  }
+
+  /** Newest first, each with its deliveries; filter by event type and subject; page with next_cursor. */
+  @Get('messages')
+  async list(
+    @Req() request: AuthenticatedRequest,
+    @Query(new ZodBodyPipe(ListMessagesQuery)) query: z.infer<typeof ListMessagesQuery>,
+  ) {
+    const rows: {
+      id: string;
+      event_id: string;
+      event_type: string;
+      subject: string;
+      created_at: Date;
+      deliveries: unknown[];
+    }[] = await this.dataSource.query(
+      `SELECT m.id, m.event_id, m.event_type, m.subject, m.created_at,
+                COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts))
+                         FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
+         FROM ${this.s}.messages m LEFT JOIN ${this.s}.deliveries d ON d.message_id = m.id
+         WHERE m.partner_id = $1 AND ($2::text IS NULL OR m.event_type = $2) AND ($3::text IS NULL OR m.subject = $3)
+           AND ($4::text IS NULL OR m.id < $4)
+         GROUP BY m.id ORDER BY m.id DESC LIMIT $5`,
+      [
+        request.partnerId,
+        query.eventType ?? null,
+        query.subject ?? null,
+        query.cursor ?? null,
+        query.limit + 1,
+      ],
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map((r) => ({
+        id: r.id,
+        eventId: r.event_id,
+        eventType: r.event_type,
+        subject: r.subject,
+        createdAt: r.created_at.toISOString(),
+        deliveries: r.deliveries,
+      })),
+      next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** Every attempt of one message, to every endpoint, oldest first. */
+  @Get('messages/:id/attempts')
+  async attempts(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+    await this.ownMessage(request, id);
+    const rows: {
+      id: string;
+      endpoint_id: string;
+      attempted_at: Date;
+      status_code: number | null;
+      latency_ms: number;
+      error: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT a.id, d.endpoint_id, a.attempted_at, a.status_code, a.latency_ms, a.error
+         FROM ${this.s}.attempts a JOIN ${this.s}.deliveries d ON d.id = a.delivery_id
+         WHERE d.message_id = $1 ORDER BY a.id`,
+      [id],
+    );
+    return {
+      data: rows.map((a) => ({
+        id: a.id,
+        endpointId: a.endpoint_id,
+        attemptedAt: a.attempted_at.toISOString(),
+        statusCode: a.status_code,
+        latencyMs: a.latency_ms,
+        error: a.error,
+      })),
+    };
+  }
+
+  /** Sends one message to one endpoint again, with a fresh retry schedule, whatever happened before. */
+  @Post('messages/:id/replay')
+  @HttpCode(202)
+  async replayMessage(
+    @Req() request: AuthenticatedRequest,
+    @Param('id') id: string,
+    @Body(new ZodBodyPipe(ReplayToEndpoint)) body: z.infer<typeof ReplayToEndpoint>,
+  ) {
+    await this.ownMessage(request, id);
+    await this.ownEndpoint(request, body.endpointId);
+    await this.dataSource.query(
+      `INSERT INTO ${this.s}.deliveries (id, message_id, endpoint_id) VALUES (gen_random_uuid(), $1, $2)
+       ON CONFLICT (message_id, endpoint_id) DO UPDATE
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()`,
+      [id, body.endpointId],
+    );
+    this.worker.wake();
+    return { replayed: 1 };
+  }
+
+  /** Every failed delivery of one endpoint since a time, in batches: no cap on how many. */
+  @Post('endpoints/:id/replay')
+  @HttpCode(202)
+  async replayFailed(
+    @Req() request: AuthenticatedRequest,
+    @Param('id') id: string,
+    @Body(new ZodBodyPipe(z.object({ since: z.iso.datetime({ offset: true }) })))
+    body: { since: string },
+  ) {
+    await this.ownEndpoint(request, id);
+    const replayed = await this.inBatches(
+      `UPDATE ${this.s}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+       WHERE id IN (SELECT id FROM ${this.s}.deliveries WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 LIMIT ${REPLAY_BATCH})`,
+      [id, body.since],
+    );
+    this.worker.wake();
+    return { replayed };
+  }
+
+  /**
+   * Every message of an event type in a time range, to each endpoint of the partner that
+   * subscribes to it now (or to the one endpoint named), in batches.
+   */
+  @Post('replay')
+  @HttpCode(202)
+  async replayRange(
+    @Req() request: AuthenticatedRequest,
+    @Body(new ZodBodyPipe(ReplayRange)) body: z.infer<typeof ReplayRange>,
+  ) {
+    if (body.endpointId) await this.ownEndpoint(request, body.endpointId);
+    const family = `${body.eventType.split('.')[0]}.*`;
+    const replayed = await this.inBatches(
+      `WITH targets AS (
+         SELECT m.id AS message_id, e.id AS endpoint_id
+         FROM ${this.s}.messages m JOIN ${this.s}.endpoints e ON e.partner_id = m.partner_id
+         WHERE m.partner_id = $1 AND m.event_type = $2 AND m.created_at >= $3 AND m.created_at < $4
+           AND e.enabled AND ($5::uuid IS NULL OR e.id = $5) AND e.event_types && ARRAY[$2, $6, '*']
+           AND NOT EXISTS (SELECT 1 FROM ${this.s}.deliveries d WHERE d.message_id = m.id AND d.endpoint_id = e.id
+                           AND d.status = 'pending' AND d.attempts = 0)
+         LIMIT ${REPLAY_BATCH})
+       INSERT INTO ${this.s}.deliveries (id, message_id, endpoint_id)
+       SELECT gen_random_uuid(), message_id, endpoint_id FROM targets
+       ON CONFLICT (message_id, endpoint_id) DO UPDATE
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
+       RETURNING 1`,
+      [request.partnerId, body.eventType, body.from, body.to, body.endpointId ?? null, family],
+    );
+    this.worker.wake();
+    return { replayed };
+  }
+
+  /** Runs a statement that handles at most one batch until it handles none; returns the total. */
+  private async inBatches(sql: string, params: unknown[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result: unknown = await this.dataSource.query(sql, params);
+      const count =
+        Array.isArray(result) && typeof result[1] === 'number'
+          ? result[1]
+          : (result as unknown[]).length;
+      total += count;
+      if (count < REPLAY_BATCH) return total;
+    }
+  }
+
+  private async ownMessage(request: AuthenticatedRequest, id: string): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM ${this.s}.messages WHERE id = $1 AND partner_id = $2`,
+      [id, request.partnerId],
+    );
+    if (rows.length === 0) throw notFound();
+  }
+
+  private async ownEndpoint(request: AuthenticatedRequest, id: string): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM ${this.s}.endpoints WHERE id = $1 AND partner_id = $2`,
+      [id, request.partnerId],
+    );
+    if (rows.length === 0)
+      throw new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id');
+  }
+}
