@@ -135,30 +135,6 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
       previousSecret: endpoint.secret,
     });
   });
-});
-
-describe('replay (real Kafka and Postgres)', () => {
-  let t: NotificationsTestApp;
-  let receiver: ScriptedReceiver;
-  let apiKey: string;
-
-  beforeAll(async () => {
-    t = await startNotificationsApp('replay');
-    receiver = new ScriptedReceiver();
-    await receiver.start();
-    apiKey = await t.createPartner();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await receiver?.stop();
-  });
-
-  const settled = (eventId: string, endpointId: string, status: string) =>
-    waitFor(
-      `the delivery to be ${status}`,
-      async () => (await t.deliveryOf(eventId, endpointId))?.status === status,
-    );
 
   async function messageOf(eventId: string): Promise<string> {
     const [row] = await t.dataSource.query(
