@@ -5,6 +5,7 @@ import { FanOutUseCase } from './delivery/fan-out.usecase';
 import { PartnerEventsConsumer } from './delivery/partner-events.consumer';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
 import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
+import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { EndpointAdminController } from './partners/endpoint-admin.controller';
@@ -20,7 +21,11 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'notifications',
           config,
-          migrations: [CreateNotificationsSchema1764300000000, EndpointOptions1764400000000],
+          migrations: [
+            CreateNotificationsSchema1764300000000,
+            EndpointOptions1764400000000,
+            DeliveryControls1764500000000,
+          ],
         }),
       ],
       controllers: [PartnersController, EndpointAdminController, MessagesController],

@@ -26,7 +26,7 @@ export interface NotificationsTestApp extends InProcessService {
     body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Publishes an order.cancelled event (any order event would do) and returns it. */
-  publishOrderEvent(): Promise<DomainEvent>;
+  publishOrderEvent(orderId?: string): Promise<DomainEvent>;
   deliveryOf(
     eventId: string,
     endpointId: string,
@@ -37,6 +37,8 @@ export interface NotificationsTestApp extends InProcessService {
 export async function startNotificationsApp(
   label: string,
   env: Record<string, string> = {},
+  /** Another instance's database and topic prefix: a second instance of the same deployment. */
+  shared?: Parameters<typeof startInProcessService>[3],
 ): Promise<NotificationsTestApp> {
   const service = await startInProcessService(
     label,
@@ -49,6 +51,7 @@ export async function startNotificationsApp(
       DELIVERY_POLL_MS: '50',
       ...env,
     },
+    shared,
   );
   const publisher = await createTestPublisher(service.kafkaPrefix, [
     Topics.ordersEvents,
@@ -76,8 +79,7 @@ export async function startNotificationsApp(
       if (res.status !== 201) throw new Error(`endpoint not created: ${JSON.stringify(res.body)}`);
       return { id: res.body['id'] as string, secret: res.body['secret'] as string };
     },
-    publishOrderEvent: async () => {
-      const orderId = randomUUID();
+    publishOrderEvent: async (orderId = randomUUID()) => {
       const event = createEvent('order.cancelled', orderId, { orderId, reason: 'test' });
       await publisher.sendBatch([
         {

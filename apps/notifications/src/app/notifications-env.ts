@@ -46,6 +46,16 @@ export const NotificationsEnv = commonEnv({
     .optional()
     .transform((v) => (v === undefined ? process.env['NODE_ENV'] === 'production' : v === 'true')),
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  /** Consecutive failed attempts that open an endpoint's circuit. */
+  DELIVERY_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  /** How long an open circuit sends nothing before one probe. */
+  DELIVERY_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  /** An endpoint failing without a single success for this long is disabled (default 5 days). */
+  DELIVERY_AUTO_DISABLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(5 * 86_400_000),
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

@@ -27,9 +27,11 @@ export async function startInProcessService(
   label: string,
   module: (env: Record<string, string>) => DynamicModule,
   env: Record<string, string> = {},
+  /** Another instance's database and topic prefix, to run two instances of one service. */
+  shared?: { database: TestDatabase; kafkaPrefix: string },
 ): Promise<InProcessService> {
-  const database = await createTestDatabase(label);
-  const kafkaPrefix = uniqueKafkaPrefix(label);
+  const database = shared?.database ?? (await createTestDatabase(label));
+  const kafkaPrefix = shared?.kafkaPrefix ?? uniqueKafkaPrefix(label);
   const app = await createServiceApp(
     module({
       DATABASE_URL: database.url,
@@ -48,7 +50,7 @@ export async function startInProcessService(
     kafkaPrefix,
     close: async () => {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }

@@ -9,6 +9,7 @@ import {
   type DeliveryVerdict,
   nextAttemptDelay,
   parseRetryAfter,
+  parseSchedule,
   retryPolicy,
   type RetryPolicy,
   transportFailureOf,
@@ -17,20 +18,10 @@ import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
+import { type ClaimedDelivery, claimDeliveries } from './delivery-claimer';
+import { recordAttempt } from './delivery-recorder';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
-
-interface ClaimedDelivery {
-  id: string;
-  message_id: string;
-  attempts: number;
-  url: string;
-  secrets: string[];
-  headers: Record<string, string>;
-  endpoint_id: string;
-  payload: string;
-  created_at: Date;
-}
 
 /**
  * Sends due deliveries. Rows are claimed with SKIP LOCKED and a lease (`locked_until`), so
@@ -42,6 +33,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly policy: RetryPolicy;
   private readonly sender: WebhookSender;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly policies = new Map<string, RetryPolicy>();
+  /** Attempts this instance has made (tests check that two instances share the work). */
+  attemptsMade = 0;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -80,10 +74,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.wakeUp?.();
   }
 
-  private get schema(): string {
-    return `"${this.config.DB_SCHEMA}"`;
-  }
-
   private async run(): Promise<void> {
     while (this.running) {
       try {
@@ -114,24 +104,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.inFlight.add(tracked);
   }
 
-  private async claim(limit: number): Promise<ClaimedDelivery[]> {
-    const leaseSeconds = Math.ceil(this.config.DELIVERY_TIMEOUT_MS / 1000) + 30;
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows]: [ClaimedDelivery[], number] = await this.dataSource.query(
-      `WITH due AS (
-         SELECT d.id FROM ${this.schema}.deliveries d
-         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-           AND (d.locked_until IS NULL OR d.locked_until < now())
-         ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       UPDATE ${this.schema}.deliveries d SET locked_until = now() + make_interval(secs => $2)
-       FROM due, ${this.schema}.endpoints e, ${this.schema}.messages m
-       WHERE d.id = due.id AND e.id = d.endpoint_id AND m.id = d.message_id
-       RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers,
-         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
-              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
-      [limit, leaseSeconds],
+  private claim(limit: number): Promise<ClaimedDelivery[]> {
+    return this.dataSource.transaction((manager) =>
+      claimDeliveries(manager, limit, {
+        schema: this.config.DB_SCHEMA,
+        leaseSeconds: Math.ceil(this.config.DELIVERY_TIMEOUT_MS / 1000) + 30,
+        breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
+        breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
+      }),
     );
-    return rows;
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -146,6 +127,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async record(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
+    this.attemptsMade++;
     const attempts = delivery.attempts + 1;
     const verdict: DeliveryVerdict =
       response.errorCode === 'ERR_UNSAFE_DESTINATION'
@@ -157,53 +139,58 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           );
     const delay =
       verdict === 'retry'
-        ? nextAttemptDelay(this.policy, {
+        ? nextAttemptDelay(this.policyFor(delivery.retry_schedule), {
             attemptsMade: attempts,
             retryAfterMs: parseRetryAfter(response.retryAfter),
+            elapsedMs: Date.now() - delivery.created_at.getTime(),
           })
         : null;
-    const status = verdict === 'success' ? 'succeeded' : delay === null ? 'failed' : 'pending';
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO ${this.schema}.attempts (delivery_id, status_code, latency_ms, error, response_body)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [
-          delivery.id,
-          response.statusCode ?? null,
-          response.latencyMs,
-          response.error ?? null,
-          response.body ?? null,
-        ],
-      );
-      await manager.query(
-        `UPDATE ${this.schema}.deliveries SET status = $2, attempts = $3, locked_until = NULL,
-           next_attempt_at = now() + make_interval(secs => $4::double precision / 1000),
-           last_status_code = $5, last_error = $6, updated_at = now()
-         WHERE id = $1`,
-        [
-          delivery.id,
-          status,
+    const outcome = await this.dataSource.transaction((manager) =>
+      recordAttempt(
+        manager,
+        {
+          deliveryId: delivery.id,
+          endpointId: delivery.endpoint_id,
           attempts,
-          delay ?? 0,
-          response.statusCode ?? null,
-          response.error ?? null,
-        ],
+          verdict,
+          delay,
+          response,
+        },
+        {
+          schema: this.config.DB_SCHEMA,
+          breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
+          breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
+          autoDisableAfterMs: this.config.DELIVERY_AUTO_DISABLE_AFTER_MS,
+        },
+      ),
+    );
+    if (outcome.disabled) {
+      this.logger.warn(
+        { endpointId: delivery.endpoint_id, reason: outcome.reason },
+        'endpoint disabled',
       );
-      if (verdict === 'disable_endpoint') {
-        await manager.query(`UPDATE ${this.schema}.endpoints SET enabled = false WHERE id = $1`, [
-          delivery.endpoint_id,
-        ]);
-      }
-    });
+      this.wake();
+    }
     this.logger.info(
       {
         deliveryId: delivery.id,
         messageId: delivery.message_id,
         statusCode: response.statusCode,
         attempts,
-        status,
+        verdict,
       },
       'webhook attempt',
     );
+  }
+
+  /** The endpoint's own schedule when it has one (validated when it was set), else the default. */
+  private policyFor(schedule: string | null): RetryPolicy {
+    if (!schedule) return this.policy;
+    let policy = this.policies.get(schedule);
+    if (!policy) {
+      policy = retryPolicy({ scheduleMs: parseSchedule(schedule) });
+      this.policies.set(schedule, policy);
+    }
+    return policy;
   }
 }

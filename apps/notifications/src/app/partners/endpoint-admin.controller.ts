@@ -25,6 +25,8 @@ import {
   endpointUrl,
   endpointView as view,
   eventTypePattern,
+  rateLimit,
+  retrySchedule,
 } from './endpoint-fields';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
@@ -35,6 +37,9 @@ const UpdateEndpointSchema = z
     eventTypes: z.array(eventTypePattern).min(1).max(100),
     enabled: z.boolean(),
     headers: endpointHeaders,
+    rateLimitPerSecond: rateLimit,
+    fifo: z.boolean(),
+    retrySchedule: retrySchedule,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
@@ -107,6 +112,9 @@ export class EndpointAdminController {
          url = COALESCE($3, url), description = COALESCE($4, description),
          event_types = COALESCE($5, event_types), enabled = COALESCE($6, enabled),
          headers = COALESCE($7, headers),
+         rate_limit_per_second = CASE WHEN $8::boolean THEN $9::integer ELSE rate_limit_per_second END,
+         fifo = COALESCE($10, fifo),
+         retry_schedule = CASE WHEN $11::boolean THEN $12::text ELSE retry_schedule END,
          disabled_reason = CASE WHEN $6 IS NULL THEN disabled_reason WHEN $6 THEN NULL ELSE 'disabled by the partner' END,
          updated_at = now()
        WHERE id = $1 AND partner_id = $2 RETURNING *`,
@@ -118,6 +126,11 @@ export class EndpointAdminController {
         body.eventTypes ?? null,
         body.enabled ?? null,
         body.headers ? JSON.stringify(body.headers) : null,
+        body.rateLimitPerSecond !== undefined,
+        body.rateLimitPerSecond ?? null,
+        body.fifo ?? null,
+        body.retrySchedule !== undefined,
+        body.retrySchedule ?? null,
       ],
     );
     const [row] = rows;

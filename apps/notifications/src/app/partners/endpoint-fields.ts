@@ -1,3 +1,4 @@
+import { parseSchedule, retryPolicy } from '@switchyard/retry';
 import { ApiError } from '@switchyard/service';
 import { z } from 'zod';
 import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-guard';
@@ -21,6 +22,26 @@ export const endpointHeaders = z
   )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
 
+export const rateLimit = z.number().int().min(1).max(10_000).nullable();
+
+/** A retry schedule such as "0,1m,10m,1h": it must parse and never shrink. */
+export const retrySchedule = z
+  .string()
+  .max(500)
+  .nullable()
+  .refine(
+    (text) => {
+      if (text === null) return true;
+      try {
+        retryPolicy({ scheduleMs: parseSchedule(text) });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'a comma-separated list of delays that never shrinks, such as "0,1m,10m,1h"' },
+  );
+
 export interface EndpointRow {
   id: string;
   url: string;
@@ -29,6 +50,9 @@ export interface EndpointRow {
   enabled: boolean;
   headers: Record<string, string>;
   disabled_reason: string | null;
+  rate_limit_per_second: number | null;
+  fifo: boolean;
+  retry_schedule: string | null;
   secret: string;
   created_at: Date;
 }
@@ -42,6 +66,9 @@ export function endpointView(row: EndpointRow) {
     enabled: row.enabled,
     disabledReason: row.disabled_reason,
     headers: row.headers,
+    rateLimitPerSecond: row.rate_limit_per_second,
+    fifo: row.fifo,
+    retrySchedule: row.retry_schedule,
     createdAt: row.created_at.toISOString(),
   };
 }

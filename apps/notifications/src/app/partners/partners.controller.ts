@@ -15,6 +15,8 @@ import {
   endpointUrl,
   endpointView,
   eventTypePattern,
+  rateLimit,
+  retrySchedule,
 } from './endpoint-fields';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
@@ -25,6 +27,9 @@ const CreateEndpointSchema = z.object({
   eventTypes: z.array(eventTypePattern).min(1).max(100),
   description: z.string().max(500).default(''),
   headers: endpointHeaders.default({}),
+  rateLimitPerSecond: rateLimit.default(null),
+  fifo: z.boolean().default(false),
+  retrySchedule: retrySchedule.default(null),
 });
 
 @Controller('v1')
@@ -71,8 +76,9 @@ export class PartnersController {
   ) {
     assertSafeDestination(body.url, this.destinationPolicy);
     const [row]: EndpointRow[] = await this.dataSource.query(
-      `INSERT INTO ${this.schema}.endpoints (id, partner_id, url, description, event_types, secret, headers)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      `INSERT INTO ${this.schema}.endpoints
+         (id, partner_id, url, description, event_types, secret, headers, rate_limit_per_second, fifo, retry_schedule)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         randomUUID(),
         request.partnerId,
@@ -81,6 +87,9 @@ export class PartnersController {
         body.eventTypes,
         generateSecret(),
         JSON.stringify(body.headers),
+        body.rateLimitPerSecond,
+        body.fifo,
+        body.retrySchedule,
       ],
     );
     if (!row) throw new ApiError(500, 'endpoint_not_created', 'The endpoint could not be stored');

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { DeliveryWorker } from './delivery.worker';
+import { ScriptedReceiver, waitFor } from '@switchyard/testing';
+import { type NotificationsTestApp, startNotificationsApp } from '../notifications-app.test-helper';
+
+describe('delivery controls (real Kafka and Postgres, receivers on loopback)', () => {
+  let receiver: ScriptedReceiver;
+
+  beforeAll(async () => {
+    receiver = new ScriptedReceiver();
+    await receiver.start();
+  });
+
+  afterAll(() => receiver?.stop());
+
+  const settled = (t: NotificationsTestApp, eventId: string, endpointId: string, status: string) =>
+    waitFor(
+      `the delivery to be ${status}`,
+      async () => (await t.deliveryOf(eventId, endpointId))?.status === status,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+
+  it('holds an endpoint to its rate limit with two instances sending at once', async () => {
+    // Given two notifications instances on one database and one topic prefix
+    const first = await startNotificationsApp('rate');
+    const second = await startNotificationsApp(
+      'rate',
+      {},
+      { database: first.database, kafkaPrefix: first.kafkaPrefix },
+    );
+    try {
+      const apiKey = await first.createPartner();
+      const endpoint = await first.createEndpoint(apiKey, { url: receiver.url('/limited') });
+      await first.api(apiKey, 'PATCH', `/v1/endpoints/${endpoint.id}`, { rateLimitPerSecond: 5 });
+
+      // When 20 events need delivering to it
+      const events = [];
+      for (let i = 0; i < 20; i++) events.push(await first.publishOrderEvent());
+      for (const e of events) await settled(first, e.id, endpoint.id, 'succeeded');
+
+      // Then no second saw more than 5 requests (6 where a window's two edges both hold one), and both instances sent
+      const arrivals = receiver.requestsTo('/limited').map((r) => r.at);
+      const busiest = Math.max(
+        ...arrivals.map((t0) => arrivals.filter((t) => t >= t0 && t < t0 + 1000).length),
+      );
+      expect(arrivals).toHaveLength(20);
+      expect(busiest).toBeLessThanOrEqual(6);
+      expect(first.app.get(DeliveryWorker).attemptsMade).toBeGreaterThan(0);
+      expect(second.app.get(DeliveryWorker).attemptsMade).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  }, 90_000);
+
+  describe('with a breaker of 3 failures and a 1.5 s cool-down', () => {
+    let t: NotificationsTestApp;
+    let apiKey: string;
+
+    beforeAll(async () => {
+      t = await startNotificationsApp('breaker', {
+        DELIVERY_BREAKER_THRESHOLD: '3',
+        DELIVERY_BREAKER_COOLDOWN_MS: '1500',
+        DELIVERY_RETRY_SCHEDULE: '0,50ms,50ms,50ms,50ms,50ms,50ms,50ms',
+        DELIVERY_AUTO_DISABLE_AFTER_MS: '4000',
+      });
+      apiKey = await t.createPartner();
+    });
+
+    afterAll(() => t?.close());
+
+    it('stops sending to a failing endpoint, probes once after the cool-down, and closes on success', async () => {
+      const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/breaker') });
+      receiver.script(
+        '/breaker',
+        ...Array.from({ length: 4 }, () => ({ kind: 'status' as const, status: 500 })),
+      );
+
+      const events = [
+        await t.publishOrderEvent(),
+        await t.publishOrderEvent(),
+        await t.publishOrderEvent(),
+      ];
+      for (const e of events) await settled(t, e.id, endpoint.id, 'succeeded');
+
+      const arrivals = receiver.requestsTo('/breaker').map((r) => r.at);
+      const start = arrivals[0] ?? 0;
+      // Three failures open the circuit: nothing else is sent during the cool-down...
+      expect(arrivals.filter((at) => at < start + 1400)).toHaveLength(3);
+      // ...then one probe, which fails and reopens it; the next probe succeeds and the rest follow.
+      const afterFirstCooldown = arrivals.filter((at) => at >= start + 1400 && at < start + 2900);
+      expect(afterFirstCooldown).toHaveLength(1);
+    }, 60_000);
+
+    it('disables an endpoint that keeps failing, and tells the partner on its other endpoints', async () => {
+      const failing = await t.createEndpoint(apiKey, { url: receiver.url('/dead') });
+      const monitor = await t.createEndpoint(apiKey, {
+        url: receiver.url('/monitor'),
+        eventTypes: ['endpoint.disabled'],
+      });
+      receiver.always('/dead', { kind: 'status', status: 503 });
+
+      await t.publishOrderEvent();
+      await waitFor(
+        'the endpoint to be disabled',
+        async () =>
+          (await t.api(apiKey, 'GET', `/v1/endpoints/${failing.id}`)).body['enabled'] === false,
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const [notice] = await waitFor('endpoint.disabled at the monitor', () => {
+        const got = receiver.requestsTo('/monitor');
+        return got.length > 0 ? got : undefined;
+      });
+
+      expect(JSON.parse(notice?.body ?? '{}')).toMatchObject({
+        type: 'endpoint.disabled',
+        subject: failing.id,
+        data: {
+          endpointId: failing.id,
+          reason: expect.stringMatching(/^every attempt failed for \d+s$/),
+        },
+      });
+      const view = await t.api(apiKey, 'GET', `/v1/endpoints/${failing.id}`);
+      expect(view.body['disabledReason']).toMatch(/every attempt failed/);
+      expect(monitor.id).toBeDefined();
+    }, 60_000);
+  });
+
+  describe('FIFO and per-endpoint schedules', () => {
+    let t: NotificationsTestApp;
+    let apiKey: string;
+
+    beforeAll(async () => {
+      t = await startNotificationsApp('fifo', { DELIVERY_RETRY_SCHEDULE: '0,200ms,200ms,200ms' });
+      apiKey = await t.createPartner();
+    });
+
+    afterAll(() => t?.close());
+
+    it('delivers a FIFO endpoint one at a time in event order, the failing head blocking the rest', async () => {
+      const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/fifo') });
+      await t.api(apiKey, 'PATCH', `/v1/endpoints/${endpoint.id}`, { fifo: true });
+      receiver.script('/fifo', { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+
+      // One order's events share a partition, so they are consumed, and queued, in the order they happened.
+      const orderId = randomUUID();
+      const events = [
+        await t.publishOrderEvent(orderId),
+        await t.publishOrderEvent(orderId),
+        await t.publishOrderEvent(orderId),
+      ];
+      for (const e of events) await settled(t, e.id, endpoint.id, 'succeeded');
+
+      const order = receiver
+        .requestsTo('/fifo')
+        .map((r) => (JSON.parse(r.body) as { id: string }).id);
+      expect(order).toEqual([
+        events[0]?.id,
+        events[0]?.id,
+        events[0]?.id,
+        events[1]?.id,
+        events[2]?.id,
+      ]);
+    }, 60_000);
+
+    it("follows an endpoint's own retry schedule instead of the default", async () => {
+      const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/once') });
+      const patched = await t.api(apiKey, 'PATCH', `/v1/endpoints/${endpoint.id}`, {
+        retrySchedule: '0',
+      });
+      receiver.always('/once', { kind: 'status', status: 500 });
+
+      const event = await t.publishOrderEvent();
+      await settled(t, event.id, endpoint.id, 'failed');
+
+      expect(patched.body['retrySchedule']).toBe('0');
+      expect(await t.deliveryOf(event.id, endpoint.id)).toEqual({ status: 'failed', attempts: 1 });
+      const refused = await t.api(apiKey, 'PATCH', `/v1/endpoints/${endpoint.id}`, {
+        retrySchedule: '5m,1s',
+      });
+      expect(refused.status).toBe(400);
+    });
+  });
+});
