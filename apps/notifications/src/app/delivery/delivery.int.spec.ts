@@ -229,6 +229,89 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
   });
 });
 
+describe('fan-out', () => {
+  let t: NotificationsTestApp;
+  let receiver: ScriptedReceiver;
+
+  beforeAll(async () => {
+    t = await startNotificationsApp('fanout');
+    receiver = new ScriptedReceiver();
+    await receiver.start();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.stop();
+  });
+
+  it('creates one message and one delivery per subscribed endpoint, and nothing more when Kafka redelivers the event', async () => {
+    // Given a partner with an exact, a family and a non-matching subscription
+    const key = await t.createPartner();
+    const exact = await t.createEndpoint(key, {
+      url: receiver.url('/exact'),
+      eventTypes: ['order.cancelled'],
+    });
+    const family = await t.createEndpoint(key, {
+      url: receiver.url('/family'),
+      eventTypes: ['order.*'],
+    });
+    await t.createEndpoint(key, { url: receiver.url('/payments'), eventTypes: ['payment.*'] });
+
+    // When the same event arrives three times
+    const event = await t.publishOrderEvent();
+    await t.publisher.sendBatch([
+      {
+        topic: `${t.kafkaPrefix}orders.events.v1`,
+        messages: [1, 2].map(() => ({ key: event.subject, value: JSON.stringify(event) })),
+      },
+    ]);
+    await waitFor(
+      'both deliveries',
+      async () =>
+        (await t.deliveryOf(event.id, exact.id))?.status === 'succeeded' &&
+        (await t.deliveryOf(event.id, family.id))?.status === 'succeeded',
+    );
+    // A later event on the same key is consumed after the copies: once it is delivered, they were handled.
+    const sentinel = await t.publishOrderEvent(event.subject);
+    await waitFor(
+      'the sentinel',
+      async () => (await t.deliveryOf(sentinel.id, family.id))?.status === 'succeeded',
+    );
+
+    // Then there is one message with two deliveries, and the payment endpoint got nothing
+    const [{ messages, deliveries }] = await t.dataSource.query(
+      `SELECT count(DISTINCT m.id)::int AS messages, count(d.id)::int AS deliveries
+       FROM notifications.messages m JOIN notifications.deliveries d ON d.message_id = m.id WHERE m.event_id = $1`,
+      [event.id],
+    );
+    expect({ messages, deliveries }).toEqual({ messages: 1, deliveries: 2 });
+    expect(receiver.requestsTo('/payments')).toHaveLength(0);
+  });
+
+  it("keeps one partner's messages and their attempts from another", async () => {
+    const [alice, bob] = [await t.createPartner('Alice'), await t.createPartner('Bob')];
+    const bobs = await t.createEndpoint(bob, { url: receiver.url('/bob') });
+    const event = await t.publishOrderEvent();
+    await waitFor(
+      'bob to get it',
+      async () => (await t.deliveryOf(event.id, bobs.id))?.status === 'succeeded',
+    );
+    const [{ id: messageId }] = await t.dataSource.query(
+      `SELECT m.id FROM notifications.messages m JOIN notifications.deliveries d ON d.message_id = m.id WHERE d.endpoint_id = $1`,
+      [bobs.id],
+    );
+
+    expect((await t.api(alice, 'GET', `/v1/messages/${messageId}/attempts`)).status).toBe(404);
+    expect(
+      (await t.api(alice, 'POST', `/v1/messages/${messageId}/replay`, { endpointId: bobs.id }))
+        .status,
+    ).toBe(404);
+    const listed = (await t.api(alice, 'GET', '/v1/messages')).body['data'] as { id: string }[];
+    expect(listed.map((m) => m.id)).not.toContain(messageId);
+    expect((await t.api(bob, 'GET', `/v1/messages/${messageId}/attempts`)).status).toBe(200);
+  });
+});
+
 describe('partner isolation', () => {
   let t: NotificationsTestApp;
 
