@@ -1,9 +1,19 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
 
 /** How the receiver answers one request. */
 export type Behaviour =
-  | { readonly kind: 'status'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly body?: string;
+    }
   | { readonly kind: 'hang' }
   | { readonly kind: 'reset' };
 
@@ -33,8 +43,17 @@ export class ScriptedReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = req.url ?? '/';
-        this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-        this.answer(res, this.scripts.get(path)?.shift() ?? this.defaults.get(path) ?? { kind: 'status', status: 204 });
+        this.received.push({
+          path,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        });
+        this.answer(
+          res,
+          this.scripts.get(path)?.shift() ??
+            this.defaults.get(path) ?? { kind: 'status', status: 204 },
+        );
       });
     });
     this.server.on('connection', (socket) => {
