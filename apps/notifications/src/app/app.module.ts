@@ -6,9 +6,12 @@ import { PartnerEventsConsumer } from './delivery/partner-events.consumer';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
 import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
+import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-filters-and-payload-mode';
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { EndpointAdminController } from './partners/endpoint-admin.controller';
+import { FilterTestController } from './filters/filter-test.controller';
+import { EventsController } from './partners/events.controller';
 import { MessagesController } from './partners/messages.controller';
 import { PartnersController } from './partners/partners.controller';
 
@@ -25,10 +28,17 @@ export class AppModule {
             CreateNotificationsSchema1764300000000,
             EndpointOptions1764400000000,
             DeliveryControls1764500000000,
+            FiltersAndPayloadMode1764600000000,
           ],
         }),
       ],
-      controllers: [PartnersController, EndpointAdminController, MessagesController],
+      controllers: [
+        PartnersController,
+        EndpointAdminController,
+        MessagesController,
+        EventsController,
+        FilterTestController,
+      ],
       providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard],
     };
   }

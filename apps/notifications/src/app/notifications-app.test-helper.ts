@@ -25,6 +25,8 @@ export interface NotificationsTestApp extends InProcessService {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Publishes a payment.succeeded event of this amount (minor units) and returns it. */
+  publishPayment(amount: number, currency?: string): Promise<DomainEvent>;
   /** Publishes an order.cancelled event (any order event would do) and returns it. */
   publishOrderEvent(orderId?: string): Promise<DomainEvent>;
   deliveryOf(
@@ -78,6 +80,24 @@ export async function startNotificationsApp(
       const res = await call(apiKey, 'POST', '/v1/endpoints', { eventTypes: ['order.*'], ...body });
       if (res.status !== 201) throw new Error(`endpoint not created: ${JSON.stringify(res.body)}`);
       return { id: res.body['id'] as string, secret: res.body['secret'] as string };
+    },
+    publishPayment: async (amount, currency = 'usd') => {
+      const orderId = randomUUID();
+      const event = createEvent('payment.succeeded', orderId, {
+        orderId,
+        provider: 'stripe',
+        providerEventId: `evt_${randomUUID().replace(/-/g, '')}`,
+        paymentIntentId: 'pi_filters',
+        amount,
+        currency,
+      });
+      await publisher.sendBatch([
+        {
+          topic: `${service.kafkaPrefix}${Topics.paymentsEvents}`,
+          messages: [{ key: orderId, value: JSON.stringify(event) }],
+        },
+      ]);
+      return event;
     },
     publishOrderEvent: async (orderId = randomUUID()) => {
       const event = createEvent('order.cancelled', orderId, { orderId, reason: 'test' });

@@ -56,6 +56,8 @@ export const NotificationsEnv = commonEnv({
     .int()
     .min(10)
     .default(5 * 86_400_000),
+  /** Where partners reach this service: thin payloads link to `<this>/v1/events/:id`. */
+  NOTIFICATIONS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

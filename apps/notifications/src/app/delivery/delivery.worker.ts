@@ -120,7 +120,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       url: delivery.url,
       messageId: delivery.message_id,
       secrets: delivery.secrets,
-      body: delivery.payload,
+      body: delivery.payload_mode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
       headers: delivery.headers,
     });
     await this.record(delivery, response);
@@ -181,6 +181,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       },
       'webhook attempt',
     );
+  }
+
+  /** What a `thin` endpoint receives: enough to decide, and where to fetch the rest with its API key. */
+  private thinBody(payload: string): string {
+    const event = JSON.parse(payload) as {
+      id: string;
+      type: string;
+      subject: string;
+      occurredAt: string;
+    };
+    const base = this.config.NOTIFICATIONS_PUBLIC_URL ?? `http://127.0.0.1:${this.config.PORT}`;
+    return JSON.stringify({
+      id: event.id,
+      type: event.type,
+      subject: event.subject,
+      occurredAt: event.occurredAt,
+      url: `${base.replace(/\/$/, '')}/v1/events/${event.id}`,
+    });
   }
 
   /** The endpoint's own schedule when it has one (validated when it was set), else the default. */

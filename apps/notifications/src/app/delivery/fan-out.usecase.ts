@@ -3,25 +3,43 @@ import { type DomainEvent } from '@switchyard/contracts';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { CompiledFilter, type EndpointFilter } from '../filters/endpoint-filter';
 import { type NotificationsConfig } from '../notifications-env';
 import { patternsMatching } from './event-type-match';
 
+interface SubscribedEndpoint {
+  id: string;
+  partner_id: string;
+  filter: EndpointFilter | null;
+  updated_at: Date;
+}
+
+export interface FanOutResult {
+  readonly deliveries: number;
+  readonly filtered: number;
+}
+
 /**
  * Turns one event into one message per subscribed partner and one delivery per subscribed
- * endpoint. Runs inside the inbox transaction; the unique keys make a replay create nothing.
+ * endpoint whose filter matches. An endpoint whose filter does not match gets a `filtered`
+ * delivery that is never sent and says why, so the partner's message log shows it. Runs inside
+ * the inbox transaction; the unique keys make a replayed event create nothing.
  */
 @Injectable()
 export class FanOutUseCase {
+  private readonly filters = new Map<string, { version: number; compiled: CompiledFilter }>();
+
   constructor(@Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig) {}
 
-  async execute(manager: EntityManager, event: DomainEvent): Promise<number> {
+  async execute(manager: EntityManager, event: DomainEvent): Promise<FanOutResult> {
     const s = `"${this.config.DB_SCHEMA}"`;
-    const endpoints: { id: string; partner_id: string }[] = await manager.query(
-      `SELECT id, partner_id FROM ${s}.endpoints WHERE enabled AND event_types && $1::text[]`,
+    const endpoints: SubscribedEndpoint[] = await manager.query(
+      `SELECT id, partner_id, filter, updated_at FROM ${s}.endpoints WHERE enabled AND event_types && $1::text[]`,
       [patternsMatching(event.type)],
     );
-    const partners = [...new Set(endpoints.map((e) => e.partner_id))];
-    for (const partnerId of partners) {
+    let deliveries = 0;
+    let filtered = 0;
+    for (const partnerId of new Set(endpoints.map((e) => e.partner_id))) {
       const [message]: { id: string }[] = await manager.query(
         `INSERT INTO ${s}.messages (id, partner_id, event_id, event_type, subject, payload)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -29,14 +47,34 @@ export class FanOutUseCase {
          RETURNING id`,
         [`msg_${uuidv7()}`, partnerId, event.id, event.type, event.subject, JSON.stringify(event)],
       );
-      const endpointIds = endpoints.filter((e) => e.partner_id === partnerId).map((e) => e.id);
-      await manager.query(
-        `INSERT INTO ${s}.deliveries (id, message_id, endpoint_id)
-         SELECT gen_random_uuid(), $1, unnest($2::uuid[])
-         ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
-        [message?.id, endpointIds],
-      );
+      for (const endpoint of endpoints.filter((e) => e.partner_id === partnerId)) {
+        const verdict = endpoint.filter
+          ? this.compiled(endpoint).test(event)
+          : { match: true as const };
+        await manager.query(
+          `INSERT INTO ${s}.deliveries (id, message_id, endpoint_id, status, last_error)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4) ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
+          [
+            message?.id,
+            endpoint.id,
+            verdict.match ? 'pending' : 'filtered',
+            verdict.match ? null : verdict.reason,
+          ],
+        );
+        if (verdict.match) deliveries++;
+        else filtered++;
+      }
     }
-    return endpoints.length;
+    return { deliveries, filtered };
+  }
+
+  /** Filters compile once per endpoint version; an update (new updated_at) recompiles. */
+  private compiled(endpoint: SubscribedEndpoint): CompiledFilter {
+    const version = endpoint.updated_at.getTime();
+    const cached = this.filters.get(endpoint.id);
+    if (cached && cached.version === version) return cached.compiled;
+    const compiled = new CompiledFilter(endpoint.filter as EndpointFilter);
+    this.filters.set(endpoint.id, { version, compiled });
+    return compiled;
   }
 }

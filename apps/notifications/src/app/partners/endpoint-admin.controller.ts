@@ -24,7 +24,9 @@ import {
   type EndpointRow,
   endpointUrl,
   endpointView as view,
+  checkedFilter,
   eventTypePattern,
+  payloadMode,
   rateLimit,
   retrySchedule,
 } from './endpoint-fields';
@@ -40,6 +42,8 @@ const UpdateEndpointSchema = z
     rateLimitPerSecond: rateLimit,
     fifo: z.boolean(),
     retrySchedule: retrySchedule,
+    filter: z.unknown(),
+    payloadMode: payloadMode,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
@@ -115,6 +119,8 @@ export class EndpointAdminController {
          rate_limit_per_second = CASE WHEN $8::boolean THEN $9::integer ELSE rate_limit_per_second END,
          fifo = COALESCE($10, fifo),
          retry_schedule = CASE WHEN $11::boolean THEN $12::text ELSE retry_schedule END,
+         filter = CASE WHEN $13::boolean THEN $14::jsonb ELSE filter END,
+         payload_mode = COALESCE($15, payload_mode),
          disabled_reason = CASE WHEN $6 IS NULL THEN disabled_reason WHEN $6 THEN NULL ELSE 'disabled by the partner' END,
          updated_at = now()
        WHERE id = $1 AND partner_id = $2 RETURNING *`,
@@ -131,6 +137,11 @@ export class EndpointAdminController {
         body.fifo ?? null,
         body.retrySchedule !== undefined,
         body.retrySchedule ?? null,
+        body.filter !== undefined,
+        body.filter === undefined || body.filter === null
+          ? null
+          : JSON.stringify(checkedFilter(body.filter)),
+        body.payloadMode ?? null,
       ],
     );
     const [row] = rows;

@@ -2,6 +2,11 @@ import { parseSchedule, retryPolicy } from '@switchyard/retry';
 import { ApiError } from '@switchyard/service';
 import { z } from 'zod';
 import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-guard';
+import {
+  type EndpointFilter,
+  InvalidFilterError,
+  validateFilter,
+} from '../filters/endpoint-filter';
 import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 
 export const eventTypePattern = z
@@ -42,6 +47,20 @@ export const retrySchedule = z
     { message: 'a comma-separated list of delays that never shrinks, such as "0,1m,10m,1h"' },
   );
 
+export const payloadMode = z.enum(['full', 'thin']);
+
+/** Checks a filter a partner sends: 422 `invalid_filter` naming the offending part. */
+export function checkedFilter(filter: unknown): EndpointFilter | null {
+  if (filter === null || filter === undefined) return null;
+  try {
+    return validateFilter(filter);
+  } catch (err) {
+    if (err instanceof InvalidFilterError)
+      throw new ApiError(422, 'invalid_filter', err.message, [{ path: err.path }]);
+    throw err;
+  }
+}
+
 export interface EndpointRow {
   id: string;
   url: string;
@@ -53,6 +72,8 @@ export interface EndpointRow {
   rate_limit_per_second: number | null;
   fifo: boolean;
   retry_schedule: string | null;
+  filter: EndpointFilter | null;
+  payload_mode: 'full' | 'thin';
   secret: string;
   created_at: Date;
 }
@@ -69,6 +90,8 @@ export function endpointView(row: EndpointRow) {
     rateLimitPerSecond: row.rate_limit_per_second,
     fifo: row.fifo,
     retrySchedule: row.retry_schedule,
+    filter: row.filter,
+    payloadMode: row.payload_mode,
     createdAt: row.created_at.toISOString(),
   };
 }

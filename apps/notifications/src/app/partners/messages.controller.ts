@@ -74,7 +74,7 @@ export class MessagesController {
       deliveries: unknown[];
     }[] = await this.dataSource.query(
       `SELECT m.id, m.event_id, m.event_type, m.subject, m.created_at,
-                COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts))
+                COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts, 'reason', d.last_error))
                          FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
          FROM ${this.s}.messages m LEFT JOIN ${this.s}.deliveries d ON d.message_id = m.id
          WHERE m.partner_id = $1 AND ($2::text IS NULL OR m.event_type = $2) AND ($3::text IS NULL OR m.subject = $3)

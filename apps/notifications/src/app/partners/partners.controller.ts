@@ -14,7 +14,9 @@ import {
   type EndpointRow,
   endpointUrl,
   endpointView,
+  checkedFilter,
   eventTypePattern,
+  payloadMode,
   rateLimit,
   retrySchedule,
 } from './endpoint-fields';
@@ -30,6 +32,8 @@ const CreateEndpointSchema = z.object({
   rateLimitPerSecond: rateLimit.default(null),
   fifo: z.boolean().default(false),
   retrySchedule: retrySchedule.default(null),
+  filter: z.unknown().optional(),
+  payloadMode: payloadMode.default('full'),
 });
 
 @Controller('v1')
@@ -75,10 +79,12 @@ export class PartnersController {
     @Body(new ZodBodyPipe(CreateEndpointSchema)) body: z.infer<typeof CreateEndpointSchema>,
   ) {
     assertSafeDestination(body.url, this.destinationPolicy);
+    const filter = checkedFilter(body.filter);
     const [row]: EndpointRow[] = await this.dataSource.query(
       `INSERT INTO ${this.schema}.endpoints
-         (id, partner_id, url, description, event_types, secret, headers, rate_limit_per_second, fifo, retry_schedule)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+         (id, partner_id, url, description, event_types, secret, headers, rate_limit_per_second, fifo, retry_schedule,
+          filter, payload_mode)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [
         randomUUID(),
         request.partnerId,
@@ -90,6 +96,8 @@ export class PartnersController {
         body.rateLimitPerSecond,
         body.fifo,
         body.retrySchedule,
+        filter === null ? null : JSON.stringify(filter),
+        body.payloadMode,
       ],
     );
     if (!row) throw new ApiError(500, 'endpoint_not_created', 'The endpoint could not be stored');

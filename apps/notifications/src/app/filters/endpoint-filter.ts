@@ -1,0 +1,206 @@
+import sift from 'sift';
+
+/** The operators a filter may use; anything else is refused when the filter is saved. */
+export const FILTER_OPERATORS = [
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$and',
+  '$or',
+  '$not',
+] as const;
+const FIELD_OPERATORS = new Set([
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$not',
+]);
+const ENVELOPE_ROOTS = new Set([
+  'id',
+  'type',
+  'version',
+  'source',
+  'subject',
+  'occurredAt',
+  'data',
+]);
+const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
+const MAX_DEPTH = 6;
+const MAX_NODES = 200;
+const MAX_BYTES = 8192;
+const MAX_LIST = 100;
+
+export type FilterScalar = string | number | boolean | null;
+export type EndpointFilter = Record<string, unknown>;
+
+/** A filter that cannot be saved; `path` names the offending part, such as "data.amount.$gtt". */
+export class InvalidFilterError extends Error {
+  override readonly name = 'InvalidFilterError';
+
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`filter.${path}: ${message}`);
+  }
+}
+
+const isScalar = (v: unknown): v is FilterScalar =>
+  v === null ||
+  typeof v === 'string' ||
+  typeof v === 'boolean' ||
+  (typeof v === 'number' && Number.isFinite(v));
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.getPrototypeOf(v) === Object.prototype;
+
+class Validator {
+  private nodes = 0;
+
+  query(q: unknown, path: string, depth: number): void {
+    this.count(path, depth);
+    if (!isPlainObject(q))
+      throw new InvalidFilterError(path || '(root)', 'must be an object of conditions');
+    for (const [key, value] of Object.entries(q)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key === '$and' || key === '$or') {
+        if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIST) {
+          throw new InvalidFilterError(at, `takes a list of 1 to ${MAX_LIST} conditions`);
+        }
+        value.forEach((sub, i) => this.query(sub, `${at}.${i}`, depth + 1));
+      } else if (key.startsWith('$')) {
+        throw new InvalidFilterError(
+          at,
+          `"${key}" is not allowed here; combine conditions with $and or $or`,
+        );
+      } else {
+        if (!PATH.test(key) || !ENVELOPE_ROOTS.has(key.split('.')[0] as string)) {
+          throw new InvalidFilterError(
+            at,
+            `is not a path into the event; start with one of ${[...ENVELOPE_ROOTS].join(', ')} (e.g. data.amount)`,
+          );
+        }
+        this.condition(value, at, depth + 1);
+      }
+    }
+  }
+
+  private condition(value: unknown, path: string, depth: number): void {
+    this.count(path, depth);
+    if (isScalar(value)) return;
+    if (!isPlainObject(value))
+      throw new InvalidFilterError(
+        path,
+        'must be a value (string, number, boolean, null) or an object of operators',
+      );
+    const keys = Object.keys(value);
+    if (keys.length === 0) throw new InvalidFilterError(path, 'has no operator');
+    for (const op of keys) {
+      const at = `${path}.${op}`;
+      const operand = value[op];
+      if (!FIELD_OPERATORS.has(op)) {
+        throw new InvalidFilterError(
+          at,
+          `unknown operator; use one of ${[...FIELD_OPERATORS].join(', ')}`,
+        );
+      }
+      if (op === '$exists' && typeof operand !== 'boolean')
+        throw new InvalidFilterError(at, 'takes true or false');
+      if (
+        (op === '$in' || op === '$nin') &&
+        (!Array.isArray(operand) || operand.length > MAX_LIST || !operand.every(isScalar))
+      ) {
+        throw new InvalidFilterError(
+          at,
+          `takes a list of at most ${MAX_LIST} values (strings, numbers, booleans, null)`,
+        );
+      }
+      if (
+        ['$gt', '$gte', '$lt', '$lte'].includes(op) &&
+        !(typeof operand === 'number' || typeof operand === 'string')
+      ) {
+        throw new InvalidFilterError(
+          at,
+          'takes a number or a string (ISO dates compare as strings)',
+        );
+      }
+      if ((op === '$eq' || op === '$ne') && !isScalar(operand))
+        throw new InvalidFilterError(at, 'takes a single value');
+      if (op === '$not') this.condition(operand, at, depth + 1);
+      if (op === '$not' && isScalar(operand))
+        throw new InvalidFilterError(at, 'takes an object of operators, such as {"$in": [...]}');
+    }
+  }
+
+  private count(path: string, depth: number): void {
+    if (depth > MAX_DEPTH)
+      throw new InvalidFilterError(path || '(root)', `nests deeper than ${MAX_DEPTH} levels`);
+    if (++this.nodes > MAX_NODES)
+      throw new InvalidFilterError(path || '(root)', `has more than ${MAX_NODES} conditions`);
+  }
+}
+
+/** Checks a filter as saved by a partner: only the documented operators, paths and value types. */
+export function validateFilter(filter: unknown): EndpointFilter {
+  if (JSON.stringify(filter ?? null).length > MAX_BYTES)
+    throw new InvalidFilterError('(root)', `is larger than ${MAX_BYTES} bytes`);
+  new Validator().query(filter, '', 0);
+  return filter as EndpointFilter;
+}
+
+export type FilterVerdict =
+  { readonly match: true } | { readonly match: false; readonly reason: string };
+
+function valueAt(event: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), event);
+}
+
+/**
+ * A validated filter, compiled once by sift (MongoDB query semantics, no code execution: only
+ * the validated operators reach it). `test` says whether an event matches and, when not, which
+ * top-level condition failed and what the event held there.
+ */
+export class CompiledFilter {
+  private readonly matches: (event: unknown) => boolean;
+  private readonly clauses: [string, unknown, (event: unknown) => boolean][];
+
+  constructor(readonly filter: EndpointFilter) {
+    validateFilter(filter);
+    this.matches = sift(filter as never);
+    this.clauses = Object.entries(filter).map(([key, value]) => [
+      key,
+      value,
+      sift({ [key]: value } as never),
+    ]);
+  }
+
+  test(event: unknown): FilterVerdict {
+    if (this.matches(event)) return { match: true };
+    const failed = this.clauses.find(([, , check]) => !check(event));
+    if (!failed) return { match: false, reason: 'the filter did not match' };
+    const [key, condition] = failed;
+    if (key === '$and' || key === '$or')
+      return { match: false, reason: `${key} ${JSON.stringify(condition)} did not match` };
+    const actual = valueAt(event, key);
+    return {
+      match: false,
+      reason: `${key} ${JSON.stringify(condition)} did not match: the event has ${actual === undefined ? 'no such field' : JSON.stringify(actual)}`,
+    };
+  }
+}

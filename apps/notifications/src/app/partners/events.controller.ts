@@ -1,0 +1,33 @@
+import { Controller, Get, Header, Inject, Param, Req, UseGuards } from '@nestjs/common';
+import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
+import { DataSource } from 'typeorm';
+import { type NotificationsConfig } from '../notifications-env';
+import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
+
+/**
+ * The full event behind a thin webhook, for the partner whose endpoint received it and for no
+ * other: a message exists only for partners the event was fanned out to.
+ */
+@Controller('v1/events')
+@UseGuards(PartnerAuthGuard)
+export class EventsController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+  ) {}
+
+  @Get(':id')
+  @Header('content-type', 'application/json')
+  async get(@Req() request: AuthenticatedRequest, @Param('id') id: string): Promise<string> {
+    const rows: { payload: string }[] = /^[0-9a-f-]{36}$/.test(id)
+      ? await this.dataSource.query(
+          `SELECT payload FROM "${this.config.DB_SCHEMA}".messages WHERE event_id = $1 AND partner_id = $2`,
+          [id, request.partnerId],
+        )
+      : [];
+    const [message] = rows;
+    if (!message)
+      throw new ApiError(404, 'event_not_found', 'No event with this id was sent to you');
+    return message.payload;
+  }
+}
