@@ -15,18 +15,10 @@ export const FILTER_OPERATORS = [
   '$or',
   '$not',
 ] as const;
-const FIELD_OPERATORS = new Set([
-  '$eq',
-  '$ne',
-  '$gt',
-  '$gte',
-  '$lt',
-  '$lte',
-  '$in',
-  '$nin',
-  '$exists',
-  '$not',
-]);
+/** Operators on a field; `$and` and `$or` combine whole conditions instead. */
+const FIELD_OPERATORS = new Set<string>(
+  FILTER_OPERATORS.filter((op) => op !== '$and' && op !== '$or'),
+);
 const ENVELOPE_ROOTS = new Set([
   'id',
   'type',
