@@ -1,8 +1,25 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { commonEnv, loadConfig, ServiceCoreModule } from '@switchyard/service';
-import { adminDatabaseUrl } from '@switchyard/testing';
+import { inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import { commonEnv, loadConfig, migrationSchema, ServiceCoreModule } from '@switchyard/service';
+import { adminDatabaseUrl, createTestDatabase, uniqueKafkaPrefix } from '@switchyard/testing';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { Client } from 'pg';
 import { startInProcessService } from './in-process-service';
+
+class CreateThings1700000000000 implements MigrationInterface {
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = migrationSchema(queryRunner);
+    // Not idempotent on purpose: run twice at once, it fails.
+    await queryRunner.query(`CREATE TABLE "${schema}".things (id int PRIMARY KEY)`);
+    for (const ddl of [...outboxTableDdl(schema), ...inboxTableDdl(schema)])
+      await queryRunner.query(ddl);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = migrationSchema(queryRunner);
+    await queryRunner.query(`DROP TABLE "${schema}".inbox, "${schema}".outbox, "${schema}".things`);
+  }
+}
 
 @Module({})
 class BareServiceModule {
@@ -10,7 +27,13 @@ class BareServiceModule {
     const config = loadConfig(commonEnv({ port: 0, schema: 'bare', clientId: 'bare' }), env);
     return {
       module: BareServiceModule,
-      imports: [ServiceCoreModule.forRoot({ name: 'bare', config, migrations: [] })],
+      imports: [
+        ServiceCoreModule.forRoot({
+          name: 'bare',
+          config,
+          migrations: [CreateThings1700000000000],
+        }),
+      ],
     };
   }
 }
@@ -37,5 +60,24 @@ describe('a service started in the test process', () => {
 
     await service.close();
     expect(await databaseExists(service.database.name)).toBe(false);
+  });
+
+  it('migrates once when two instances start at the same moment on a fresh database', async () => {
+    const database = await createTestDatabase('twins');
+    const shared = { database, kafkaPrefix: uniqueKafkaPrefix('twins') };
+    try {
+      const instances = await Promise.all(
+        [1, 2].map(() =>
+          startInProcessService('twins', (env) => BareServiceModule.forRoot(env), {}, shared),
+        ),
+      );
+      const [{ n }] = await instances[0]!.dataSource.query(
+        'SELECT count(*)::int AS n FROM bare.migrations',
+      );
+      expect(n).toBe(1);
+      await Promise.all(instances.map((i) => i.close()));
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -2,9 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { type MigrationInterface } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from './config/common-env';
-import { dataSourceOptions, ensureSchema } from './database/database';
+import { dataSourceOptions, migrateUnderLock } from './database/database';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { MessagingRuntime } from './messaging/messaging.runtime';
@@ -38,9 +38,10 @@ export class ServiceCoreModule {
           },
         }),
         TypeOrmModule.forRootAsync({
-          useFactory: async () => {
-            await ensureSchema(config.DATABASE_URL, config.DB_SCHEMA);
-            return dataSourceOptions(config, options.migrations, options.entities);
+          useFactory: () => dataSourceOptions(config, options.migrations, options.entities),
+          dataSourceFactory: async (dataSourceOptions) => {
+            if (!dataSourceOptions) throw new Error('No data source options');
+            return migrateUnderLock(new DataSource(dataSourceOptions), config.DB_SCHEMA);
           },
         }),
         TerminusModule,

@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { type DataSourceOptions, type MigrationInterface } from 'typeorm';
+import { type DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 
 type MigrationClass = new () => MigrationInterface;
@@ -20,22 +19,12 @@ export function dataSourceOptions(
     entities: [...entities],
     migrations: [...migrations],
     migrationsTableName: 'migrations',
-    migrationsRun: true,
+    // Run by migrateUnderLock, not by TypeORM at initialise: instances starting together must not race.
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     extra: { max: 10, connectionTimeoutMillis: 5000 },
   };
-}
-
-/** The migrations table needs its schema before the first migration can run. */
-export async function ensureSchema(connectionString: string, schema: string): Promise<void> {
-  const client = new Client({ connectionString, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The schema a migration runs in: the service's configured one. */
@@ -45,4 +34,30 @@ export function migrationSchema(queryRunner: {
   const schema = (queryRunner.connection.options as { schema?: string }).schema;
   if (!schema) throw new Error('The data source has no schema; set DB_SCHEMA');
   return schema;
+}
+
+/**
+ * Initialises the data source, then creates the schema and runs pending migrations while holding
+ * a Postgres advisory lock per schema, so several instances starting at once migrate one after the other; the
+ * later ones find nothing left to do.
+ */
+export async function migrateUnderLock(
+  dataSource: DataSource,
+  schema: string,
+): Promise<DataSource> {
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  const key = `switchyard.migrations.${schema}`;
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    // The migrations table lives in the schema, so the schema comes first (under the lock too:
+    // CREATE SCHEMA IF NOT EXISTS itself races).
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    await runner.release();
+  }
+  return dataSource;
 }
