@@ -16,6 +16,14 @@ export const PaymentsEnv = commonEnv({
         .min(1),
     ),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /**
+   * Whether this instance processes stored events. Intake and processing can run as separate
+   * deployments, scaled apart: intake-only instances set this to false.
+   */
+  STRIPE_PROCESSOR_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   STRIPE_PROCESSOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /**
    * Secret API key. Without it payments still receives webhooks, but creates no PaymentIntents

@@ -43,6 +43,10 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.STRIPE_PROCESSOR_ENABLED) {
+      this.logger.info('STRIPE_PROCESSOR_ENABLED=false: this instance only receives');
+      return;
+    }
     this.running = true;
     this.loop = this.run();
   }

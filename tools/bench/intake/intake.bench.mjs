@@ -1,0 +1,180 @@
+// Stripe webhook intake: signed POSTs to payments (verify on the raw body, durable store, 2xx)
+// beside the ceiling (a bare Fastify route doing the same verify and one INSERT). Both run as
+// their own process, on a fresh database; the load comes from this process over loopback.
+// Needs Postgres and Kafka (`npm run infra:up`). Reproduce: `npm run bench:intake`.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { Client } = require('pg');
+const { Pool } = require('undici');
+const { generateStripeSignatureHeader } = require('../../../dist/libs/signing/src/index.js');
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SECRET = 'whsec_bench_intake_secret_0123456789';
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2_000);
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function admin(sql) {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function dbUrl(name) {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function start(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return child;
+}
+
+async function waitReady(url) {
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+/** A realistic payment_intent.succeeded event of about 1.5 KB, with a unique id. */
+function eventBody(i) {
+  return JSON.stringify({
+    id: `evt_${randomBytes(12).toString('hex')}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    api_version: '2026-10-28.endive',
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: {
+      object: {
+        id: `pi_${randomBytes(12).toString('hex')}`,
+        object: 'payment_intent',
+        amount: 1000 + i,
+        amount_received: 1000 + i,
+        currency: 'usd',
+        status: 'succeeded',
+        metadata: { order_id: '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b' },
+        payment_method_types: ['card'],
+        description: 'x'.repeat(900),
+      },
+    },
+  });
+}
+
+async function load(origin, count) {
+  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
+  const bodies = Array.from({ length: count }, (_, i) => eventBody(i));
+  const latencies = new Float64Array(count);
+  let next = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const body = bodies[i];
+        const t0 = performance.now();
+        const res = await pool.request({
+          path: '/webhooks/stripe',
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'stripe-signature': generateStripeSignatureHeader(SECRET, body),
+          },
+          body,
+        });
+        await res.body.dump();
+        latencies[i] = performance.now() - t0;
+        if (res.statusCode !== 200) failures++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return { rps: count / seconds, p50: pct(50), p99: pct(99), failures };
+}
+
+async function measure(label, args, env, readyUrl, origin) {
+  const child = start(args, env);
+  try {
+    if (readyUrl) await waitReady(readyUrl);
+    else
+      await new Promise((resolve) =>
+        child.stdout.on('data', (d) => d.toString().includes('ready') && resolve()),
+      );
+    await load(origin, WARMUP);
+    const result = await load(origin, REQUESTS);
+    if (result.failures > 0) throw new Error(`${label}: ${result.failures} requests failed`);
+    return result;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+const database = `sy_bench_intake_${randomBytes(3).toString('hex')}`;
+await admin(`CREATE DATABASE ${database}`);
+try {
+  const ceiling = await measure(
+    'ceiling',
+    ['tools/bench/intake/ceiling-server.mjs', dbUrl(database), '4390', SECRET],
+    {},
+    null,
+    'http://127.0.0.1:4390',
+  );
+  const ours = await measure(
+    'payments',
+    ['dist/apps/payments/src/main.js'],
+    {
+      PORT: '4391',
+      DATABASE_URL: dbUrl(database),
+      STRIPE_WEBHOOK_SECRETS: SECRET,
+      LOG_LEVEL: 'warn',
+      KAFKA_NAME_PREFIX: `bench.${database}.`,
+      STRIPE_PROCESSOR_ENABLED: 'false',
+    },
+    'http://127.0.0.1:4391/health/ready',
+    'http://127.0.0.1:4391',
+  );
+  const f = (n) => Math.round(n).toLocaleString('en-US');
+  console.log(
+    `# Stripe intake benchmark: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${CONNECTIONS} connections, ${REQUESTS} signed events of ~1.5 KB after ${WARMUP} warm-up\n`,
+  );
+  console.log('| server | req/s | p50 ms | p99 ms | × ceiling |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(
+    `| ceiling: bare Fastify, verify + one INSERT | ${f(ceiling.rps)} | ${ceiling.p50.toFixed(2)} | ${ceiling.p99.toFixed(2)} | 1.00 |`,
+  );
+  console.log(
+    `| payments \`POST /webhooks/stripe\` | ${f(ours.rps)} | ${ours.p50.toFixed(2)} | ${ours.p99.toFixed(2)} | ${(ours.rps / ceiling.rps).toFixed(2)} |`,
+  );
+} finally {
+  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+}
