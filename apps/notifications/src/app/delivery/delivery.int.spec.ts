@@ -47,6 +47,21 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     const event = await t.publishOrderEvent();
     await settled(event.id, endpoint.id, 'failed');
 
+    const firstPage = await t.api(
+      apiKey,
+      'GET',
+      `/v1/endpoints/${endpoint.id}/attempts?status=failed&limit=2`,
+    );
+    const secondPage = await t.api(
+      apiKey,
+      'GET',
+      `/v1/endpoints/${endpoint.id}/attempts?status=failed&limit=2&cursor=${firstPage.body['next_cursor'] as string}`,
+    );
+    expect([
+      (firstPage.body['data'] as unknown[]).length,
+      (secondPage.body['data'] as unknown[]).length,
+    ]).toEqual([2, 1]);
+    expect(secondPage.body['next_cursor']).toBeNull();
     const log = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}/attempts?status=failed`);
     const attempts = log.body['data'] as { statusCode: number; responseBody: string }[];
     expect(attempts).toHaveLength(3);
@@ -164,7 +179,17 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     const mine = (attempts.body['data'] as { endpointId: string; statusCode: number }[]).filter(
       (a) => a.endpointId === endpoint.id,
     );
-    expect(mine.map((a) => a.statusCode)).toEqual([400, 204]);
+    expect(mine.map((a) => a.statusCode)).toEqual([204, 400]);
+    const failedOnly = await t.api(
+      apiKey,
+      'GET',
+      `/v1/messages/${await messageOf(event.id)}/attempts?status=failed`,
+    );
+    expect(
+      (failedOnly.body['data'] as { endpointId: string; statusCode: number }[])
+        .filter((a) => a.endpointId === endpoint.id)
+        .map((a) => a.statusCode),
+    ).toEqual([400]);
   });
 
   it('replays every failed delivery of an endpoint since a time, and nothing that succeeded', async () => {

@@ -30,6 +30,7 @@ import {
   rateLimit,
   retrySchedule,
 } from './endpoint-fields';
+import { AttemptsQuery, type AttemptsQueryInput, listAttempts } from './attempt-log';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
 const UpdateEndpointSchema = z
@@ -58,12 +59,6 @@ const RotateSchema = z
       .default(86_400),
   })
   .default({ graceSeconds: 86_400 });
-
-const AttemptsQuery = z.object({
-  status: z.enum(['succeeded', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d+$/, 'pass next_cursor as returned').optional(),
-});
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
 
@@ -205,38 +200,9 @@ export class EndpointAdminController {
   async attempts(
     @Req() request: AuthenticatedRequest,
     @Param('id', uuid) id: string,
-    @Query(new ZodBodyPipe(AttemptsQuery)) query: z.infer<typeof AttemptsQuery>,
+    @Query(new ZodBodyPipe(AttemptsQuery)) query: AttemptsQueryInput,
   ) {
     await this.get(request, id);
-    const rows: {
-      id: string;
-      message_id: string;
-      attempted_at: Date;
-      status_code: number | null;
-      latency_ms: number;
-      error: string | null;
-      response_body: string | null;
-    }[] = await this.dataSource.query(
-      `SELECT a.id, d.message_id, a.attempted_at, a.status_code, a.latency_ms, a.error, a.response_body
-       FROM ${this.s}.attempts a JOIN ${this.s}.deliveries d ON d.id = a.delivery_id
-       WHERE d.endpoint_id = $1
-         AND ($2::text IS NULL OR ($2 = 'succeeded') = (a.status_code BETWEEN 200 AND 299))
-         AND ($3::bigint IS NULL OR a.id < $3)
-       ORDER BY a.id DESC LIMIT $4`,
-      [id, query.status ?? null, query.cursor ?? null, query.limit + 1],
-    );
-    const page = rows.slice(0, query.limit);
-    return {
-      data: page.map((a) => ({
-        id: a.id,
-        messageId: a.message_id,
-        attemptedAt: a.attempted_at.toISOString(),
-        statusCode: a.status_code,
-        latencyMs: a.latency_ms,
-        error: a.error,
-        responseBody: a.response_body,
-      })),
-      next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    return listAttempts(this.dataSource, this.config.DB_SCHEMA, { endpointId: id }, query);
   }
 }

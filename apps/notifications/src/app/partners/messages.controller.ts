@@ -15,6 +15,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { DeliveryWorker } from '../delivery/delivery.worker';
 import { type NotificationsConfig } from '../notifications-env';
+import { AttemptsQuery, type AttemptsQueryInput, listAttempts } from './attempt-log';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
 const ListMessagesQuery = z.object({
@@ -102,33 +103,15 @@ export class MessagesController {
     };
   }
 
-  /** Every attempt of one message, to every endpoint, oldest first. */
+  /** Every attempt of one message, to every endpoint, newest first; filter by outcome; page with next_cursor. */
   @Get('messages/:id/attempts')
-  async attempts(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+  async attempts(
+    @Req() request: AuthenticatedRequest,
+    @Param('id') id: string,
+    @Query(new ZodBodyPipe(AttemptsQuery)) query: AttemptsQueryInput,
+  ) {
     await this.ownMessage(request, id);
-    const rows: {
-      id: string;
-      endpoint_id: string;
-      attempted_at: Date;
-      status_code: number | null;
-      latency_ms: number;
-      error: string | null;
-    }[] = await this.dataSource.query(
-      `SELECT a.id, d.endpoint_id, a.attempted_at, a.status_code, a.latency_ms, a.error
-         FROM ${this.s}.attempts a JOIN ${this.s}.deliveries d ON d.id = a.delivery_id
-         WHERE d.message_id = $1 ORDER BY a.id`,
-      [id],
-    );
-    return {
-      data: rows.map((a) => ({
-        id: a.id,
-        endpointId: a.endpoint_id,
-        attemptedAt: a.attempted_at.toISOString(),
-        statusCode: a.status_code,
-        latencyMs: a.latency_ms,
-        error: a.error,
-      })),
-    };
+    return listAttempts(this.dataSource, this.config.DB_SCHEMA, { messageId: id }, query);
   }
 
   /** Sends one message to one endpoint again, with a fresh retry schedule, whatever happened before. */
