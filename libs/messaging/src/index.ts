@@ -9,3 +9,4 @@ export * from './lib/inbox/inbox';
 export * from './lib/consumer/consumer-errors';
 export * from './lib/consumer/event-consumer';
 export * from './lib/consumer/dead-letter';
+export * from './lib/wakeable-sleep';

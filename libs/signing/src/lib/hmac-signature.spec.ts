@@ -1,19 +1,10 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { HmacSchemes, HmacSignatureVerifier } from './hmac-signature';
+import { codeOf } from './error-code.test-helper';
 import { SignatureVerificationError } from './signature-verification.error';
 
 const body = '{"action":"opened","number":1}';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SignatureVerificationError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 describe('generic HMAC signatures (configured per provider)', () => {
   it("verifies GitHub's X-Hub-Signature-256: sha256=<hex>, computed independently", () => {

@@ -1,6 +1,6 @@
 import { Webhook as StandardWebhooksReference } from 'standardwebhooks';
 import { Webhook as Svix } from 'svix';
-import { SignatureVerificationError } from './signature-verification.error';
+import { codeOf } from './error-code.test-helper';
 import {
   decodeSecret,
   generateSecret,
@@ -11,16 +11,6 @@ import {
 
 const body = JSON.stringify({ type: 'order.paid', data: { orderId: 'o-1', amount: 1999 } });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SignatureVerificationError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 describe('Standard Webhooks: interoperability with libraries we did not write', () => {
   it('signs so that the standardwebhooks package verifies the message', () => {

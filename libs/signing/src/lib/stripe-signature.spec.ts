@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import Stripe from 'stripe';
+import { codeOf } from './error-code.test-helper';
 import { SignatureVerificationError } from './signature-verification.error';
 import {
   generateStripeSignatureHeader,
@@ -11,16 +12,6 @@ const stripe = new Stripe('sk_test_unused');
 const secret = 'whsec_test_secret_for_unit_tests';
 const payload = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded' });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SignatureVerificationError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
 
 describe('Stripe signatures: interoperability with the stripe package', () => {
   it('accepts a header built by stripe.webhooks.generateTestHeaderString', () => {

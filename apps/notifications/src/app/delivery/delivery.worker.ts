@@ -14,6 +14,7 @@ import {
   type RetryPolicy,
   transportFailureOf,
 } from '@switchyard/retry';
+import { WakeableSleep } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -38,7 +39,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   attemptsMade = 0;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,14 +65,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
     await Promise.all(this.inFlight);
     await this.sender.close();
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.pause.wake();
   }
 
   private async run(): Promise<void> {
@@ -84,13 +85,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       } catch (err) {
         this.logger.error({ err }, 'claiming deliveries failed; retrying');
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.DELIVERY_POLL_MS);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.pause.sleep(this.config.DELIVERY_POLL_MS);
     }
   }
 

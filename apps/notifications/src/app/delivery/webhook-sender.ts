@@ -50,6 +50,8 @@ const RESERVED_HEADERS = new Set([
  */
 export class WebhookSender {
   private readonly dispatcher: Dispatcher;
+  /** Decoded signing keys per endpoint secret set: decoding is not redone on every attempt. */
+  private readonly signers = new Map<string, StandardWebhook>();
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.dispatcher = guardedDispatcher(options.policy, {
@@ -67,7 +69,7 @@ export class WebhookSender {
           ([name]) => !RESERVED_HEADERS.has(name.toLowerCase()),
         ),
       );
-      const signed = new StandardWebhook(req.secrets).sign(
+      const signed = this.signerFor(req.secrets).sign(
         req.messageId,
         Math.floor(Date.now() / 1000),
         req.body,
@@ -99,6 +101,18 @@ export class WebhookSender {
       const code = error.code ?? error.cause?.code ?? error.name;
       return { error: `${code}: ${error.message}`, errorCode: code, latencyMs: elapsed() };
     }
+  }
+
+  private signerFor(secrets: readonly string[]): StandardWebhook {
+    const key = secrets.join(' ');
+    let signer = this.signers.get(key);
+    if (!signer) {
+      // Rotated-away secrets would otherwise pile up: start afresh past a generous bound.
+      if (this.signers.size >= 10_000) this.signers.clear();
+      signer = new StandardWebhook(secrets);
+      this.signers.set(key, signer);
+    }
+    return signer;
   }
 
   async close(): Promise<void> {

@@ -90,6 +90,26 @@ function paymentIntentOf(event: StripeEventLike, o: StripeObject): string {
   return id;
 }
 
+/** The object is the PaymentIntent itself: it names itself and carries the order. */
+function intentRef(event: StripeEventLike, o: StripeObject) {
+  return {
+    kind: 'fact',
+    paymentIntentId: required(str(o, 'id'), event, 'id'),
+    orderId: orderIdOf(o),
+    carriesOrder: true,
+  } as const;
+}
+
+/** The object is a charge or a dispute: it points at a PaymentIntent that may not have arrived yet. */
+function chargeRef(event: StripeEventLike, o: StripeObject) {
+  return {
+    kind: 'fact',
+    paymentIntentId: paymentIntentOf(event, o),
+    orderId: orderIdOf(o),
+    carriesOrder: false,
+  } as const;
+}
+
 /** Turns a stored Stripe event into a payment fact. Pure: the same event maps the same way. */
 export function mapStripeEvent(event: StripeEventLike): MappingResult {
   const o = event.data.object;
@@ -97,10 +117,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
   switch (event.type) {
     case 'payment_intent.succeeded':
       return {
-        kind: 'fact',
-        paymentIntentId: required(str(o, 'id'), event, 'id'),
-        orderId: orderIdOf(o),
-        carriesOrder: true,
+        ...intentRef(event, o),
         fact: {
           kind: 'succeeded',
           at,
@@ -111,10 +128,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
     case 'payment_intent.payment_failed': {
       const error = (o['last_payment_error'] ?? {}) as StripeObject;
       return {
-        kind: 'fact',
-        paymentIntentId: required(str(o, 'id'), event, 'id'),
-        orderId: orderIdOf(o),
-        carriesOrder: true,
+        ...intentRef(event, o),
         fact: {
           kind: 'failed',
           at,
@@ -125,18 +139,12 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
     }
     case 'payment_intent.canceled':
       return {
-        kind: 'fact',
-        paymentIntentId: required(str(o, 'id'), event, 'id'),
-        orderId: orderIdOf(o),
-        carriesOrder: true,
+        ...intentRef(event, o),
         fact: { kind: 'canceled', at, reason: str(o, 'cancellation_reason') },
       };
     case 'charge.refunded':
       return {
-        kind: 'fact',
-        paymentIntentId: paymentIntentOf(event, o),
-        orderId: orderIdOf(o),
-        carriesOrder: false,
+        ...chargeRef(event, o),
         fact: {
           kind: 'refunded',
           at,
@@ -148,10 +156,7 @@ export function mapStripeEvent(event: StripeEventLike): MappingResult {
       };
     case 'charge.dispute.created':
       return {
-        kind: 'fact',
-        paymentIntentId: paymentIntentOf(event, o),
-        orderId: orderIdOf(o),
-        carriesOrder: false,
+        ...chargeRef(event, o),
         fact: {
           kind: 'disputed',
           at,

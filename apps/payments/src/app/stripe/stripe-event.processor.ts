@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { ContractViolationError } from '@switchyard/contracts';
-import { newTraceparent } from '@switchyard/messaging';
+import { newTraceparent, WakeableSleep } from '@switchyard/messaging';
 import { nextAttemptDelay, retryPolicy } from '@switchyard/retry';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
@@ -31,7 +31,7 @@ const PROCESSING_RETRY = retryPolicy({ scheduleMs: [0, 1000, 5000, 30_000, 120_0
 export class StripeEventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -53,12 +53,12 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.pause.wake();
     await this.loop;
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.pause.wake();
   }
 
   private async run(): Promise<void> {
@@ -70,13 +70,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       } catch (err) {
         this.logger.error({ err }, 'Stripe event processing failed; retrying');
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.STRIPE_PROCESSOR_POLL_MS);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.pause.sleep(this.config.STRIPE_PROCESSOR_POLL_MS);
     }
   }
 

@@ -3,6 +3,7 @@ import { type DataSource } from 'typeorm';
 import { type EventPublisher } from '../event-publisher';
 import { type TopicMessages } from '../external/kafka.interface';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
+import { WakeableSleep } from '../wakeable-sleep';
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -35,7 +36,7 @@ export class OutboxRelay {
   private session: Client | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
   private leader = false;
 
   constructor(
@@ -64,7 +65,7 @@ export class OutboxRelay {
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     const finish = (async () => {
       await this.loop;
       if (this.leader) await this.drain();
@@ -87,7 +88,7 @@ export class OutboxRelay {
         this.options.onError?.(err);
         await this.closeSession();
       }
-      await this.sleep();
+      if (this.running) await this.pause.sleep(this.pollIntervalMs);
     }
   }
 
@@ -102,7 +103,7 @@ export class OutboxRelay {
         this.leader = false;
         this.session = null;
       });
-      session.on('notification', () => this.wake?.());
+      session.on('notification', () => this.pause.wake());
       await session.connect();
       this.session = session;
     }
@@ -144,19 +145,6 @@ export class OutboxRelay {
       byTopic.set(topic, entry);
     }
     return [...byTopic.values()];
-  }
-
-  private sleep(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollIntervalMs);
-      this.wake = done;
-    });
   }
 
   private async closeSession(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type EventHandler,
   EventPublisher,
   type Kafka,
+  type KafkaAdmin,
   OutboxRelay,
   physicalName,
   traceIdOf,
@@ -43,6 +44,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private readonly consumers: EventConsumer[] = [];
   private starting: Promise<void> = Promise.resolve();
   private stopping = false;
+  private healthAdmin: KafkaAdmin | null = null;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
@@ -94,6 +96,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     await Promise.all(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     await this.publisher.disconnect();
+    await this.healthAdmin?.disconnect().catch(() => undefined);
   }
 
   private async startWhenKafkaAnswers(): Promise<void> {
@@ -154,14 +157,15 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   /** Readiness: the cluster answers a metadata request within the timeout. */
   async checkKafka(timeoutMs = 2000): Promise<void> {
-    const admin = this.kafka.admin({ retry: { retries: 0 } });
+    // One admin connection serves every probe; a failed one is dropped and made again next time.
     const attempt = (async () => {
-      await admin.connect();
-      try {
-        await admin.describeCluster();
-      } finally {
-        await admin.disconnect();
+      let admin = this.healthAdmin;
+      if (!admin) {
+        admin = this.kafka.admin({ retry: { retries: 0 } });
+        this.healthAdmin = admin;
+        await admin.connect();
       }
+      await admin.describeCluster();
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -172,6 +176,12 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     });
     try {
       await Promise.race([attempt, timeout]);
+    } catch (err) {
+      const broken = this.healthAdmin;
+      this.healthAdmin = null;
+      attempt.catch(() => undefined);
+      await broken?.disconnect().catch(() => undefined);
+      throw err;
     } finally {
       clearTimeout(timer);
     }

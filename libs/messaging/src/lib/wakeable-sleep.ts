@@ -1,0 +1,30 @@
+/**
+ * The pause of a polling loop that new work can cut short. A wake-up that arrives while the loop
+ * is busy is remembered, so the next pause returns at once instead of waiting out the poll
+ * interval with work already due.
+ */
+export class WakeableSleep {
+  private wakeUp: (() => void) | null = null;
+  private pending = false;
+
+  sleep(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.pending = true;
+  }
+}
