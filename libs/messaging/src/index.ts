@@ -10,3 +10,4 @@ export * from './lib/consumer/consumer-errors';
 export * from './lib/consumer/event-consumer';
 export * from './lib/consumer/dead-letter';
 export * from './lib/wakeable-sleep';
+export * from './lib/polling-loop';

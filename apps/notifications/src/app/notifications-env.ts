@@ -59,5 +59,12 @@ export const NotificationsEnv = commonEnv({
   /** Where partners reach this service: thin payloads link to `<this>/v1/events/:id`. */
   NOTIFICATIONS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
+   * How long a claimed delivery stays this instance's without a renewal. Renewed while the request
+   * is in flight, so a crashed instance's deliveries are sent again by another within about this.
+   */
+  DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  /** On SIGTERM, how long requests in flight may finish before they are cut and rescheduled. */
+  DELIVERY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5000),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

@@ -28,3 +28,17 @@ export class WakeableSleep {
     else this.pending = true;
   }
 }
+
+/** Waits `ms`, or less if `signal` aborts first (a shutdown); never rejects. */
+export function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -45,6 +45,9 @@ const ERROR_CODES: Record<string, TransportFailure> = {
   UND_ERR_HEADERS_TIMEOUT: 'timeout',
   UND_ERR_BODY_TIMEOUT: 'timeout',
   ABORT_ERR: 'timeout',
+  // DOMException names (AbortSignal.timeout() and abort()): their `code` is a number.
+  TimeoutError: 'timeout',
+  AbortError: 'timeout',
   ECONNREFUSED: 'connection',
   ECONNRESET: 'connection',
   EPIPE: 'connection',
@@ -57,10 +60,13 @@ const ERROR_CODES: Record<string, TransportFailure> = {
   EAI_NONAME: 'dns',
 };
 
-/** Maps a Node or undici error code to the kind of transport failure it is. */
-export function transportFailureOf(code: string | undefined): TransportFailure {
-  if (!code) return 'other';
-  if (ERROR_CODES[code]) return ERROR_CODES[code];
+/**
+ * Maps a Node or undici error code to the kind of transport failure it is. Anything that is not
+ * a string code (a DOMException's numeric code, say) is 'other', never an exception.
+ */
+export function transportFailureOf(code: unknown): TransportFailure {
+  if (typeof code !== 'string' || code === '') return 'other';
+  if (Object.hasOwn(ERROR_CODES, code)) return ERROR_CODES[code] as TransportFailure;
   if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL'))
     return 'tls';
   return 'other';

@@ -24,6 +24,8 @@ interface Candidate {
 
 export interface ClaimSettings {
   readonly schema: string;
+  /** This instance: the lease's owner, the only one that may renew it or record the attempt. */
+  readonly instanceId: string;
   readonly leaseSeconds: number;
   readonly breakerThreshold: number;
   readonly breakerCooldownMs: number;
@@ -70,15 +72,32 @@ export async function claimDeliveries(
   }
   if (chosen.length === 0) return [];
   const [rows]: [ClaimedDelivery[], number] = await manager.query(
-    `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2)
+    `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2), locked_by = $3
      FROM ${s}.endpoints e, ${s}.messages m
      WHERE d.id = ANY($1::uuid[]) AND e.id = d.endpoint_id AND m.id = d.message_id
      RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
        CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
             THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
-    [chosen, settings.leaseSeconds],
+    [chosen, settings.leaseSeconds, settings.instanceId],
   );
   return rows;
+}
+
+/**
+ * Extends this instance's leases on the deliveries it is still sending, so a slow endpoint keeps
+ * its delivery while a crashed instance's leases run out quickly.
+ */
+export async function renewLeases(
+  manager: EntityManager,
+  deliveryIds: readonly string[],
+  settings: Pick<ClaimSettings, 'schema' | 'instanceId' | 'leaseSeconds'>,
+): Promise<void> {
+  if (deliveryIds.length === 0) return;
+  await manager.query(
+    `UPDATE "${settings.schema}".deliveries SET locked_until = now() + make_interval(secs => $3)
+     WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND status = 'pending'`,
+    [deliveryIds, settings.instanceId, settings.leaseSeconds],
+  );
 }
 
 /** Takes the endpoint's next rate slot and, for an open circuit, its single probe; both or neither. */

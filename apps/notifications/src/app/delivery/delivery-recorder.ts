@@ -16,13 +16,16 @@ export interface AttemptRecord {
 
 export interface RecordSettings {
   readonly schema: string;
+  /** The instance that claimed the delivery; a lease lost to another instance is not overwritten. */
+  readonly instanceId: string;
   readonly breakerThreshold: number;
   readonly breakerCooldownMs: number;
   readonly autoDisableAfterMs: number;
 }
 
 export type RecordOutcome =
-  { readonly disabled: false } | { readonly disabled: true; readonly reason: string };
+  | { readonly disabled: false; readonly leaseLost?: boolean }
+  | { readonly disabled: true; readonly reason: string };
 
 /**
  * Writes one attempt, the delivery's new state and the endpoint's health in one transaction.
@@ -49,11 +52,11 @@ export async function recordAttempt(
       response.body ?? null,
     ],
   );
-  await manager.query(
-    `UPDATE ${s}.deliveries SET status = $2, attempts = $3, locked_until = NULL,
+  const [, updated]: [unknown[], number] = await manager.query(
+    `UPDATE ${s}.deliveries SET status = $2, attempts = $3, locked_until = NULL, locked_by = NULL,
        next_attempt_at = now() + make_interval(secs => $4::double precision / 1000),
        last_status_code = $5, last_error = $6, updated_at = now()
-     WHERE id = $1`,
+     WHERE id = $1 AND locked_by = $7`,
     [
       record.deliveryId,
       status,
@@ -61,8 +64,12 @@ export async function recordAttempt(
       record.delay ?? 0,
       response.statusCode ?? null,
       response.error ?? null,
+      settings.instanceId,
     ],
   );
+  // Our lease ran out and another instance took the delivery over: the attempt is on record, and
+  // the delivery's state and the endpoint's health are the new owner's to write.
+  if (updated === 0) return { disabled: false, leaseLost: true };
   if (record.verdict === 'success') {
     await manager.query(
       `UPDATE ${s}.endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL WHERE id = $1`,
@@ -88,6 +95,28 @@ export async function recordAttempt(
   if (!reason) return { disabled: false };
   await disableEndpoint(manager, s, record.endpointId, reason);
   return { disabled: true, reason };
+}
+
+/**
+ * An attempt our own shutdown cut short: on record as such, and due again at once, by any
+ * instance. It does not count against the retry schedule; the partner did nothing wrong.
+ */
+export async function recordInterruption(
+  manager: EntityManager,
+  record: Pick<AttemptRecord, 'deliveryId' | 'response'>,
+  settings: Pick<RecordSettings, 'schema' | 'instanceId'>,
+): Promise<void> {
+  const s = `"${settings.schema}"`;
+  await manager.query(
+    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error) VALUES ($1, NULL, $2, $3)`,
+    [record.deliveryId, record.response.latencyMs, record.response.error ?? 'interrupted'],
+  );
+  await manager.query(
+    `UPDATE ${s}.deliveries SET locked_until = NULL, locked_by = NULL, next_attempt_at = now(),
+       last_error = $3, updated_at = now()
+     WHERE id = $1 AND locked_by = $2`,
+    [record.deliveryId, settings.instanceId, record.response.error ?? 'interrupted'],
+  );
 }
 
 async function disableEndpoint(

@@ -7,39 +7,50 @@ import {
 import {
   classifyOutcome,
   type DeliveryVerdict,
+  isDependencyFailure,
   nextAttemptDelay,
+  outageBackoffMs,
   parseRetryAfter,
   parseSchedule,
   retryPolicy,
   type RetryPolicy,
   transportFailureOf,
 } from '@switchyard/retry';
-import { WakeableSleep } from '@switchyard/messaging';
+import { PollingLoop, sleepUnless } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
-import { type ClaimedDelivery, claimDeliveries } from './delivery-claimer';
-import { recordAttempt } from './delivery-recorder';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type ClaimedDelivery, claimDeliveries, renewLeases } from './delivery-claimer';
+import { recordAttempt, recordInterruption } from './delivery-recorder';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
 
 /**
- * Sends due deliveries. Rows are claimed with SKIP LOCKED and a lease (`locked_until`), so
- * several instances share the queue; each send runs on its own, so a hanging endpoint holds
- * one slot for at most the timeout and never the deliveries of other endpoints.
+ * Sends due deliveries. Rows are claimed with SKIP LOCKED and a short lease (`locked_until`,
+ * owned through `locked_by`) renewed while the request is in flight, so several instances share
+ * the queue and a crashed one's deliveries go out again within about a lease. Each send runs on
+ * its own, so a hanging endpoint holds one slot for at most the timeout and never the deliveries
+ * of other endpoints. On shutdown it stops claiming, lets requests in flight finish for a grace
+ * period, then cuts the rest and records them as interrupted, due again at once.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly policy: RetryPolicy;
   private readonly sender: WebhookSender;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries this instance is sending: their leases are renewed until they are recorded. */
+  private readonly leased = new Set<string>();
   private readonly policies = new Map<string, RetryPolicy>();
+  private readonly loop: PollingLoop;
+  private readonly interrupt = new AbortController();
+  private renewTimer: NodeJS.Timeout | null = null;
+  /** Names this process in `deliveries.locked_by`. */
+  readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   /** Attempts this instance has made (tests check that two instances share the work). */
   attemptsMade = 0;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly pause = new WakeableSleep();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,43 +67,66 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
     });
+    this.loop = new PollingLoop({
+      intervalMs: config.DELIVERY_POLL_MS,
+      work: () => this.claimAndSend(),
+      onError: (err, { outage, waitMs }) =>
+        outage
+          ? this.logger.warn({ err: String(err), waitMs }, 'deliveries wait for the database')
+          : this.logger.error({ err }, 'claiming deliveries failed; retrying'),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
+    const every = Math.max(200, Math.floor(this.config.DELIVERY_LEASE_MS / 3));
+    this.renewTimer = setInterval(() => void this.renewLeases(), every);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.pause.wake();
-    await this.loop;
-    await Promise.all(this.inFlight);
+    await this.loop.stop();
+    const settled = Promise.all(this.inFlight);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      timer = setTimeout(() => resolve('grace over'), this.config.DELIVERY_SHUTDOWN_GRACE_MS);
+    });
+    if ((await Promise.race([settled, graceOver])) === 'grace over') {
+      this.logger.warn(
+        { inFlight: this.inFlight.size },
+        'stopping: cutting the requests still in flight; they are due again at once',
+      );
+      this.interrupt.abort();
+      await settled;
+    }
+    clearTimeout(timer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     await this.sender.close();
   }
 
   wake(): void {
-    this.pause.wake();
+    this.loop.wake();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
-        const claimed = free > 0 ? await this.claim(free) : [];
-        for (const delivery of claimed) this.track(this.attempt(delivery));
-        if (claimed.length > 0 && claimed.length === free) continue;
-      } catch (err) {
-        this.logger.error({ err }, 'claiming deliveries failed; retrying');
-      }
-      await this.pause.sleep(this.config.DELIVERY_POLL_MS);
-    }
+  /** One round: claims what the free slots allow; true when every slot was filled (more may be due). */
+  private async claimAndSend(): Promise<boolean> {
+    const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
+    if (free <= 0) return false;
+    const claimed = await this.claim(free);
+    for (const delivery of claimed) this.track(delivery.id, this.attempt(delivery));
+    return claimed.length > 0 && claimed.length === free;
   }
 
-  private track(work: Promise<void>): void {
+  private track(deliveryId: string, work: Promise<void>): void {
+    this.leased.add(deliveryId);
     const tracked = work
-      .catch((err: unknown) => this.logger.error({ err }, 'recording a delivery attempt failed'))
+      .catch((err: unknown) =>
+        this.logger.error(
+          { err, deliveryId },
+          'recording a delivery attempt failed; the delivery goes out again when its lease ends',
+        ),
+      )
       .finally(() => {
+        this.leased.delete(deliveryId);
         this.inFlight.delete(tracked);
         this.wake();
       });
@@ -103,22 +137,65 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return this.dataSource.transaction((manager) =>
       claimDeliveries(manager, limit, {
         schema: this.config.DB_SCHEMA,
-        leaseSeconds: Math.ceil(this.config.DELIVERY_TIMEOUT_MS / 1000) + 30,
+        instanceId: this.instanceId,
+        leaseSeconds: this.config.DELIVERY_LEASE_MS / 1000,
         breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
         breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
       }),
     );
   }
 
+  private async renewLeases(): Promise<void> {
+    try {
+      await renewLeases(this.dataSource.manager, [...this.leased], {
+        schema: this.config.DB_SCHEMA,
+        instanceId: this.instanceId,
+        leaseSeconds: this.config.DELIVERY_LEASE_MS / 1000,
+      });
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not renew delivery leases; retrying');
+    }
+  }
+
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const response = await this.sender.send({
-      url: delivery.url,
-      messageId: delivery.message_id,
-      secrets: delivery.secrets,
-      body: delivery.payload_mode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
-      headers: delivery.headers,
-    });
+    const response = await this.sender.send(
+      {
+        url: delivery.url,
+        messageId: delivery.message_id,
+        secrets: delivery.secrets,
+        body: delivery.payload_mode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
+        headers: delivery.headers,
+      },
+      this.interrupt.signal,
+    );
+    if (response.interrupted) {
+      await this.whileDatabaseIsDown(() =>
+        this.dataSource.transaction((manager) =>
+          recordInterruption(
+            manager,
+            { deliveryId: delivery.id, response },
+            { schema: this.config.DB_SCHEMA, instanceId: this.instanceId },
+          ),
+        ),
+      );
+      return;
+    }
     await this.record(delivery, response);
+  }
+
+  /**
+   * Runs `write` until the database takes it: an attempt made during an outage is recorded once
+   * the database is back, rather than lost and sent again. Gives up only when shutting down.
+   */
+  private async whileDatabaseIsDown<T>(write: () => Promise<T>): Promise<T> {
+    for (let outages = 1; ; outages++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!isDependencyFailure(err) || this.interrupt.signal.aborted) throw err;
+        await sleepUnless(outageBackoffMs(outages), this.interrupt.signal);
+      }
+    }
   }
 
   private async record(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
@@ -140,25 +217,34 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
             elapsedMs: Date.now() - delivery.created_at.getTime(),
           })
         : null;
-    const outcome = await this.dataSource.transaction((manager) =>
-      recordAttempt(
-        manager,
-        {
-          deliveryId: delivery.id,
-          endpointId: delivery.endpoint_id,
-          attempts,
-          verdict,
-          delay,
-          response,
-        },
-        {
-          schema: this.config.DB_SCHEMA,
-          breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
-          breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
-          autoDisableAfterMs: this.config.DELIVERY_AUTO_DISABLE_AFTER_MS,
-        },
+    const outcome = await this.whileDatabaseIsDown(() =>
+      this.dataSource.transaction((manager) =>
+        recordAttempt(
+          manager,
+          {
+            deliveryId: delivery.id,
+            endpointId: delivery.endpoint_id,
+            attempts,
+            verdict,
+            delay,
+            response,
+          },
+          {
+            schema: this.config.DB_SCHEMA,
+            instanceId: this.instanceId,
+            breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
+            breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
+            autoDisableAfterMs: this.config.DELIVERY_AUTO_DISABLE_AFTER_MS,
+          },
+        ),
       ),
     );
+    if (!outcome.disabled && outcome.leaseLost) {
+      this.logger.warn(
+        { deliveryId: delivery.id, messageId: delivery.message_id },
+        'the lease ran out before the attempt was recorded; another instance owns the delivery now',
+      );
+    }
     if (outcome.disabled) {
       this.logger.warn(
         { endpointId: delivery.endpoint_id, reason: outcome.reason },

@@ -22,6 +22,8 @@ export interface WebhookResponse {
   readonly error?: string;
   /** Node's or undici's error code, when the request failed before a response. */
   readonly errorCode?: string;
+  /** The request was cut short by our own shutdown, not by the partner or the network. */
+  readonly interrupted?: boolean;
   readonly latencyMs: number;
 }
 
@@ -59,7 +61,8 @@ export class WebhookSender {
     });
   }
 
-  async send(req: WebhookRequest): Promise<WebhookResponse> {
+  /** `interrupt` aborts the request from our side (a shutdown); the answer then says so. */
+  async send(req: WebhookRequest, interrupt?: AbortSignal): Promise<WebhookResponse> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
@@ -86,7 +89,9 @@ export class WebhookSender {
         body: req.body,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: interrupt
+          ? AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), interrupt])
+          : AbortSignal.timeout(this.options.timeoutMs),
       });
       const text = await readLimited(response.body, RESPONSE_BODY_LIMIT);
       const retryAfter = response.headers['retry-after'];
@@ -97,9 +102,16 @@ export class WebhookSender {
         latencyMs: elapsed(),
       };
     } catch (err) {
-      const error = err as Error & { code?: string; cause?: { code?: string } };
-      const code = error.code ?? error.cause?.code ?? error.name;
-      return { error: `${code}: ${error.message}`, errorCode: code, latencyMs: elapsed() };
+      if (interrupt?.aborted) {
+        return {
+          error: 'interrupted: the service stopped before the endpoint answered; sent again',
+          errorCode: 'INTERRUPTED',
+          interrupted: true,
+          latencyMs: elapsed(),
+        };
+      }
+      const code = errorCodeOf(err);
+      return { error: `${code}: ${(err as Error).message}`, errorCode: code, latencyMs: elapsed() };
     }
   }
 
@@ -118,6 +130,16 @@ export class WebhookSender {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/**
+ * The failure's code as a string. Node and undici put a string in `code` (or in the cause's);
+ * a DOMException (an aborted or timed-out request) has a number there and its name is the code.
+ */
+function errorCodeOf(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  const code = [e?.code, e?.cause?.code, e?.name].find((c) => typeof c === 'string' && c !== '');
+  return (code as string | undefined) ?? 'UNKNOWN';
 }
 
 /** Keeps the first `limit` bytes of a response and discards the rest without buffering it. */

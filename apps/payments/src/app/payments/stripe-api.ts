@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '@switchyard/retry';
 import Stripe from 'stripe';
 
 /** The PaymentIntent fields we use, so Stripe's types stay behind this file. */
@@ -38,15 +39,17 @@ export class StripeApi {
     input: { orderId: string; amount: number; currency: string },
     idempotencyKey: string,
   ): Promise<CreatedPaymentIntent> {
-    const intent = await this.stripe.paymentIntents.create(
-      {
-        amount: input.amount,
-        currency: input.currency,
-        metadata: { order_id: input.orderId },
-        automatic_payment_methods: { enabled: true },
-      },
-      { idempotencyKey },
-    );
+    const intent = await this.stripe.paymentIntents
+      .create(
+        {
+          amount: input.amount,
+          currency: input.currency,
+          metadata: { order_id: input.orderId },
+          automatic_payment_methods: { enabled: true },
+        },
+        { idempotencyKey },
+      )
+      .catch(asOutage);
     if (!intent.client_secret)
       throw new Error(`PaymentIntent ${intent.id} came back without a client secret`);
     return {
@@ -72,4 +75,21 @@ export class StripeApi {
       };
     }
   }
+}
+
+/**
+ * Stripe unreachable, rate-limiting or failing on its side is an outage, not a bad order: the
+ * consumer then waits for Stripe instead of dead-lettering `order.created`.
+ */
+function asOutage(err: unknown): never {
+  const transient =
+    err instanceof Stripe.errors.StripeConnectionError ||
+    err instanceof Stripe.errors.StripeRateLimitError ||
+    (err instanceof Stripe.errors.StripeAPIError && (err.statusCode ?? 500) >= 500);
+  if (transient) {
+    throw new DependencyUnavailableError('stripe', `Stripe API: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  throw err;
 }

@@ -5,8 +5,8 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { ContractViolationError } from '@switchyard/contracts';
-import { newTraceparent, WakeableSleep } from '@switchyard/messaging';
-import { nextAttemptDelay, retryPolicy } from '@switchyard/retry';
+import { newTraceparent, PollingLoop } from '@switchyard/messaging';
+import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -29,9 +29,7 @@ const PROCESSING_RETRY = retryPolicy({ scheduleMs: [0, 1000, 5000, 30_000, 120_0
  */
 @Injectable()
 export class StripeEventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly pause = new WakeableSleep();
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -40,6 +38,17 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeEventProcessor.name);
+    this.loop = new PollingLoop({
+      intervalMs: config.STRIPE_PROCESSOR_POLL_MS,
+      work: () => this.processOne(),
+      onError: (err, { outage, waitMs }) =>
+        outage
+          ? this.logger.warn(
+              { err: String(err), waitMs },
+              'Stripe event processing waits for the database',
+            )
+          : this.logger.error({ err }, 'Stripe event processing failed; retrying'),
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -47,31 +56,15 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       this.logger.info('STRIPE_PROCESSOR_ENABLED=false: this instance only receives');
       return;
     }
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.pause.wake();
-    await this.loop;
+    await this.loop.stop();
   }
 
   wake(): void {
-    this.pause.wake();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        while (this.running && (await this.processOne())) {
-          // keep draining while there is due work
-        }
-      } catch (err) {
-        this.logger.error({ err }, 'Stripe event processing failed; retrying');
-      }
-      await this.pause.sleep(this.config.STRIPE_PROCESSOR_POLL_MS);
-    }
+    this.loop.wake();
   }
 
   /** Processes one due event; false when none is due. */
@@ -88,6 +81,9 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       try {
         await this.process(manager, claimed);
       } catch (err) {
+        // An outage is not the event's fault: nothing is recorded, the event is not charged an
+        // attempt, and the loop waits for the database to come back.
+        if (isDependencyFailure(err)) throw err;
         await manager.query('ROLLBACK TO SAVEPOINT process_event');
         await this.recordFailure(manager, claimed, err);
       }

@@ -4,6 +4,8 @@ export const DeadLetterHeaders = {
   originalTopic: 'x-original-topic',
   originalPartition: 'x-original-partition',
   originalOffset: 'x-original-offset',
+  /** The consumer group that gave up on it: each group that consumes the topic decides alone. */
+  consumerGroup: 'x-consumer-group',
   errorCode: 'x-error-code',
   errorMessage: 'x-error-message',
   failedAt: 'x-failed-at',
@@ -14,6 +16,7 @@ export interface DeadLetterReason {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  readonly consumerGroup: string;
   readonly code: string;
   readonly message: string;
   readonly attempts: number;
@@ -32,6 +35,7 @@ export function deadLetterMessage(
       [DeadLetterHeaders.originalTopic]: reason.topic,
       [DeadLetterHeaders.originalPartition]: String(reason.partition),
       [DeadLetterHeaders.originalOffset]: reason.offset,
+      [DeadLetterHeaders.consumerGroup]: reason.consumerGroup,
       [DeadLetterHeaders.errorCode]: reason.code,
       [DeadLetterHeaders.errorMessage]: reason.message.slice(0, 2000),
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),

@@ -4,13 +4,20 @@ import {
   deadLetterTopicOf,
   parseEvent,
 } from '@switchyard/contracts';
-import { nextAttemptDelay, retryPolicy, type RetryPolicy } from '@switchyard/retry';
+import {
+  isDependencyFailure,
+  nextAttemptDelay,
+  outageBackoffMs,
+  retryPolicy,
+  type RetryPolicy,
+} from '@switchyard/retry';
 import { type EventPublisher } from '../event-publisher';
 import {
   type EachMessagePayload,
   type Kafka,
   type KafkaConsumer,
 } from '../external/kafka.interface';
+import { sleepUnless } from '../wakeable-sleep';
 import { deadLetterMessage } from './dead-letter';
 import { UnprocessableEventError } from './consumer-errors';
 
@@ -29,34 +36,63 @@ export interface EventConsumerOptions {
   readonly handler: EventHandler;
   /** Retries of one message before it goes to the dead-letter topic. */
   readonly retry?: RetryPolicy;
+  /**
+   * Whether the handler's own dependencies (its database) answer right now. A failure while they
+   * do not is an outage, not the message's fault: it is retried without spending the budget.
+   */
+  readonly dependenciesHealthy?: () => Promise<boolean>;
+  /**
+   * How long the group waits for a member that stopped heartbeating (a killed process) before
+   * its partitions go to the others. Kafka's broker refuses less than 6 s by default.
+   */
+  readonly sessionTimeoutMs?: number;
   readonly onDeadLetter?: (reason: { code: string; message: string; topic: string }) => void;
   readonly onError?: (err: unknown) => void;
+  /** Called while a dependency outage holds a message back, once per wait. */
+  readonly onOutage?: (err: unknown, waitMs: number) => void;
 }
 
 const DEFAULT_CONSUMER_RETRY = retryPolicy({ scheduleMs: [0, 200, 1000, 3000], jitterRatio: 0.2 });
+const DEFAULT_SESSION_TIMEOUT_MS = 6000;
+
+/** Thrown out of a handler loop that a stop interrupted: the message stays uncommitted. */
+class ConsumerStoppingError extends Error {
+  override readonly name = 'ConsumerStoppingError';
+}
 
 /**
  * Validates each message against the contracts, hands it to the handler, retries failures with
  * backoff, and dead-letters what still fails, then moves on: a poison message never blocks its
- * partition. Offsets are committed only after a message is handled or dead-lettered.
+ * partition. An outage is not a poison message: while the database or broker is unreachable the
+ * message is held, its partition waits, the member keeps heartbeating, and nothing is
+ * dead-lettered. Offsets are committed only after a message is handled or dead-lettered.
  */
 export class EventConsumer {
   private readonly consumer: KafkaConsumer;
   private readonly retry: RetryPolicy;
-  private stopping = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     kafka: Kafka,
     private readonly publisher: EventPublisher,
     private readonly options: EventConsumerOptions,
   ) {
+    const sessionTimeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout,
+      // A few heartbeats per session, so one lost on a busy event loop does not evict the member.
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 6)),
       maxBytesPerPartition: 2 * 1024 * 1024,
     });
     this.retry = options.retry ?? DEFAULT_CONSUMER_RETRY;
+    // kafkajs restarts a consumer after most crashes, but not all (a broker gone for longer than
+    // its retries, say): such a consumer would sit idle for good while the service looks healthy.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping.signal.aborted) return;
+      this.options.onError?.(payload.error);
+      void this.restartAfterCrash();
+    });
   }
 
   async start(): Promise<void> {
@@ -65,9 +101,23 @@ export class EventConsumer {
     await this.consumer.run({ eachMessage: (payload) => this.handle(payload) });
   }
 
+  private async restartAfterCrash(): Promise<void> {
+    for (let failures = 1; !this.stopping.signal.aborted; failures++) {
+      await sleepUnless(outageBackoffMs(failures), this.stopping.signal);
+      if (this.stopping.signal.aborted) return;
+      try {
+        await this.start();
+        return;
+      } catch (err) {
+        this.options.onError?.(err);
+        await this.consumer.disconnect().catch(() => undefined);
+      }
+    }
+  }
+
   /** Stops fetching, lets the message in flight finish, commits its offset, leaves the group. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.stopping.abort();
     await this.consumer.disconnect();
   }
 
@@ -91,24 +141,56 @@ export class EventConsumer {
         1,
       );
     }
-    for (let attempt = 1; ; attempt++) {
+    let attempts = 0;
+    let outages = 0;
+    for (;;) {
       try {
         await this.options.handler(event, context);
         return;
       } catch (err) {
         if (err instanceof UnprocessableEventError) {
-          return this.deadLetter(message, context, err.code, err.message, attempt);
+          return this.deadLetter(message, context, err.code, err.message, attempts + 1);
         }
+        if (this.stopping.signal.aborted)
+          throw new ConsumerStoppingError('stopping', { cause: err });
+        if (await this.isOutage(err)) {
+          outages++;
+          const wait = outageBackoffMs(outages);
+          this.options.onOutage?.(err, wait);
+          await this.pauseFor(wait, heartbeat);
+          continue;
+        }
+        outages = 0;
+        attempts++;
         this.options.onError?.(err);
-        const delay = nextAttemptDelay(this.retry, { attemptsMade: attempt });
-        if (delay === null || this.stopping) {
-          if (this.stopping) throw err; // not committed: redelivered after the restart
-          return this.deadLetter(message, context, 'handler_failed', String(err), attempt);
+        const delay = nextAttemptDelay(this.retry, { attemptsMade: attempts });
+        if (delay === null) {
+          return this.deadLetter(message, context, 'handler_failed', String(err), attempts);
         }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        await heartbeat();
+        await this.pauseFor(delay, heartbeat);
       }
     }
+  }
+
+  private async isOutage(err: unknown): Promise<boolean> {
+    if (isDependencyFailure(err)) return true;
+    const healthy = this.options.dependenciesHealthy;
+    if (!healthy) return false;
+    return !(await healthy().catch(() => false));
+  }
+
+  /**
+   * Waits before the next try while staying in the group. A stop cuts the wait short and leaves
+   * the message uncommitted; a rebalance (thrown by heartbeat) hands it to the new owner.
+   */
+  private async pauseFor(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const signal = this.stopping.signal;
+    const deadline = Date.now() + ms;
+    while (!signal.aborted && Date.now() < deadline) {
+      await sleepUnless(Math.min(1000, deadline - Date.now()), signal);
+      await heartbeat();
+    }
+    if (signal.aborted) throw new ConsumerStoppingError('stopping');
   }
 
   private async deadLetter(
@@ -122,7 +204,15 @@ export class EventConsumer {
     await this.publisher.sendBatch([
       {
         topic: dlq,
-        messages: [deadLetterMessage(message, { ...context, code, message: reason, attempts })],
+        messages: [
+          deadLetterMessage(message, {
+            ...context,
+            consumerGroup: this.options.groupId,
+            code,
+            message: reason,
+            attempts,
+          }),
+        ],
       },
     ]);
     this.options.onDeadLetter?.({ code, message: reason, topic: context.topic });

@@ -3,7 +3,7 @@ import { type DataSource } from 'typeorm';
 import { type EventPublisher } from '../event-publisher';
 import { type TopicMessages } from '../external/kafka.interface';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
-import { WakeableSleep } from '../wakeable-sleep';
+import { PollingLoop } from '../polling-loop';
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -13,7 +13,7 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Upper bound on the wait between drains when no notification arrives. */
   readonly pollIntervalMs?: number;
-  readonly onError?: (err: unknown) => void;
+  readonly onError?: (err: unknown, info?: { outage: boolean; waitMs: number }) => void;
 }
 
 interface OutboxRow {
@@ -34,9 +34,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private session: Client | null = null;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly pause = new WakeableSleep();
+  private readonly loop: PollingLoop;
   private leader = false;
 
   constructor(
@@ -46,6 +44,11 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.loop = new PollingLoop({
+      intervalMs: this.pollIntervalMs,
+      work: () => this.round(),
+      onError: (err, info) => this.options.onError?.(err, info),
+    });
   }
 
   get isLeader(): boolean {
@@ -53,9 +56,7 @@ export class OutboxRelay {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /**
@@ -63,12 +64,10 @@ export class OutboxRelay {
    * Bounded: with the broker unreachable, rows stay in the outbox for the next start.
    */
   async stop(timeoutMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.pause.wake();
+    if (!this.loop.isRunning) return;
     const finish = (async () => {
-      await this.loop;
-      if (this.leader) await this.drain();
+      await this.loop.stop();
+      if (this.leader) await this.drain(false);
     })();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -79,16 +78,15 @@ export class OutboxRelay {
     await this.closeSession();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        if (!this.leader) await this.tryToLead();
-        if (this.leader) await this.drain();
-      } catch (err) {
-        this.options.onError?.(err);
-        await this.closeSession();
-      }
-      if (this.running) await this.pause.sleep(this.pollIntervalMs);
+  /** Leads if it can, and publishes if it leads; a failure ends the session (and leadership). */
+  private async round(): Promise<boolean> {
+    try {
+      if (!this.leader) await this.tryToLead();
+      if (this.leader) return await this.drain(true);
+      return false;
+    } catch (err) {
+      await this.closeSession();
+      throw err;
     }
   }
 
@@ -103,7 +101,7 @@ export class OutboxRelay {
         this.leader = false;
         this.session = null;
       });
-      session.on('notification', () => this.pause.wake());
+      session.on('notification', () => this.loop.wake());
       await session.connect();
       this.session = session;
     }
@@ -118,7 +116,8 @@ export class OutboxRelay {
     }
   }
 
-  private async drain(): Promise<void> {
+  /** Publishes committed rows a batch at a time; true when a full batch suggests more are due. */
+  private async drain(oneBatch: boolean): Promise<boolean> {
     const s = quoteIdent(this.options.schema);
     for (;;) {
       const rows: OutboxRow[] = await this.dataSource.query(
@@ -126,13 +125,14 @@ export class OutboxRelay {
          WHERE published_at IS NULL ORDER BY position LIMIT $1`,
         [this.batchSize],
       );
-      if (rows.length === 0) return;
+      if (rows.length === 0) return false;
       await this.publisher.sendBatch(this.toTopicMessages(rows));
       await this.dataSource.query(
         `UPDATE ${s}.outbox SET published_at = now() WHERE position = ANY($1::bigint[])`,
         [rows.map((r) => r.position)],
       );
-      if (rows.length < this.batchSize || !this.running) return;
+      if (rows.length < this.batchSize) return false;
+      if (oneBatch) return true;
     }
   }
 

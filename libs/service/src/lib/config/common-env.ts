@@ -35,6 +35,11 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
       .string()
       .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
       .default(''),
+    /**
+     * How long Kafka waits for a consumer that stopped heartbeating (a crashed process) before
+     * its partitions move to another instance. Brokers refuse less than 6 s by default.
+     */
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(6000),
     LOG_LEVEL: logLevel,
     /** Bearer token of the service's operator API; the API is disabled while it is unset. */
     ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),

@@ -5,6 +5,7 @@ import {
   HttpException,
   Logger,
 } from '@nestjs/common';
+import { DependencyUnavailableError, isDependencyFailure } from '@switchyard/retry';
 import { type FastifyReply } from 'fastify';
 
 const CODES: Record<number, string> = {
@@ -51,6 +52,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.toResponse(exception);
+    // An outage: clients (and Stripe) retry on a 503, and may as well wait a moment first.
+    if (status === 503) void reply.header('retry-after', '2');
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 
@@ -67,11 +70,31 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return this.translated(status, (exception as Error).message);
     }
+    if (isDependencyFailure(exception)) return this.unavailable(exception);
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return {
       status: 500,
       body: {
         error: { code: 'internal_error', message: 'Something went wrong on our side; retry later' },
+      },
+    };
+  }
+
+  /**
+   * A dependency down is not our bug nor the client's: 503 with a code naming it, so the client
+   * retries. Requests run in one transaction, so nothing was half-written.
+   */
+  private unavailable(exception: unknown): { status: number; body: ErrorBody } {
+    const dependency =
+      exception instanceof DependencyUnavailableError ? exception.dependency : 'database';
+    this.logger.warn(`${dependency} unavailable: ${String(exception)}`);
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: `${dependency}_unavailable`,
+          message: `A service this request needs (${dependency}) is unavailable, so nothing was done; retry the request shortly (with the same Idempotency-Key, if it had one)`,
+        },
       },
     };
   }

@@ -48,7 +48,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('messaging');
@@ -65,7 +65,13 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       schema: config.DB_SCHEMA,
       connectionString: config.DATABASE_URL,
       topicName: (topic) => this.topic(topic),
-      onError: (err) => this.logger.error({ err }, 'outbox relay failed; retrying'),
+      onError: (err, info) =>
+        info?.outage
+          ? this.logger.warn(
+              { err: String(err), waitMs: info.waitMs },
+              'outbox relay: a dependency is unavailable; events wait in the outbox',
+            )
+          : this.logger.error({ err }, 'outbox relay failed; retrying'),
     });
   }
 
@@ -150,9 +156,25 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
           'event handled',
         );
       },
+      dependenciesHealthy: () => this.databaseAnswers(),
+      sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
       onDeadLetter: (reason) => this.logger.warn(reason, 'event sent to the dead-letter topic'),
       onError: (err) => this.logger.warn({ err }, 'event handler failed; retrying'),
+      onOutage: (err, waitMs) =>
+        this.logger.warn(
+          { err: String(err), waitMs },
+          'a dependency is unavailable; holding the message and retrying',
+        ),
     });
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Readiness: the cluster answers a metadata request within the timeout. */
