@@ -22,6 +22,7 @@ import { type NotificationsConfig } from '../notifications-env';
 import { type ClaimedDelivery, claimDeliveries } from './delivery-claimer';
 import { recordAttempt } from './delivery-recorder';
 import { AllowedNetworks } from './url-safety/address-policy';
+import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
 
 /**
@@ -52,6 +53,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       policy: {
         allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
         requireHttps: config.DELIVERY_REQUIRE_HTTPS,
+        ...(config.DELIVERY_DNS_SERVERS.length > 0 && {
+          resolver: dnsServersResolver(config.DELIVERY_DNS_SERVERS, {
+            timeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
+          }),
+        }),
       },
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
