@@ -8,3 +8,4 @@ export * from './lib/test-data-source';
 export * from './lib/topic-recorder';
 export * from './lib/fake-stripe-api';
 export * from './lib/scripted-receiver';
+export * from './lib/test-dns-server';

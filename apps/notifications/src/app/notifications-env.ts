@@ -1,6 +1,7 @@
 import { parseSchedule } from '@switchyard/retry';
 import { commonEnv } from '@switchyard/service';
 import { z } from 'zod';
+import { isDnsServerAddress } from './delivery/url-safety/dns-servers-resolver';
 
 export const NotificationsEnv = commonEnv({
   port: 3003,
@@ -37,6 +38,27 @@ export const NotificationsEnv = commonEnv({
       z.array(
         z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
           error: 'each entry must be an IP address or CIDR',
+        }),
+      ),
+    ),
+  /**
+   * DNS servers that resolve delivery host names (A and AAAA), as `ip[:port]`, comma-separated.
+   * Empty by default: the system resolver, as every other program on the machine.
+   */
+  DELIVERY_DNS_SERVERS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().refine(isDnsServerAddress, {
+          error:
+            'each entry must be an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:5353 or [2001:db8::53]:53',
         }),
       ),
     ),

@@ -376,6 +376,72 @@ describe('partner isolation', () => {
     expect(res.body['error']).toMatchObject({ code: 'unsafe_url' });
   });
 
+  // This app allows 127.0.0.0/8 but not ::1: localhost names, which stand for both, stay refused,
+  // and so do IPv4-compatible IPv6 addresses, which an IPv4 allowance never opens.
+  const localForms = [
+    ['http://localhost:9000/hook', 'localhost (::1) is a loopback address'],
+    ['http://LOCALHOST.:9000/hook', 'localhost. (::1) is a loopback address'],
+    ['http://api.localhost/hook', 'api.localhost (::1) is a loopback address'],
+    ['http://a.b.LocalHost./hook', 'a.b.localhost. (::1) is a loopback address'],
+    ['http://[::127.0.0.1]/hook', '::7f00:1 is an ipv4Compatible address'],
+    ['http://[::7f00:1]/hook', '::7f00:1 is an ipv4Compatible address'],
+    ['http://[::a00:1]/hook', '::a00:1 is an ipv4Compatible address'],
+  ] as const;
+
+  it.each(localForms)(
+    'refuses to create an endpoint at %s with 422 unsafe_url',
+    async (url, reason) => {
+      // Given a partner
+      const key = await t.createPartner();
+
+      // When it registers an endpoint at a name or address that means this machine
+      const res = await t.api(key, 'POST', '/v1/endpoints', { url, eventTypes: ['order.*'] });
+
+      // Then it is refused, saying why and how an operator would allow it, and nothing is stored
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({
+        error: {
+          code: 'unsafe_url',
+          message: `${reason}; webhooks go only to public addresses (an operator can allow networks with DELIVERY_ALLOWED_NETWORKS)`,
+        },
+      });
+      expect((await t.api(key, 'GET', '/v1/endpoints')).body['data']).toEqual([]);
+    },
+  );
+
+  it.each(localForms)(
+    'refuses to move an endpoint to %s with 422 unsafe_url, keeping its URL',
+    async (url, reason) => {
+      // Given an endpoint at an allowed address
+      const key = await t.createPartner();
+      const endpoint = await t.createEndpoint(key, { url: 'http://127.0.0.1:9/hook' });
+
+      // When its URL is changed to a name or address that means this machine
+      const res = await t.api(key, 'PATCH', `/v1/endpoints/${endpoint.id}`, { url });
+
+      // Then the change is refused and the endpoint keeps its URL
+      expect(res.status).toBe(422);
+      expect(res.body['error']).toMatchObject({
+        code: 'unsafe_url',
+        message: expect.stringContaining(reason),
+      });
+      expect((await t.api(key, 'GET', `/v1/endpoints/${endpoint.id}`)).body['url']).toBe(
+        'http://127.0.0.1:9/hook',
+      );
+    },
+  );
+
+  it('accepts a DNS name at registration: it is checked at every connection instead', async () => {
+    const key = await t.createPartner();
+
+    const res = await t.api(key, 'POST', '/v1/endpoints', {
+      url: 'http://hooks.partner.test:9/hook',
+      eventTypes: ['order.*'],
+    });
+
+    expect(res.status).toBe(201);
+  });
+
   it('refuses an unknown API key with 401', async () => {
     expect((await t.api('sy_not_a_key', 'GET', '/v1/endpoints')).status).toBe(401);
   });

@@ -26,6 +26,7 @@ import { hostname } from 'node:os';
 import { type ClaimedDelivery, claimDeliveries, renewLeases } from './delivery-claimer';
 import { recordAttempt, recordInterruption } from './delivery-recorder';
 import { AllowedNetworks } from './url-safety/address-policy';
+import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
 
 /**
@@ -63,6 +64,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       policy: {
         allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
         requireHttps: config.DELIVERY_REQUIRE_HTTPS,
+        ...(config.DELIVERY_DNS_SERVERS.length > 0 && {
+          resolver: dnsServersResolver(config.DELIVERY_DNS_SERVERS, {
+            timeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
+          }),
+        }),
       },
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,

@@ -1,5 +1,7 @@
 import { type LookupAddress } from 'node:dns';
 import { AllowedNetworks, checkAddress } from './address-policy';
+import { checkUrl } from './destination-guard';
+import { UnsafeDestinationError } from './unsafe-destination.error';
 import { WebhookSender } from '../webhook-sender';
 
 /** A resolver for names that exist only in this test; nothing here reaches a real DNS. */
@@ -16,6 +18,10 @@ const testZone: Record<string, LookupAddress[]> = {
   'v6-mapped.partner.test': [{ address: '::ffff:10.0.0.1', family: 6 }],
   'v6-ula.partner.test': [{ address: 'fd12:3456::1', family: 6 }],
   'rebinding.partner.test': [{ address: '127.0.0.1', family: 4 }],
+  'v6-compatible.partner.test': [{ address: '::7f00:1', family: 6 }],
+  // Resolvers print ::/96 answers with the IPv4 part dotted.
+  'v6-compatible-dotted.partner.test': [{ address: '::127.0.0.1', family: 6 }],
+  'v6-compatible-public.partner.test': [{ address: '::808:808', family: 6 }],
 };
 const resolver = async (hostname: string) => testZone[hostname] ?? [];
 
@@ -31,7 +37,27 @@ function sender(options: { requireHttps?: boolean; allowed?: string[] } = {}) {
   });
 }
 
+/** Names that always mean this machine (RFC 6761), and IPv4-compatible IPv6 addresses (::/96). */
+const LOCAL_FORMS = [
+  'http://localhost/hook',
+  'http://localhost:8080/hook',
+  'http://localhost./hook',
+  'http://LOCALHOST./hook',
+  'http://LocalHost/hook',
+  'http://api.localhost/hook',
+  'https://api.localhost./hook',
+  'http://a.b.LocalHost./hook',
+  'http://[::127.0.0.1]/hook',
+  'http://[::7f00:1]/hook',
+  'http://[0:0:0:0:0:0:127.0.0.1]/hook',
+  'http://[::a00:1]/hook',
+  'http://[::a9fe:a9fe]/hook',
+  'http://[::8.8.8.8]/hook',
+  'http://[::2]/hook',
+];
+
 const REFUSED = [
+  ...LOCAL_FORMS,
   'http://127.0.0.1/hook',
   'http://127.1/hook',
   'http://2130706433/hook',
@@ -70,6 +96,9 @@ const REFUSED = [
   'http://v6-loopback.partner.test/hook',
   'http://v6-mapped.partner.test/hook',
   'http://v6-ula.partner.test/hook',
+  'http://v6-compatible.partner.test/hook',
+  'http://v6-compatible-dotted.partner.test/hook',
+  'http://v6-compatible-public.partner.test/hook',
 ];
 
 describe('webhook destinations', () => {
@@ -125,12 +154,53 @@ describe('webhook destinations', () => {
     await strict.close();
   });
 
+  it.each(LOCAL_FORMS)('refuses %s at registration, before any lookup', (url) => {
+    // Given the policy an endpoint is registered under, with nothing allowed
+    const policy = { allowedNetworks: new AllowedNetworks([]), requireHttps: false, resolver };
+
+    // When the URL is checked, Then it is refused as a non-public destination
+    expect(() => checkUrl(url, policy)).toThrow(UnsafeDestinationError);
+    expect(() => checkUrl(url, policy)).toThrow(/webhooks go only to public addresses/);
+  });
+
+  it.each([
+    'http://hooks.partner.test/hook',
+    'http://localhost.partner.test/hook',
+    'http://mylocalhost/hook',
+    'http://localhost.example.com/hook',
+    'http://localhostx/hook',
+  ])('leaves %s, a DNS name, to the check at connect time', (url) => {
+    const policy = { allowedNetworks: new AllowedNetworks([]), requireHttps: false, resolver };
+
+    expect(checkUrl(url, policy).href).toBe(new URL(url).href);
+  });
+
+  it('names the address a localhost name stands for when refusing it', () => {
+    const policy = { allowedNetworks: new AllowedNetworks([]), requireHttps: false };
+
+    expect(() => checkUrl('http://API.localhost./hook', policy)).toThrow(
+      'api.localhost. (127.0.0.1) is a loopback address; webhooks go only to public addresses (an operator can allow networks with DELIVERY_ALLOWED_NETWORKS)',
+    );
+  });
+
   it('judges public addresses allowed and everything else by its range', () => {
     expect(checkAddress('93.184.216.34')).toEqual({ allowed: true, range: 'unicast' });
     expect(checkAddress('2606:4700:4700::1111')).toEqual({ allowed: true, range: 'unicast' });
     expect(checkAddress('169.254.169.254')).toEqual({ allowed: false, range: 'linkLocal' });
     expect(checkAddress('::ffff:10.0.0.1')).toEqual({ allowed: false, range: 'private' });
     expect(checkAddress('not an ip')).toEqual({ allowed: false, range: 'invalid' });
+  });
+
+  it.each(['::7f00:1', '::127.0.0.1', '::a00:1', '::808:808', '::8.8.8.8', '::2'])(
+    'judges the IPv4-compatible %s non-public whatever it embeds',
+    (ip) => {
+      expect(checkAddress(ip)).toEqual({ allowed: false, range: 'ipv4Compatible' });
+    },
+  );
+
+  it('keeps :: and ::1 as unspecified and loopback, not IPv4-compatible', () => {
+    expect(checkAddress('::')).toEqual({ allowed: false, range: 'unspecified' });
+    expect(checkAddress('::1')).toEqual({ allowed: false, range: 'loopback' });
   });
 
   it('lets an operator allow a network, such as loopback for local development', () => {
@@ -140,5 +210,31 @@ describe('webhook destinations', () => {
     expect(checkAddress('::ffff:127.0.0.1', loopback).allowed).toBe(true);
     expect(checkAddress('::1', loopback).allowed).toBe(true);
     expect(checkAddress('10.0.0.1', loopback).allowed).toBe(false);
+  });
+
+  it('allows localhost names only where both loopback addresses they stand for are allowed', () => {
+    // Given one policy allowing 127.0.0.0/8 and ::1, and one allowing 127.0.0.0/8 alone
+    const both = {
+      allowedNetworks: new AllowedNetworks(['127.0.0.0/8', '::1']),
+      requireHttps: false,
+    };
+    const v4Only = { allowedNetworks: new AllowedNetworks(['127.0.0.0/8']), requireHttps: false };
+
+    // Then localhost names pass the first, and the second refuses them naming ::1
+    expect(checkUrl('http://localhost:9000/hook', both).hostname).toBe('localhost');
+    expect(checkUrl('http://a.b.LocalHost.:9000/hook', both).hostname).toBe('a.b.localhost.');
+    expect(() => checkUrl('http://localhost:9000/hook', v4Only)).toThrow(
+      /^localhost \(::1\) is a loopback address/,
+    );
+  });
+
+  it('does not let an IPv4 allowance open the IPv4-compatible form of it; only an IPv6 one does', () => {
+    const loopback = new AllowedNetworks(['127.0.0.0/8', '::1']);
+    const compatible = new AllowedNetworks(['::127.0.0.1']);
+
+    expect(checkAddress('::127.0.0.1', loopback).allowed).toBe(false);
+    expect(checkAddress('::7f00:1', compatible).allowed).toBe(true);
+    expect(checkAddress('::7f00:2', compatible).allowed).toBe(false);
+    expect(checkAddress('::7f00:2', new AllowedNetworks(['::/96'])).allowed).toBe(true);
   });
 });

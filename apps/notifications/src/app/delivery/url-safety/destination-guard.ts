@@ -3,6 +3,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { type AllowedNetworks, checkAddress } from './address-policy';
+import { isLocalhostName, LOCALHOST_ADDRESSES } from './localhost-names';
 import { UnsafeDestinationError } from './unsafe-destination.error';
 
 /** Resolves a host name to its addresses; injectable so tests can point names anywhere. */
@@ -19,9 +20,22 @@ export interface DestinationPolicy {
 
 function refuse(host: string, ip: string, range: string): UnsafeDestinationError {
   const shown = host === ip ? ip : `${host} (${ip})`;
+  const article = /^[aeiou]/i.test(range) ? 'an' : 'a';
   return new UnsafeDestinationError(
-    `${shown} is a ${range} address; webhooks go only to public addresses (an operator can allow networks with DELIVERY_ALLOWED_NETWORKS)`,
+    `${shown} is ${article} ${range} address; webhooks go only to public addresses (an operator can allow networks with DELIVERY_ALLOWED_NETWORKS)`,
   );
+}
+
+/** Refuses the first address that is not public and not allowed, naming the host it came from. */
+function assertAllowed(
+  hostname: string,
+  addresses: readonly LookupAddress[],
+  allowedNetworks: AllowedNetworks,
+): void {
+  for (const { address } of addresses) {
+    const verdict = checkAddress(address, allowedNetworks);
+    if (!verdict.allowed) throw refuse(hostname, address, verdict.range);
+  }
 }
 
 function bareHost(hostname: string): string {
@@ -29,9 +43,11 @@ function bareHost(hostname: string): string {
 }
 
 /**
- * Checks what can be checked without the network: the scheme, and a host that is an IP
- * literal (the URL parser has already turned decimal, octal and hex IPv4 forms into dotted
- * decimal). Host names are checked at connect time, by the dispatcher's lookup.
+ * Checks what can be checked without the network: the scheme, a host that is an IP literal
+ * (the URL parser has already turned decimal, octal and hex IPv4 forms into dotted decimal),
+ * and localhost names, which mean this machine without asking DNS: they pass only where every
+ * loopback address they stand for is allowed. Other host names are checked at connect time,
+ * by the dispatcher's lookup.
  */
 export function checkUrl(raw: string, policy: DestinationPolicy): URL {
   let url: URL;
@@ -55,6 +71,8 @@ export function checkUrl(raw: string, policy: DestinationPolicy): URL {
   if (isIP(host)) {
     const verdict = checkAddress(host, policy.allowedNetworks);
     if (!verdict.allowed) throw refuse(host, host, verdict.range);
+  } else if (isLocalhostName(host)) {
+    assertAllowed(host, LOCALHOST_ADDRESSES, policy.allowedNetworks);
   }
   return url;
 }
@@ -69,6 +87,8 @@ type LookupCallback = (
  * An undici dispatcher whose every connection resolves the host itself and refuses if any
  * address is not public, so a name that resolves (or later re-resolves, DNS rebinding) to a
  * private address is caught at the moment of connecting, on the address actually used.
+ * Localhost names are answered with the loopback addresses, never by a DNS server that could
+ * say otherwise.
  */
 export function guardedDispatcher(
   policy: DestinationPolicy,
@@ -76,14 +96,11 @@ export function guardedDispatcher(
 ): Dispatcher {
   const resolve = policy.resolver ?? systemResolver;
   const lookup = (hostname: string, opts: { all?: boolean }, callback: LookupCallback): void => {
-    resolve(hostname)
+    (isLocalhostName(hostname) ? Promise.resolve([...LOCALHOST_ADDRESSES]) : resolve(hostname))
       .then((addresses) => {
         if (addresses.length === 0)
           throw Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' });
-        for (const { address } of addresses) {
-          const verdict = checkAddress(address, policy.allowedNetworks);
-          if (!verdict.allowed) throw refuse(hostname, address, verdict.range);
-        }
+        assertAllowed(hostname, addresses, policy.allowedNetworks);
         if (opts.all) callback(null, addresses);
         else
           callback(

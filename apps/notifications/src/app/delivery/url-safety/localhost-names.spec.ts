@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { AllowedNetworks } from './address-policy';
+import { type Resolver } from './destination-guard';
+import { WebhookSender } from '../webhook-sender';
+
+describe('a localhost name at connect time', () => {
+  let server: Server;
+  let port: number;
+  let received = 0;
+  const asked: string[] = [];
+  /** A DNS that would send localhost names to a public address, were it asked. */
+  const lyingResolver: Resolver = async (hostname) => {
+    asked.push(hostname);
+    return [{ address: '93.184.216.34', family: 4 }];
+  };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      received++;
+      req.resume();
+      res.writeHead(204, { connection: 'close' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('goes to loopback without asking DNS, where an operator allows loopback', async () => {
+    // Given loopback allowed (local development) and a resolver that would answer otherwise
+    const sender = new WebhookSender({
+      policy: {
+        allowedNetworks: new AllowedNetworks(['127.0.0.0/8', '::1']),
+        requireHttps: false,
+        resolver: lyingResolver,
+      },
+      timeoutMs: 2000,
+      connectTimeoutMs: 1000,
+    });
+
+    // When a webhook is sent to a name under localhost
+    const response = await sender.send({
+      url: `http://hooks.LOCALHOST.:${port}/hook`,
+      messageId: 'msg_1',
+      secrets: [`whsec_${Buffer.alloc(32, 3).toString('base64')}`],
+      body: '{}',
+    });
+
+    // Then it reached the receiver on 127.0.0.1, and the resolver was never asked
+    expect(response.statusCode).toBe(204);
+    expect(received).toBe(1);
+    expect(asked).toEqual([]);
+    await sender.close();
+  });
+});

@@ -1,0 +1,22 @@
+import { ConfigError, loadConfig } from '@switchyard/service';
+import { NotificationsEnv } from './notifications-env';
+
+describe('the notifications configuration', () => {
+  it('resolves delivery host names with the system resolver unless DNS servers are named', () => {
+    expect(loadConfig(NotificationsEnv, {}).DELIVERY_DNS_SERVERS).toEqual([]);
+    expect(
+      loadConfig(NotificationsEnv, { DELIVERY_DNS_SERVERS: '10.0.0.2, [2001:db8::53]:5353' })
+        .DELIVERY_DNS_SERVERS,
+    ).toEqual(['10.0.0.2', '[2001:db8::53]:5353']);
+  });
+
+  it('refuses DNS servers that are not IP addresses, naming the variable and the fix', () => {
+    const load = () =>
+      loadConfig(NotificationsEnv, { DELIVERY_DNS_SERVERS: '10.0.0.2,dns.google' });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      /DELIVERY_DNS_SERVERS: each entry must be an IP address with an optional port, such as 10\.0\.0\.2, 10\.0\.0\.2:5353 or \[2001:db8::53\]:53 \(got "10\.0\.0\.2,dns\.google"\)/,
+    );
+  });
+});
