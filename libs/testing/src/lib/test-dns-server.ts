@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import ipaddr from 'ipaddr.js';
+import * as dnsPacket from 'dns-packet';
 
 /** The records of one name: IPv4 addresses (A) and IPv6 addresses (AAAA). */
 export interface TestDnsRecords {
@@ -9,20 +9,15 @@ export interface TestDnsRecords {
 
 export interface TestDnsQuery {
   readonly name: string;
-  readonly type: 'A' | 'AAAA' | number;
+  readonly type: string;
 }
-
-const TYPE_A = 1;
-const TYPE_AAAA = 28;
-const CLASS_IN = 1;
-const RCODE_NXDOMAIN = 3;
-const RCODE_NOTIMP = 4;
 
 /**
  * An authoritative DNS server on loopback (UDP) for names that exist only in a test, so a
  * service can be pointed at it (DELIVERY_DNS_SERVERS) and resolve them without /etc/hosts or
- * the internet. It speaks just enough of RFC 1035 for one-question A and AAAA queries: a name
- * it does not know is NXDOMAIN, a known name without records of the type has an empty answer.
+ * the internet. It answers A and AAAA questions: a name it does not know is NXDOMAIN, a known
+ * name without records of the type has an empty answer. Packets are read and written by
+ * `dns-packet`.
  */
 export class TestDnsServer {
   /** Every question asked, in order, so a test can tell the service really asked. */
@@ -46,80 +41,44 @@ export class TestDnsServer {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
-  private answer(query: Buffer, from: RemoteInfo): void {
-    const question = parseQuestion(query);
-    // Not a query we can read: a real server would answer FORMERR; the client's retry is enough.
+  private answer(raw: Buffer, from: RemoteInfo): void {
+    let query: dnsPacket.Packet;
+    try {
+      query = dnsPacket.decode(raw);
+    } catch {
+      return; // not a packet we can read; the client's retry is enough
+    }
+    const question = query.questions?.[0];
     if (!question) return;
-    this.queries.push({
-      name: question.name,
-      type: question.type === TYPE_A ? 'A' : question.type === TYPE_AAAA ? 'AAAA' : question.type,
-    });
-    const records = this.zone.get(question.name);
+    const name = normalise(question.name);
+    this.queries.push({ name, type: question.type });
+    const records = this.zone.get(name);
     const addresses =
-      question.type === TYPE_A ? records?.A : question.type === TYPE_AAAA ? records?.AAAA : [];
-    const rcode =
-      question.klass !== CLASS_IN ? RCODE_NOTIMP : records === undefined ? RCODE_NXDOMAIN : 0;
-    const response = encodeResponse(query, question, rcode, rcode === 0 ? (addresses ?? []) : []);
+      question.type === 'A' ? records?.A : question.type === 'AAAA' ? records?.AAAA : undefined;
+    const response = dnsPacket.encode({
+      id: query.id,
+      type: 'response',
+      // Authoritative answer, recursion desired as asked, and NXDOMAIN for an unknown name.
+      flags:
+        dnsPacket.AUTHORITATIVE_ANSWER |
+        dnsPacket.RECURSION_DESIRED |
+        (records === undefined ? NXDOMAIN : 0),
+      questions: [question],
+      answers: (addresses ?? []).map((address) => ({
+        name: question.name,
+        type: question.type as 'A' | 'AAAA',
+        class: 'IN' as const,
+        ttl: 1,
+        data: address,
+      })),
+    });
     this.socket.send(response, from.port, from.address);
   }
 }
 
+/** The RCODE bits of the flags word (RFC 1035 §4.1.1). */
+const NXDOMAIN = 3;
+
 function normalise(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
-}
-
-interface Question {
-  readonly name: string;
-  readonly type: number;
-  readonly klass: number;
-  /** Where the question section ends: the answer copies it. */
-  readonly end: number;
-}
-
-function parseQuestion(packet: Buffer): Question | undefined {
-  const HEADER = 12;
-  if (packet.length < HEADER || packet.readUInt16BE(4) !== 1) return undefined;
-  const labels: string[] = [];
-  let offset = HEADER;
-  for (;;) {
-    const length = packet[offset];
-    if (length === undefined || length > 63) return undefined;
-    offset += 1;
-    if (length === 0) break;
-    labels.push(packet.toString('latin1', offset, offset + length));
-    offset += length;
-  }
-  if (offset + 4 > packet.length) return undefined;
-  return {
-    name: normalise(labels.join('.')),
-    type: packet.readUInt16BE(offset),
-    klass: packet.readUInt16BE(offset + 2),
-    end: offset + 4,
-  };
-}
-
-function encodeResponse(
-  query: Buffer,
-  question: Question,
-  rcode: number,
-  addresses: readonly string[],
-): Buffer {
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(query.readUInt16BE(0), 0);
-  const opcodeAndRd = query.readUInt16BE(2) & 0x7900;
-  // QR (a response), AA (authoritative), RA (recursion available), and the answer's code.
-  header.writeUInt16BE(0x8000 | opcodeAndRd | 0x0400 | 0x0080 | rcode, 2);
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(addresses.length, 6);
-  const answers = addresses.map((address) => {
-    const rdata = Buffer.from(ipaddr.parse(address).toByteArray());
-    const record = Buffer.alloc(12);
-    record.writeUInt16BE(0xc00c, 0); // the name: a pointer to the question's
-    record.writeUInt16BE(question.type, 2);
-    record.writeUInt16BE(CLASS_IN, 4);
-    record.writeUInt32BE(0, 6); // TTL 0: nothing may cache a test's answer
-    record.writeUInt16BE(rdata.length, 10);
-    return Buffer.concat([record, rdata]);
-  });
-  return Buffer.concat([header, query.subarray(12, question.end), ...answers]);
 }
