@@ -14,6 +14,8 @@
 #
 # Environment (all optional):
 #   KAFKA_WORK_DIR          <repo>/.local/kafka   jars (lib/), data/, logs/, config, pidfile
+#   KAFKA_LIB_DIR           $KAFKA_WORK_DIR/lib   where the jars are resolved to (brokers made
+#                                                 for a test suite share the main one's jars)
 #   KAFKA_PORT              9092                  PLAINTEXT listener on 127.0.0.1
 #   KAFKA_CONTROLLER_PORT   9093                  KRaft controller listener on 127.0.0.1
 #   KAFKA_VERSION           (the pom's kafka.version)  passed to Maven as -Dkafka.version
@@ -43,7 +45,7 @@ if [[ -z "${JAVA:-}" ]]; then
 fi
 
 HOST=127.0.0.1
-LIB_DIR="$KAFKA_WORK_DIR/lib"
+LIB_DIR="${KAFKA_LIB_DIR:-$KAFKA_WORK_DIR/lib}"
 DATA_DIR="$KAFKA_WORK_DIR/data"
 LOG_DIR="$KAFKA_WORK_DIR/logs"
 CONF="$KAFKA_WORK_DIR/server.properties"
@@ -92,7 +94,7 @@ ensure_jars() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
   command -v mvn >/dev/null 2>&1 || die "mvn not found; it is needed once to fetch the Kafka jars"
   log "resolving Kafka $KAFKA_VERSION jars from Maven into $LIB_DIR ..."
-  local tmp="$KAFKA_WORK_DIR/lib.tmp.$$"
+  local tmp="$LIB_DIR.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp" "$LOG_DIR"
   if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
       -Dkafka.version="$KAFKA_VERSION" -DoutputDirectory="$tmp" >"$LOG_DIR/mvn.log" 2>&1; then

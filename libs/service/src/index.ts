@@ -11,3 +11,4 @@ export * from './lib/http/api-error';
 export * from './lib/http/json-body';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/admin-token.guard';
+export * from './lib/health/metrics';

@@ -9,3 +9,4 @@ export * from './lib/topic-recorder';
 export * from './lib/fake-stripe-api';
 export * from './lib/scripted-receiver';
 export * from './lib/test-dns-server';
+export * from './lib/faults';

@@ -5,6 +5,10 @@ import { Webhook } from 'standardwebhooks';
 export interface ReceivedWebhook {
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** When the request arrived (ms since the epoch). */
+  readonly receivedAt: number;
+  /** The status the sink answered: 204, or the failure it was told to answer with. */
+  readonly answered: number;
   /** The payload as returned by the `standardwebhooks` verifier, or the reason it refused. */
   readonly verified: { ok: true; payload: unknown } | { ok: false; error: string };
 }
@@ -16,6 +20,9 @@ export interface ReceivedWebhook {
 export class PartnerSink {
   readonly received: ReceivedWebhook[] = [];
   private secret: string | null = null;
+  private failWith: number | null = null;
+  private hanging = false;
+  private readonly held: (() => void)[] = [];
   private readonly server: Server;
 
   constructor() {
@@ -24,12 +31,16 @@ export class PartnerSink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
+        const answered = this.failWith ?? 204;
         this.received.push({
           headers: req.headers,
           body,
+          receivedAt: Date.now(),
+          answered,
           verified: this.verify(req.headers, body),
         });
-        res.writeHead(204).end();
+        if (this.hanging) this.held.push(() => res.writeHead(answered).end());
+        else res.writeHead(answered).end();
       });
     });
   }
@@ -41,6 +52,22 @@ export class PartnerSink {
 
   useSecret(secret: string): void {
     this.secret = secret;
+  }
+
+  /** A partner outage: every request is answered with `status` (503, say) until `recover()`. */
+  failEverything(status = 503): void {
+    this.failWith = status;
+  }
+
+  /** An endpoint that accepts requests and never answers them, until `recover()`. */
+  hangEverything(): void {
+    this.hanging = true;
+  }
+
+  recover(): void {
+    this.failWith = null;
+    this.hanging = false;
+    for (const answer of this.held.splice(0)) answer();
   }
 
   async stop(): Promise<void> {

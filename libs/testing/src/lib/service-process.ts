@@ -9,6 +9,8 @@ export interface ServiceProcessOptions {
   readonly name: 'orders' | 'payments' | 'notifications';
   readonly port: number;
   readonly env: Record<string, string>;
+  /** Names the log file when several instances of one service run: `<name>-<label>.log`. */
+  readonly label?: string;
 }
 
 /**
@@ -28,6 +30,19 @@ export class ServiceProcess {
     return this.output;
   }
 
+  get name(): string {
+    return this.options.name;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
+  /** Whether the process is running (started and not exited). */
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Starts the process and waits until /health/<until> answers 200. */
   async start(until: 'ready' | 'live' = 'ready'): Promise<void> {
     const main = path.join(root, 'dist/apps', this.options.name, 'src/main.js');
@@ -36,6 +51,8 @@ export class ServiceProcess {
         `${main} is missing: build first (npm test builds; or run \`npm run build\`)`,
       );
     }
+    if (this.running) throw new Error(`${this.options.name} on ${this.url} is already running`);
+    this.output += `\n--- start ${new Date().toISOString()} ---\n`;
     this.child = spawn(process.execPath, ['--enable-source-maps', main], {
       cwd: root,
       env: {
@@ -50,7 +67,8 @@ export class ServiceProcess {
     const logDir = path.join(root, '.local/test-logs');
     mkdirSync(logDir, { recursive: true });
     const file = createWriteStream(
-      path.join(logDir, `${this.options.name}-${this.options.port}.log`),
+      path.join(logDir, `${this.options.name}-${this.options.label ?? this.options.port}.log`),
+      { flags: 'a' },
     );
     this.child.once('exit', () => file.end());
     const keep = (chunk: Buffer) => {
@@ -101,11 +119,28 @@ export class ServiceProcess {
   /** SIGTERM, as an orchestrator would, and wait for the graceful shutdown to finish. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !this.running) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * Sends `signal` and waits for the process to end: SIGKILL is a crash (no shutdown hook runs),
+   * SIGTERM a graceful stop. Resolves with how the process ended and how long it took.
+   */
+  async kill(
+    signal: 'SIGKILL' | 'SIGTERM',
+  ): Promise<{ code: number | null; signal: string | null; tookMs: number }> {
+    const child = this.child;
+    if (!child || !this.running) throw new Error(`${this.options.name} is not running`);
+    const started = Date.now();
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+    );
+    child.kill(signal);
+    return { ...(await exited), tookMs: Date.now() - started };
   }
 }

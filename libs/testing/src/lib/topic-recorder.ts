@@ -21,14 +21,14 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 /** Reads topics from the beginning with its own consumer group and keeps every message. */
 export class TopicRecorder {
   readonly messages: RecordedMessage[] = [];
-  private readonly kafka = new Kafka({
-    clientId: 'topic-recorder',
-    brokers: testKafkaBrokers(),
-    logLevel: logLevel.NOTHING,
-  });
+  private readonly kafka: Kafka;
   private readonly consumer;
 
-  constructor(private readonly topics: string[]) {
+  constructor(
+    private readonly topics: string[],
+    brokers: string[] = testKafkaBrokers(),
+  ) {
+    this.kafka = new Kafka({ clientId: 'topic-recorder', brokers, logLevel: logLevel.NOTHING });
     this.consumer = this.kafka.consumer({ groupId: `recorder-${topics.join('-')}-${Date.now()}` });
   }
 

@@ -43,13 +43,15 @@ export async function recordAttempt(
   const status =
     record.verdict === 'success' ? 'succeeded' : record.delay === null ? 'failed' : 'pending';
   await manager.query(
-    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error, response_body) VALUES ($1, $2, $3, $4, $5)`,
+    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error, response_body, sent_by)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
     [
       record.deliveryId,
       response.statusCode ?? null,
       response.latencyMs,
       response.error ?? null,
       response.body ?? null,
+      settings.instanceId,
     ],
   );
   const [, updated]: [unknown[], number] = await manager.query(
@@ -108,8 +110,13 @@ export async function recordInterruption(
 ): Promise<void> {
   const s = `"${settings.schema}"`;
   await manager.query(
-    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error) VALUES ($1, NULL, $2, $3)`,
-    [record.deliveryId, record.response.latencyMs, record.response.error ?? 'interrupted'],
+    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error, sent_by) VALUES ($1, NULL, $2, $3, $4)`,
+    [
+      record.deliveryId,
+      record.response.latencyMs,
+      record.response.error ?? 'interrupted',
+      settings.instanceId,
+    ],
   );
   await manager.query(
     `UPDATE ${s}.deliveries SET locked_until = NULL, locked_by = NULL, next_attempt_at = now(),

@@ -17,7 +17,7 @@ import {
   transportFailureOf,
 } from '@switchyard/retry';
 import { PollingLoop, sleepUnless } from '@switchyard/messaging';
-import { SERVICE_CONFIG } from '@switchyard/service';
+import { counter, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
@@ -28,6 +28,12 @@ import { recordAttempt, recordInterruption } from './delivery-recorder';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
+
+const attemptsTotal = counter(
+  'switchyard_webhook_attempts_total',
+  'Webhook attempts this instance made, by verdict (success, retry, give_up, disable_endpoint, interrupted)',
+  ['verdict'],
+);
 
 /**
  * Sends due deliveries. Rows are claimed with SKIP LOCKED and a short lease (`locked_until`,
@@ -175,6 +181,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.interrupt.signal,
     );
     if (response.interrupted) {
+      attemptsTotal.inc({ verdict: 'interrupted' });
       await this.whileDatabaseIsDown(() =>
         this.dataSource.transaction((manager) =>
           recordInterruption(
@@ -223,6 +230,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
             elapsedMs: Date.now() - delivery.created_at.getTime(),
           })
         : null;
+    attemptsTotal.inc({ verdict });
     const outcome = await this.whileDatabaseIsDown(() =>
       this.dataSource.transaction((manager) =>
         recordAttempt(

@@ -13,6 +13,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
 import { ApplyStripeEventUseCase } from '../payments/apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
+import { stripeEventsProcessedTotal } from './stripe-intake.metrics';
 
 interface ClaimedEvent {
   id: string;
@@ -100,6 +101,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
        SET status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() WHERE id = $1`,
       [claimed.id, outcome.status, outcome.status === 'ignored' ? outcome.reason : null],
     );
+    stripeEventsProcessedTotal.inc({ result: outcome.status });
     this.logger.info(
       {
         stripeEventId: claimed.id,
@@ -135,6 +137,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
        WHERE id = $1`,
       [claimed.id, attempts, message, delay],
     );
+    stripeEventsProcessedTotal.inc({ result: delay === null ? 'failed' : 'retrying' });
     this.logger.warn(
       { stripeEventId: claimed.id, attempts, err: message, parked: delay === null },
       'Stripe event failed',

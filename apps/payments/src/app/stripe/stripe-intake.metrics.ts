@@ -1,12 +1,4 @@
-import { Counter, register } from 'prom-client';
-
-function counter(name: string, help: string, labelNames: string[]): Counter {
-  // One registry per process; an app created twice in one process (tests) reuses the metric.
-  return (
-    (register.getSingleMetric(name) as Counter | undefined) ??
-    new Counter({ name, help, labelNames })
-  );
-}
+import { counter } from '@switchyard/service';
 
 /** Webhook requests by outcome: stored, duplicate, or rejected with its error code. */
 export const stripeWebhooksTotal = counter(
@@ -20,4 +12,11 @@ export const stripeEventsRecoveredTotal = counter(
   'switchyard_stripe_events_recovered_total',
   'Stripe events ingested by reconciliation that no webhook had delivered',
   [],
+);
+
+/** Stored events this instance processed, by result: processed, ignored, retrying or failed. */
+export const stripeEventsProcessedTotal = counter(
+  'switchyard_stripe_events_processed_total',
+  'Stored Stripe events processed by this instance, by result',
+  ['result'],
 );

@@ -20,6 +20,7 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
+import { gauge } from '../health/metrics';
 import { SERVICE_CONFIG } from '../service-config.token';
 
 export interface ConsumerRegistration {
@@ -61,6 +62,13 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       (level, message, extra) => this.logger[level](extra, message),
     );
     this.publisher = new EventPublisher(this.kafka);
+    const relay = (): OutboxRelay => this.relay;
+    gauge(
+      'switchyard_outbox_relay_leader',
+      "1 while this instance's outbox relay holds the leader lock and publishes, 0 on standby",
+      [],
+      (g) => g.set(relay().isLeader ? 1 : 0),
+    );
     this.relay = new OutboxRelay(dataSource, this.publisher, {
       schema: config.DB_SCHEMA,
       connectionString: config.DATABASE_URL,
