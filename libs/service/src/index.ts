@@ -11,3 +11,8 @@ export * from './lib/http/api-error';
 export * from './lib/http/json-body';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/admin-token.guard';
+export * from './lib/partitions/partition-bounds';
+export * from './lib/partitions/partition-maintainer';
+export * from './lib/partitions/partition-maintenance.service';
+export * from './lib/partitions/partition-conversion';
+export * from './lib/partitions/messaging-tables';
