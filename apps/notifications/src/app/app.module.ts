@@ -7,6 +7,8 @@ import { CreateNotificationsSchema1764300000000 } from './migrations/17643000000
 import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
 import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-filters-and-payload-mode';
+import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
+import { partitionedTables } from './partitioned-tables';
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { EndpointAdminController } from './partners/endpoint-admin.controller';
@@ -29,7 +31,9 @@ export class AppModule {
             EndpointOptions1764400000000,
             DeliveryControls1764500000000,
             FiltersAndPayloadMode1764600000000,
+            PartitionByTime1764700000000,
           ],
+          partitionedTables,
         }),
       ],
       controllers: [

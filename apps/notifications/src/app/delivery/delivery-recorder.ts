@@ -6,6 +6,7 @@ import { type WebhookResponse } from './webhook-sender';
 
 export interface AttemptRecord {
   readonly deliveryId: string;
+  readonly eventId: string;
   readonly endpointId: string;
   readonly attempts: number;
   readonly verdict: DeliveryVerdict;
@@ -40,9 +41,10 @@ export async function recordAttempt(
   const status =
     record.verdict === 'success' ? 'succeeded' : record.delay === null ? 'failed' : 'pending';
   await manager.query(
-    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error, response_body) VALUES ($1, $2, $3, $4, $5)`,
+    `INSERT INTO ${s}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body) VALUES ($1, $2, $3, $4, $5, $6)`,
     [
       record.deliveryId,
+      record.eventId,
       response.statusCode ?? null,
       response.latencyMs,
       response.error ?? null,
@@ -125,9 +127,9 @@ async function disableEndpoint(
     [messageId, endpoint.partner_id, eventId, endpointId, payload],
   );
   await manager.query(
-    `INSERT INTO ${s}.deliveries (id, message_id, endpoint_id)
-     SELECT gen_random_uuid(), $1, id FROM ${s}.endpoints
+    `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
+     SELECT gen_random_uuid(), $1, $4, id FROM ${s}.endpoints
      WHERE partner_id = $2 AND id <> $3 AND enabled AND event_types && ARRAY['endpoint.disabled', 'endpoint.*', '*']`,
-    [messageId, endpoint.partner_id, endpointId],
+    [messageId, endpoint.partner_id, endpointId, eventId],
   );
 }

@@ -145,6 +145,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         manager,
         {
           deliveryId: delivery.id,
+          eventId: delivery.event_id,
           endpointId: delivery.endpoint_id,
           attempts,
           verdict,
