@@ -2,7 +2,7 @@ import { quoteIdent } from '@switchyard/messaging';
 import { type QueryRunner } from 'typeorm';
 import { migrationSchema } from '../database/database';
 import { DAYS_AHEAD, dayOf, dayPartition, type PartitionedTable } from './partition-bounds';
-import { columnsOf, createDayPartition, keyDayExpression, listPartitions } from './partition-sql';
+import { columnsOf, createDayPartitions, keyDayExpression, listPartitions } from './partition-sql';
 
 export interface PartitionConversion {
   readonly table: PartitionedTable;
@@ -43,17 +43,17 @@ export async function convertToPartitioned(
   const defaultPartition = (await listPartitions(queryRunner, schema, table.table)).find(
     (p) => p.isDefault,
   )?.name;
-  for (const { day } of days) {
-    if (day <= lastDay) {
-      await createDayPartition(
-        queryRunner,
-        schema,
-        table,
-        dayPartition(table, day),
-        defaultPartition,
-      );
-    }
-  }
+  await createDayPartitions(
+    queryRunner,
+    schema,
+    table,
+    days
+      .map(({ day }) => day)
+      .filter((day) => day <= lastDay)
+      .sort((a, b) => a - b)
+      .map((day) => dayPartition(table, day)),
+    defaultPartition,
+  );
 
   const columns = (await columnsOf(queryRunner, schema, table.table)).map(quoteIdent).join(', ');
   await queryRunner.query(

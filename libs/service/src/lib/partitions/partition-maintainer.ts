@@ -11,7 +11,7 @@ import {
   type RetentionWindow,
 } from './partition-bounds';
 import {
-  createDayPartition,
+  createDayPartitions,
   dropPartition,
   holdsRowsToKeep,
   listPartitions,
@@ -109,13 +109,11 @@ export class PartitionMaintainer {
     const created: string[] = [];
     let moved = 0;
     if (plan.create.length > 0) {
+      const partitions = plan.create.map((day) => dayPartition(table, day));
       await this.inTransaction(runner, async () => {
-        for (const day of plan.create) {
-          const partition = dayPartition(table, day);
-          moved += await createDayPartition(runner, schema, table, partition, defaultPartition);
-          created.push(partition.name);
-        }
+        moved = await createDayPartitions(runner, schema, table, partitions, defaultPartition);
       });
+      created.push(...partitions.map((p) => p.name));
     }
 
     const dropped: string[] = [];

@@ -58,46 +58,59 @@ export async function columnsOf(q: Queryable, schema: string, table: string): Pr
 }
 
 /**
- * Creates one day's partition and attaches it; the caller holds a transaction. Rows of that day
- * waiting in the default partition move into it first (Postgres refuses the attach otherwise).
- * The partition is made apart and attached, which locks the parent far less than CREATE TABLE
- * … PARTITION OF; the default partition is locked first, so no row of the day can enter it
- * between the move and the attach. Returns how many rows moved.
+ * Creates days' partitions and attaches them; the caller holds a transaction. Rows of those days
+ * waiting in the default partition move into them first (Postgres refuses the attach otherwise);
+ * the default partition is locked before anything, so no row of those days can enter it between
+ * the move and the attach. Each partition is made apart and attached, which locks the parent
+ * less than CREATE TABLE … PARTITION OF. Returns how many rows moved.
  */
-export async function createDayPartition(
+export async function createDayPartitions(
   q: Queryable,
   schema: string,
   table: PartitionedTable,
-  partition: DayPartition,
+  partitions: readonly DayPartition[],
   defaultPartition: string | undefined,
 ): Promise<number> {
+  if (partitions.length === 0) return 0;
   const s = quoteIdent(schema);
   const parent = `${s}.${quoteIdent(table.table)}`;
-  const child = `${s}.${quoteIdent(partition.name)}`;
+  const key = quoteIdent(table.key);
+  const waiting = new Map<number, number>();
   if (defaultPartition) {
-    await q.query(`LOCK TABLE ${s}.${quoteIdent(defaultPartition)} IN ACCESS EXCLUSIVE MODE`);
-  }
-  await q.query(`CREATE TABLE ${child} (LIKE ${parent} INCLUDING ALL)`);
-  let moved = 0;
-  if (defaultPartition) {
-    const columns = (await columnsOf(q, schema, table.table)).map(quoteIdent).join(', ');
+    const fallback = `${s}.${quoteIdent(defaultPartition)}`;
+    await q.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
     const type = keyType(table.kind);
-    const key = quoteIdent(table.key);
-    const [row] = (await q.query(
-      `WITH moved AS (
-         DELETE FROM ${s}.${quoteIdent(defaultPartition)}
-         WHERE ${key} >= $1::${type} AND ${key} < $2::${type} RETURNING ${columns}),
-       copied AS (INSERT INTO ${child} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
-       SELECT count(*)::int AS n FROM copied`,
-      [partition.from, partition.to],
-    )) as { n: number }[];
-    moved = row?.n ?? 0;
+    const rows = (await q.query(
+      `SELECT ${keyDayExpression(table.kind, table.key)} AS day, count(*)::int AS n FROM ${fallback}
+       WHERE ${key} >= $1::${type} AND ${key} < $2::${type} GROUP BY 1`,
+      [partitions[0]?.from, partitions.at(-1)?.to],
+    )) as { day: number; n: number }[];
+    for (const row of rows) waiting.set(row.day, row.n);
   }
-  await q.query(
-    `ALTER TABLE ${parent} ATTACH PARTITION ${child}
-     FOR VALUES FROM (${boundLiteral(table.kind, partition.from)}) TO (${boundLiteral(table.kind, partition.to)})`,
-  );
-  return moved;
+  const columns =
+    waiting.size > 0 ? (await columnsOf(q, schema, table.table)).map(quoteIdent).join(', ') : '';
+  const statements = partitions.flatMap((partition) => {
+    const child = `${s}.${quoteIdent(partition.name)}`;
+    const from = boundLiteral(table.kind, partition.from);
+    const to = boundLiteral(table.kind, partition.to);
+    const move =
+      defaultPartition && waiting.has(partition.day)
+        ? [
+            `WITH moved AS (
+               DELETE FROM ${s}.${quoteIdent(defaultPartition)} WHERE ${key} >= ${from} AND ${key} < ${to}
+               RETURNING ${columns})
+             INSERT INTO ${child} (${columns}) SELECT ${columns} FROM moved`,
+          ]
+        : [];
+    return [
+      `CREATE TABLE ${child} (LIKE ${parent} INCLUDING ALL)`,
+      ...move,
+      `ALTER TABLE ${parent} ATTACH PARTITION ${child} FOR VALUES FROM (${from}) TO (${to})`,
+    ];
+  });
+  // One round trip for all of them: a first run makes a month of days for every table.
+  await q.query(statements.join(';\n'));
+  return partitions.reduce((moved, p) => moved + (waiting.get(p.day) ?? 0), 0);
 }
 
 /** Whether a partition holds rows that must outlive the retention (see PartitionedTable.keepWhile). */
