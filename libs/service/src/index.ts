@@ -12,3 +12,8 @@ export * from './lib/http/json-body';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/admin-token.guard';
 export * from './lib/health/metrics';
+export * from './lib/partitions/partition-bounds';
+export * from './lib/partitions/partition-maintainer';
+export * from './lib/partitions/partition-maintenance.service';
+export * from './lib/partitions/partition-conversion';
+export * from './lib/partitions/messaging-tables';

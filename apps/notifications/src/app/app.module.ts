@@ -8,6 +8,8 @@ import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoin
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
 import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-filters-and-payload-mode';
 import { DeliveryLeaseOwner1764650000000 } from './migrations/1764650000000-delivery-lease-owner';
+import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
+import { partitionedTables } from './partitioned-tables';
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { EndpointAdminController } from './partners/endpoint-admin.controller';
@@ -31,7 +33,9 @@ export class AppModule {
             DeliveryControls1764500000000,
             FiltersAndPayloadMode1764600000000,
             DeliveryLeaseOwner1764650000000,
+            PartitionByTime1764700000000,
           ],
+          partitionedTables,
         }),
       ],
       controllers: [

@@ -112,7 +112,7 @@ export async function startNotificationsApp(
     deliveryOf: async (eventId, endpointId) => {
       const [row] = await service.dataSource.query(
         `SELECT d.status, d.attempts FROM notifications.deliveries d JOIN notifications.messages m ON m.id = d.message_id
-         WHERE m.event_id = $1 AND d.endpoint_id = $2`,
+         WHERE m.event_id = $1 AND d.event_id = $1 AND d.endpoint_id = $2`,
         [eventId, endpointId],
       );
       return row;

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ServiceCoreModule } from '@switchyard/service';
 import { CreateOrdersSchema1764300000000 } from './migrations/1764300000000-create-orders-schema';
 import { IdempotencyAndRefunds1764400000000 } from './migrations/1764400000000-idempotency-and-refunds';
+import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
+import { partitionedTables } from './partitioned-tables';
 import { CancelOrderUseCase } from './orders/cancel-order.usecase';
 import { FulfillOrderUseCase } from './orders/fulfill-order.usecase';
 import { ApplyPaymentEventUseCase } from './orders/apply-payment-event.usecase';
@@ -21,7 +23,12 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'orders',
           config,
-          migrations: [CreateOrdersSchema1764300000000, IdempotencyAndRefunds1764400000000],
+          migrations: [
+            CreateOrdersSchema1764300000000,
+            IdempotencyAndRefunds1764400000000,
+            PartitionByTime1764700000000,
+          ],
+          partitionedTables,
           entities: [OrderEntity],
         }),
         TypeOrmModule.forFeature([OrderEntity]),

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@switchyard/service';
 import { CreatePaymentsSchema1764300000000 } from './migrations/1764300000000-create-payments-schema';
 import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-payment-intents-and-state';
+import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
+import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './payments/apply-stripe-event.usecase';
 import { CreatePaymentIntentUseCase } from './payments/create-payment-intent.usecase';
 import { OrderEventsConsumer } from './payments/order-events.consumer';
@@ -24,7 +26,12 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'payments',
           config,
-          migrations: [CreatePaymentsSchema1764300000000, PaymentIntentsAndState1764400000000],
+          migrations: [
+            CreatePaymentsSchema1764300000000,
+            PaymentIntentsAndState1764400000000,
+            PartitionByTime1764700000000,
+          ],
+          partitionedTables,
         }),
       ],
       controllers: [StripeWebhookController, StripeEventsAdminController, PaymentsController],

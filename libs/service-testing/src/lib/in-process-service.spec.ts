@@ -1,6 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
-import { commonEnv, loadConfig, migrationSchema, ServiceCoreModule } from '@switchyard/service';
+import {
+  commonEnv,
+  loadConfig,
+  messagingPartitionedTables,
+  migrationSchema,
+  ServiceCoreModule,
+} from '@switchyard/service';
 import { adminDatabaseUrl, createTestDatabase, uniqueKafkaPrefix } from '@switchyard/testing';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { Client } from 'pg';
@@ -32,6 +38,7 @@ class BareServiceModule {
           name: 'bare',
           config,
           migrations: [CreateThings1700000000000],
+          partitionedTables: messagingPartitionedTables,
         }),
       ],
     };

@@ -3,3 +3,6 @@ export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 
 /** Injection token of the service's name (orders, payments, notifications). */
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
+
+/** Injection token of the service's partitioned tables (PartitionedTable[]), kept by retention. */
+export const PARTITIONED_TABLES = Symbol('PARTITIONED_TABLES');

@@ -8,18 +8,23 @@ import { dataSourceOptions, migrateUnderLock } from './database/database';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { MessagingRuntime } from './messaging/messaging.runtime';
-import { SERVICE_CONFIG, SERVICE_NAME } from './service-config.token';
+import { type PartitionedTable } from './partitions/partition-bounds';
+import { PartitionMaintenance } from './partitions/partition-maintenance.service';
+import { PARTITIONED_TABLES, SERVICE_CONFIG, SERVICE_NAME } from './service-config.token';
 
 export interface ServiceCoreOptions {
   readonly name: string;
   readonly config: CommonEnv;
   readonly migrations: readonly (new () => MigrationInterface)[];
   readonly entities?: readonly (new () => unknown)[];
+  /** Tables partitioned by day and kept RETENTION_DAYS (the outbox and inbox among them). */
+  readonly partitionedTables: readonly PartitionedTable[];
 }
 
 /**
  * What every Switchyard service has: validated config, JSON logs, its Postgres schema with
- * migrations run at start, Kafka messaging (outbox relay, consumers), health and metrics.
+ * migrations run at start, daily partitions and their retention, Kafka messaging (outbox relay,
+ * consumers), health and metrics.
  */
 @Module({})
 export class ServiceCoreModule {
@@ -50,9 +55,11 @@ export class ServiceCoreModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: name },
+        { provide: PARTITIONED_TABLES, useValue: options.partitionedTables },
+        PartitionMaintenance,
         MessagingRuntime,
       ],
-      exports: [SERVICE_CONFIG, SERVICE_NAME, MessagingRuntime],
+      exports: [SERVICE_CONFIG, SERVICE_NAME, MessagingRuntime, PartitionMaintenance],
     };
   }
 }

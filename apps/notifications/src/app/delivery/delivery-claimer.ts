@@ -3,6 +3,7 @@ import { type EntityManager } from 'typeorm';
 export interface ClaimedDelivery {
   id: string;
   message_id: string;
+  event_id: string;
   attempts: number;
   url: string;
   secrets: string[];
@@ -74,8 +75,8 @@ export async function claimDeliveries(
   const [rows]: [ClaimedDelivery[], number] = await manager.query(
     `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2), locked_by = $3
      FROM ${s}.endpoints e, ${s}.messages m
-     WHERE d.id = ANY($1::uuid[]) AND e.id = d.endpoint_id AND m.id = d.message_id
-     RETURNING d.id, d.message_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
+     WHERE d.id = ANY($1::uuid[]) AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
+     RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
        CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
             THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
     [chosen, settings.leaseSeconds, settings.instanceId],

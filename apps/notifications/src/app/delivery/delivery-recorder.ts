@@ -6,6 +6,7 @@ import { type WebhookResponse } from './webhook-sender';
 
 export interface AttemptRecord {
   readonly deliveryId: string;
+  readonly eventId: string;
   readonly endpointId: string;
   readonly attempts: number;
   readonly verdict: DeliveryVerdict;
@@ -43,10 +44,11 @@ export async function recordAttempt(
   const status =
     record.verdict === 'success' ? 'succeeded' : record.delay === null ? 'failed' : 'pending';
   await manager.query(
-    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error, response_body, sent_by)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO ${s}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [
       record.deliveryId,
+      record.eventId,
       response.statusCode ?? null,
       response.latencyMs,
       response.error ?? null,
@@ -58,7 +60,7 @@ export async function recordAttempt(
     `UPDATE ${s}.deliveries SET status = $2, attempts = $3, locked_until = NULL, locked_by = NULL,
        next_attempt_at = now() + make_interval(secs => $4::double precision / 1000),
        last_status_code = $5, last_error = $6, updated_at = now()
-     WHERE id = $1 AND locked_by = $7`,
+     WHERE id = $1 AND locked_by = $7 AND event_id = $8`,
     [
       record.deliveryId,
       status,
@@ -67,6 +69,7 @@ export async function recordAttempt(
       response.statusCode ?? null,
       response.error ?? null,
       settings.instanceId,
+      record.eventId,
     ],
   );
   // Our lease ran out and another instance took the delivery over: the attempt is on record, and
@@ -105,14 +108,16 @@ export async function recordAttempt(
  */
 export async function recordInterruption(
   manager: EntityManager,
-  record: Pick<AttemptRecord, 'deliveryId' | 'response'>,
+  record: Pick<AttemptRecord, 'deliveryId' | 'eventId' | 'response'>,
   settings: Pick<RecordSettings, 'schema' | 'instanceId'>,
 ): Promise<void> {
   const s = `"${settings.schema}"`;
   await manager.query(
-    `INSERT INTO ${s}.attempts (delivery_id, status_code, latency_ms, error, sent_by) VALUES ($1, NULL, $2, $3, $4)`,
+    `INSERT INTO ${s}.attempts (delivery_id, event_id, status_code, latency_ms, error, sent_by)
+     VALUES ($1, $2, NULL, $3, $4, $5)`,
     [
       record.deliveryId,
+      record.eventId,
       record.response.latencyMs,
       record.response.error ?? 'interrupted',
       settings.instanceId,
@@ -121,8 +126,13 @@ export async function recordInterruption(
   await manager.query(
     `UPDATE ${s}.deliveries SET locked_until = NULL, locked_by = NULL, next_attempt_at = now(),
        last_error = $3, updated_at = now()
-     WHERE id = $1 AND locked_by = $2`,
-    [record.deliveryId, settings.instanceId, record.response.error ?? 'interrupted'],
+     WHERE id = $1 AND locked_by = $2 AND event_id = $4`,
+    [
+      record.deliveryId,
+      settings.instanceId,
+      record.response.error ?? 'interrupted',
+      record.eventId,
+    ],
   );
 }
 
@@ -161,9 +171,9 @@ async function disableEndpoint(
     [messageId, endpoint.partner_id, eventId, endpointId, payload],
   );
   await manager.query(
-    `INSERT INTO ${s}.deliveries (id, message_id, endpoint_id)
-     SELECT gen_random_uuid(), $1, id FROM ${s}.endpoints
+    `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
+     SELECT gen_random_uuid(), $1, $4, id FROM ${s}.endpoints
      WHERE partner_id = $2 AND id <> $3 AND enabled AND event_types && ARRAY['endpoint.disabled', 'endpoint.*', '*']`,
-    [messageId, endpoint.partner_id, endpointId],
+    [messageId, endpoint.partner_id, endpointId, eventId],
   );
 }

@@ -186,7 +186,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         this.dataSource.transaction((manager) =>
           recordInterruption(
             manager,
-            { deliveryId: delivery.id, response },
+            { deliveryId: delivery.id, eventId: delivery.event_id, response },
             { schema: this.config.DB_SCHEMA, instanceId: this.instanceId },
           ),
         ),
@@ -237,6 +237,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           manager,
           {
             deliveryId: delivery.id,
+            eventId: delivery.event_id,
             endpointId: delivery.endpoint_id,
             attempts,
             verdict,

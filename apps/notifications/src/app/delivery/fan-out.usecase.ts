@@ -52,10 +52,12 @@ export class FanOutUseCase {
           ? this.compiled(endpoint).test(event)
           : { match: true as const };
         await manager.query(
-          `INSERT INTO ${s}.deliveries (id, message_id, endpoint_id, status, last_error)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4) ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
+          `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)
+           ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING`,
           [
             message?.id,
+            event.id,
             endpoint.id,
             verdict.match ? 'pending' : 'filtered',
             verdict.match ? null : verdict.reason,

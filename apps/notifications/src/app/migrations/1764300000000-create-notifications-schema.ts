@@ -1,4 +1,4 @@
-import { inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import { inboxTableDdlV1, outboxTableDdlV1 } from '@switchyard/messaging';
 import { migrationSchema } from '@switchyard/service';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
@@ -59,8 +59,8 @@ export class CreateNotificationsSchema1764300000000 implements MigrationInterfac
         response_body text
       )`,
       `CREATE INDEX attempts_delivery_idx ON ${s}.attempts (delivery_id, attempted_at)`,
-      ...inboxTableDdl(migrationSchema(queryRunner)),
-      ...outboxTableDdl(migrationSchema(queryRunner)),
+      ...inboxTableDdlV1(migrationSchema(queryRunner)),
+      ...outboxTableDdlV1(migrationSchema(queryRunner)),
     ];
     for (const statement of statements) await queryRunner.query(statement);
   }

@@ -31,7 +31,7 @@ export async function listAttempts(
     'endpointId' in scope ? ['d.endpoint_id', scope.endpointId] : ['d.message_id', scope.messageId];
   const rows: AttemptRow[] = await dataSource.query(
     `SELECT a.id, d.endpoint_id, d.message_id, a.attempted_at, a.status_code, a.latency_ms, a.error, a.response_body
-     FROM ${s}.attempts a JOIN ${s}.deliveries d ON d.id = a.delivery_id
+     FROM ${s}.attempts a JOIN ${s}.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
      WHERE ${column} = $1
        AND ($2::text IS NULL OR ($2 = 'succeeded') = COALESCE(a.status_code BETWEEN 200 AND 299, false))
        AND ($3::bigint IS NULL OR a.id < $3)

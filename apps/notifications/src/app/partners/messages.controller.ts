@@ -77,10 +77,10 @@ export class MessagesController {
       `SELECT m.id, m.event_id, m.event_type, m.subject, m.created_at,
                 COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts, 'reason', d.last_error))
                          FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
-         FROM ${this.s}.messages m LEFT JOIN ${this.s}.deliveries d ON d.message_id = m.id
+         FROM ${this.s}.messages m LEFT JOIN ${this.s}.deliveries d ON d.message_id = m.id AND d.event_id = m.event_id
          WHERE m.partner_id = $1 AND ($2::text IS NULL OR m.event_type = $2) AND ($3::text IS NULL OR m.subject = $3)
            AND ($4::text IS NULL OR m.id < $4)
-         GROUP BY m.id ORDER BY m.id DESC LIMIT $5`,
+         GROUP BY m.id, m.event_id ORDER BY m.id DESC LIMIT $5`,
       [
         request.partnerId,
         query.eventType ?? null,
@@ -125,8 +125,9 @@ export class MessagesController {
     await this.ownMessage(request, id);
     await this.ownEndpoint(request, body.endpointId);
     await this.dataSource.query(
-      `INSERT INTO ${this.s}.deliveries (id, message_id, endpoint_id) VALUES (gen_random_uuid(), $1, $2)
-       ON CONFLICT (message_id, endpoint_id) DO UPDATE
+      `INSERT INTO ${this.s}.deliveries (id, message_id, event_id, endpoint_id)
+       SELECT gen_random_uuid(), id, event_id, $2 FROM ${this.s}.messages WHERE id = $1
+       ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
        SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()`,
       [id, body.endpointId],
     );
@@ -146,7 +147,8 @@ export class MessagesController {
     await this.ownEndpoint(request, id);
     const replayed = await this.inBatches(
       `UPDATE ${this.s}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
-       WHERE id IN (SELECT id FROM ${this.s}.deliveries WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 LIMIT ${REPLAY_BATCH})`,
+       WHERE (id, event_id) IN (SELECT id, event_id FROM ${this.s}.deliveries
+                                WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 LIMIT ${REPLAY_BATCH})`,
       [id, body.since],
     );
     this.worker.wake();
@@ -167,16 +169,17 @@ export class MessagesController {
     const family = `${body.eventType.split('.')[0]}.*`;
     const replayed = await this.inBatches(
       `WITH targets AS (
-         SELECT m.id AS message_id, e.id AS endpoint_id
+         SELECT m.id AS message_id, m.event_id, e.id AS endpoint_id
          FROM ${this.s}.messages m JOIN ${this.s}.endpoints e ON e.partner_id = m.partner_id
          WHERE m.partner_id = $1 AND m.event_type = $2 AND m.created_at >= $3 AND m.created_at < $4
            AND e.enabled AND ($5::uuid IS NULL OR e.id = $5) AND e.event_types && ARRAY[$2, $6, '*']
-           AND NOT EXISTS (SELECT 1 FROM ${this.s}.deliveries d WHERE d.message_id = m.id AND d.endpoint_id = e.id
+           AND NOT EXISTS (SELECT 1 FROM ${this.s}.deliveries d
+                           WHERE d.message_id = m.id AND d.event_id = m.event_id AND d.endpoint_id = e.id
                            AND d.status = 'pending' AND d.attempts = 0)
          LIMIT ${REPLAY_BATCH})
-       INSERT INTO ${this.s}.deliveries (id, message_id, endpoint_id)
-       SELECT gen_random_uuid(), message_id, endpoint_id FROM targets
-       ON CONFLICT (message_id, endpoint_id) DO UPDATE
+       INSERT INTO ${this.s}.deliveries (id, message_id, event_id, endpoint_id)
+       SELECT gen_random_uuid(), message_id, event_id, endpoint_id FROM targets
+       ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
        SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
        RETURNING 1`,
       [request.partnerId, body.eventType, body.from, body.to, body.endpointId ?? null, family],

@@ -1,4 +1,4 @@
-import { inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import { inboxTableDdlV1, outboxTableDdlV1 } from '@switchyard/messaging';
 import { migrationSchema } from '@switchyard/service';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
@@ -21,7 +21,7 @@ export class CreateOrdersSchema1764300000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX orders_customer_idx ON "${schema}".orders (customer_id, created_at)`,
     );
-    for (const ddl of [...outboxTableDdl(schema), ...inboxTableDdl(schema)]) {
+    for (const ddl of [...outboxTableDdlV1(schema), ...inboxTableDdlV1(schema)]) {
       await queryRunner.query(ddl);
     }
   }

@@ -1,4 +1,4 @@
-import { inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import { inboxTableDdlV1, outboxTableDdlV1 } from '@switchyard/messaging';
 import { migrationSchema } from '@switchyard/service';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
@@ -22,7 +22,7 @@ export class CreatePaymentsSchema1764300000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX stripe_events_due_idx ON "${schema}".stripe_events (next_attempt_at) WHERE status = 'received'`,
     );
-    for (const ddl of [...outboxTableDdl(schema), ...inboxTableDdl(schema)]) {
+    for (const ddl of [...outboxTableDdlV1(schema), ...inboxTableDdlV1(schema)]) {
       await queryRunner.query(ddl);
     }
   }

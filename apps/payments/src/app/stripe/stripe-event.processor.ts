@@ -17,6 +17,7 @@ import { stripeEventsProcessedTotal } from './stripe-intake.metrics';
 
 interface ClaimedEvent {
   id: string;
+  created: string;
   payload: StripeEventLike;
   attempts: number;
 }
@@ -73,7 +74,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     const schema = this.config.DB_SCHEMA;
     return this.dataSource.transaction(async (manager) => {
       const [claimed]: ClaimedEvent[] = await manager.query(
-        `SELECT id, payload, attempts FROM "${schema}".stripe_events
+        `SELECT id, created, payload, attempts FROM "${schema}".stripe_events
          WHERE status = 'received' AND next_attempt_at <= now()
          ORDER BY received_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       );
@@ -98,8 +99,13 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     const outcome = await this.applyStripeEvent.execute(manager, claimed.payload, traceparent);
     await manager.query(
       `UPDATE "${schema}".stripe_events
-       SET status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() WHERE id = $1`,
-      [claimed.id, outcome.status, outcome.status === 'ignored' ? outcome.reason : null],
+       SET status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() WHERE id = $1 AND created = $4`,
+      [
+        claimed.id,
+        outcome.status,
+        outcome.status === 'ignored' ? outcome.reason : null,
+        claimed.created,
+      ],
     );
     stripeEventsProcessedTotal.inc({ result: outcome.status });
     this.logger.info(
@@ -134,8 +140,8 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
        SET attempts = $2, last_error = $3,
            status = CASE WHEN $4::bigint IS NULL THEN 'failed' ELSE 'received' END,
            next_attempt_at = now() + make_interval(secs => COALESCE($4::bigint, 0) / 1000.0)
-       WHERE id = $1`,
-      [claimed.id, attempts, message, delay],
+       WHERE id = $1 AND created = $5`,
+      [claimed.id, attempts, message, delay, claimed.created],
     );
     stripeEventsProcessedTotal.inc({ result: delay === null ? 'failed' : 'retrying' });
     this.logger.warn(

@@ -20,14 +20,18 @@ export class StripeEventStore {
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
   ) {}
 
-  /** Commits the event before returning; a second delivery of the same id changes nothing. */
+  /**
+   * Commits the event before returning; a second delivery of the same id changes nothing. The
+   * table is partitioned by `created`, which Stripe sends unchanged with every delivery of an
+   * id, so (id, created) is as unique as the id.
+   */
   async store(
     event: VerifiedStripeEvent,
     source: StripeEventSource,
   ): Promise<'stored' | 'duplicate'> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO "${this.config.DB_SCHEMA}".stripe_events (id, type, created, livemode, payload, source)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id, created) DO NOTHING RETURNING id`,
       [event.id, event.type, event.created, event.livemode, JSON.stringify(event.payload), source],
     );
     return rows.length === 1 ? 'stored' : 'duplicate';

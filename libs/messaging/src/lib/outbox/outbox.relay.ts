@@ -17,7 +17,7 @@ export interface OutboxRelayOptions {
 }
 
 interface OutboxRow {
-  position: string;
+  event_id: string;
   topic: string;
   message_key: string;
   payload: string;
@@ -121,15 +121,16 @@ export class OutboxRelay {
     const s = quoteIdent(this.options.schema);
     for (;;) {
       const rows: OutboxRow[] = await this.dataSource.query(
-        `SELECT position, topic, message_key, payload, headers FROM ${s}.outbox
+        `SELECT event_id, topic, message_key, payload, headers FROM ${s}.outbox
          WHERE published_at IS NULL ORDER BY position LIMIT $1`,
         [this.batchSize],
       );
       if (rows.length === 0) return false;
       await this.publisher.sendBatch(this.toTopicMessages(rows));
+      // By event id, the partition key: each row is found in its own day's partition.
       await this.dataSource.query(
-        `UPDATE ${s}.outbox SET published_at = now() WHERE position = ANY($1::bigint[])`,
-        [rows.map((r) => r.position)],
+        `UPDATE ${s}.outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])`,
+        [rows.map((r) => r.event_id)],
       );
       if (rows.length < this.batchSize) return false;
       if (oneBatch) return true;

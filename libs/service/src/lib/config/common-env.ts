@@ -41,6 +41,16 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
      */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(6000),
     LOG_LEVEL: logLevel,
+    /**
+     * Days the partitioned tables (events in and out, deliveries, inbound webhooks) are kept.
+     * Partitions are daily, and queries that cannot prune visit each, hence the upper bound.
+     */
+    RETENTION_DAYS: z.coerce
+      .number({ error: 'must be a whole number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(366, 'must be at most 366 days')
+      .default(30),
     /** Bearer token of the service's operator API; the API is disabled while it is unset. */
     ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   });

@@ -28,4 +28,20 @@ describe('configuration at boot', () => {
       expect(message).toMatch(/STRIPE_KEY: .*it is not set/);
     }
   });
+
+  it('keeps partitioned data 30 days unless RETENTION_DAYS says otherwise', () => {
+    expect(loadConfig(schema, { STRIPE_KEY: 'sk_test_1' }).RETENTION_DAYS).toBe(30);
+    expect(
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', RETENTION_DAYS: '7' }).RETENTION_DAYS,
+    ).toBe(7);
+  });
+
+  it.each(['0', '-3', '1.5', 'a week', '1000'])(
+    'stops at RETENTION_DAYS=%s, naming it',
+    (value) => {
+      expect(() => loadConfig(schema, { STRIPE_KEY: 'sk_test_1', RETENTION_DAYS: value })).toThrow(
+        new RegExp(`RETENTION_DAYS: .*got "${value}"`),
+      );
+    },
+  );
 });

@@ -1,0 +1,240 @@
+import { inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import { createTestDataSource, type TestDataSource } from '@switchyard/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { messagingPartitionedTables } from './messaging-tables';
+import { DAY_MS, dayOf, partitionName, type PartitionedTable } from './partition-bounds';
+import { PartitionMaintainer } from './partition-maintainer';
+
+const SCHEMA = 'svc';
+
+/** A table keyed by epoch seconds, like Stripe events, that keeps rows still to be processed. */
+const inboundEvents: PartitionedTable = {
+  table: 'inbound_events',
+  key: 'created',
+  kind: 'epoch_seconds',
+  keepWhile: `status = 'received'`,
+};
+const tables = [...messagingPartitionedTables, inboundEvents];
+
+const inboundEventsDdl = [
+  `CREATE TABLE svc.inbound_events (
+     id text NOT NULL, created bigint NOT NULL, status text NOT NULL, PRIMARY KEY (id, created)
+   ) PARTITION BY RANGE (created)`,
+  `CREATE TABLE svc.inbound_events_default PARTITION OF svc.inbound_events DEFAULT`,
+];
+
+const partitionAt = (table: string, ms: number) => partitionName(table, dayOf(ms));
+
+describe('partition maintenance (real Postgres)', () => {
+  let db: TestDataSource;
+  /** One clock per test, so a test that straddles midnight UTC still agrees with itself. */
+  let now: number;
+  const daysAgo = (days: number) => now - days * DAY_MS;
+
+  beforeEach(async () => {
+    now = Date.now();
+    db = await createTestDataSource('partitions', SCHEMA, [
+      ...outboxTableDdl(SCHEMA),
+      ...inboxTableDdl(SCHEMA),
+      ...inboundEventsDdl,
+    ]);
+  });
+
+  afterEach(() => db?.close());
+
+  const maintainer = (retentionDays: number) => ({
+    run: (at = now) =>
+      new PartitionMaintainer(db.dataSource, { schema: SCHEMA, tables, retentionDays }).run(
+        new Date(at),
+      ),
+  });
+
+  async function partitionsOf(table: string): Promise<string[]> {
+    const rows: { name: string }[] = await db.dataSource.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = to_regclass($1) ORDER BY 1`,
+      [`${SCHEMA}.${table}`],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** The partition a row lives in, or undefined when the row is gone. */
+  async function partitionOf(table: string, where: string, value: unknown) {
+    const [row]: { partition: string }[] = await db.dataSource.query(
+      `SELECT tableoid::regclass::text AS partition FROM ${SCHEMA}.${table} WHERE ${where} = $1`,
+      [value],
+    );
+    return row?.partition.replace(`${SCHEMA}.`, '');
+  }
+
+  async function addOutboxEvent(at: number, published: boolean): Promise<string> {
+    const id = uuidv7({ msecs: at });
+    await db.dataSource.query(
+      `INSERT INTO svc.outbox (event_id, topic, message_key, payload, published_at)
+       VALUES ($1, 'orders.events.v1', 'k', '{}', $2)`,
+      [id, published ? new Date() : null],
+    );
+    return id;
+  }
+
+  async function addInboxEvent(at: number): Promise<string> {
+    const id = uuidv7({ msecs: at });
+    await db.dataSource.query(
+      `INSERT INTO svc.inbox (consumer, event_id, event_type) VALUES ('c', $1, 'order.paid')`,
+      [id],
+    );
+    return id;
+  }
+
+  async function addInboundEvent(id: string, at: number, status: string): Promise<void> {
+    await db.dataSource.query(
+      `INSERT INTO svc.inbound_events (id, created, status) VALUES ($1, $2, $3)`,
+      [id, Math.floor(at / 1000), status],
+    );
+  }
+
+  it('creates a partition for each day from now − retention to three days ahead', async () => {
+    // Given tables with only their default partition
+
+    // When maintenance runs with a retention of 5 days
+    await maintainer(5).run();
+
+    // Then each table has the 9 days from 5 days ago to 3 days ahead, and its default
+    const expected = [-5, -4, -3, -2, -1, 0, 1, 2, 3].map((d) =>
+      partitionAt('outbox', now + d * DAY_MS),
+    );
+    expect(await partitionsOf('outbox')).toEqual([...expected, 'outbox_default'].sort());
+    expect(await partitionsOf('inbound_events')).toHaveLength(10);
+  });
+
+  it('moves rows waiting in the default partition into the partition made for their day', async () => {
+    // Given an event that arrived before its day had a partition
+    const id = await addOutboxEvent(now, false);
+    expect(await partitionOf('outbox', 'event_id', id)).toBe('outbox_default');
+
+    // When maintenance creates today's partition
+    const report = await maintainer(5).run();
+
+    // Then the event lives in today's partition, unchanged and still unpublished
+    expect(await partitionOf('outbox', 'event_id', id)).toBe(partitionAt('outbox', now));
+    expect(report.find((r) => r.table === 'outbox')?.moved).toBe(1);
+    const [row] = await db.dataSource.query(
+      'SELECT published_at FROM svc.outbox WHERE event_id = $1',
+      [id],
+    );
+    expect(row).toEqual({ published_at: null });
+  });
+
+  it('drops the days past the retention with their rows, and keeps the newer days', async () => {
+    // Given partitions for 30 days, and rows of 10 days ago and of today in each table
+    await maintainer(30).run();
+    const old = daysAgo(10);
+    const oldOutbox = await addOutboxEvent(old, true);
+    const newOutbox = await addOutboxEvent(now, true);
+    const oldInbox = await addInboxEvent(old);
+    const newInbox = await addInboxEvent(now);
+    await addInboundEvent('evt_old', old, 'processed');
+    await addInboundEvent('evt_new', now, 'processed');
+
+    // When maintenance runs with a retention of 5 days
+    await maintainer(5).run();
+
+    // Then the partitions of 10 days ago are gone, and so are their rows
+    expect(await partitionsOf('outbox')).not.toContain(partitionAt('outbox', old));
+    expect(await partitionsOf('inbox')).not.toContain(partitionAt('inbox', old));
+    expect(await partitionsOf('inbound_events')).not.toContain(partitionAt('inbound_events', old));
+    expect(await partitionOf('outbox', 'event_id', oldOutbox)).toBeUndefined();
+    expect(await partitionOf('inbox', 'event_id', oldInbox)).toBeUndefined();
+    expect(await partitionOf('inbound_events', 'id', 'evt_old')).toBeUndefined();
+    // And today's rows stay where they were
+    expect(await partitionOf('outbox', 'event_id', newOutbox)).toBe(partitionAt('outbox', now));
+    expect(await partitionOf('inbox', 'event_id', newInbox)).toBe(partitionAt('inbox', now));
+    expect(await partitionOf('inbound_events', 'id', 'evt_new')).toBe(
+      partitionAt('inbound_events', now),
+    );
+  });
+
+  it('keeps an outbox day past the retention while it holds an unpublished event, and says so', async () => {
+    // Given an unpublished event of 10 days ago beside a published one of 11 days ago
+    await maintainer(30).run();
+    const unpublished = await addOutboxEvent(daysAgo(10), false);
+    const published = await addOutboxEvent(daysAgo(11), true);
+    const warnings: string[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: (_: object, message: string) => warnings.push(message),
+    };
+
+    // When maintenance runs with a retention of 5 days
+    const report = await new PartitionMaintainer(db.dataSource, {
+      schema: SCHEMA,
+      tables,
+      retentionDays: 5,
+      logger,
+    }).run(new Date(now));
+
+    // Then the unpublished event's day is kept, and the published one's is dropped
+    expect(await partitionOf('outbox', 'event_id', unpublished)).toBe(
+      partitionAt('outbox', daysAgo(10)),
+    );
+    expect(await partitionOf('outbox', 'event_id', published)).toBeUndefined();
+    expect(report.find((r) => r.table === 'outbox')?.kept).toEqual([
+      partitionAt('outbox', daysAgo(10)),
+    ]);
+    expect(warnings.join('\n')).toMatch(/unpublished/);
+  });
+
+  it('purges old rows from the default partition, except those still to be done', async () => {
+    // Given partitions for 5 days, and rows of 20 days ago that landed in the default partition
+    await maintainer(5).run();
+    const oldPublished = await addOutboxEvent(daysAgo(20), true);
+    const oldUnpublished = await addOutboxEvent(daysAgo(20), false);
+    const oldInbox = await addInboxEvent(daysAgo(20));
+    await addInboundEvent('evt_processed', daysAgo(20), 'processed');
+    await addInboundEvent('evt_received', daysAgo(20), 'received');
+
+    // When maintenance runs again
+    const report = await maintainer(5).run();
+
+    // Then the finished ones are deleted and the unfinished ones wait in the default partition
+    expect(await partitionOf('outbox', 'event_id', oldPublished)).toBeUndefined();
+    expect(await partitionOf('inbox', 'event_id', oldInbox)).toBeUndefined();
+    expect(await partitionOf('inbound_events', 'id', 'evt_processed')).toBeUndefined();
+    expect(await partitionOf('outbox', 'event_id', oldUnpublished)).toBe('outbox_default');
+    expect(await partitionOf('inbound_events', 'id', 'evt_received')).toBe(
+      'inbound_events_default',
+    );
+    expect(report.map((r) => r.purged)).toEqual([1, 1, 1]);
+  });
+
+  it('lets a row keyed past the days ahead wait in the default partition until its day comes', async () => {
+    // Given an event id from a clock 10 days fast
+    await maintainer(5).run();
+    const skewed = await addInboxEvent(now + 10 * DAY_MS);
+    expect(await partitionOf('inbox', 'event_id', skewed)).toBe('inbox_default');
+
+    // When maintenance runs on the day the id's day is within three days ahead
+    await maintainer(5).run(now + 8 * DAY_MS);
+
+    // Then the row is in its day's partition
+    expect(await partitionOf('inbox', 'event_id', skewed)).toBe(
+      partitionAt('inbox', now + 10 * DAY_MS),
+    );
+  });
+
+  it('runs twice at once without failing: the second waits for the first and finds nothing left', async () => {
+    // Given rows 10 days old in partitions kept for 30 days
+    await maintainer(30).run();
+    await addOutboxEvent(daysAgo(10), true);
+    await addInboxEvent(daysAgo(10));
+
+    // When two instances run maintenance with a retention of 5 days at the same moment
+    const reports = await Promise.all([maintainer(5).run(), maintainer(5).run()]);
+
+    // Then both succeed, and each expired partition was dropped exactly once
+    const dropped = reports.flatMap((r) => r.flatMap((t) => t.dropped)).sort();
+    expect(dropped).toEqual([...new Set(dropped)]);
+    expect(dropped).toContain(partitionAt('outbox', daysAgo(10)));
+    expect(reports.flatMap((r) => r.map((t) => t.dropError)).filter(Boolean)).toEqual([]);
+  });
+});

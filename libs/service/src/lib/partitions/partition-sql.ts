@@ -1,0 +1,164 @@
+import { quoteIdent } from '@switchyard/messaging';
+import {
+  type DayPartition,
+  type PartitionedTable,
+  type PartitionKeyKind,
+} from './partition-bounds';
+
+/** What these statements need of a connection: a TypeORM QueryRunner or EntityManager. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+export interface ExistingPartition {
+  readonly name: string;
+  readonly isDefault: boolean;
+}
+
+const keyType = (kind: PartitionKeyKind) => (kind === 'uuidv7' ? 'uuid' : 'bigint');
+
+/** A bound inside DDL, where parameters are not allowed; the text comes from dayBound. */
+function boundLiteral(kind: PartitionKeyKind, bound: string): string {
+  if (kind === 'uuidv7' && /^[0-9a-f]{8}-[0-9a-f]{4}-0000-0000-000000000000$/.test(bound)) {
+    return `'${bound}'`;
+  }
+  if (kind === 'epoch_seconds' && /^-?\d+$/.test(bound)) return bound;
+  throw new Error(`"${bound}" is not a ${kind} day bound`);
+}
+
+/** The SQL day number (days since 1970-01-01 UTC) of a key column. */
+export function keyDayExpression(kind: PartitionKeyKind, column: string): string {
+  const c = quoteIdent(column);
+  return kind === 'uuidv7'
+    ? `floor(('x' || substr(replace(${c}::text, '-', ''), 1, 12))::bit(48)::bigint / 86400000.0)::int`
+    : `floor(${c} / 86400.0)::int`;
+}
+
+export async function listPartitions(
+  q: Queryable,
+  schema: string,
+  table: string,
+): Promise<ExistingPartition[]> {
+  const rows = (await q.query(
+    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default
+     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = to_regclass($1)`,
+    [`${quoteIdent(schema)}.${quoteIdent(table)}`],
+  )) as { name: string; is_default: boolean }[];
+  return rows.map((r) => ({ name: r.name, isDefault: r.is_default }));
+}
+
+export async function columnsOf(q: Queryable, schema: string, table: string): Promise<string[]> {
+  const rows = (await q.query(
+    `SELECT attname FROM pg_attribute
+     WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [`${quoteIdent(schema)}.${quoteIdent(table)}`],
+  )) as { attname: string }[];
+  return rows.map((r) => r.attname);
+}
+
+/**
+ * Creates days' partitions and attaches them; the caller holds a transaction. Rows of those days
+ * waiting in the default partition move into them first (Postgres refuses the attach otherwise);
+ * the default partition is locked before anything, so no row of those days can enter it between
+ * the move and the attach. Each partition is made apart and attached, which locks the parent
+ * less than CREATE TABLE … PARTITION OF. Returns how many rows moved.
+ */
+export async function createDayPartitions(
+  q: Queryable,
+  schema: string,
+  table: PartitionedTable,
+  partitions: readonly DayPartition[],
+  defaultPartition: string | undefined,
+): Promise<number> {
+  if (partitions.length === 0) return 0;
+  const s = quoteIdent(schema);
+  const parent = `${s}.${quoteIdent(table.table)}`;
+  const key = quoteIdent(table.key);
+  const waiting = new Map<number, number>();
+  if (defaultPartition) {
+    const fallback = `${s}.${quoteIdent(defaultPartition)}`;
+    await q.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
+    const type = keyType(table.kind);
+    const rows = (await q.query(
+      `SELECT ${keyDayExpression(table.kind, table.key)} AS day, count(*)::int AS n FROM ${fallback}
+       WHERE ${key} >= $1::${type} AND ${key} < $2::${type} GROUP BY 1`,
+      [partitions[0]?.from, partitions.at(-1)?.to],
+    )) as { day: number; n: number }[];
+    for (const row of rows) waiting.set(row.day, row.n);
+  }
+  const columns =
+    waiting.size > 0 ? (await columnsOf(q, schema, table.table)).map(quoteIdent).join(', ') : '';
+  const statements = partitions.flatMap((partition) => {
+    const child = `${s}.${quoteIdent(partition.name)}`;
+    const from = boundLiteral(table.kind, partition.from);
+    const to = boundLiteral(table.kind, partition.to);
+    const move =
+      defaultPartition && waiting.has(partition.day)
+        ? [
+            `WITH moved AS (
+               DELETE FROM ${s}.${quoteIdent(defaultPartition)} WHERE ${key} >= ${from} AND ${key} < ${to}
+               RETURNING ${columns})
+             INSERT INTO ${child} (${columns}) SELECT ${columns} FROM moved`,
+          ]
+        : [];
+    return [
+      `CREATE TABLE ${child} (LIKE ${parent} INCLUDING ALL)`,
+      ...move,
+      `ALTER TABLE ${parent} ATTACH PARTITION ${child} FOR VALUES FROM (${from}) TO (${to})`,
+    ];
+  });
+  // One round trip for all of them: a first run makes a month of days for every table.
+  await q.query(statements.join(';\n'));
+  return partitions.reduce((moved, p) => moved + (waiting.get(p.day) ?? 0), 0);
+}
+
+/** Whether a partition holds rows that must outlive the retention (see PartitionedTable.keepWhile). */
+export async function holdsRowsToKeep(
+  q: Queryable,
+  schema: string,
+  table: PartitionedTable,
+  partition: string,
+): Promise<boolean> {
+  if (!table.keepWhile) return false;
+  const rows = (await q.query(
+    `SELECT 1 FROM ${quoteIdent(schema)}.${quoteIdent(partition)} WHERE ${table.keepWhile} LIMIT 1`,
+  )) as unknown[];
+  return rows.length > 0;
+}
+
+/** Locks the whole table first, so the check of rows to keep and the drop see the same rows. */
+export async function lockForDrop(
+  q: Queryable,
+  schema: string,
+  table: PartitionedTable,
+): Promise<void> {
+  await q.query(
+    `LOCK TABLE ${quoteIdent(schema)}.${quoteIdent(table.table)} IN ACCESS EXCLUSIVE MODE`,
+  );
+}
+
+export async function dropPartition(
+  q: Queryable,
+  schema: string,
+  partition: string,
+): Promise<void> {
+  await q.query(`DROP TABLE ${quoteIdent(schema)}.${quoteIdent(partition)}`);
+}
+
+/** Deletes default-partition rows keyed before `bound` (the oldest kept day); returns the count. */
+export async function purgeDefaultBefore(
+  q: Queryable,
+  schema: string,
+  table: PartitionedTable,
+  defaultPartition: string,
+  bound: string,
+): Promise<number> {
+  const keep = table.keepWhile ? `AND NOT (${table.keepWhile})` : '';
+  const result = (await q.query(
+    `DELETE FROM ${quoteIdent(schema)}.${quoteIdent(defaultPartition)}
+     WHERE ${quoteIdent(table.key)} < $1::${keyType(table.kind)} ${keep}`,
+    [bound],
+  )) as [unknown[], number] | unknown[];
+  return typeof result[1] === 'number' ? result[1] : 0;
+}
