@@ -313,6 +313,275 @@ describe('faults under load (two processes of each service, private Kafka and Po
     3 * MINUTE,
   );
 
+  function postJson(url: string, body: unknown): Promise<Response> {
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** Places `count` orders (through the load driver's path) and returns their ids. */
+  async function placeOrders(count: number): Promise<string[]> {
+    const driver = load();
+    driver.start();
+    await whileLoaded(`${count} orders`, () => driver.orders.length >= count);
+    await driver.stop();
+    return driver.orders.map((o) => o.orderId);
+  }
+
+  /** The instances (`deliveries.locked_by` of the attempts) that sent to an endpoint. */
+  async function sendersTo(endpointId: string): Promise<string[]> {
+    return stack.query(async (db) => {
+      const { rows } = await db.query<{ sent_by: string }>(
+        `SELECT DISTINCT a.sent_by FROM notifications.attempts a
+         JOIN notifications.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
+         WHERE d.endpoint_id = $1`,
+        [endpointId],
+      );
+      return rows.map((r) => r.sent_by);
+    });
+  }
+
+  /** `order.created` payload subjects a sink answered with success, in the order they arrived. */
+  function deliveredOrders(sink: { received: { answered: number; verified: unknown }[] }) {
+    return sink.received
+      .filter((r) => r.answered >= 200 && r.answered < 300)
+      .map((r) => (r.verified as { payload?: { subject?: string } }).payload?.subject ?? '');
+  }
+
+  it(
+    'holds an endpoint to its rate limit with both notifications processes sending',
+    async () => {
+      // Given an endpoint limited to 5 requests a second
+      const limited = await stack.subscribe(
+        'Initech (5/s)',
+        ['order.created'],
+        { rateLimitPerSecond: 5 },
+        { ledger: false },
+      );
+
+      // When 20 orders are placed faster than that
+      const orderIds = await placeOrders(20);
+      await waitFor(
+        'every order.created delivered',
+        () => orderIds.every((id) => deliveredOrders(limited.sink).includes(id)),
+        { timeoutMs: 60_000 },
+      );
+      await stack.disable(limited);
+
+      // Then no second saw more than 5 requests (6 where a window's two edges both hold one)
+      const arrivals = limited.sink.received.map((r) => r.receivedAt);
+      const busiest = Math.max(
+        ...arrivals.map((t0) => arrivals.filter((t) => t >= t0 && t < t0 + 1000).length),
+      );
+      expect(busiest).toBeLessThanOrEqual(6);
+      // And both processes sent to it
+      expect(await sendersTo(limited.endpointId)).toHaveLength(2);
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    'delivers a FIFO endpoint one at a time, in event order, across both processes, the failing head blocking the rest',
+    async () => {
+      // Given a slow FIFO endpoint whose first two answers are failures
+      const fifo = await stack.subscribe(
+        'Umbrella (FIFO)',
+        ['order.created'],
+        { fifo: true },
+        { ledger: false },
+      );
+      fifo.sink.answerAfter(50);
+      fifo.sink.failNext(2);
+
+      // When 12 orders are placed
+      const orderIds = await placeOrders(12);
+      await waitFor(
+        'every order.created delivered',
+        () => orderIds.every((id) => deliveredOrders(fifo.sink).includes(id)),
+        { timeoutMs: 60_000 },
+      );
+      await stack.disable(fifo);
+
+      // Then the head was retried until it succeeded before anything else went out
+      const received = fifo.sink.received;
+      const subject = (r: (typeof received)[number]) =>
+        (r.verified as { payload?: { subject?: string } }).payload?.subject;
+      expect(received.slice(0, 3).map(subject)).toEqual([
+        subject(received[0] as never),
+        subject(received[0] as never),
+        subject(received[0] as never),
+      ]);
+      // And each request started only after the one before was answered
+      for (let i = 1; i < received.length; i++) {
+        expect(received[i]?.receivedAt).toBeGreaterThanOrEqual(
+          received[i - 1]?.answeredAt ?? Infinity,
+        );
+      }
+      // And the successes came in the order the events were created
+      const created = await stack.query(async (db) => {
+        const { rows } = await db.query<{ subject: string }>(
+          `SELECT m.subject FROM notifications.deliveries d
+         JOIN notifications.messages m ON m.id = d.message_id AND m.event_id = d.event_id
+         WHERE d.endpoint_id = $1 ORDER BY d.created_at, d.id`,
+          [fifo.endpointId],
+        );
+        return rows.map((r) => r.subject);
+      });
+      expect(deliveredOrders(fifo.sink)).toEqual(created);
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    'probes a failing endpoint once per cool-down with both processes contending, and closes on success',
+    async () => {
+      // Given an endpoint that fails every request (circuit opens after 5 failures, 1 s cool-down)
+      const failing = await stack.subscribe(
+        'Hooli (down)',
+        ['order.created'],
+        {},
+        { ledger: false },
+      );
+      failing.sink.failEverything(503);
+
+      // When orders keep coming, until its circuit has been open for a while
+      const orderIds = await placeOrders(10);
+      const openedAt = await waitFor('the circuit to open', () =>
+        stack.query(async (db) => {
+          const { rows } = await db.query<{ open: boolean }>(
+            'SELECT circuit_open_until IS NOT NULL AS open FROM notifications.endpoints WHERE id = $1',
+            [failing.endpointId],
+          );
+          return rows[0]?.open ? Date.now() : undefined;
+        }),
+      );
+      await waitFor('6 s of open circuit', () => Date.now() - openedAt >= 6000, {
+        timeoutMs: 10_000,
+      });
+
+      // Then, once the requests in flight at the opening are answered, one probe at a time goes out
+      const probes = failing.sink.received
+        .map((r) => r.receivedAt)
+        .filter((t) => t > openedAt + 1500);
+      expect(probes.length).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < probes.length; i++) {
+        expect((probes[i] as number) - (probes[i - 1] as number)).toBeGreaterThanOrEqual(900);
+      }
+
+      // And when the endpoint recovers, the next probe closes the circuit and everything goes out
+      failing.sink.recover();
+      await waitFor(
+        'every order.created delivered',
+        () => orderIds.every((id) => deliveredOrders(failing.sink).includes(id)),
+        { timeoutMs: 90_000 },
+      );
+      await stack.disable(failing);
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    'on SIGTERM, cuts a delivery still in flight after the grace period, records it as interrupted, and leaves it to the other process at once',
+    async () => {
+      // Given an endpoint that never answers, and one order.cancelled on its way to it
+      const hanging = await stack.subscribe(
+        'Stark (hangs)',
+        ['order.cancelled'],
+        {},
+        { ledger: false },
+      );
+      hanging.sink.hangEverything();
+      const orders = stack.urls('orders')[0];
+      const created = await postJson(`${orders}/orders`, {
+        customerId: 'cus_stop',
+        currency: 'usd',
+        lines: [{ sku: 'mug', quantity: 1, unitPrice: 100 }],
+      });
+      const { id: orderId } = (await created.json()) as { id: string };
+      const cancelled = await postJson(`${orders}/orders/${orderId}/cancel`, {
+        reason: 'fault suite',
+      });
+      expect(`${cancelled.status} ${await cancelled.text()}`).toMatch(/^200 /);
+      const lockedBy = await waitFor('the delivery to be in flight', async () => {
+        if (hanging.sink.received.length === 0) return undefined;
+        return stack.query(async (db) => {
+          const { rows } = await db.query<{ locked_by: string | null }>(
+            'SELECT locked_by FROM notifications.deliveries WHERE endpoint_id = $1',
+            [hanging.endpointId],
+          );
+          return rows[0]?.locked_by ?? undefined;
+        });
+      });
+      const pid = Number(lockedBy.split(':')[1]);
+      const sender = stack.services.notifications.find((i) => i.pid === pid);
+      if (!sender) throw new Error(`no notifications instance has pid ${pid} (${lockedBy})`);
+
+      // When that process is asked to stop
+      const ended = await sender.kill('SIGTERM');
+
+      // Then it stops within its 5 s grace period plus the shutdown, by itself
+      expect(ended.code === 0 || ended.signal === 'SIGTERM').toBe(true);
+      expect(ended.tookMs).toBeLessThan(15_000);
+      // And the cut attempt is on record as interrupted, by that process
+      const attempts = await stack.query(async (db) => {
+        const { rows } = await db.query<{ error: string; sent_by: string }>(
+          `SELECT a.error, a.sent_by FROM notifications.attempts a
+         JOIN notifications.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
+         WHERE d.endpoint_id = $1 ORDER BY a.id`,
+          [hanging.endpointId],
+        );
+        return rows;
+      });
+      expect(attempts[0]).toEqual({
+        error: expect.stringMatching(/^interrupted: /),
+        sent_by: lockedBy,
+      });
+      // And nothing is left claimed by it: the other process sends the delivery again at once
+      await waitFor('the other process to send it again', () => hanging.sink.received.length >= 2, {
+        timeoutMs: 5000,
+      });
+      const [first, again] = hanging.sink.received;
+      expect(again?.headers['webhook-id']).toBe(first?.headers['webhook-id']);
+      const stillClaimed = await stack.query(async (db) => {
+        const { rows } = await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM notifications.deliveries WHERE locked_by = $1',
+          [lockedBy],
+        );
+        return rows[0]?.n;
+      });
+      expect(stillClaimed).toBe(0);
+      // And the stop logged no error
+      expect(sender.logs).not.toMatch(/TypeError|is not a function/);
+      expect(sender.logs).toMatch(/cutting the requests still in flight/);
+
+      hanging.sink.recover();
+      await stack.disable(hanging);
+      await sender.start();
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    'on SIGTERM under load, an orders process hands its partitions over at once and loses nothing',
+    async () => {
+      // Given steady load
+      const driver = await steadyLoad();
+
+      // When an orders process is stopped gracefully, and started again
+      const instance = stack.services.orders[1] as ServiceProcess;
+      const ended = await instance.kill('SIGTERM');
+      expect(ended.code === 0 || ended.signal === 'SIGTERM').toBe(true);
+      await instance.start();
+
+      // Then nothing was lost, and the handover did not wait for the session timeout (6 s)
+      const report = await recoverAndSettle(driver, 'SIGTERM orders');
+      expect(report.paidLatencyMs.max).toBeLessThan(6000);
+    },
+    3 * MINUTE,
+  );
+
   it('has nothing in any dead-letter topic but the malformed messages', async () => {
     const unexpected = stack.deadLetters.messages.filter((m) => !m.key?.startsWith('malformed-'));
     expect(

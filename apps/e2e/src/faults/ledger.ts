@@ -107,7 +107,7 @@ export async function checkLedger(
       const payload = r.verified.payload as { id: string; type: string; subject: string };
       const entry = receipts.get(payload.id) ?? { ok: 0, webhookIds: new Set<string>() };
       entry.webhookIds.add(String(r.headers['webhook-id']));
-      if (r.answered < 300) {
+      if (r.answered >= 200 && r.answered < 300) {
         entry.ok++;
         if (payload.type === 'order.paid' && !firstPaidReceipt.has(payload.subject))
           firstPaidReceipt.set(payload.subject, r.receivedAt);

@@ -7,8 +7,10 @@ export interface ReceivedWebhook {
   readonly body: string;
   /** When the request arrived (ms since the epoch). */
   readonly receivedAt: number;
-  /** The status the sink answered: 204, or the failure it was told to answer with. */
-  readonly answered: number;
+  /** The status the sink answered (204, or the failure it was told to answer with); 0 until it has. */
+  answered: number;
+  /** When the answer went out; undefined until it has. */
+  answeredAt?: number;
   /** The payload as returned by the `standardwebhooks` verifier, or the reason it refused. */
   readonly verified: { ok: true; payload: unknown } | { ok: false; error: string };
 }
@@ -21,6 +23,8 @@ export class PartnerSink {
   readonly received: ReceivedWebhook[] = [];
   private secret: string | null = null;
   private failWith: number | null = null;
+  private failures: { count: number; status: number } = { count: 0, status: 503 };
+  private delayMs = 0;
   private hanging = false;
   private readonly held: (() => void)[] = [];
   private readonly server: Server;
@@ -31,16 +35,23 @@ export class PartnerSink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        const answered = this.failWith ?? 204;
-        this.received.push({
+        const status = this.nextStatus();
+        const receipt: ReceivedWebhook = {
           headers: req.headers,
           body,
           receivedAt: Date.now(),
-          answered,
+          answered: 0,
           verified: this.verify(req.headers, body),
-        });
-        if (this.hanging) this.held.push(() => res.writeHead(answered).end());
-        else res.writeHead(answered).end();
+        };
+        this.received.push(receipt);
+        const answer = (): void => {
+          res.writeHead(status).end();
+          receipt.answered = status;
+          receipt.answeredAt = Date.now();
+        };
+        if (this.hanging) this.held.push(answer);
+        else if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+        else answer();
       });
     });
   }
@@ -59,6 +70,16 @@ export class PartnerSink {
     this.failWith = status;
   }
 
+  /** Answers the next `count` requests with `status`, then as before. */
+  failNext(count: number, status = 503): void {
+    this.failures = { count, status };
+  }
+
+  /** A slow partner: every answer goes out `ms` after the request arrived. */
+  answerAfter(ms: number): void {
+    this.delayMs = ms;
+  }
+
   /** An endpoint that accepts requests and never answers them, until `recover()`. */
   hangEverything(): void {
     this.hanging = true;
@@ -66,6 +87,8 @@ export class PartnerSink {
 
   recover(): void {
     this.failWith = null;
+    this.failures = { count: 0, status: 503 };
+    this.delayMs = 0;
     this.hanging = false;
     for (const answer of this.held.splice(0)) answer();
   }
@@ -73,6 +96,14 @@ export class PartnerSink {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private nextStatus(): number {
+    if (this.failures.count > 0) {
+      this.failures.count--;
+      return this.failures.status;
+    }
+    return this.failWith ?? 204;
   }
 
   private verify(headers: IncomingHttpHeaders, body: string): ReceivedWebhook['verified'] {

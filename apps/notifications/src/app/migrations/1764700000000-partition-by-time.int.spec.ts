@@ -13,6 +13,7 @@ import { CreateNotificationsSchema1764300000000 } from './1764300000000-create-n
 import { EndpointOptions1764400000000 } from './1764400000000-endpoint-options';
 import { DeliveryControls1764500000000 } from './1764500000000-delivery-controls';
 import { FiltersAndPayloadMode1764600000000 } from './1764600000000-filters-and-payload-mode';
+import { DeliveryLeaseOwner1764650000000 } from './1764650000000-delivery-lease-owner';
 import { PartitionByTime1764700000000 } from './1764700000000-partition-by-time';
 
 const BEFORE = [
@@ -20,6 +21,7 @@ const BEFORE = [
   EndpointOptions1764400000000,
   DeliveryControls1764500000000,
   FiltersAndPayloadMode1764600000000,
+  DeliveryLeaseOwner1764650000000,
 ];
 
 describe('partitioning the notifications tables of a database that already has rows', () => {
@@ -68,8 +70,8 @@ describe('partitioning the notifications tables of a database that already has r
         [deliveryId, messageId, endpointId],
       ],
       [
-        `INSERT INTO notifications.attempts (delivery_id, status_code, latency_ms)
-         VALUES ($1, 500, 12), ($1, 204, 9)`,
+        `INSERT INTO notifications.attempts (delivery_id, status_code, latency_ms, sent_by)
+         VALUES ($1, 500, 12, 'host-a:1:aa'), ($1, 204, 9, 'host-b:2:bb')`,
         [deliveryId],
       ],
       [
@@ -133,7 +135,7 @@ describe('partitioning the notifications tables of a database that already has r
       [deliveryId],
     );
     const attempts = await db.query(
-      `SELECT tableoid::regclass::text AS partition, event_id, status_code FROM notifications.attempts
+      `SELECT tableoid::regclass::text AS partition, event_id, status_code, sent_by FROM notifications.attempts
        WHERE delivery_id = $1 ORDER BY id`,
       [deliveryId],
     );
@@ -150,8 +152,18 @@ describe('partitioning the notifications tables of a database that already has r
       attempts: 2,
     });
     expect(attempts).toEqual([
-      { partition: ofRowsDay('attempts'), event_id: eventId, status_code: 500 },
-      { partition: ofRowsDay('attempts'), event_id: eventId, status_code: 204 },
+      {
+        partition: ofRowsDay('attempts'),
+        event_id: eventId,
+        status_code: 500,
+        sent_by: 'host-a:1:aa',
+      },
+      {
+        partition: ofRowsDay('attempts'),
+        event_id: eventId,
+        status_code: 204,
+        sent_by: 'host-b:2:bb',
+      },
     ]);
   });
 

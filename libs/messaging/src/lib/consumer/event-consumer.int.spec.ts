@@ -20,6 +20,10 @@ describe('event consumer (real Kafka)', () => {
   const publisher = new EventPublisher(kafka);
   const handled: DomainEvent[] = [];
   let failuresLeft = 0;
+  /** Failures that look like the database going away (connection refused). */
+  let outageFailuresLeft = 0;
+  /** What the consumer's health probe of its database says. */
+  let databaseHealthy = true;
   let consumer: EventConsumer;
   let dlqRecorder: TopicRecorder;
 
@@ -34,9 +38,17 @@ describe('event consumer (real Kafka)', () => {
       groupId: `${prefix}group`,
       topics: [topic],
       retry: retryPolicy({ scheduleMs: [0, 50, 50], jitterRatio: 0 }),
+      dependenciesHealthy: async () => databaseHealthy,
       handler: async (event) => {
         if (event.subject === 'unknown-order')
           throw new UnprocessableEventError('unknown_order', 'no such order');
+        if (event.subject === 'always-fails') throw new TypeError('a bug in the handler');
+        if (outageFailuresLeft > 0) {
+          outageFailuresLeft--;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+            code: 'ECONNREFUSED',
+          });
+        }
         if (failuresLeft > 0) {
           failuresLeft--;
           throw new Error('database briefly unavailable');
@@ -116,5 +128,69 @@ describe('event consumer (real Kafka)', () => {
     );
     expect(dead.headers[DeadLetterHeaders.errorCode]).toBe('unknown_order');
     expect(dead.headers[DeadLetterHeaders.errorMessage]).toBe('no such order');
+  });
+
+  it('dead-letters an event whose handler keeps failing while its dependencies are healthy, after its bounded retries', async () => {
+    // Given a handler that fails on this event every time, with the database answering
+    const event = paymentSucceeded(randomUUID(), 'always-fails');
+
+    // When it arrives
+    await publisher.sendBatch([
+      { topic, messages: [{ key: 'always-fails', value: JSON.stringify(event) }] },
+    ]);
+
+    // Then after its three attempts it is in the DLQ, naming the failure, the attempts and the group
+    const dead = await waitFor('the event in the DLQ', () =>
+      dlqRecorder.messages.find((m) => m.value?.includes(event.id)),
+    );
+    expect(dead.headers[DeadLetterHeaders.errorCode]).toBe('handler_failed');
+    expect(dead.headers[DeadLetterHeaders.errorMessage]).toContain('a bug in the handler');
+    expect(dead.headers[DeadLetterHeaders.attempts]).toBe('3');
+    expect(dead.headers[DeadLetterHeaders.consumerGroup]).toBe(`${prefix}group`);
+  });
+
+  it('holds an event through an outage longer than its retry budget, then handles it once and dead-letters nothing', async () => {
+    // Given a database that refuses connections for six tries (twice the budget of three)
+    outageFailuresLeft = 6;
+    const event = paymentSucceeded(randomUUID());
+
+    // When the event arrives
+    await publisher.sendBatch([
+      { topic, messages: [{ key: event.subject, value: JSON.stringify(event) }] },
+    ]);
+
+    // Then it is handled once the database is back, and never dead-lettered
+    await waitFor('the event to be handled after the outage', () =>
+      handled.some((e) => e.id === event.id),
+    );
+    expect(outageFailuresLeft).toBe(0);
+    expect(handled.filter((e) => e.id === event.id)).toHaveLength(1);
+    const marker = paymentSucceeded(randomUUID(), 'unknown-order');
+    await publisher.sendBatch([
+      { topic, messages: [{ key: event.subject, value: JSON.stringify(marker) }] },
+    ]);
+    await waitFor('a later event on the same key in the DLQ', () =>
+      dlqRecorder.messages.some((m) => m.value?.includes(marker.id)),
+    );
+    expect(dlqRecorder.messages.some((m) => m.value?.includes(event.id))).toBe(false);
+  });
+
+  it('does not charge a failure to the event while its database does not answer', async () => {
+    // Given a handler failure of any kind while the health probe says the database is down
+    databaseHealthy = false;
+    failuresLeft = 5;
+    const event = paymentSucceeded(randomUUID());
+
+    // When the event arrives, and the database comes back a little later
+    await publisher.sendBatch([
+      { topic, messages: [{ key: event.subject, value: JSON.stringify(event) }] },
+    ]);
+    await waitFor('the failures to be spent', () => failuresLeft === 0, { timeoutMs: 30_000 });
+    databaseHealthy = true;
+
+    // Then the event is handled once, although it failed more often than its budget of three
+    await waitFor('the event to be handled', () => handled.some((e) => e.id === event.id));
+    expect(handled.filter((e) => e.id === event.id)).toHaveLength(1);
+    expect(dlqRecorder.messages.some((m) => m.value?.includes(event.id))).toBe(false);
   });
 });
