@@ -6,6 +6,13 @@ interface OutboxEvent {
   readonly type: string;
   readonly id: string;
   readonly providerEventId: string | null;
+  /** When the event was written, in its service's transaction (ms since the epoch). */
+  readonly writtenAt: number;
+}
+
+export interface Spread {
+  readonly p50: number;
+  readonly max: number;
 }
 
 /** What one scenario did, as the suite reports it. */
@@ -16,7 +23,18 @@ export interface LedgerReport {
   /** Receipts beyond the first of the same message at the same endpoint (at-least-once). */
   readonly repeats: number;
   /** From Stripe's 200 to the partner's first receipt of `order.paid`, over the scenario. */
-  readonly paidLatencyMs: { readonly p50: number; readonly max: number };
+  readonly paidLatencyMs: Spread;
+  /**
+   * The same path cut at each service, so a stall shows where it happened: payments (Stripe's
+   * 200 to `payment.succeeded` written), orders (that to `order.paid` written: the payments
+   * relay, Kafka and the orders consumer), notifications (that to the partner's first receipt:
+   * the orders relay, Kafka, fan-out and delivery).
+   */
+  readonly stageLatencyMs: {
+    readonly payments: Spread;
+    readonly orders: Spread;
+    readonly notifications: Spread;
+  };
   /** Non-2xx answers the clients got, by status and code (503 database_unavailable, say). */
   readonly refusals: Record<string, number>;
 }
@@ -56,10 +74,12 @@ export async function checkLedger(
     );
     const events = await db.query<OutboxEvent>(
       `SELECT message_key AS subject, payload::jsonb->>'type' AS type, payload::jsonb->>'id' AS id,
-              payload::jsonb->'data'->>'providerEventId' AS "providerEventId"
+              payload::jsonb->'data'->>'providerEventId' AS "providerEventId",
+              (extract(epoch FROM created_at) * 1000)::float8 AS "writtenAt"
        FROM orders.outbox WHERE message_key = ANY($1)
        UNION ALL
-       SELECT message_key, payload::jsonb->>'type', payload::jsonb->>'id', payload::jsonb->'data'->>'providerEventId'
+       SELECT message_key, payload::jsonb->>'type', payload::jsonb->>'id',
+              payload::jsonb->'data'->>'providerEventId', (extract(epoch FROM created_at) * 1000)::float8
        FROM payments.outbox WHERE message_key = ANY($1)`,
       [orderIds],
     );
@@ -130,9 +150,24 @@ export async function checkLedger(
     }
   }
 
-  const latencies = driver.stripeEvents
-    .map((e) => (firstPaidReceipt.get(e.orderId) ?? Number.NaN) - e.ackAt)
-    .filter((ms) => Number.isFinite(ms));
+  const written = (type: string, orderId: string) =>
+    events.find((e) => e.type === type && e.subject === orderId)?.writtenAt ?? Number.NaN;
+  const spread = (values: number[]): Spread => {
+    const finite = values.filter((ms) => Number.isFinite(ms)).map((ms) => Math.max(0, ms));
+    return { p50: Math.round(percentile(finite, 50)), max: Math.round(Math.max(0, ...finite)) };
+  };
+  const paid = driver.stripeEvents;
+  const stageLatencyMs = {
+    payments: spread(paid.map((e) => written('payment.succeeded', e.orderId) - e.ackAt)),
+    orders: spread(
+      paid.map((e) => written('order.paid', e.orderId) - written('payment.succeeded', e.orderId)),
+    ),
+    notifications: spread(
+      paid.map(
+        (e) => (firstPaidReceipt.get(e.orderId) ?? Number.NaN) - written('order.paid', e.orderId),
+      ),
+    ),
+  };
   const refusals: Record<string, number> = {};
   for (const r of driver.refusals) {
     const key = `${r.target} ${r.status} ${r.code}`;
@@ -145,7 +180,10 @@ export async function checkLedger(
       stripeEvents: driver.stripeEvents.length,
       webhooksExpected,
       repeats,
-      paidLatencyMs: { p50: percentile(latencies, 50), max: Math.max(0, ...latencies) },
+      paidLatencyMs: spread(
+        paid.map((e) => (firstPaidReceipt.get(e.orderId) ?? Number.NaN) - e.ackAt),
+      ),
+      stageLatencyMs,
       refusals,
     },
   };

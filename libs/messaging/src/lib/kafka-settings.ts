@@ -41,7 +41,9 @@ export function createKafka(settings: KafkaSettings, sink?: KafkaLogSink): Kafka
             },
         }
       : {}),
-    retry: { retries: 8, initialRetryTime: 200 },
+    // Backoff capped at 5 s (kafkajs's default is 30 s), so a broker back from an outage is
+    // found within seconds rather than half a minute.
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
   });
 }
 
