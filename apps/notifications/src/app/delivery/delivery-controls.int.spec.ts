@@ -63,7 +63,9 @@ describe('delivery controls (real Kafka and Postgres, receivers on loopback)', (
       t = await startNotificationsApp('breaker', {
         DELIVERY_BREAKER_THRESHOLD: '3',
         DELIVERY_BREAKER_COOLDOWN_MS: '1500',
-        DELIVERY_RETRY_SCHEDULE: '0,50ms,50ms,50ms,50ms,50ms,50ms,50ms',
+        // Retries slower than recording three concurrent failures takes on a loaded machine: a
+        // retry must not slip out before the failures that open the circuit are on record.
+        DELIVERY_RETRY_SCHEDULE: '0,400ms,400ms,400ms,400ms,400ms,400ms,400ms',
         DELIVERY_AUTO_DISABLE_AFTER_MS: '4000',
       });
       apiKey = await t.createPartner();
