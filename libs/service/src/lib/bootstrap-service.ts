@@ -7,6 +7,7 @@ import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { registerJsonBodyParser } from './http/json-body';
+import { refuseWhileClosing } from './http/refuse-while-closing';
 import { SERVICE_NAME } from './service-config.token';
 
 const ONE_MEGABYTE = 1024 * 1024;
@@ -15,10 +16,12 @@ const ONE_MEGABYTE = 1024 * 1024;
 export async function createServiceApp(module: DynamicModule): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: ONE_MEGABYTE }),
+    // Fastify's own answer while closing is not our error shape: refuseWhileClosing gives ours.
+    new FastifyAdapter({ bodyLimit: ONE_MEGABYTE, return503OnClosing: false }),
     { bufferLogs: true, bodyParser: false },
   );
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), ONE_MEGABYTE);
+  refuseWhileClosing(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();

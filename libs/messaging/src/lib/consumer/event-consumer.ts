@@ -54,6 +54,7 @@ export interface EventConsumerOptions {
 
 const DEFAULT_CONSUMER_RETRY = retryPolicy({ scheduleMs: [0, 200, 1000, 3000], jitterRatio: 0.2 });
 const DEFAULT_SESSION_TIMEOUT_MS = 6000;
+const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 
 /** Thrown out of a handler loop that a stop interrupted: the message stays uncommitted. */
 class ConsumerStoppingError extends Error {
@@ -78,11 +79,15 @@ export class EventConsumer {
     private readonly options: EventConsumerOptions,
   ) {
     const sessionTimeout = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+    // A few heartbeats per session, so one lost on a busy event loop does not evict the member.
+    const heartbeatInterval = Math.max(500, Math.floor(sessionTimeout / 6));
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
-      // A few heartbeats per session, so one lost on a busy event loop does not evict the member.
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 6)),
+      heartbeatInterval,
+      // An idle member heartbeats only between fetches: a short long-poll lets it hear of a
+      // rebalance (a member gone or joining) within a second instead of five.
+      maxWaitTimeInMs: heartbeatInterval,
       maxBytesPerPartition: 2 * 1024 * 1024,
     });
     this.retry = options.retry ?? DEFAULT_CONSUMER_RETRY;
@@ -98,7 +103,12 @@ export class EventConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-    await this.consumer.run({ eachMessage: (payload) => this.handle(payload) });
+    await this.consumer.run({
+      // Partitions are handled side by side (each still in order): a member that takes over a
+      // crashed one's partitions drains them together instead of one after another.
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachMessage: (payload) => this.handle(payload),
+    });
   }
 
   private async restartAfterCrash(): Promise<void> {
