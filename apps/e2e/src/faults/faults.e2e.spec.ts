@@ -108,11 +108,18 @@ describe('faults under load (two processes of each service, private Kafka and Po
     });
   }
 
-  /** SIGKILL, then a restart 2 s later; resolves with the moment of the kill. */
-  async function killAndRestart(instance: ServiceProcess): Promise<number> {
+  /**
+   * SIGKILL, then a restart 2 s later; `whileDead` runs between the two. Resolves with the
+   * moment of the kill.
+   */
+  async function killAndRestart(
+    instance: ServiceProcess,
+    whileDead: () => Promise<void> = async () => undefined,
+  ): Promise<number> {
     const killedAt = Date.now();
     const ended = await instance.kill('SIGKILL');
     expect(ended.signal).toBe('SIGKILL');
+    await whileDead();
     await waitFor('2 s to pass before the restart', () => Date.now() - killedAt >= 2000);
     await instance.start();
     return killedAt;
@@ -150,14 +157,18 @@ describe('faults under load (two processes of each service, private Kafka and Po
       // later (for notifications, while partners answer slowly, so it dies with requests in flight)
       const leader = await waitFor(`a ${service} relay leader`, () => stack.relayLeader(service));
       const slowPartners = service === 'notifications';
-      if (slowPartners) for (const s of stack.subscriptions) s.sink.answerAfter(1000);
-      const inFlight = slowPartners
-        ? await waitFor('deliveries in flight at the instance', async () => {
-            const leased = await leasedBy(stack, leader.pid as number);
-            return leased.length > 0 ? leased : undefined;
-          })
-        : [];
-      const killedAt = await killAndRestart(leader);
+      const pid = leader.pid as number;
+      if (slowPartners) {
+        for (const s of stack.subscriptions) s.sink.answerAfter(2000);
+        await waitFor('deliveries in flight at the instance', async () =>
+          (await leasedBy(stack, pid)).length > 0 ? true : undefined,
+        );
+      }
+      // (what the instance still held when it died: its leases outlive it)
+      let inFlight: string[] = [];
+      const killedAt = await killAndRestart(leader, async () => {
+        if (slowPartners) inFlight = await leasedBy(stack, pid);
+      });
       if (slowPartners) for (const s of stack.subscriptions) s.sink.answerAfter(0);
 
       // Then every acknowledged request had its effect once, and every partner got every message
@@ -180,6 +191,7 @@ describe('faults under load (two processes of each service, private Kafka and Po
         expect(Math.max(stages.payments.max, stages.orders.max)).toBeLessThan(10_000);
       }
       if (service === 'notifications') {
+        expect(inFlight.length).toBeGreaterThan(0);
         const retried = await retriedAfterMs(stack, inFlight, killedAt);
         console.log(
           `[fault suite] SIGKILL notifications: ${inFlight.length} deliveries in flight, sent again after ${retried.join(', ')} ms`,

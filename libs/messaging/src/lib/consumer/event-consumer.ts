@@ -91,13 +91,6 @@ export class EventConsumer {
       maxBytesPerPartition: 2 * 1024 * 1024,
     });
     this.retry = options.retry ?? DEFAULT_CONSUMER_RETRY;
-    // kafkajs restarts a consumer after most crashes, but not all (a broker gone for longer than
-    // its retries, say): such a consumer would sit idle for good while the service looks healthy.
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.stopping.signal.aborted) return;
-      this.options.onError?.(payload.error);
-      void this.restartAfterCrash();
-    });
   }
 
   async start(): Promise<void> {
@@ -109,20 +102,6 @@ export class EventConsumer {
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachMessage: (payload) => this.handle(payload),
     });
-  }
-
-  private async restartAfterCrash(): Promise<void> {
-    for (let failures = 1; !this.stopping.signal.aborted; failures++) {
-      await sleepUnless(outageBackoffMs(failures), this.stopping.signal);
-      if (this.stopping.signal.aborted) return;
-      try {
-        await this.start();
-        return;
-      } catch (err) {
-        this.options.onError?.(err);
-        await this.consumer.disconnect().catch(() => undefined);
-      }
-    }
   }
 
   /** Stops fetching, lets the message in flight finish, commits its offset, leaves the group. */
