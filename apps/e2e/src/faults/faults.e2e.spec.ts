@@ -192,7 +192,14 @@ describe('faults under load (two processes of each service, private Kafka and Po
       }
       if (service === 'notifications') {
         expect(inFlight.length).toBeGreaterThan(0);
-        const retried = await retriedAfterMs(stack, inFlight, killedAt);
+        const retried = await waitFor(
+          'the deliveries the killed instance held to be sent again',
+          async () => {
+            const after = await retriedAfterMs(stack, inFlight, killedAt);
+            return after.every(Number.isFinite) ? after : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 250 },
+        );
         console.log(
           `[fault suite] SIGKILL notifications: ${inFlight.length} deliveries in flight, sent again after ${retried.join(', ')} ms`,
         );

@@ -131,6 +131,8 @@ export class FakeStripeApi {
   private readonly events: Array<{ seq: number; event: FakeStripeEvent }> = [];
   private eventSeq = 0;
   private readonly idempotency = new Map<string, IdempotentResult>();
+  /** Requests still to be answered as an outage, before the API works again. */
+  private outageLeft = 0;
 
   constructor(options: FakeStripeApiOptions = {}) {
     this.secretKey = options.secretKey ?? 'sk_test_fake';
@@ -181,11 +183,20 @@ export class FakeStripeApi {
   }
 
   /** Forgets requests, PaymentIntents, events and idempotency keys. */
+  /**
+   * An outage at Stripe: the next `requests` requests, whatever they ask, are answered 503 with
+   * an `api_error`, as Stripe answers when it is having trouble; then the API works again.
+   */
+  failNext(requests: number): void {
+    this.outageLeft = requests;
+  }
+
   reset(): void {
     this.requests.length = 0;
     this.paymentIntents.clear();
     this.events.length = 0;
     this.idempotency.clear();
+    this.outageLeft = 0;
   }
 
   /** Stores an event for `GET /v1/events`. Throws if it is not shaped like a Stripe event. */
@@ -244,6 +255,13 @@ export class FakeStripeApi {
       // Reported below by the route that needs the parameters.
     }
     try {
+      if (this.outageLeft > 0) {
+        this.outageLeft--;
+        throw new StripeHttpError(503, {
+          type: 'api_error',
+          message: 'The Stripe API is temporarily unavailable (FakeStripeApi outage)',
+        });
+      }
       this.authenticate(req.headers);
       reply = this.route(method, url, req.headers, body);
     } catch (err) {

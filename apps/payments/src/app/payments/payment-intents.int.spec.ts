@@ -1,7 +1,7 @@
 import { createEvent, Topics } from '@switchyard/contracts';
 import { type EventPublisher } from '@switchyard/messaging';
 import { createTestPublisher } from '@switchyard/service-testing';
-import { waitFor } from '@switchyard/testing';
+import { TopicRecorder, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { type PaymentsTestApp, startPaymentsApp } from '../payments-app.test-helper';
 import { CreatePaymentIntentUseCase } from './create-payment-intent.usecase';
@@ -105,6 +105,44 @@ describe('PaymentIntents for new orders (real Kafka and Postgres, fake Stripe AP
         .map((pi) => pi.id),
     ).toEqual([stored.id]);
   });
+
+  it('waits out a Stripe outage longer than the retry budget instead of dead-lettering the order', async () => {
+    // Given Stripe answering 503 to the next 15 requests (stripe-node tries each call three
+    // times; the consumer's budget is four calls: twelve requests would exhaust it)
+    const orderId = randomUUID();
+    const dlq = new TopicRecorder([`${t.kafkaPrefix}${Topics.ordersEvents}.dlq`]);
+    await dlq.start();
+    t.stripe.failNext(15);
+    try {
+      // When the order's order.created arrives
+      await publish(orderCreated(orderId));
+
+      // Then its PaymentIntent is created once Stripe is back
+      await waitFor(
+        'the PaymentIntent after the outage',
+        async () => (await fetch(`${t.url}/payments/${orderId}`)).status === 200,
+        { timeoutMs: 60_000 },
+      );
+      const refused = intentRequests(orderId).filter((r) => r.status === 503);
+      expect(refused.length).toBe(15);
+      // And the order never reached the dead-letter topic (a later one does: the reader works)
+      const marker = { ...orderCreated(randomUUID()), data: { broken: true } };
+      await publisher.sendBatch([
+        {
+          topic: `${t.kafkaPrefix}${Topics.ordersEvents}`,
+          messages: [{ key: orderId, value: JSON.stringify(marker) }],
+        },
+      ]);
+      await waitFor('the marker in the DLQ', () =>
+        dlq.messages.some((m) => m.value?.includes(marker.id)),
+      );
+      expect(dlq.messages.some((m) => m.key === orderId && !m.value?.includes(marker.id))).toBe(
+        false,
+      );
+    } finally {
+      await dlq.stop();
+    }
+  }, 90_000);
 
   it('answers 404 with a code for an order that has no PaymentIntent', async () => {
     const res = await fetch(`${t.url}/payments/${randomUUID()}`);
