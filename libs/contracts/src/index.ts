@@ -5,3 +5,4 @@ export * from './lib/payment-events';
 export * from './lib/catalog';
 export * from './lib/json-schema';
 export * from './lib/contract-violation.error';
+export * from './lib/event-patterns';

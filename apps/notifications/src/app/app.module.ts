@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@switchyard/service';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { FanOutUseCase } from './delivery/fan-out.usecase';
-import { PartnerEventsConsumer } from './delivery/partner-events.consumer';
+import { PartnerEventsHandler } from './delivery/partner-events.handler';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
 import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
@@ -36,6 +36,7 @@ export class AppModule {
             PartitionByTime1764700000000,
           ],
           partitionedTables,
+          consumer: 'partner-fanout',
         }),
       ],
       controllers: [
@@ -44,8 +45,9 @@ export class AppModule {
         MessagesController,
         EventsController,
         FilterTestController,
+        PartnerEventsHandler,
       ],
-      providers: [FanOutUseCase, DeliveryWorker, PartnerEventsConsumer, PartnerAuthGuard],
+      providers: [FanOutUseCase, DeliveryWorker, PartnerAuthGuard],
     };
   }
 }

@@ -11,7 +11,7 @@ import { ApplyPaymentEventUseCase } from './orders/apply-payment-event.usecase';
 import { CreateOrderUseCase } from './orders/create-order.usecase';
 import { OrderEntity } from './orders/order.entity';
 import { OrdersController } from './orders/orders.controller';
-import { PaymentEventsConsumer } from './orders/payment-events.consumer';
+import { PaymentEventsHandler } from './orders/payment-events.handler';
 import { type OrdersConfig } from './orders-env';
 
 @Module({})
@@ -30,16 +30,16 @@ export class AppModule {
           ],
           partitionedTables,
           entities: [OrderEntity],
+          consumer: 'payment-events',
         }),
         TypeOrmModule.forFeature([OrderEntity]),
       ],
-      controllers: [OrdersController],
+      controllers: [OrdersController, PaymentEventsHandler],
       providers: [
         CreateOrderUseCase,
         CancelOrderUseCase,
         FulfillOrderUseCase,
         ApplyPaymentEventUseCase,
-        PaymentEventsConsumer,
       ],
     };
   }

@@ -6,7 +6,7 @@ import { PartitionByTime1764700000000 } from './migrations/1764700000000-partiti
 import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './payments/apply-stripe-event.usecase';
 import { CreatePaymentIntentUseCase } from './payments/create-payment-intent.usecase';
-import { OrderEventsConsumer } from './payments/order-events.consumer';
+import { OrderEventsHandler } from './payments/order-events.handler';
 import { PaymentsController } from './payments/payments.controller';
 import { stripeApiProvider } from './payments/stripe-api.provider';
 import { type PaymentsConfig } from './payments-env';
@@ -32,9 +32,16 @@ export class AppModule {
             PartitionByTime1764700000000,
           ],
           partitionedTables,
+          consumer: 'order-events',
         }),
       ],
-      controllers: [StripeWebhookController, StripeEventsAdminController, PaymentsController],
+      controllers: [
+        StripeWebhookController,
+        StripeEventsAdminController,
+        PaymentsController,
+        // Without a Stripe key there is no PaymentIntent to create: payments then consumes nothing.
+        ...(config.STRIPE_SECRET_KEY ? [OrderEventsHandler] : []),
+      ],
       providers: [
         stripeApiProvider,
         StripeEventStore,
@@ -43,7 +50,6 @@ export class AppModule {
         StripeIntakeHooks,
         ApplyStripeEventUseCase,
         CreatePaymentIntentUseCase,
-        OrderEventsConsumer,
       ],
     };
   }

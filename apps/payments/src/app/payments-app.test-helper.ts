@@ -15,6 +15,8 @@ export interface PaymentsTestApp extends InProcessService {
 export async function startPaymentsApp(
   label: string,
   env: Record<string, string> = {},
+  /** Another instance's database and topic prefix: a second instance of the same deployment. */
+  shared?: Parameters<typeof startInProcessService>[3],
 ): Promise<PaymentsTestApp> {
   const stripe = new FakeStripeApi({ secretKey: 'sk_test_payments_int' });
   const address = await stripe.start();
@@ -30,6 +32,7 @@ export async function startPaymentsApp(
       ADMIN_TOKEN,
       ...env,
     },
+    shared,
   );
   return {
     ...service,

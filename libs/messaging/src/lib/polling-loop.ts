@@ -1,4 +1,5 @@
 import { isDependencyFailure, outageBackoffMs } from '@switchyard/retry';
+import { PgChannelListener } from './pg-channel-listener';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface PollingLoopOptions {
@@ -12,6 +13,12 @@ export interface PollingLoopOptions {
    * is back.
    */
   readonly onError: (err: unknown, info: { outage: boolean; waitMs: number }) => void;
+  /**
+   * A Postgres channel that announces new work (`pg_notify` in the writing transaction): every
+   * instance's loop then wakes at the commit, not at its next poll. Its connection problems are
+   * reported through `onError`; the poll carries on meanwhile.
+   */
+  readonly wakeOn?: { connectionString: string; channel: string; applicationName: string };
 }
 
 /**
@@ -21,10 +28,20 @@ export interface PollingLoopOptions {
  */
 export class PollingLoop {
   private readonly pause = new WakeableSleep();
+  private readonly listener: PgChannelListener | null;
   private running = false;
   private loop: Promise<void> | null = null;
 
-  constructor(private readonly options: PollingLoopOptions) {}
+  constructor(private readonly options: PollingLoopOptions) {
+    const wakeOn = options.wakeOn;
+    this.listener = wakeOn
+      ? new PgChannelListener({
+          ...wakeOn,
+          onNotify: () => this.wake(),
+          onError: (err) => options.onError(err, { outage: isDependencyFailure(err), waitMs: 0 }),
+        })
+      : null;
+  }
 
   get isRunning(): boolean {
     return this.running;
@@ -34,12 +51,14 @@ export class PollingLoop {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    this.listener?.start();
   }
 
   /** Ends the loop after the round in flight. */
   async stop(): Promise<void> {
     this.running = false;
     this.pause.wake();
+    await this.listener?.stop();
     await this.loop;
   }
 

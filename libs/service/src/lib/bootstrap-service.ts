@@ -7,6 +7,7 @@ import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { registerJsonBodyParser } from './http/json-body';
+import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { refuseWhileClosing } from './http/refuse-while-closing';
 import { SERVICE_NAME } from './service-config.token';
 
@@ -24,6 +25,10 @@ export async function createServiceApp(module: DynamicModule): Promise<NestFasti
   refuseWhileClosing(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ApiExceptionFilter());
+  // Kafka events reach `@EventPattern` handlers through our transport; it consumes in the
+  // background once the app has started, so a broker that is down does not stop the boot.
+  app.connectMicroservice({ strategy: app.get(KafkaEventsServer) });
+  await app.startAllMicroservices();
   app.enableShutdownHooks();
   const name = app.get<string>(SERVICE_NAME);
   const document = SwaggerModule.createDocument(

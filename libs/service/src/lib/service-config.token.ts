@@ -6,3 +6,6 @@ export const SERVICE_NAME = Symbol('SERVICE_NAME');
 
 /** Injection token of the service's partitioned tables (PartitionedTable[]), kept by retention. */
 export const PARTITIONED_TABLES = Symbol('PARTITIONED_TABLES');
+
+/** Injection token of the service's event consumer name: its consumer group and inbox name. */
+export const EVENT_CONSUMER = Symbol('EVENT_CONSUMER');

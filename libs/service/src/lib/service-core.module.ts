@@ -7,10 +7,16 @@ import { type CommonEnv } from './config/common-env';
 import { dataSourceOptions, migrateUnderLock } from './database/database';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
+import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { MessagingRuntime } from './messaging/messaging.runtime';
 import { type PartitionedTable } from './partitions/partition-bounds';
 import { PartitionMaintenance } from './partitions/partition-maintenance.service';
-import { PARTITIONED_TABLES, SERVICE_CONFIG, SERVICE_NAME } from './service-config.token';
+import {
+  EVENT_CONSUMER,
+  PARTITIONED_TABLES,
+  SERVICE_CONFIG,
+  SERVICE_NAME,
+} from './service-config.token';
 
 export interface ServiceCoreOptions {
   readonly name: string;
@@ -19,6 +25,11 @@ export interface ServiceCoreOptions {
   readonly entities?: readonly (new () => unknown)[];
   /** Tables partitioned by day and kept RETENTION_DAYS (the outbox and inbox among them). */
   readonly partitionedTables: readonly PartitionedTable[];
+  /**
+   * The name the service's `@EventPattern` handlers consume under: its consumer group is
+   * `<clientId>.<consumer>` and its inbox rows carry it. Needed once a handler exists.
+   */
+  readonly consumer?: string;
 }
 
 /**
@@ -56,10 +67,18 @@ export class ServiceCoreModule {
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: name },
         { provide: PARTITIONED_TABLES, useValue: options.partitionedTables },
+        { provide: EVENT_CONSUMER, useValue: options.consumer ?? null },
         PartitionMaintenance,
         MessagingRuntime,
+        KafkaEventsServer,
       ],
-      exports: [SERVICE_CONFIG, SERVICE_NAME, MessagingRuntime, PartitionMaintenance],
+      exports: [
+        SERVICE_CONFIG,
+        SERVICE_NAME,
+        MessagingRuntime,
+        KafkaEventsServer,
+        PartitionMaintenance,
+      ],
     };
   }
 }

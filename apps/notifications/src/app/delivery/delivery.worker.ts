@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type ClaimedDelivery, claimDeliveries, renewLeases } from './delivery-claimer';
 import { recordAttempt, recordInterruption } from './delivery-recorder';
+import { dueDeliveriesChannel } from './fan-out.usecase';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
@@ -82,6 +83,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.loop = new PollingLoop({
       intervalMs: config.DELIVERY_POLL_MS,
       work: () => this.claimAndSend(),
+      // Fan-out announces new deliveries: every instance claims them at once.
+      wakeOn: {
+        connectionString: config.DATABASE_URL,
+        channel: dueDeliveriesChannel(config.DB_SCHEMA),
+        applicationName: `switchyard-delivery-worker:${config.DB_SCHEMA}`,
+      },
       onError: (err, { outage, waitMs }) =>
         outage
           ? this.logger.warn({ err: String(err), waitMs }, 'deliveries wait for the database')

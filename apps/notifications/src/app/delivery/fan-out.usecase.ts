@@ -1,17 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type DomainEvent } from '@switchyard/contracts';
+import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { CompiledFilter, type EndpointFilter } from '../filters/endpoint-filter';
 import { type NotificationsConfig } from '../notifications-env';
-import { patternsMatching } from './event-type-match';
 
 interface SubscribedEndpoint {
   id: string;
   partner_id: string;
   filter: EndpointFilter | null;
   updated_at: Date;
+}
+
+/** The channel new due deliveries are announced on, so a worker does not wait for its poll. */
+export function dueDeliveriesChannel(schema: string): string {
+  return `${schema}_deliveries`;
 }
 
 export interface FanOutResult {
@@ -66,6 +70,13 @@ export class FanOutUseCase {
         if (verdict.match) deliveries++;
         else filtered++;
       }
+    }
+    // Delivered at commit, to every instance's delivery worker: the new deliveries are due now.
+    if (deliveries > 0) {
+      await manager.query('SELECT pg_notify($1, $2)', [
+        dueDeliveriesChannel(this.config.DB_SCHEMA),
+        '',
+      ]);
     }
     return { deliveries, filtered };
   }

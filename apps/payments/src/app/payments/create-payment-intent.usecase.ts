@@ -18,10 +18,6 @@ export class CreatePaymentIntentUseCase {
     @Inject(STRIPE_API) private readonly stripe: StripeApi | null,
   ) {}
 
-  get enabled(): boolean {
-    return this.stripe !== null;
-  }
-
   async execute(manager: EntityManager, event: DomainEvent<'order.created'>): Promise<void> {
     if (!this.stripe) return;
     const { orderId, amountTotal, currency } = event.data;

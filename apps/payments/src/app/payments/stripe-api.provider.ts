@@ -1,4 +1,4 @@
-import { type Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type PaymentsConfig } from '../payments-env';
 import { StripeApi } from './stripe-api';
@@ -9,8 +9,13 @@ export const STRIPE_API = Symbol('STRIPE_API');
 export const stripeApiProvider: Provider = {
   provide: STRIPE_API,
   inject: [SERVICE_CONFIG],
-  useFactory: (config: PaymentsConfig): StripeApi | null =>
-    config.STRIPE_SECRET_KEY
-      ? new StripeApi(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE_URL)
-      : null,
+  useFactory: (config: PaymentsConfig): StripeApi | null => {
+    if (config.STRIPE_SECRET_KEY) {
+      return new StripeApi(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE_URL);
+    }
+    new Logger('StripeApi').warn(
+      'STRIPE_SECRET_KEY is not set: no PaymentIntents for new orders, no reconciliation',
+    );
+    return null;
+  },
 };

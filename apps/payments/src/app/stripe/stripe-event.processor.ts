@@ -13,6 +13,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
 import { ApplyStripeEventUseCase } from '../payments/apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
+import { storedEventsChannel } from './stripe-event.store';
 import { stripeEventsProcessedTotal } from './stripe-intake.metrics';
 
 interface ClaimedEvent {
@@ -43,6 +44,12 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     this.loop = new PollingLoop({
       intervalMs: config.STRIPE_PROCESSOR_POLL_MS,
       work: () => this.processOne(),
+      // The store announces each new event: every instance's processor takes it at once.
+      wakeOn: {
+        connectionString: config.DATABASE_URL,
+        channel: storedEventsChannel(config.DB_SCHEMA),
+        applicationName: `switchyard-stripe-processor:${config.DB_SCHEMA}`,
+      },
       onError: (err, { outage, waitMs }) =>
         outage
           ? this.logger.warn(

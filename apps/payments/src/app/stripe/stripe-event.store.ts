@@ -12,6 +12,11 @@ export interface VerifiedStripeEvent {
 
 export type StripeEventSource = 'webhook' | 'reconciliation';
 
+/** The channel a stored event is announced on, so every instance's processor wakes for it. */
+export function storedEventsChannel(schema: string): string {
+  return `${schema}_stripe_events`;
+}
+
 /** The durable record of every verified Stripe event, one row per Stripe event id. */
 @Injectable()
 export class StripeEventStore {
@@ -29,10 +34,20 @@ export class StripeEventStore {
     event: VerifiedStripeEvent,
     source: StripeEventSource,
   ): Promise<'stored' | 'duplicate'> {
+    // RETURNING runs only for an inserted row: a duplicate wakes nobody.
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO "${this.config.DB_SCHEMA}".stripe_events (id, type, created, livemode, payload, source)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id, created) DO NOTHING RETURNING id`,
-      [event.id, event.type, event.created, event.livemode, JSON.stringify(event.payload), source],
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id, created) DO NOTHING
+       RETURNING id, pg_notify($7, '') IS NULL AS announced`,
+      [
+        event.id,
+        event.type,
+        event.created,
+        event.livemode,
+        JSON.stringify(event.payload),
+        source,
+        storedEventsChannel(this.config.DB_SCHEMA),
+      ],
     );
     return rows.length === 1 ? 'stored' : 'duplicate';
   }

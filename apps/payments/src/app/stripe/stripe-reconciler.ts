@@ -10,7 +10,6 @@ import { DataSource } from 'typeorm';
 import { type StripeApi } from '../payments/stripe-api';
 import { STRIPE_API } from '../payments/stripe-api.provider';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventProcessor } from './stripe-event.processor';
 import { StripeEventStore } from './stripe-event.store';
 import { stripeEventsRecoveredTotal } from './stripe-intake.metrics';
 
@@ -35,7 +34,6 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: StripeEventStore,
-    private readonly processor: StripeEventProcessor,
     @Inject(STRIPE_API) private readonly stripe: StripeApi | null,
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly logger: PinoLogger,
@@ -90,10 +88,7 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
            ON CONFLICT (name) DO UPDATE SET last_created = GREATEST(${schema}.stripe_sync.last_created, EXCLUDED.last_created), updated_at = now()`,
           [newest],
         );
-        if (recovered > 0) {
-          stripeEventsRecoveredTotal.inc(recovered);
-          this.processor.wake();
-        }
+        if (recovered > 0) stripeEventsRecoveredTotal.inc(recovered);
         this.logger.info({ listed, recovered, since }, 'Stripe reconciliation done');
         return { listed, recovered };
       } finally {

@@ -4,7 +4,6 @@ import { SignatureVerificationError, StripeSignatureVerifier } from '@switchyard
 import { type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventProcessor } from './stripe-event.processor';
 import { StripeEventStore, type VerifiedStripeEvent } from './stripe-event.store';
 import { markCounted } from './stripe-intake.hooks';
 import { stripeWebhooksTotal } from './stripe-intake.metrics';
@@ -41,7 +40,6 @@ export class StripeWebhookController {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly store: StripeEventStore,
-    private readonly processor: StripeEventProcessor,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeWebhookController.name);
@@ -91,7 +89,6 @@ export class StripeWebhookController {
       { stripeEventId: event.id, type: event.type, outcome },
       'Stripe event received',
     );
-    if (outcome === 'stored') this.processor.wake();
     return { received: true, duplicate: outcome === 'duplicate' };
   }
 

@@ -8,14 +8,11 @@ import { deadLetterTopicOf, Topics } from '@switchyard/contracts';
 import {
   createKafka,
   ensureTopics,
-  EventConsumer,
-  type EventHandler,
   EventPublisher,
   type Kafka,
   type KafkaAdmin,
   OutboxRelay,
   physicalName,
-  traceIdOf,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -23,33 +20,28 @@ import { type CommonEnv } from '../config/common-env';
 import { gauge } from '../health/metrics';
 import { SERVICE_CONFIG } from '../service-config.token';
 
-export interface ConsumerRegistration {
-  /** Logical name; the group id is `<prefix><clientId>.<name>`. */
-  readonly name: string;
-  /** Logical topics, such as Topics.paymentsEvents. */
-  readonly topics: readonly string[];
-  readonly handler: EventHandler;
-}
-
 /**
- * Owns one service's Kafka side: the idempotent producer, the outbox relay and its consumers.
- * Starts after the app is wired and stops before the database closes: consumers first (finish
- * in-flight work, commit), then the relay (publish what is committed), then the producer.
+ * Owns one service's Kafka side: the client, the idempotent producer and the outbox relay; the
+ * consumers (`KafkaEventsServer`) start once it is ready. Starts after the app is wired and
+ * stops before the database closes: consumers first (finish in-flight work, commit), then the
+ * relay (publish what is committed), then the producer.
  */
 @Injectable()
 export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly kafka: Kafka;
-  private readonly publisher: EventPublisher;
+  readonly kafka: Kafka;
+  readonly publisher: EventPublisher;
   private readonly relay: OutboxRelay;
-  private readonly registrations: ConsumerRegistration[] = [];
-  private readonly consumers: EventConsumer[] = [];
+  private readonly stopFirst: (() => Promise<void>)[] = [];
+  private markReady: () => void = () => undefined;
+  /** Settles once Kafka answered, the topics exist, the producer is connected and the relay runs. */
+  readonly ready: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
   private starting: Promise<void> = Promise.resolve();
   private stopping = false;
   private healthAdmin: KafkaAdmin | null = null;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('messaging');
@@ -87,8 +79,9 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     return physicalName({ namePrefix: this.config.KAFKA_NAME_PREFIX }, logical);
   }
 
-  consume(registration: ConsumerRegistration): void {
-    this.registrations.push(registration);
+  /** Consumers register how to stop them: they stop before the relay and the producer. */
+  stopBeforeRelay(stop: () => Promise<void>): void {
+    this.stopFirst.push(stop);
   }
 
   /**
@@ -107,17 +100,22 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       this.starting,
       new Promise((resolve) => setTimeout(resolve, 5000).unref()),
     ]);
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    await Promise.all(this.stopFirst.map((stop) => stop()));
     await this.relay.stop();
     await this.publisher.disconnect();
     await this.healthAdmin?.disconnect().catch(() => undefined);
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
   }
 
   private async startWhenKafkaAnswers(): Promise<void> {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
         await this.start();
-        this.logger.info({ consumers: this.consumers.length }, 'messaging started');
+        this.logger.info('messaging started');
+        this.markReady();
         return;
       } catch (err) {
         this.logger.error({ err, attempt }, 'messaging could not start; retrying in 2 s');
@@ -140,49 +138,6 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     }
     await this.publisher.connect();
     this.relay.start();
-    for (const registration of this.registrations.slice(this.consumers.length)) {
-      if (this.stopping) return;
-      const consumer = this.createConsumer(registration);
-      await consumer.start();
-      this.consumers.push(consumer);
-    }
-  }
-
-  private createConsumer(registration: ConsumerRegistration): EventConsumer {
-    return new EventConsumer(this.kafka, this.publisher, {
-      groupId: this.topic(`${this.config.KAFKA_CLIENT_ID}.${registration.name}`),
-      topics: registration.topics.map((t) => this.topic(t)),
-      handler: async (event, context) => {
-        await registration.handler(event, context);
-        this.logger.info(
-          {
-            eventId: event.id,
-            eventType: event.type,
-            traceId: traceIdOf(event.traceparent),
-            ...context,
-          },
-          'event handled',
-        );
-      },
-      dependenciesHealthy: () => this.databaseAnswers(),
-      sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
-      onDeadLetter: (reason) => this.logger.warn(reason, 'event sent to the dead-letter topic'),
-      onError: (err) => this.logger.warn({ err }, 'event handler failed; retrying'),
-      onOutage: (err, waitMs) =>
-        this.logger.warn(
-          { err: String(err), waitMs },
-          'a dependency is unavailable; holding the message and retrying',
-        ),
-    });
-  }
-
-  private async databaseAnswers(): Promise<boolean> {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** Readiness: the cluster answers a metadata request within the timeout. */

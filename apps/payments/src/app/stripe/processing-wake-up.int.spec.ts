@@ -1,0 +1,73 @@
+import { generateStripeSignatureHeader } from '@switchyard/signing';
+import { paymentIntentSucceededEvent, waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
+import {
+  type PaymentsTestApp,
+  startPaymentsApp,
+  WEBHOOK_SECRET,
+} from '../payments-app.test-helper';
+
+describe('waking the Stripe processor of another instance (real Postgres and Kafka)', () => {
+  let processing: PaymentsTestApp;
+  let intake: PaymentsTestApp;
+
+  beforeAll(async () => {
+    // Given a processing instance whose poll is a minute away, and an intake-only instance
+    processing = await startPaymentsApp('wake', { STRIPE_PROCESSOR_POLL_MS: '60000' });
+    intake = await startPaymentsApp(
+      'wake',
+      { STRIPE_PROCESSOR_ENABLED: 'false' },
+      { database: processing.database, kafkaPrefix: processing.kafkaPrefix },
+    );
+  });
+
+  afterAll(async () => {
+    await intake?.close();
+    await processing?.close();
+  });
+
+  async function receive(): Promise<string> {
+    const event = paymentIntentSucceededEvent({
+      orderId: randomUUID(),
+      amount: 500,
+      currency: 'usd',
+    });
+    const payload = JSON.stringify(event);
+    const res = await fetch(`${intake.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': generateStripeSignatureHeader(
+          WEBHOOK_SECRET,
+          payload,
+          Math.floor(Date.now() / 1000),
+        ),
+      },
+      body: payload,
+    });
+    expect(res.status).toBe(200);
+    return event.id;
+  }
+
+  async function processed(id: string): Promise<boolean> {
+    const [row] = await processing.dataSource.query(
+      'SELECT status FROM payments.stripe_events WHERE id = $1',
+      [id],
+    );
+    return row?.status === 'processed';
+  }
+
+  it('processes an event another instance stored at once, not at its next poll', async () => {
+    // Given the processor asleep after a first event
+    const first = await receive();
+    await waitFor('the first event to be processed', () => processed(first));
+
+    // When the intake instance stores another
+    const second = await receive();
+
+    // Then the processor takes it well before its minute-long poll would have
+    await waitFor('the second event to be processed', () => processed(second), {
+      timeoutMs: 10_000,
+    });
+  });
+});

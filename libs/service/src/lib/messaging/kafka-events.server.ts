@@ -1,0 +1,163 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { type DomainEvent, patternsMatching, topicsOfPattern } from '@switchyard/contracts';
+import {
+  type ConsumedEventContext,
+  EventConsumer,
+  handleOnce,
+  sleepUnless,
+  traceIdOf,
+} from '@switchyard/messaging';
+import { PinoLogger } from 'nestjs-pino';
+import { lastValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { type CommonEnv } from '../config/common-env';
+import { EVENT_CONSUMER, SERVICE_CONFIG } from '../service-config.token';
+import { InboxContext } from './inbox-context';
+import { MessagingRuntime } from './messaging.runtime';
+
+/**
+ * Kafka as a Nest microservice transport, for `@EventPattern('payment.succeeded')` handlers
+ * (a type, a family such as 'order.*', or '*'). It consumes the topics its handlers' patterns
+ * need, with one consumer group per service, and for each message: validates it against the
+ * contracts, opens the inbox transaction (a redelivered event changes nothing) and hands the
+ * event and that transaction (`InboxContext`) to the most specific matching handler; retries
+ * with backoff, holds the message through an outage, and dead-letters what still fails
+ * (`EventConsumer`). Events no handler matches are skipped. Why not Nest's own `ServerKafka`:
+ * decision 0006.
+ */
+@Injectable()
+export class KafkaEventsServer extends Server implements CustomTransportStrategy {
+  private consumer: EventConsumer | null = null;
+  private starting: Promise<void> = Promise.resolve();
+  private readonly stopped = new AbortController();
+
+  constructor(
+    private readonly runtime: MessagingRuntime,
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
+    @Optional() @Inject(EVENT_CONSUMER) private readonly consumerName: string | null,
+    private readonly log: PinoLogger,
+  ) {
+    super();
+    log.setContext('events');
+    runtime.stopBeforeRelay(() => this.close());
+  }
+
+  /** Starts consuming in the background once Kafka answers; the service boots meanwhile. */
+  listen(callback: () => void): void {
+    const patterns = [...this.getHandlers().keys()];
+    if (patterns.length > 0) {
+      if (!this.consumerName) {
+        throw new Error(
+          `@EventPattern handlers (${patterns.join(', ')}) need a consumer name: pass \`consumer\` to ServiceCoreModule.forRoot`,
+        );
+      }
+      const topics = [...new Set(patterns.flatMap(topicsOfPattern))];
+      this.starting = this.startWhenReady(this.consumerName, topics);
+    }
+    callback();
+  }
+
+  async close(): Promise<void> {
+    this.stopped.abort();
+    await this.starting;
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.stop();
+  }
+
+  on(): never {
+    throw new Error('KafkaEventsServer has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private async startWhenReady(name: string, topics: readonly string[]): Promise<void> {
+    await Promise.race([this.runtime.ready, abortion(this.stopped.signal)]);
+    if (this.stopped.signal.aborted) return;
+    const consumer = new EventConsumer(this.runtime.kafka, this.runtime.publisher, {
+      groupId: this.runtime.topic(`${this.config.KAFKA_CLIENT_ID}.${name}`),
+      topics: topics.map((t) => this.runtime.topic(t)),
+      handler: (event, source) => this.dispatch(name, event, source),
+      dependenciesHealthy: () => this.databaseAnswers(),
+      sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
+      onDeadLetter: (reason) => this.log.warn(reason, 'event sent to the dead-letter topic'),
+      onError: (err) => this.log.warn({ err }, 'event handler failed; retrying'),
+      onOutage: (err, waitMs) =>
+        this.log.warn(
+          { err: String(err), waitMs },
+          'a dependency is unavailable; holding the message and retrying',
+        ),
+    });
+    for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
+      try {
+        await consumer.start();
+        this.consumer = consumer;
+        this.log.info({ topics, group: name }, 'consuming');
+        return;
+      } catch (err) {
+        this.log.error({ err, attempt }, 'the consumer could not start; retrying in 2 s');
+        await consumer.stop().catch(() => undefined);
+        await sleepUnless(2000, this.stopped.signal);
+      }
+    }
+  }
+
+  /** Runs the event's handler in its inbox transaction; an event no handler matches is skipped. */
+  private async dispatch(
+    name: string,
+    event: DomainEvent,
+    source: ConsumedEventContext,
+  ): Promise<void> {
+    const handler = this.handlerFor(event.type);
+    if (!handler) return;
+    const outcome = await handleOnce(
+      this.dataSource,
+      this.config.DB_SCHEMA,
+      name,
+      event,
+      async (manager) => {
+        const result = await handler(event, new InboxContext([manager, source]));
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      },
+    );
+    this.log.info(
+      {
+        eventId: event.id,
+        eventType: event.type,
+        traceId: traceIdOf(event.traceparent),
+        outcome,
+        ...source,
+      },
+      'event handled',
+    );
+  }
+
+  /** The most specific handler: the event's own type, then its family, then '*'. */
+  private handlerFor(type: string): MessageHandler | null {
+    for (const pattern of patternsMatching(type)) {
+      const handler = this.getHandlerByPattern(pattern);
+      if (handler) return handler;
+    }
+    return null;
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function abortion(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
