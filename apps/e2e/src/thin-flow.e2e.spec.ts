@@ -1,10 +1,10 @@
 import {
   assertKafkaReachable,
+  chargeRefundedEvent,
   createTestDatabase,
   PartnerSink,
   paymentIntentSucceededEvent,
   ServiceProcess,
-  sleep,
   type TestDatabase,
   testKafkaBrokers,
   TopicRecorder,
@@ -17,6 +17,10 @@ import Stripe from 'stripe';
 const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_thin_flow_secret';
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 const stripe = new Stripe('sk_test_e2e_unused');
+
+interface MessagePage {
+  data: { id: string; deliveries: { status: string }[] }[];
+}
 
 interface Order {
   id: string;
@@ -75,7 +79,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
       await fetch(`${notifications.url}/v1/endpoints`, {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: sinkUrl, eventTypes: ['order.paid'] }),
+        body: JSON.stringify({ url: sinkUrl, eventTypes: ['order.paid', 'order.refunded'] }),
       }),
     );
     sink.useSecret(endpoint.secret);
@@ -122,9 +126,20 @@ describe('one order, from checkout to the partner (three services, real Kafka an
     return json<Order>(await fetch(`${orders.url}/orders/${id}`));
   }
 
-  function paidWebhooksFor(orderId: string) {
-    return sink.received.filter(
-      (w) => w.verified.ok && (w.verified.payload as { subject?: string }).subject === orderId,
+  function webhooksFor(orderId: string, type = 'order.paid') {
+    return sink.received.filter((w) => {
+      const payload = w.verified.ok
+        ? (w.verified.payload as { subject?: string; type?: string })
+        : {};
+      return payload.subject === orderId && payload.type === type;
+    });
+  }
+
+  async function messagesFor(orderId: string, type: string): Promise<MessagePage> {
+    return json<MessagePage>(
+      await fetch(`${notifications.url}/v1/messages?eventType=${type}&subject=${orderId}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      }),
     );
   }
 
@@ -149,7 +164,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
 
     // And the partner received order.paid, verified by the standardwebhooks package
     const [webhook] = await waitFor('the partner to receive order.paid', () => {
-      const received = paidWebhooksFor(order.id);
+      const received = webhooksFor(order.id);
       return received.length > 0 ? received : undefined;
     });
     expect(webhook?.verified).toEqual({
@@ -174,33 +189,44 @@ describe('one order, from checkout to the partner (three services, real Kafka an
   it('applies a Stripe event sent twice once: one state change, one partner message', async () => {
     // Given an order and a succeeded payment for it
     const order = await placeOrder();
-    const payload = JSON.stringify(
-      paymentIntentSucceededEvent({ orderId: order.id, amount: 3299, currency: 'usd' }),
-    );
+    const succeeded = paymentIntentSucceededEvent({
+      orderId: order.id,
+      amount: 3299,
+      currency: 'usd',
+    });
+    const payload = JSON.stringify(succeeded);
 
     // When Stripe delivers the same event twice
     const first = await sendStripeEvent(payload);
     const second = await sendStripeEvent(payload);
     expect(await first.json()).toEqual({ received: true, duplicate: false });
     expect(await second.json()).toEqual({ received: true, duplicate: true });
-
-    // Then the order changed state once
     await waitFor('the order to be paid', async () => (await getOrder(order.id)).status === 'paid');
-    await waitFor('the partner to receive order.paid', () => paidWebhooksFor(order.id).length > 0);
-    await sleep(2000); // room for a second message, were one to be produced
-    expect((await getOrder(order.id)).version).toBe(2);
 
-    // And the partner got one message, under one webhook-id
-    const messages = await json<{ data: { id: string; deliveries: { status: string }[] }[] }>(
-      await fetch(`${notifications.url}/v1/messages?eventType=order.paid&subject=${order.id}`, {
-        headers: { authorization: `Bearer ${apiKey}` },
-      }),
+    // And then Stripe reports a refund of that payment: a marker that takes the same path, keyed
+    // by the order at every step (payments, orders, notifications), so whatever the duplicate
+    // caused happens before the marker reaches the partner
+    const refund = chargeRefundedEvent(succeeded.data.object);
+    expect((await sendStripeEvent(JSON.stringify(refund))).status).toBe(200);
+    await waitFor(
+      'the partner to receive order.refunded',
+      () => webhooksFor(order.id, 'order.refunded').length > 0,
     );
+
+    // Then the payment changed the order once: pending_payment (1), paid (2), refunded (3)
+    expect(await getOrder(order.id)).toMatchObject({ status: 'refunded', version: 3 });
+
+    // And the partner got one order.paid message, delivered, under one webhook-id
+    const messages = await waitFor('the order.paid delivery to be recorded', async () => {
+      const page = await messagesFor(order.id, 'order.paid');
+      const recorded = page.data.every((m) => m.deliveries.every((d) => d.status !== 'pending'));
+      return page.data.length > 0 && recorded ? page : undefined;
+    });
     expect(messages.data).toHaveLength(1);
     expect(messages.data[0]?.deliveries).toEqual([
       expect.objectContaining({ status: 'succeeded' }),
     ]);
-    const ids = new Set(paidWebhooksFor(order.id).map((w) => w.headers['webhook-id']));
+    const ids = new Set(webhooksFor(order.id).map((w) => w.headers['webhook-id']));
     expect([...ids]).toEqual([messages.data[0]?.id]);
   });
 

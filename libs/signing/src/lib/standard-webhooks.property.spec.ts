@@ -16,7 +16,8 @@ describe('Standard Webhooks properties', () => {
     fc.assert(
       fc.property(secretArb, idArb, bodyArb, (secret, id, body) => {
         const webhook = new StandardWebhook(secret);
-        webhook.verify(webhook.sign(id, timestamp, body), body, { now });
+        const headers = webhook.sign(id, timestamp, body);
+        expect(() => webhook.verify(headers, body, { now })).not.toThrow();
       }),
     );
   });
@@ -68,22 +69,18 @@ describe('Standard Webhooks properties', () => {
     );
   });
 
-  it('only ever throws its own error type, whatever the headers hold', () => {
+  it('refuses headers it did not sign, whatever they hold, only ever with its own error type', () => {
     const webhook = new StandardWebhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`);
     const headerArb = fc.option(fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })), {
       nil: undefined,
     });
     fc.assert(
       fc.property(headerArb, headerArb, headerArb, fc.string(), (id, ts, sig, body) => {
-        try {
-          webhook.verify(
-            { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig },
-            body,
-            { now },
-          );
-        } catch (err) {
-          expect(err).toBeInstanceOf(SignatureVerificationError);
-        }
+        // Given headers nobody signed with this secret
+        const headers = { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig };
+
+        // Then verifying them fails, with a SignatureVerificationError and nothing else
+        expect(() => webhook.verify(headers, body, { now })).toThrow(SignatureVerificationError);
       }),
     );
   });

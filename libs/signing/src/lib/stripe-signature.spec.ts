@@ -68,14 +68,12 @@ describe('Stripe signatures: what is refused', () => {
     expect(() => new StripeSignatureVerifier([])).toThrow(/Stripe dashboard/);
   });
 
-  it('only ever throws its own error type, whatever the header holds', () => {
+  it('refuses a header it did not sign, whatever it holds, only ever with its own error type', () => {
     fc.assert(
       fc.property(fc.option(fc.string(), { nil: undefined }), fc.string(), (header, body) => {
-        try {
-          verifier.verify(header, body);
-        } catch (err) {
-          expect(err).toBeInstanceOf(SignatureVerificationError);
-        }
+        // Given a Stripe-Signature header nobody signed with our secret
+        // Then verifying it fails, with a SignatureVerificationError and nothing else
+        expect(() => verifier.verify(header, body)).toThrow(SignatureVerificationError);
       }),
     );
   });

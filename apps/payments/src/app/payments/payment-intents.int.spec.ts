@@ -63,6 +63,19 @@ describe('PaymentIntents for new orders (real Kafka and Postgres, fake Stripe AP
     expect(payment).toMatchObject({ orderId, amount: 4200, currency: 'eur', status: 'pending' });
     expect(payment['clientSecret']).toMatch(/^pi_\w+_secret_\w+$/);
 
+    // And once a later order on the same partition has its payment, both copies were handled
+    const later = orderCreated(randomUUID());
+    await publisher.sendBatch([
+      {
+        topic: `${t.kafkaPrefix}${Topics.ordersEvents}`,
+        messages: [{ key: orderId, value: JSON.stringify(later) }],
+      },
+    ]);
+    await waitFor(
+      'the later order to have its payment',
+      async () => (await fetch(`${t.url}/payments/${later.subject}`)).status === 200,
+    );
+
     // And Stripe was asked once, form-encoded, with the secret key, the order id as idempotency key and in metadata
     const [request, ...others] = intentRequests(orderId);
     expect(others).toHaveLength(0);
