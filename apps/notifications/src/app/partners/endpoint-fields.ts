@@ -13,7 +13,7 @@ export const eventTypePattern = z
   .string()
   .regex(
     /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
-    'an event type ("order.paid"), a family ("order.*") or "*"',
+    'must be an event type ("order.paid"), a family ("order.*") or "*"',
   );
 
 export const endpointUrl = z
@@ -22,10 +22,10 @@ export const endpointUrl = z
 
 export const endpointHeaders = z
   .record(
-    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name of letters, digits and dashes'),
+    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'use 1 to 64 letters, digits and dashes'),
     z.string().max(1000),
   )
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
+  .refine((h) => Object.keys(h).length <= 20, 'must have at most 20 headers');
 
 export const rateLimit = z.number().int().min(1).max(10_000).nullable();
 
@@ -44,7 +44,9 @@ export const retrySchedule = z
         return false;
       }
     },
-    { message: 'a comma-separated list of delays that never shrinks, such as "0,1m,10m,1h"' },
+    {
+      message: 'must be a comma-separated list of delays that never shrinks, such as "0,1m,10m,1h"',
+    },
   );
 
 export const payloadMode = z.enum(['full', 'thin']);
