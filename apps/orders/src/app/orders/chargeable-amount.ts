@@ -23,8 +23,9 @@
  * depends on the merchant's settlement currency, not the order's (a charge in another currency
  * must reach the settlement currency's minimum after conversion, at the rate of the day), and
  * some methods such as iDEAL accept 1. The orders service knows neither, so refusing small orders
- * here would refuse some Stripe accepts; a total below the minimum is refused by Stripe when the
- * PaymentIntent is created.
+ * here would refuse some Stripe accepts. A total below the minimum is refused by Stripe when
+ * payments creates the PaymentIntent (the order.created event then goes to the dead-letter topic
+ * with Stripe's reason, and the order waits in pending_payment until it is cancelled).
  */
 const EIGHT_DIGITS = 99_999_999;
 const NINE_DIGITS = 999_999_999;
