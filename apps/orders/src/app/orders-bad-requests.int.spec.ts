@@ -65,7 +65,7 @@ function probes(): BadRequestProbe[] {
       json: order({ lines: [{ ...line, quantity: 1.5 }] }),
       status: 400,
       code: 'invalid_request',
-      message: /lines\.0\.quantity must be an integer/,
+      message: /lines\.0\.quantity must be a whole number, not 1\.5/,
     },
     {
       given: 'a negative unit price',
@@ -92,7 +92,7 @@ function probes(): BadRequestProbe[] {
       raw: '{"customerId":"cus_probe","currency":"usd","lines":[{"sku":"lamp","quantity":1e400,"unitPrice":1}]}',
       status: 400,
       code: 'invalid_request',
-      message: /lines\.0\.quantity/,
+      message: /lines\.0\.quantity must be a finite number/,
     },
     {
       given: 'a quantity above a million',

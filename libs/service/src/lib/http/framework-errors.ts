@@ -19,11 +19,10 @@ function toApiError(error: FastifyError): ApiError {
         `A path parameter is longer than the ${MAX_PARAM_LENGTH} characters this API accepts: send the id as returned`,
       );
     default:
-      return new ApiError(
-        error.statusCode && error.statusCode >= 400 ? error.statusCode : 400,
-        'bad_request',
-        error.message,
-      );
+      // FST_ERR_ASYNC_CONSTRAINT (a 500) cannot happen here: no route has an async constraint.
+      return error.statusCode && error.statusCode >= 500
+        ? new ApiError(500, 'internal_error', 'Something went wrong on our side; retry later')
+        : new ApiError(error.statusCode ?? 400, 'bad_request', error.message);
   }
 }
 
