@@ -135,6 +135,15 @@ function probes(): BadRequestProbe[] {
       message: /headers\.x bad is not an allowed name: use 1 to 64 letters, digits and dashes/,
     },
     {
+      given: 'a custom header value with a line break',
+      method: 'POST',
+      path: '/v1/endpoints',
+      json: endpoint({ headers: { 'x-tenant': 'acme\r\nx-injected: 1' } }),
+      status: 400,
+      code: 'invalid_request',
+      message: /headers\.x-tenant must be printable ASCII or Latin-1/,
+    },
+    {
       given: 'a rate limit of 1e400',
       method: 'POST',
       path: '/v1/endpoints',

@@ -23,7 +23,15 @@ export const endpointUrl = z
 export const endpointHeaders = z
   .record(
     z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'use 1 to 64 letters, digits and dashes'),
-    z.string().max(1000),
+    // What an HTTP header value may hold (RFC 9110 field-value): no CR, LF or other controls,
+    // which would split the request or make every delivery fail.
+    z
+      .string()
+      .max(1000)
+      .regex(
+        /^[\t\x20-\x7e\x80-\xff]*$/,
+        'must be printable ASCII or Latin-1, without control characters such as CR or LF',
+      ),
   )
   .refine((h) => Object.keys(h).length <= 20, 'must have at most 20 headers');
 
