@@ -1,4 +1,5 @@
 import { type BadRequestProbe, errorOf, sendProbe } from '@switchyard/service-testing';
+import { randomBytes } from 'node:crypto';
 import {
   ADMIN_TOKEN,
   type NotificationsTestApp,
@@ -22,6 +23,10 @@ function deepFilter(depth: number): unknown {
   for (let i = 0; i < depth; i++) filter = { $and: [filter] };
   return filter;
 }
+
+/** Letters that do not compress, so Postgres stores them at full length. */
+const randomLetters = (n: number) =>
+  Array.from(randomBytes(n), (b) => String.fromCharCode(97 + (b % 26))).join('');
 
 /** An array nested far deeper than any call stack. */
 const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -124,6 +129,15 @@ function probes(): BadRequestProbe[] {
       status: 400,
       code: 'invalid_request',
       message: /eventTypes\.0 must be an event type/,
+    },
+    {
+      given: 'an event type of 8,000 characters',
+      method: 'POST',
+      path: '/v1/endpoints',
+      json: endpoint({ eventTypes: [`order.${randomLetters(8_000)}`] }),
+      status: 400,
+      code: 'invalid_request',
+      message: /eventTypes\.0 must be at most 100 characters/,
     },
     {
       given: 'a custom header with a name HTTP does not allow',

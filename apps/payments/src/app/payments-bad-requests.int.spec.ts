@@ -1,6 +1,6 @@
 import { type BadRequestProbe, errorOf, sendProbe } from '@switchyard/service-testing';
 import { generateStripeSignatureHeader } from '@switchyard/signing';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ADMIN_TOKEN,
   type PaymentsTestApp,
@@ -105,6 +105,15 @@ function probes(): BadRequestProbe[] {
       status: 400,
       code: 'invalid_event',
       message: /Unicode/,
+    },
+    {
+      given: 'a signed event whose id is longer than an index entry may be',
+      method: 'POST',
+      path: '/webhooks/stripe',
+      ...signedEvent(stripeEvent({ id: `evt_${randomBytes(3000).toString('hex')}` })),
+      status: 400,
+      code: 'invalid_event',
+      message: /id must be at most 255 characters/,
     },
     {
       given: 'a signed array instead of an event',

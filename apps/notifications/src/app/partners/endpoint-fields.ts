@@ -9,8 +9,11 @@ import {
 } from '../filters/endpoint-filter';
 import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 
+// At most 100 characters, as everywhere event types are read; a longer one overflowed the
+// event-types index (a 500).
 export const eventTypePattern = z
   .string()
+  .max(100)
   .regex(
     /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
     'must be an event type ("order.paid"), a family ("order.*") or "*"',

@@ -18,7 +18,11 @@ import { stripeWebhooksTotal } from './stripe-intake.metrics';
 
 /** What every Stripe event has; `created` is a Unix time in seconds (the table is partitioned by it). */
 const StripeEventEnvelope = z.object({
-  id: z.string().regex(/^evt_\w+$/, 'must be a Stripe event id ("evt_…")'),
+  // Stripe's ids are at most 255 characters; a longer one would not fit the primary key's index.
+  id: z
+    .string()
+    .max(255)
+    .regex(/^evt_\w+$/, 'must be a Stripe event id ("evt_…")'),
   type: z.string().min(1),
   created: z
     .number()
