@@ -1,2 +1,3 @@
 export * from './lib/in-process-service';
 export * from './lib/test-publisher';
+export * from './lib/request-probe';

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { answerFrameworkError } from './http/framework-errors';
 import { registerJsonBodyParser } from './http/json-body';
 import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { refuseWhileClosing } from './http/refuse-while-closing';
@@ -17,8 +18,13 @@ const ONE_MEGABYTE = 1024 * 1024;
 export async function createServiceApp(module: DynamicModule): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    // Fastify's own answer while closing is not our error shape: refuseWhileClosing gives ours.
-    new FastifyAdapter({ bodyLimit: ONE_MEGABYTE, return503OnClosing: false }),
+    // Fastify's own answers while closing and to malformed URLs are not our error shape:
+    // refuseWhileClosing and answerFrameworkError give ours.
+    new FastifyAdapter({
+      bodyLimit: ONE_MEGABYTE,
+      return503OnClosing: false,
+      frameworkErrors: answerFrameworkError,
+    }),
     { bufferLogs: true, bodyParser: false },
   );
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), ONE_MEGABYTE);

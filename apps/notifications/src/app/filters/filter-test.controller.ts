@@ -1,19 +1,10 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  Inject,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiError, SERVICE_CONFIG, ZodPipe } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type NotificationsConfig } from '../notifications-env';
 import { checkedFilter } from '../partners/endpoint-fields';
+import { MessageId } from '../partners/message-id';
 import { type AuthenticatedRequest, PartnerAuthGuard } from '../partners/partner-auth.guard';
 import { CompiledFilter } from './endpoint-filter';
 
@@ -25,7 +16,7 @@ const TryEndpointFilter = z
   .object({
     filter: z.unknown().optional(),
     event: SampleEvent.optional(),
-    messageId: z.string().max(100).optional(),
+    messageId: MessageId.optional(),
   })
   .refine((b) => (b.event === undefined) !== (b.messageId === undefined), {
     message: 'send either "event" (a sample) or "messageId" (a past message), not both',
@@ -47,7 +38,7 @@ export class FilterTestController {
   /** A proposed filter against a sample event. */
   @Post('filters/test')
   @HttpCode(200)
-  tryFilter(@Body(new ZodBodyPipe(TryFilter)) body: z.infer<typeof TryFilter>) {
+  tryFilter(@Body(new ZodPipe(TryFilter)) body: z.infer<typeof TryFilter>) {
     const filter = checkedFilter(body.filter);
     return filter ? new CompiledFilter(filter).test(body.event) : { match: true };
   }
@@ -59,13 +50,13 @@ export class FilterTestController {
     @Req() request: AuthenticatedRequest,
     @Param(
       'id',
-      new ParseUUIDPipe({
-        exceptionFactory: () =>
-          new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id'),
+      // An id that is not a UUID names no endpoint: 404, as for an unknown one.
+      new ZodPipe(z.uuid(), {
+        orElse: () => new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id'),
       }),
     )
     id: string,
-    @Body(new ZodBodyPipe(TryEndpointFilter)) body: z.infer<typeof TryEndpointFilter>,
+    @Body(new ZodPipe(TryEndpointFilter)) body: z.infer<typeof TryEndpointFilter>,
   ) {
     const [endpoint]: { filter: unknown }[] = await this.dataSource.query(
       `SELECT filter FROM ${this.s}.endpoints WHERE id = $1 AND partner_id = $2`,

@@ -1,10 +1,14 @@
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 
-export const AttemptsQuery = z.object({
+export const AttemptsQuery = z.strictObject({
   status: z.enum(['succeeded', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d+$/, 'pass next_cursor as returned').optional(),
+  // An attempt id (bigint): at most 18 digits, so it never overflows the column's type.
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a next_cursor as returned')
+    .optional(),
 });
 export type AttemptsQueryInput = z.infer<typeof AttemptsQuery>;
 

@@ -5,7 +5,6 @@ import {
   HttpCode,
   Inject,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -13,7 +12,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { generateSecret } from '@switchyard/signing';
-import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { ApiError, SERVICE_CONFIG, ZodPipe } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AllowedNetworks } from '../delivery/url-safety/address-policy';
@@ -60,7 +59,8 @@ const RotateSchema = z
   })
   .default({ graceSeconds: 86_400 });
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
+/** An id that is not a UUID names no endpoint: 404, as for an unknown one. */
+const uuid = new ZodPipe(z.uuid(), { orElse: notFound });
 
 function notFound(): ApiError {
   return new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id');
@@ -98,7 +98,7 @@ export class EndpointAdminController {
   async update(
     @Req() request: AuthenticatedRequest,
     @Param('id', uuid) id: string,
-    @Body(new ZodBodyPipe(UpdateEndpointSchema)) body: z.infer<typeof UpdateEndpointSchema>,
+    @Body(new ZodPipe(UpdateEndpointSchema)) body: z.infer<typeof UpdateEndpointSchema>,
   ) {
     if (body.url) {
       assertSafeDestination(body.url, {
@@ -178,7 +178,7 @@ export class EndpointAdminController {
   async rotate(
     @Req() request: AuthenticatedRequest,
     @Param('id', uuid) id: string,
-    @Body(new ZodBodyPipe(RotateSchema)) body: z.infer<typeof RotateSchema>,
+    @Body(new ZodPipe(RotateSchema)) body: z.infer<typeof RotateSchema>,
   ) {
     const [rows]: [{ secret: string; previous_secret_expires_at: Date }[], number] =
       await this.dataSource.query(
@@ -200,7 +200,7 @@ export class EndpointAdminController {
   async attempts(
     @Req() request: AuthenticatedRequest,
     @Param('id', uuid) id: string,
-    @Query(new ZodBodyPipe(AttemptsQuery)) query: AttemptsQueryInput,
+    @Query(new ZodPipe(AttemptsQuery)) query: AttemptsQueryInput,
   ) {
     await this.get(request, id);
     return listAttempts(this.dataSource, this.config.DB_SCHEMA, { endpointId: id }, query);

@@ -9,11 +9,14 @@ import {
 } from '../filters/endpoint-filter';
 import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 
+// At most 100 characters, as everywhere event types are read; a longer one overflowed the
+// event-types index (a 500).
 export const eventTypePattern = z
   .string()
+  .max(100)
   .regex(
     /^(\*|[a-z]+\.\*|[a-z]+(\.[a-z_]+)+)$/,
-    'an event type ("order.paid"), a family ("order.*") or "*"',
+    'must be an event type ("order.paid"), a family ("order.*") or "*"',
   );
 
 export const endpointUrl = z
@@ -22,10 +25,18 @@ export const endpointUrl = z
 
 export const endpointHeaders = z
   .record(
-    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name of letters, digits and dashes'),
-    z.string().max(1000),
+    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'use 1 to 64 letters, digits and dashes'),
+    // What an HTTP header value may hold (RFC 9110 field-value): no CR, LF or other controls,
+    // which would split the request or make every delivery fail.
+    z
+      .string()
+      .max(1000)
+      .regex(
+        /^[\t\x20-\x7e\x80-\xff]*$/,
+        'must be printable ASCII or Latin-1, without control characters such as CR or LF',
+      ),
   )
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
+  .refine((h) => Object.keys(h).length <= 20, 'must have at most 20 headers');
 
 export const rateLimit = z.number().int().min(1).max(10_000).nullable();
 
@@ -44,7 +55,9 @@ export const retrySchedule = z
         return false;
       }
     },
-    { message: 'a comma-separated list of delays that never shrinks, such as "0,1m,10m,1h"' },
+    {
+      message: 'must be a comma-separated list of delays that never shrinks, such as "0,1m,10m,1h"',
+    },
   );
 
 export const payloadMode = z.enum(['full', 'thin']);

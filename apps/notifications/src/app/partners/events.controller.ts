@@ -1,8 +1,13 @@
 import { Controller, Get, Header, Inject, Param, Req, UseGuards } from '@nestjs/common';
-import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
+import { ApiError, SERVICE_CONFIG, ZodPipe } from '@switchyard/service';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import { type NotificationsConfig } from '../notifications-env';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
+
+function notFound(): ApiError {
+  return new ApiError(404, 'event_not_found', 'No event with this id was sent to you');
+}
 
 /**
  * The full event behind a thin webhook, for the partner whose endpoint received it and for no
@@ -18,16 +23,16 @@ export class EventsController {
 
   @Get(':id')
   @Header('content-type', 'application/json')
-  async get(@Req() request: AuthenticatedRequest, @Param('id') id: string): Promise<string> {
-    const rows: { payload: string }[] = /^[0-9a-f-]{36}$/.test(id)
-      ? await this.dataSource.query(
-          `SELECT payload FROM "${this.config.DB_SCHEMA}".messages WHERE event_id = $1 AND partner_id = $2`,
-          [id, request.partnerId],
-        )
-      : [];
-    const [message] = rows;
-    if (!message)
-      throw new ApiError(404, 'event_not_found', 'No event with this id was sent to you');
+  async get(
+    @Req() request: AuthenticatedRequest,
+    // An id that is not a UUID names no event: 404, as for an unknown one.
+    @Param('id', new ZodPipe(z.uuid(), { orElse: notFound })) id: string,
+  ): Promise<string> {
+    const [message]: { payload: string }[] = await this.dataSource.query(
+      `SELECT payload FROM "${this.config.DB_SCHEMA}".messages WHERE event_id = $1 AND partner_id = $2`,
+      [id, request.partnerId],
+    );
+    if (!message) throw notFound();
     return message.payload;
   }
 }

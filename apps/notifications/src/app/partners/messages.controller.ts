@@ -10,19 +10,21 @@ import {
   Req,
   UseGuards,
 } from '@nestjs/common';
-import { ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { ApiError, isoTimestamp, SERVICE_CONFIG, ZodPipe } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { DeliveryWorker } from '../delivery/delivery.worker';
 import { type NotificationsConfig } from '../notifications-env';
 import { AttemptsQuery, type AttemptsQueryInput, listAttempts } from './attempt-log';
+import { MESSAGE_ID_PATTERN, MessageId } from './message-id';
 import { type AuthenticatedRequest, PartnerAuthGuard } from './partner-auth.guard';
 
-const ListMessagesQuery = z.object({
+const ListMessagesQuery = z.strictObject({
   eventType: z.string().max(100).optional(),
   subject: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(100).optional(),
+  // next_cursor is the id of the page's last message.
+  cursor: z.string().regex(MESSAGE_ID_PATTERN, 'must be a next_cursor as returned').optional(),
 });
 
 const ReplayToEndpoint = z.object({ endpointId: z.uuid() });
@@ -30,14 +32,16 @@ const ReplayToEndpoint = z.object({ endpointId: z.uuid() });
 const ReplayRange = z
   .object({
     eventType: z.string().min(1).max(100),
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: isoTimestamp(),
+    to: isoTimestamp(),
     endpointId: z.uuid().optional(),
   })
   .refine((r) => Date.parse(r.from) < Date.parse(r.to), {
-    message: '"from" must be before "to"',
+    message: 'must be before "to"',
     path: ['from'],
   });
+
+const ReplaySince = z.object({ since: isoTimestamp() });
 
 /** Replays touch this many rows per statement, so a replay of millions never holds one huge lock. */
 const REPLAY_BATCH = 1000;
@@ -45,6 +49,14 @@ const REPLAY_BATCH = 1000;
 function notFound(): ApiError {
   return new ApiError(404, 'message_not_found', 'No message of yours has this id');
 }
+
+function endpointNotFound(): ApiError {
+  return new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id');
+}
+
+/** An id that cannot be a message's or an endpoint's names none of yours: 404, as an unknown one. */
+const messageIdParam = new ZodPipe(MessageId, { orElse: notFound });
+const endpointIdParam = new ZodPipe(z.uuid(), { orElse: endpointNotFound });
 
 /** A partner's messages, their deliveries and attempts, and replay. Scoped to the API key's partner. */
 @Controller('v1')
@@ -64,7 +76,7 @@ export class MessagesController {
   @Get('messages')
   async list(
     @Req() request: AuthenticatedRequest,
-    @Query(new ZodBodyPipe(ListMessagesQuery)) query: z.infer<typeof ListMessagesQuery>,
+    @Query(new ZodPipe(ListMessagesQuery)) query: z.infer<typeof ListMessagesQuery>,
   ) {
     const rows: {
       id: string;
@@ -107,8 +119,8 @@ export class MessagesController {
   @Get('messages/:id/attempts')
   async attempts(
     @Req() request: AuthenticatedRequest,
-    @Param('id') id: string,
-    @Query(new ZodBodyPipe(AttemptsQuery)) query: AttemptsQueryInput,
+    @Param('id', messageIdParam) id: string,
+    @Query(new ZodPipe(AttemptsQuery)) query: AttemptsQueryInput,
   ) {
     await this.ownMessage(request, id);
     return listAttempts(this.dataSource, this.config.DB_SCHEMA, { messageId: id }, query);
@@ -119,8 +131,8 @@ export class MessagesController {
   @HttpCode(202)
   async replayMessage(
     @Req() request: AuthenticatedRequest,
-    @Param('id') id: string,
-    @Body(new ZodBodyPipe(ReplayToEndpoint)) body: z.infer<typeof ReplayToEndpoint>,
+    @Param('id', messageIdParam) id: string,
+    @Body(new ZodPipe(ReplayToEndpoint)) body: z.infer<typeof ReplayToEndpoint>,
   ) {
     await this.ownMessage(request, id);
     await this.ownEndpoint(request, body.endpointId);
@@ -140,9 +152,8 @@ export class MessagesController {
   @HttpCode(202)
   async replayFailed(
     @Req() request: AuthenticatedRequest,
-    @Param('id') id: string,
-    @Body(new ZodBodyPipe(z.object({ since: z.iso.datetime({ offset: true }) })))
-    body: { since: string },
+    @Param('id', endpointIdParam) id: string,
+    @Body(new ZodPipe(ReplaySince)) body: z.infer<typeof ReplaySince>,
   ) {
     await this.ownEndpoint(request, id);
     const replayed = await this.inBatches(
@@ -163,7 +174,7 @@ export class MessagesController {
   @HttpCode(202)
   async replayRange(
     @Req() request: AuthenticatedRequest,
-    @Body(new ZodBodyPipe(ReplayRange)) body: z.infer<typeof ReplayRange>,
+    @Body(new ZodPipe(ReplayRange)) body: z.infer<typeof ReplayRange>,
   ) {
     if (body.endpointId) await this.ownEndpoint(request, body.endpointId);
     const family = `${body.eventType.split('.')[0]}.*`;
@@ -215,7 +226,6 @@ export class MessagesController {
       `SELECT 1 FROM ${this.s}.endpoints WHERE id = $1 AND partner_id = $2`,
       [id, request.partnerId],
     );
-    if (rows.length === 0)
-      throw new ApiError(404, 'endpoint_not_found', 'No endpoint of yours has this id');
+    if (rows.length === 0) throw endpointNotFound();
   }
 }

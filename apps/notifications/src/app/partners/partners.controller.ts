@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { generateSecret } from '@switchyard/signing';
-import { AdminTokenGuard, ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import { AdminTokenGuard, ApiError, SERVICE_CONFIG, ZodPipe } from '@switchyard/service';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -59,7 +59,7 @@ export class PartnersController {
   @HttpCode(201)
   @UseGuards(AdminTokenGuard)
   async createPartner(
-    @Body(new ZodBodyPipe(CreatePartnerSchema)) body: z.infer<typeof CreatePartnerSchema>,
+    @Body(new ZodPipe(CreatePartnerSchema)) body: z.infer<typeof CreatePartnerSchema>,
   ) {
     const id = randomUUID();
     const apiKey = generateApiKey();
@@ -76,7 +76,7 @@ export class PartnersController {
   @UseGuards(PartnerAuthGuard)
   async createEndpoint(
     @Req() request: AuthenticatedRequest,
-    @Body(new ZodBodyPipe(CreateEndpointSchema)) body: z.infer<typeof CreateEndpointSchema>,
+    @Body(new ZodPipe(CreateEndpointSchema)) body: z.infer<typeof CreateEndpointSchema>,
   ) {
     assertSafeDestination(body.url, this.destinationPolicy);
     const filter = checkedFilter(body.filter);

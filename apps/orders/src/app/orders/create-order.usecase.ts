@@ -1,11 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createEvent, OrderLineSchema } from '@switchyard/contracts';
+import { createEvent } from '@switchyard/contracts';
 import { appendToOutbox, newTraceparent } from '@switchyard/messaging';
 import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
+import { AmountTooLargeError } from './amount-too-large.error';
+import { LARGEST_STRIPE_AMOUNT, maxChargeableAmount } from './chargeable-amount';
 import { OrderEntity } from './order.entity';
+import { orderTotal } from './order-total';
+
+/**
+ * A line as a shop sends it. Stricter than the event's line (`OrderLineSchema`, which must keep
+ * reading events already published): a price is at least 1 and at most what Stripe charges in
+ * any currency, a quantity at most a million, so every total is exact and fits the bigint column.
+ */
+export const OrderLineInput = z.object({
+  sku: z.string().min(1).max(64),
+  quantity: z.number().int().min(1).max(1_000_000),
+  unitPrice: z
+    .number()
+    .int()
+    .min(1)
+    .max(
+      LARGEST_STRIPE_AMOUNT,
+      `must be at most ${LARGEST_STRIPE_AMOUNT} (in minor units), more than Stripe charges in any currency`,
+    ),
+});
 
 export const CreateOrderSchema = z.object({
   customerId: z.string().min(1).max(128),
@@ -13,7 +34,7 @@ export const CreateOrderSchema = z.object({
     .string()
     .regex(/^[a-zA-Z]{3}$/, 'must be an ISO 4217 code such as "usd"')
     .transform((c) => c.toLowerCase()),
-  lines: z.array(OrderLineSchema).min(1, 'an order needs at least one line').max(100),
+  lines: z.array(OrderLineInput).min(1, 'must have at least one line').max(100),
 });
 export type CreateOrderCommand = z.infer<typeof CreateOrderSchema>;
 
@@ -46,6 +67,9 @@ export class CreateOrderUseCase {
   ) {}
 
   async execute(command: CreateOrderCommand, idempotencyKey?: string): Promise<CreateOrderResult> {
+    const total = orderTotal(command.lines);
+    const maximum = maxChargeableAmount(command.currency);
+    if (total > BigInt(maximum)) throw new AmountTooLargeError(command.currency, total, maximum);
     return this.dataSource.transaction(async (manager) => {
       const orderId = randomUUID();
       if (idempotencyKey) {
@@ -94,7 +118,8 @@ export class CreateOrderUseCase {
     id: string,
     command: CreateOrderCommand,
   ): Promise<OrderEntity> {
-    const amountTotal = command.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+    // Exact and within the chargeable maximum: execute checked it.
+    const amountTotal = Number(orderTotal(command.lines));
     const order = manager.create(OrderEntity, {
       id,
       customerId: command.customerId,

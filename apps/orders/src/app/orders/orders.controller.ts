@@ -1,21 +1,11 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ApiError, ZodBodyPipe } from '@switchyard/service';
+import { ApiError, ZodPipe } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
 import { Repository } from 'typeorm';
 import { z } from 'zod';
+import { AmountTooLargeError } from './amount-too-large.error';
 import { CancelOrderUseCase } from './cancel-order.usecase';
 import {
   type CreateOrderCommand,
@@ -28,7 +18,7 @@ import { OrderEntity, toOrderView } from './order.entity';
 import { IllegalTransitionError, OrderStatuses } from './order-state';
 import { OrderNotFoundError } from './order-transition';
 
-const ListOrdersQuery = z.object({
+const ListOrdersQuery = z.strictObject({
   status: z.enum(OrderStatuses).optional(),
   customerId: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -52,15 +42,19 @@ function encodeCursor(order: OrderEntity): string {
   return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString('base64url');
 }
 
+/** What encodeCursor writes: an ISO time (as toISOString gives) and an order id. */
+const CursorParts = z.tuple([z.iso.datetime(), z.uuid()]);
+
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) {
+  const parts = CursorParts.safeParse(Buffer.from(cursor, 'base64url').toString('utf8').split('|'));
+  if (!parts.success) {
     throw new ApiError(
       400,
       'invalid_cursor',
       'The cursor is not one this API returned; pass next_cursor as is',
     );
   }
+  const [createdAt, id] = parts.data;
   return { createdAt, id };
 }
 
@@ -71,6 +65,11 @@ function asApiError(err: unknown): unknown {
   }
   if (err instanceof IdempotencyKeyReusedError)
     return new ApiError(422, 'idempotency_key_reused', err.message);
+  if (err instanceof AmountTooLargeError) {
+    return new ApiError(422, 'amount_too_large', err.message, [
+      { currency: err.currency, amountTotal: String(err.total), maximum: err.maximum },
+    ]);
+  }
   return err;
 }
 
@@ -82,7 +81,8 @@ function notFound(): ApiError {
   );
 }
 
-const uuidParam = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
+/** An id that is not a UUID names no order: 404, as for an unknown one. */
+const uuidParam = new ZodPipe(z.uuid(), { orElse: notFound });
 
 @ApiTags('orders')
 @Controller('orders')
@@ -107,13 +107,18 @@ export class OrdersController {
     status: 201,
     description: 'The order (again, with Idempotent-Replayed: true, for a retried key)',
   })
-  @ApiResponse({ status: 400, description: 'invalid_request: the body names what is wrong' })
+  @ApiResponse({
+    status: 400,
+    description:
+      'invalid_request: the body names each field that is wrong; invalid_json: the body is not JSON; invalid_idempotency_key',
+  })
   @ApiResponse({
     status: 422,
-    description: 'idempotency_key_reused: the key was used with another body',
+    description:
+      'idempotency_key_reused: the key was used with another body; amount_too_large: the total is more than Stripe can charge in the currency (99999999 minor units for most), details name the maximum',
   })
   async create(
-    @Body(new ZodBodyPipe(CreateOrderSchema)) body: CreateOrderCommand,
+    @Body(new ZodPipe(CreateOrderSchema)) body: CreateOrderCommand,
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -142,7 +147,11 @@ export class OrdersController {
   @ApiQuery({ name: 'customerId', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 100, default 20' })
   @ApiQuery({ name: 'cursor', required: false })
-  async list(@Query(new ZodBodyPipe(ListOrdersQuery)) query: z.infer<typeof ListOrdersQuery>) {
+  @ApiResponse({
+    status: 400,
+    description: 'invalid_query: a parameter is wrong or unknown; invalid_cursor',
+  })
+  async list(@Query(new ZodPipe(ListOrdersQuery)) query: z.infer<typeof ListOrdersQuery>) {
     const qb = this.orders
       .createQueryBuilder('o')
       .orderBy('o.created_at', 'DESC')
@@ -180,7 +189,7 @@ export class OrdersController {
   @ApiResponse({ status: 409, description: 'illegal_transition, with the current status' })
   async cancel(
     @Param('id', uuidParam) id: string,
-    @Body(new ZodBodyPipe(CancelOrderSchema)) body: z.infer<typeof CancelOrderSchema>,
+    @Body(new ZodPipe(CancelOrderSchema)) body: z.infer<typeof CancelOrderSchema>,
   ) {
     try {
       return toOrderView(await this.cancelOrder.execute(id, body.reason));

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { ApiError, SERVICE_CONFIG, ZodPipe } from '@switchyard/service';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import { type PaymentsConfig } from '../payments-env';
 
 interface PaymentIntentRow {
@@ -21,9 +22,7 @@ export class PaymentsController {
   ) {}
 
   @Get(':orderId')
-  async get(
-    @Param('orderId', new ParseUUIDPipe({ exceptionFactory: () => notFound() })) orderId: string,
-  ) {
+  async get(@Param('orderId', new ZodPipe(z.uuid(), { orElse: notFound })) orderId: string) {
     const schema = `"${this.config.DB_SCHEMA}"`;
     const [row]: PaymentIntentRow[] = await this.dataSource.query(
       `SELECT pi.order_id, pi.id, pi.client_secret, pi.amount, pi.currency, ps.state

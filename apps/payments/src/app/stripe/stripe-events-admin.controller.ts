@@ -9,7 +9,13 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { AdminTokenGuard, ApiError, SERVICE_CONFIG, ZodBodyPipe } from '@switchyard/service';
+import {
+  AdminTokenGuard,
+  ApiError,
+  isoTimestamp,
+  SERVICE_CONFIG,
+  ZodPipe,
+} from '@switchyard/service';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type PaymentsConfig } from '../payments-env';
@@ -17,7 +23,7 @@ import { StripeEventProcessor } from './stripe-event.processor';
 
 const STATUSES = ['received', 'processed', 'ignored', 'failed'] as const;
 
-const ListQuery = z.object({
+const ListQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   type: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -26,12 +32,12 @@ const ListQuery = z.object({
 
 const ReplayRange = z
   .object({
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: isoTimestamp(),
+    to: isoTimestamp(),
     status: z.enum(STATUSES).optional(),
   })
   .refine((r) => Date.parse(r.from) < Date.parse(r.to), {
-    message: '"from" must be before "to"',
+    message: 'must be before "to"',
     path: ['from'],
   });
 
@@ -64,17 +70,33 @@ function view(row: EventRow) {
 const encodeCursor = (row: EventRow) =>
   Buffer.from(`${row.received_at.toISOString()}|${row.id}`).toString('base64url');
 
+/** A Stripe event id, as the webhook accepts it: nothing else can be stored. */
+const StripeEventId = z.string().regex(/^evt_\w+$/);
+
+/** What encodeCursor writes: an ISO time (as toISOString gives) and a Stripe event id. */
+const CursorParts = z.tuple([z.iso.datetime(), StripeEventId]);
+
 function decodeCursor(cursor: string): [string, string] {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at))) {
+  const parts = CursorParts.safeParse(Buffer.from(cursor, 'base64url').toString('utf8').split('|'));
+  if (!parts.success) {
     throw new ApiError(
       400,
       'invalid_cursor',
       'The cursor is not one this API returned; pass next_cursor as is',
     );
   }
-  return [at, id];
+  return parts.data;
 }
+
+/** An id that cannot be a Stripe event id names no event: 404, as for an unknown one. */
+const eventIdParam = new ZodPipe(StripeEventId, {
+  orElse: () =>
+    new ApiError(
+      404,
+      'stripe_event_not_found',
+      'No Stripe event has this id: Stripe event ids look like evt_1NG8Du2eZvKYlo2C',
+    ),
+});
 
 /** Operators' view of inbound Stripe events: what arrived, what failed and why, and replay. */
 @Controller('admin/stripe-events')
@@ -92,7 +114,7 @@ export class StripeEventsAdminController {
 
   /** Newest first; filter by status and type; page with `cursor`. */
   @Get()
-  async list(@Query(new ZodBodyPipe(ListQuery)) query: z.infer<typeof ListQuery>) {
+  async list(@Query(new ZodPipe(ListQuery)) query: z.infer<typeof ListQuery>) {
     const [afterAt, afterId] = query.cursor ? decodeCursor(query.cursor) : [null, null];
     const rows: EventRow[] = await this.dataSource.query(
       `SELECT id, type, status, source, attempts, last_error, received_at, processed_at FROM ${this.table}
@@ -110,7 +132,7 @@ export class StripeEventsAdminController {
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
+  async get(@Param('id', eventIdParam) id: string) {
     const [row]: EventRow[] = await this.dataSource.query(
       `SELECT * FROM ${this.table} WHERE id = $1`,
       [id],
@@ -122,7 +144,7 @@ export class StripeEventsAdminController {
   /** Processes the event again; the payment state makes a replay publish only what is new. */
   @Post(':id/replay')
   @HttpCode(202)
-  async replayOne(@Param('id') id: string) {
+  async replayOne(@Param('id', eventIdParam) id: string) {
     const [rows] = await this.dataSource.query(
       `UPDATE ${this.table} SET status = 'received', attempts = 0, next_attempt_at = now(), last_error = NULL
        WHERE id = $1 RETURNING id`,
@@ -136,7 +158,7 @@ export class StripeEventsAdminController {
   /** Replays every event received in [from, to), optionally only those in one status. */
   @Post('replay')
   @HttpCode(202)
-  async replayRange(@Body(new ZodBodyPipe(ReplayRange)) body: z.infer<typeof ReplayRange>) {
+  async replayRange(@Body(new ZodPipe(ReplayRange)) body: z.infer<typeof ReplayRange>) {
     const [, count] = await this.dataSource.query(
       `UPDATE ${this.table} SET status = 'received', attempts = 0, next_attempt_at = now(), last_error = NULL
        WHERE received_at >= $1 AND received_at < $2 AND ($3::text IS NULL OR status = $3)`,

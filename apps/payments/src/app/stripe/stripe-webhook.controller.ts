@@ -1,31 +1,53 @@
 import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiError, InvalidJsonBody, SERVICE_CONFIG } from '@switchyard/service';
+import {
+  ApiError,
+  findUnstorableText,
+  InvalidJsonBody,
+  issueMessages,
+  SERVICE_CONFIG,
+} from '@switchyard/service';
 import { SignatureVerificationError, StripeSignatureVerifier } from '@switchyard/signing';
 import { type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
+import { z } from 'zod';
 import { type PaymentsConfig } from '../payments-env';
 import { StripeEventStore, type VerifiedStripeEvent } from './stripe-event.store';
 import { markCounted } from './stripe-intake.hooks';
 import { stripeWebhooksTotal } from './stripe-intake.metrics';
 
-function asStripeEvent(body: unknown): Omit<VerifiedStripeEvent, 'payload'> | null {
-  const b = body as Partial<VerifiedStripeEvent> | null;
-  const valid =
-    typeof b === 'object' &&
-    b !== null &&
-    typeof b.id === 'string' &&
-    /^evt_\w+$/.test(b.id) &&
-    typeof b.type === 'string' &&
-    typeof b.created === 'number' &&
-    typeof b.livemode === 'boolean';
-  return valid
-    ? {
-        id: b.id as string,
-        type: b.type as string,
-        created: b.created as number,
-        livemode: b.livemode as boolean,
-      }
-    : null;
+/** What every Stripe event has; `created` is a Unix time in seconds (the table is partitioned by it). */
+const StripeEventEnvelope = z.object({
+  // Stripe's ids are at most 255 characters; a longer one would not fit the primary key's index.
+  id: z
+    .string()
+    .max(255)
+    .regex(/^evt_\w+$/, 'must be a Stripe event id ("evt_…")'),
+  type: z.string().min(1),
+  created: z
+    .number()
+    .int()
+    .min(0)
+    .max(253_402_300_799, 'must be a Unix time in seconds, before the year 10000'),
+  livemode: z.boolean(),
+});
+
+/** The event's envelope, or what makes the body something other than a storable Stripe event. */
+function asStripeEvent(
+  body: unknown,
+): { event: Omit<VerifiedStripeEvent, 'payload'> } | { problem: string } {
+  const parsed = StripeEventEnvelope.safeParse(body, { error: issueMessages('body') });
+  if (!parsed.success) {
+    return {
+      problem: parsed.error.issues
+        .map((i) => (i.path.length ? `${i.path.join('.')} ${i.message}` : i.message))
+        .join('; '),
+    };
+  }
+  // Postgres stores the payload as jsonb, which cannot hold NUL or unpaired surrogates.
+  const [text] = findUnstorableText(body, 1);
+  if (text) return { problem: `${text.path.join('.') || '(body)'} ${text.message}` };
+  const { id, type, created, livemode } = parsed.data;
+  return { event: { id, type, created, livemode } };
 }
 
 /**
@@ -75,14 +97,15 @@ export class StripeWebhookController {
     if (request.body instanceof InvalidJsonBody) {
       throw this.reject(400, 'invalid_json', `The signed body is not JSON: ${request.body.reason}`);
     }
-    const event = asStripeEvent(request.body);
-    if (!event) {
+    const checked = asStripeEvent(request.body);
+    if ('problem' in checked) {
       throw this.reject(
         400,
         'invalid_event',
-        'The body is signed but is not a Stripe event: it needs id ("evt_…"), type, created and livemode',
+        `The body is signed but is not a Stripe event: it needs id ("evt_…"), type, created and livemode (${checked.problem})`,
       );
     }
+    const { event } = checked;
     const outcome = await this.store.store({ ...event, payload: request.body }, 'webhook');
     stripeWebhooksTotal.inc({ outcome, code: '' });
     this.logger.info(

@@ -15,6 +15,34 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * How deep a body's arrays and objects may nest. Ours nest a dozen levels at most (a Stripe
+ * event, a filter of 6 levels); code that walks a value recursively (JSON.stringify, sift)
+ * overflows the stack somewhere past a few thousand, which a 1 MB body can reach.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when the JSON text nests arrays and objects deeper than `limit`; strings are skipped. */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /** Replaces Fastify's JSON parser with one that keeps the raw bytes and defers JSON errors. */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeContentTypeParser('application/json');
@@ -24,8 +52,17 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
     (request, body: Buffer, done) => {
       request.rawBody = body;
       if (body.length === 0) return done(null, undefined);
+      const text = body.toString('utf8');
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+        return done(
+          null,
+          new InvalidJsonBody(
+            `arrays and objects nest deeper than ${MAX_JSON_DEPTH} levels, more than this API reads`,
+          ),
+        );
+      }
       try {
-        done(null, JSON.parse(body.toString('utf8')));
+        done(null, JSON.parse(text));
       } catch (err) {
         done(null, new InvalidJsonBody((err as Error).message));
       }

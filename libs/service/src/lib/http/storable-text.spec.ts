@@ -1,0 +1,75 @@
+import { findUnstorableText } from './storable-text';
+
+describe('findUnstorableText', () => {
+  it('finds nothing in ordinary text, emoji and other languages included', () => {
+    // Given text Postgres stores
+    const value = { name: 'Café ☕ 東京 😀', lines: [{ sku: 'mug' }], n: 1, ok: true, none: null };
+
+    // When it is scanned
+    const found = findUnstorableText(value);
+
+    // Then nothing is found
+    expect(found).toEqual([]);
+  });
+
+  it('finds a NUL character and says where it is', () => {
+    // Given a NUL deep in the value
+    const value = { lines: [{ sku: 'ok' }, { sku: 'm\u0000ug' }] };
+
+    // When it is scanned
+    const found = findUnstorableText(value);
+
+    // Then its path is given
+    expect(found).toEqual([
+      { path: ['lines', 1, 'sku'], message: expect.stringMatching(/NUL character/) },
+    ]);
+  });
+
+  it('finds unpaired surrogates, high or low, but not a pair', () => {
+    // Given a lone high surrogate, a lone low surrogate, and a proper pair
+    const value = ['a\ud800', '\udc00b', '\ud83d\ude00'];
+
+    // When it is scanned
+    const found = findUnstorableText(value);
+
+    // Then the two lone ones are found
+    expect(found.map((f) => f.path)).toEqual([[0], [1]]);
+  });
+
+  it('finds a bad key and names the object that holds it', () => {
+    // Given a key with a NUL
+    const value = { headers: { 'x\u0000y': 'v' } };
+
+    // When it is scanned
+    const found = findUnstorableText(value);
+
+    // Then the object is named
+    expect(found).toEqual([
+      { path: ['headers'], message: expect.stringMatching(/^has a key that must not contain/) },
+    ]);
+  });
+
+  it('walks nesting far deeper than the call stack without overflowing', () => {
+    // Given an array nested 200,000 deep with a NUL at the bottom
+    let value: unknown = '\u0000';
+    for (let i = 0; i < 200_000; i++) value = [value];
+
+    // When it is scanned
+    const found = findUnstorableText(value);
+
+    // Then the NUL is found, 200,000 levels down
+    expect(found).toHaveLength(1);
+    expect(found[0]?.path).toHaveLength(200_000);
+  });
+
+  it('stops after the limit', () => {
+    // Given many bad strings
+    const value = Array.from({ length: 50 }, () => '\u0000');
+
+    // When it is scanned with a limit of 3
+    const found = findUnstorableText(value, 3);
+
+    // Then three are reported
+    expect(found).toHaveLength(3);
+  });
+});

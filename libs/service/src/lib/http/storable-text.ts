@@ -1,0 +1,58 @@
+/** A string in a request that Postgres cannot store, and where it is. */
+export interface UnstorableText {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+// An unpaired UTF-16 surrogate: JSON lets "\ud800" through, UTF-8 (and Postgres) has no such character.
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function problemOf(text: string): string | undefined {
+  if (text.includes('\u0000')) {
+    return 'must not contain the NUL character (\\u0000): remove it';
+  }
+  if (UNPAIRED_SURROGATE.test(text)) {
+    return 'must be valid Unicode: it has an unpaired surrogate (\\ud800 to \\udfff); send whole characters';
+  }
+  return undefined;
+}
+
+interface Node {
+  readonly value: unknown;
+  readonly parent: Node | null;
+  readonly key: string | number | null;
+}
+
+function pathOf(node: Node): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let n: Node | null = node; n && n.key !== null; n = n.parent) path.unshift(n.key);
+  return path;
+}
+
+/**
+ * Finds the strings (values and keys, however deep) that Postgres refuses: the NUL character
+ * (text and jsonb cannot hold it) and unpaired surrogates (not UTF-8; jsonb refuses their
+ * escapes). A request carrying one would fail in the database, as a 500; it is refused first.
+ * Walks without recursion, so no nesting depth a 1 MB body can reach overflows the stack.
+ */
+export function findUnstorableText(value: unknown, limit = 10): UnstorableText[] {
+  const found: UnstorableText[] = [];
+  const queue: Node[] = [{ value, parent: null, key: null }];
+  for (let head = 0; head < queue.length && found.length < limit; head++) {
+    const node = queue[head] as Node;
+    const { value: v } = node;
+    if (typeof v === 'string') {
+      const message = problemOf(v);
+      if (message) found.push({ path: pathOf(node), message });
+    } else if (Array.isArray(v)) {
+      v.forEach((item, index) => queue.push({ value: item, parent: node, key: index }));
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, item] of Object.entries(v)) {
+        const message = problemOf(key);
+        if (message) found.push({ path: pathOf(node), message: `has a key that ${message}` });
+        queue.push({ value: item, parent: node, key });
+      }
+    }
+  }
+  return found.slice(0, limit);
+}
