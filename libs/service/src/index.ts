@@ -23,3 +23,6 @@ export * from './lib/partitions/partition-conversion';
 export * from './lib/partitions/messaging-tables';
 export * from './lib/http/zod-issue-message';
 export * from './lib/http/iso-timestamp';
+export * from './lib/database/repository-sql';
+export * from './lib/http/cursor-page';
+export * from './lib/http/bearer-token';

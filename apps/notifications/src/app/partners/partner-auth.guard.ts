@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
+import { ApiError, bearerToken, SERVICE_CONFIG } from '@switchyard/service';
 import { type FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
@@ -7,15 +7,6 @@ import { hashApiKey } from './api-key';
 
 export interface AuthenticatedRequest extends FastifyRequest {
   partnerId?: string;
-}
-
-function bearerToken(request: FastifyRequest): string {
-  const header = request.headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) {
-    throw new ApiError(401, 'missing_credentials', 'Send "Authorization: Bearer <API key>"');
-  }
-  return match[1];
 }
 
 /** Resolves the partner from its API key; every partner query is then scoped to that partner. */
@@ -28,9 +19,13 @@ export class PartnerAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const apiKey = bearerToken(request);
+    if (!apiKey) {
+      throw new ApiError(401, 'missing_credentials', 'Send "Authorization: Bearer <API key>"');
+    }
     const [partner]: { id: string }[] = await this.dataSource.query(
       `SELECT id FROM "${this.config.DB_SCHEMA}".partners WHERE api_key_hash = $1`,
-      [hashApiKey(bearerToken(request))],
+      [hashApiKey(apiKey)],
     );
     if (!partner)
       throw new ApiError(

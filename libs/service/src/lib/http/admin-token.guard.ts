@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { type CommonEnv } from '../config/common-env';
 import { SERVICE_CONFIG } from '../service-config.token';
 import { ApiError } from './api-error';
+import { bearerToken } from './bearer-token';
 
 /** Guards operator endpoints with `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
@@ -19,8 +20,9 @@ export class AdminTokenGuard implements CanActivate {
         'The admin API is disabled: start the service with ADMIN_TOKEN set',
       );
     }
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
-    const token = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
+    const token = Buffer.from(
+      bearerToken(context.switchToHttp().getRequest<FastifyRequest>()) ?? '',
+    );
     const wanted = Buffer.from(expected);
     if (token.length !== wanted.length || !timingSafeEqual(token, wanted)) {
       throw new ApiError(
