@@ -10,6 +10,9 @@ import { FulfillOrderUseCase } from './orders/fulfill-order.usecase';
 import { ApplyPaymentEventUseCase } from './orders/apply-payment-event.usecase';
 import { CreateOrderUseCase } from './orders/create-order.usecase';
 import { OrderEntity } from './orders/order.entity';
+import { OrderRepository } from './orders/order.repository';
+import { IdempotencyKeyRepository } from './orders/idempotency-key.repository';
+import { OrderTransition } from './orders/order-transition';
 import { OrdersController } from './orders/orders.controller';
 import { PaymentEventsHandler } from './orders/payment-events.handler';
 import { type OrdersConfig } from './orders-env';
@@ -40,6 +43,9 @@ export class AppModule {
         CancelOrderUseCase,
         FulfillOrderUseCase,
         ApplyPaymentEventUseCase,
+        OrderTransition,
+        OrderRepository,
+        IdempotencyKeyRepository,
       ],
     };
   }

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { type DomainEvent } from '@switchyard/contracts';
 import { childTraceparent, UnprocessableEventError } from '@switchyard/messaging';
-import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
+import { OrderRepository } from './order.repository';
+import { OrderNotFoundError } from './order-not-found.error';
 import { type OrderStatus, IllegalTransitionError } from './order-state';
-import { lockOrder, OrderNotFoundError, transitionOrder } from './order-transition';
+import { OrderTransition } from './order-transition';
 
 const SETTLED: readonly OrderStatus[] = ['paid', 'fulfilled', 'refunded', 'partially_refunded'];
 
@@ -15,7 +16,10 @@ const SETTLED: readonly OrderStatus[] = ['paid', 'fulfilled', 'refunded', 'parti
  */
 @Injectable()
 export class ApplyPaymentEventUseCase {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: CommonEnv) {}
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly transition: OrderTransition,
+  ) {}
 
   async execute(manager: EntityManager, event: DomainEvent): Promise<void> {
     if (!event.type.startsWith('payment.')) return;
@@ -40,15 +44,14 @@ export class ApplyPaymentEventUseCase {
   }
 
   private async apply(manager: EntityManager, event: DomainEvent, orderId: string): Promise<void> {
-    const schema = this.config.DB_SCHEMA;
     const traceparent = childTraceparent(event.traceparent);
-    const order = await lockOrder(manager, orderId);
+    const order = await this.orders.lock(manager, orderId);
     switch (event.type) {
       case 'payment.succeeded': {
         const { data } = event as DomainEvent<'payment.succeeded'>;
         if (SETTLED.includes(order.status)) return;
         order.paymentIntentId = data.paymentIntentId;
-        await transitionOrder(manager, schema, order, 'pay', {
+        await this.transition.apply(manager, order, 'pay', {
           type: 'order.paid',
           data: {
             orderId,
@@ -64,7 +67,7 @@ export class ApplyPaymentEventUseCase {
       case 'payment.failed': {
         const { data } = event as DomainEvent<'payment.failed'>;
         if (SETTLED.includes(order.status) || order.status === 'cancelled') return;
-        await transitionOrder(manager, schema, order, 'fail_payment', {
+        await this.transition.apply(manager, order, 'fail_payment', {
           type: 'order.payment_failed',
           data: {
             orderId,
@@ -80,9 +83,8 @@ export class ApplyPaymentEventUseCase {
         const { data } = event as DomainEvent<'payment.refunded'>;
         if (data.amountRefunded <= order.amountRefunded) return;
         order.amountRefunded = data.amountRefunded;
-        await transitionOrder(
+        await this.transition.apply(
           manager,
-          schema,
           order,
           data.fullyRefunded ? 'refund' : 'refund_partially',
           {

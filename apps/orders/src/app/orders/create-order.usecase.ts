@@ -7,7 +7,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
 import { LARGEST_STRIPE_AMOUNT, maxChargeableAmount } from './chargeable-amount';
-import { OrderEntity } from './order.entity';
+import { type OrderEntity } from './order.entity';
+import { OrderRepository } from './order.repository';
+import { IdempotencyKeyRepository } from './idempotency-key.repository';
 import { orderTotal } from './order-total';
 
 /**
@@ -63,6 +65,8 @@ function requestHash(command: CreateOrderCommand): string {
 export class CreateOrderUseCase {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly orders: OrderRepository,
+    private readonly idempotencyKeys: IdempotencyKeyRepository,
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
   ) {}
 
@@ -92,25 +96,14 @@ export class CreateOrderUseCase {
     hash: string,
     orderId: string,
   ): Promise<OrderEntity | null> {
-    const schema = `"${this.config.DB_SCHEMA}"`;
-    // The key's foreign key to the order is checked at commit, after the order row exists.
-    const claimed: unknown[] = await manager.query(
-      `INSERT INTO ${schema}.idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3)
-       ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [key, hash, orderId],
-    );
-    if (claimed.length > 0) return null;
-    // A concurrent first use blocked the insert until it committed: its row is visible now.
-    const [first]: { request_hash: string; order_id: string }[] = await manager.query(
-      `SELECT request_hash, order_id FROM ${schema}.idempotency_keys WHERE key = $1`,
-      [key],
-    );
-    if (!first || first.request_hash !== hash) {
+    if (await this.idempotencyKeys.claim(manager, key, hash, orderId)) return null;
+    const first = await this.idempotencyKeys.find(manager, key);
+    if (!first || first.requestHash !== hash) {
       throw new IdempotencyKeyReusedError(
         `Idempotency-Key "${key}" was already used with a different request body; use a new key for a new order`,
       );
     }
-    return manager.findOneByOrFail(OrderEntity, { id: first.order_id });
+    return this.orders.get(manager, first.orderId);
   }
 
   private async create(
@@ -120,7 +113,7 @@ export class CreateOrderUseCase {
   ): Promise<OrderEntity> {
     // Exact and within the chargeable maximum: execute checked it.
     const amountTotal = Number(orderTotal(command.lines));
-    const order = manager.create(OrderEntity, {
+    const order = await this.orders.insert(manager, {
       id,
       customerId: command.customerId,
       currency: command.currency,
@@ -131,7 +124,6 @@ export class CreateOrderUseCase {
       version: 1,
       paymentIntentId: null,
     });
-    await manager.save(order);
     const event = createEvent(
       'order.created',
       order.id,

@@ -1,22 +1,23 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { newTraceparent } from '@switchyard/messaging';
-import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 import { type OrderEntity } from './order.entity';
-import { lockOrder, transitionOrder } from './order-transition';
+import { OrderRepository } from './order.repository';
+import { OrderTransition } from './order-transition';
 
 /** Marks a paid order shipped or handed over, announcing `order.fulfilled`. */
 @Injectable()
 export class FulfillOrderUseCase {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
+    private readonly orders: OrderRepository,
+    private readonly transition: OrderTransition,
   ) {}
 
   async execute(orderId: string): Promise<OrderEntity> {
     return this.dataSource.transaction(async (manager) => {
-      const order = await lockOrder(manager, orderId);
-      await transitionOrder(manager, this.config.DB_SCHEMA, order, 'fulfill', {
+      const order = await this.orders.lock(manager, orderId);
+      await this.transition.apply(manager, order, 'fulfill', {
         type: 'order.fulfilled',
         data: { orderId, fulfilledAt: new Date().toISOString() },
         traceparent: newTraceparent(),

@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import {
   createEvent,
   type DomainEvent,
@@ -5,48 +6,41 @@ import {
   type EventType,
 } from '@switchyard/contracts';
 import { appendToOutbox } from '@switchyard/messaging';
+import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
-import { OrderEntity } from './order.entity';
+import { type OrderEntity } from './order.entity';
+import { OrderRepository } from './order.repository';
 import { nextStatus, type OrderCommand } from './order-state';
 
-export class OrderNotFoundError extends Error {
-  override readonly name = 'OrderNotFoundError';
+/** One step of the order state machine, with the event that announces it. */
+@Injectable()
+export class OrderTransition {
+  constructor(
+    private readonly orders: OrderRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
+  ) {}
 
-  constructor(readonly orderId: string) {
-    super(`Order ${orderId} does not exist`);
+  /**
+   * Moves an order locked by the caller's transaction through `command` (or throws
+   * IllegalTransitionError), saves it, and writes its event to the outbox in the same
+   * transaction.
+   */
+  async apply<T extends EventType>(
+    manager: EntityManager,
+    order: OrderEntity,
+    command: OrderCommand,
+    event: { type: T; data: EventData<T>; traceparent?: string },
+  ): Promise<DomainEvent<T>> {
+    order.status = nextStatus(order.status, command);
+    order.version += 1;
+    await this.orders.update(manager, order);
+    const domainEvent = createEvent(
+      event.type,
+      order.id,
+      event.data,
+      event.traceparent ? { traceparent: event.traceparent } : {},
+    );
+    await appendToOutbox(manager, this.config.DB_SCHEMA, [domainEvent]);
+    return domainEvent;
   }
-}
-
-/** Locks the order for the rest of the transaction, so its transitions happen one at a time. */
-export async function lockOrder(manager: EntityManager, orderId: string): Promise<OrderEntity> {
-  const order = await manager.findOne(OrderEntity, {
-    where: { id: orderId },
-    lock: { mode: 'pessimistic_write' },
-  });
-  if (!order) throw new OrderNotFoundError(orderId);
-  return order;
-}
-
-/**
- * Moves a locked order through `command` (or throws IllegalTransitionError), saves it and writes
- * the event that announces it to the outbox, all in the caller's transaction.
- */
-export async function transitionOrder<T extends EventType>(
-  manager: EntityManager,
-  schema: string,
-  order: OrderEntity,
-  command: OrderCommand,
-  event: { type: T; data: EventData<T>; traceparent?: string },
-): Promise<DomainEvent<T>> {
-  order.status = nextStatus(order.status, command);
-  order.version += 1;
-  await manager.save(order);
-  const domainEvent = createEvent(
-    event.type,
-    order.id,
-    event.data,
-    event.traceparent ? { traceparent: event.traceparent } : {},
-  );
-  await appendToOutbox(manager, schema, [domainEvent]);
-  return domainEvent;
 }

@@ -1,6 +1,6 @@
 import { type InProcessService } from '@switchyard/service-testing';
 import { randomUUID } from 'node:crypto';
-import { startOrdersApp } from '../orders-app.test-helper';
+import { startOrdersApp } from '../../testing/orders-app.test-helper';
 
 interface OrderView {
   id: string;
@@ -137,11 +137,11 @@ describe('orders API (real Postgres and Kafka)', () => {
     );
     const page2 = await call(
       'GET',
-      `/orders?customerId=${customerId}&status=pending_payment&limit=2&cursor=${page1.body['next_cursor'] as string}`,
+      `/orders?customerId=${customerId}&status=pending_payment&limit=2&cursor=${page1.body['nextCursor'] as string}`,
     );
     const listed = [page1, page2].flatMap((p) => (p.body['data'] as OrderView[]).map((o) => o.id));
     expect(listed).toEqual([...ids.slice(1)].reverse());
-    expect(page2.body['next_cursor']).toBeNull();
+    expect(page2.body['nextCursor']).toBeNull();
     expect((await call('GET', '/orders?status=shipped')).status).toBe(400);
   });
 

@@ -1,9 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { ApiError, ZodPipe } from '@switchyard/service';
+import { ApiError, decodeCursor, pageOf, pageQuery, ZodPipe } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
-import { Repository } from 'typeorm';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
 import { CancelOrderUseCase } from './cancel-order.usecase';
@@ -14,15 +12,15 @@ import {
   IdempotencyKeyReusedError,
 } from './create-order.usecase';
 import { FulfillOrderUseCase } from './fulfill-order.usecase';
-import { OrderEntity, toOrderView } from './order.entity';
+import { type OrderEntity, toOrderView } from './order.entity';
+import { OrderRepository } from './order.repository';
+import { OrderNotFoundError } from './order-not-found.error';
 import { IllegalTransitionError, OrderStatuses } from './order-state';
-import { OrderNotFoundError } from './order-transition';
 
 const ListOrdersQuery = z.strictObject({
   status: z.enum(OrderStatuses).optional(),
   customerId: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery(100, 20),
 });
 
 const CancelOrderSchema = z
@@ -38,25 +36,9 @@ const IdempotencyKey = z
 const schemaOf = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
 
-function encodeCursor(order: OrderEntity): string {
-  return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString('base64url');
-}
-
-/** What encodeCursor writes: an ISO time (as toISOString gives) and an order id. */
-const CursorParts = z.tuple([z.iso.datetime(), z.uuid()]);
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const parts = CursorParts.safeParse(Buffer.from(cursor, 'base64url').toString('utf8').split('|'));
-  if (!parts.success) {
-    throw new ApiError(
-      400,
-      'invalid_cursor',
-      'The cursor is not one this API returned; pass next_cursor as is',
-    );
-  }
-  const [createdAt, id] = parts.data;
-  return { createdAt, id };
-}
+/** Orders are listed newest first: the cursor is the last order's creation time and id. */
+const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+const cursorOf = (order: OrderEntity) => [order.createdAt.toISOString(), order.id] as const;
 
 function asApiError(err: unknown): unknown {
   if (err instanceof OrderNotFoundError) return notFound();
@@ -91,7 +73,7 @@ export class OrdersController {
     private readonly createOrder: CreateOrderUseCase,
     private readonly cancelOrder: CancelOrderUseCase,
     private readonly fulfillOrder: FulfillOrderUseCase,
-    @InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>,
+    private readonly orders: OrderRepository,
   ) {}
 
   @Post()
@@ -141,7 +123,7 @@ export class OrdersController {
 
   @Get()
   @ApiOperation({
-    summary: 'Orders, newest first, filtered by status and customer; page with next_cursor',
+    summary: 'Orders, newest first, filtered by status and customer; page with nextCursor',
   })
   @ApiQuery({ name: 'status', required: false, enum: OrderStatuses })
   @ApiQuery({ name: 'customerId', required: false })
@@ -152,32 +134,19 @@ export class OrdersController {
     description: 'invalid_query: a parameter is wrong or unknown; invalid_cursor',
   })
   async list(@Query(new ZodPipe(ListOrdersQuery)) query: z.infer<typeof ListOrdersQuery>) {
-    const qb = this.orders
-      .createQueryBuilder('o')
-      .orderBy('o.created_at', 'DESC')
-      .addOrderBy('o.id', 'DESC')
-      .take(query.limit + 1);
-    if (query.status) qb.andWhere('o.status = :status', { status: query.status });
-    if (query.customerId)
-      qb.andWhere('o.customer_id = :customerId', { customerId: query.customerId });
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      qb.andWhere('(o.created_at, o.id) < (:createdAt, :id)', after);
-    }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(toOrderView),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    };
+    const after = query.cursor ? decodeCursor(query.cursor, OrderCursor) : undefined;
+    const rows = await this.orders.list(
+      { status: query.status, customerId: query.customerId, after },
+      query.limit + 1,
+    );
+    return pageOf(rows, query.limit, toOrderView, cursorOf);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One order' })
   @ApiResponse({ status: 404, description: 'order_not_found' })
   async get(@Param('id', uuidParam) id: string) {
-    const order = await this.orders.findOneBy({ id });
+    const order = await this.orders.findById(id);
     if (!order) throw notFound();
     return toOrderView(order);
   }

@@ -3,7 +3,7 @@ import { type EventPublisher } from '@switchyard/messaging';
 import { createTestPublisher, type InProcessService } from '@switchyard/service-testing';
 import { waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
-import { startOrdersApp } from '../orders-app.test-helper';
+import { startOrdersApp } from '../../testing/orders-app.test-helper';
 
 interface OrderView {
   id: string;

@@ -8,10 +8,10 @@ import { ApiError } from './api-error';
  * key's schema when it comes back.
  */
 
-/** The query parameters every list takes: `limit` (default 50, at most `max`) and `cursor`. */
-export function pageQuery(max = 100) {
+/** The query parameters every list takes: `limit` (at most `max`) and `cursor`. */
+export function pageQuery(max = 100, defaultLimit = Math.min(50, max)) {
   return {
-    limit: z.coerce.number().int().min(1).max(max).default(Math.min(50, max)),
+    limit: z.coerce.number().int().min(1).max(max).default(defaultLimit),
     cursor: z.string().max(500, 'must be a nextCursor as returned').optional(),
   };
 }
