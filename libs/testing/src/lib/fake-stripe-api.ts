@@ -398,14 +398,7 @@ export class FakeStripeApi {
     checkParams(query, ['client_secret', 'expand'], ['client_secret']);
     const id = decodeURIComponent(rawId);
     const pi = this.paymentIntents.get(id);
-    if (!pi) {
-      throw new StripeHttpError(404, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'intent',
-        message: `No such payment_intent: '${id}'`,
-      });
-    }
+    if (!pi) throw resourceMissing(404, 'payment_intent', id, 'intent');
     return ok(pi);
   }
 
@@ -413,14 +406,7 @@ export class FakeStripeApi {
     checkParams(query, ['expand'], []);
     const id = decodeURIComponent(rawId);
     const found = this.events.find((e) => e.event.id === id);
-    if (!found) {
-      throw new StripeHttpError(404, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'id',
-        message: `No such event: '${id}'`,
-      });
-    }
+    if (!found) throw resourceMissing(404, 'event', id, 'id');
     return ok(found.event);
   }
 
@@ -462,11 +448,8 @@ export class FakeStripeApi {
     if (cursorId !== undefined) {
       cursor = ordered.findIndex((e) => e.event.id === cursorId);
       if (cursor < 0) {
-        throw invalidRequest(
-          `No such event: '${cursorId}'`,
-          startingAfter !== undefined ? 'starting_after' : 'ending_before',
-          'resource_missing',
-        );
+        const param = startingAfter !== undefined ? 'starting_after' : 'ending_before';
+        throw resourceMissing(400, 'event', cursorId, param);
       }
     }
     const matching = (e: { event: FakeStripeEvent }) =>
@@ -528,6 +511,21 @@ function invalidRequest(message: string, param?: string, code?: string): StripeH
     message,
     ...(code ? { code } : {}),
     ...(param ? { param } : {}),
+  });
+}
+
+/** Stripe's answer for an id it does not know: 404 for a retrieve, 400 for a list's cursor. */
+function resourceMissing(
+  status: 400 | 404,
+  object: string,
+  id: string,
+  param: string,
+): StripeHttpError {
+  return new StripeHttpError(status, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    param,
+    message: `No such ${object}: '${id}'`,
   });
 }
 

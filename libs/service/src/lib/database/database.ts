@@ -53,7 +53,7 @@ export async function migrateUnderLock(
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
     // The migrations table lives in the schema, so the schema comes first (under the lock too:
     // CREATE SCHEMA IF NOT EXISTS itself races).
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await dataSource.runMigrations({ transaction: 'each' });
   } finally {
     await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
