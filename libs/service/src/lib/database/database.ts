@@ -1,3 +1,4 @@
+import { quoteIdent } from '@switchyard/messaging';
 import { type DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 
