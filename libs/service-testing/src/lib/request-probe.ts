@@ -64,3 +64,31 @@ export function errorOf(answer: ProbeAnswer): { code?: unknown; message?: unknow
   const body = answer.body as { error?: { code?: unknown; message?: unknown } } | null;
   return typeof body === 'object' && body !== null ? body.error : undefined;
 }
+
+export interface Refusal {
+  readonly status: number;
+  readonly code: unknown;
+  readonly json: boolean;
+  readonly message: unknown;
+}
+
+/** What an answer says about a refusal, to compare with `expectedRefusal(probe)`. */
+export function refusalOf(answer: ProbeAnswer): Refusal {
+  const error = errorOf(answer);
+  return {
+    status: answer.status,
+    code: error?.code,
+    json: /^application\/json/.test(answer.contentType),
+    message: error?.message,
+  };
+}
+
+/** The refusal a probe must get: its status and code, as JSON, with a message saying what to fix. */
+export function expectedRefusal(probe: BadRequestProbe): Refusal {
+  return {
+    status: probe.status,
+    code: probe.code,
+    json: true,
+    message: expect.stringMatching(probe.message ?? /./),
+  };
+}
