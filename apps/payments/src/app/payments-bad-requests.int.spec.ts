@@ -6,7 +6,7 @@ import {
   type PaymentsTestApp,
   startPaymentsApp,
   WEBHOOK_SECRET,
-} from './payments-app.test-helper';
+} from '../testing/payments-app.test-helper';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const cursor = (text: string) => Buffer.from(text).toString('base64url');

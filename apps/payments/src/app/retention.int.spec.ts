@@ -3,7 +3,11 @@ import { generateStripeSignatureHeader } from '@switchyard/signing';
 import { paymentIntentEvent, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { partitionedTables } from './partitioned-tables';
-import { type PaymentsTestApp, startPaymentsApp, WEBHOOK_SECRET } from './payments-app.test-helper';
+import {
+  type PaymentsTestApp,
+  startPaymentsApp,
+  WEBHOOK_SECRET,
+} from '../testing/payments-app.test-helper';
 
 describe('retention of Stripe events (real Postgres and Kafka)', () => {
   let t: PaymentsTestApp;

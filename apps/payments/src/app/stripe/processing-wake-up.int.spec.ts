@@ -5,7 +5,7 @@ import {
   type PaymentsTestApp,
   startPaymentsApp,
   WEBHOOK_SECRET,
-} from '../payments-app.test-helper';
+} from '../../testing/payments-app.test-helper';
 
 describe('waking the Stripe processor of another instance (real Postgres and Kafka)', () => {
   let processing: PaymentsTestApp;

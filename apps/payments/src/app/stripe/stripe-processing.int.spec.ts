@@ -6,7 +6,7 @@ import {
   type PaymentsTestApp,
   startPaymentsApp,
   WEBHOOK_SECRET,
-} from '../payments-app.test-helper';
+} from '../../testing/payments-app.test-helper';
 import { StripeReconciler } from './stripe-reconciler';
 
 const at = (offset: number) => 1_764_000_000 + offset;

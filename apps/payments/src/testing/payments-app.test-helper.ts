@@ -1,8 +1,8 @@
 import { loadConfig } from '@switchyard/service';
 import { type InProcessService, startInProcessService } from '@switchyard/service-testing';
 import { FakeStripeApi } from '@switchyard/testing';
-import { AppModule } from './app.module';
-import { PaymentsEnv } from './payments-env';
+import { AppModule } from '../app/app.module';
+import { PaymentsEnv } from '../app/payments-env';
 
 export const WEBHOOK_SECRET = 'whsec_payments_int_test_secret';
 export const ADMIN_TOKEN = 'payments-int-admin-token-0123456789';
