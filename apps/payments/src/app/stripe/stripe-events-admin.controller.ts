@@ -19,7 +19,7 @@ import {
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventProcessor } from './stripe-event.processor';
+import { StripeEventProcessor } from '../processing/stripe-event.processor';
 
 const STATUSES = ['received', 'processed', 'ignored', 'failed'] as const;
 

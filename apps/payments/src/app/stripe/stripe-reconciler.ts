@@ -7,8 +7,8 @@ import {
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { type StripeApi } from '../payments/stripe-api';
-import { STRIPE_API } from '../payments/stripe-api.provider';
+import { type StripeApi } from './stripe-api';
+import { STRIPE_API } from './stripe-api.provider';
 import { type PaymentsConfig } from '../payments-env';
 import { StripeEventStore } from './stripe-event.store';
 import { stripeEventsRecoveredTotal } from './stripe-intake.metrics';

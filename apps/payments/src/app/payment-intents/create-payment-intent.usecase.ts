@@ -3,8 +3,8 @@ import { type DomainEvent } from '@switchyard/contracts';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { type StripeApi } from './stripe-api';
-import { STRIPE_API } from './stripe-api.provider';
+import { type StripeApi } from '../stripe/stripe-api';
+import { STRIPE_API } from '../stripe/stripe-api.provider';
 
 /**
  * Creates the order's PaymentIntent. Runs in the inbox transaction of `order.created`; Stripe's

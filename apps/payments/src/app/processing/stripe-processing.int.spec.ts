@@ -7,7 +7,7 @@ import {
   startPaymentsApp,
   WEBHOOK_SECRET,
 } from '../../testing/payments-app.test-helper';
-import { StripeReconciler } from './stripe-reconciler';
+import { StripeReconciler } from '../stripe/stripe-reconciler';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 

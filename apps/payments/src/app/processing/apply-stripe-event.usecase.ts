@@ -9,7 +9,7 @@ import {
   type MappedStripeEvent,
   StripeEventMappingError,
   type StripeEventLike,
-} from '../stripe/stripe-event.mapper';
+} from './stripe-event.mapper';
 import {
   applyFact,
   changesBetween,

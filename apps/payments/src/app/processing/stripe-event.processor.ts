@@ -11,10 +11,10 @@ import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { ApplyStripeEventUseCase } from '../payments/apply-stripe-event.usecase';
+import { ApplyStripeEventUseCase } from './apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
-import { storedEventsChannel } from './stripe-event.store';
-import { stripeEventsProcessedTotal } from './stripe-intake.metrics';
+import { storedEventsChannel } from '../stripe/stripe-event.store';
+import { stripeEventsProcessedTotal } from './stripe-processing.metrics';
 
 interface ClaimedEvent {
   id: string;
