@@ -5,16 +5,19 @@ import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './processing/apply-stripe-event.usecase';
+import { PaymentsRepository } from './processing/payments.repository';
 import { CreatePaymentIntentUseCase } from './payment-intents/create-payment-intent.usecase';
 import { OrderEventsHandler } from './payment-intents/order-events.handler';
 import { PaymentsController } from './payment-intents/payments.controller';
+import { repositorySqlProvider } from './repository-sql.provider';
 import { stripeApiProvider } from './stripe/stripe-api.provider';
 import { type PaymentsConfig } from './payments-env';
 import { StripeEventProcessor } from './processing/stripe-event.processor';
-import { StripeEventStore } from './stripe/stripe-event.store';
+import { StripeEventsRepository } from './stripe/stripe-events.repository';
 import { StripeEventsAdminController } from './stripe/stripe-events-admin.controller';
 import { StripeIntakeHooks } from './stripe/stripe-intake.hooks';
 import { StripeReconciler } from './stripe/stripe-reconciler';
+import { StripeSyncRepository } from './stripe/stripe-sync.repository';
 import { StripeWebhookController } from './stripe/stripe-webhook.controller';
 
 @Module({})
@@ -44,7 +47,10 @@ export class AppModule {
       ],
       providers: [
         stripeApiProvider,
-        StripeEventStore,
+        repositorySqlProvider,
+        StripeEventsRepository,
+        StripeSyncRepository,
+        PaymentsRepository,
         StripeEventProcessor,
         StripeReconciler,
         StripeIntakeHooks,
