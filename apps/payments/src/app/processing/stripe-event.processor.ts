@@ -11,6 +11,7 @@ import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
+import { logPollingLoopErrors } from '../polling-loop-errors';
 import {
   type ClaimedStripeEvent,
   storedEventsChannel,
@@ -49,13 +50,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         channel: storedEventsChannel(config.DB_SCHEMA),
         applicationName: `switchyard-stripe-processor:${config.DB_SCHEMA}`,
       },
-      onError: (err, { outage, waitMs }) =>
-        outage
-          ? this.logger.warn(
-              { err: String(err), waitMs },
-              'Stripe event processing waits for the database',
-            )
-          : this.logger.error({ err }, 'Stripe event processing failed; retrying'),
+      onError: logPollingLoopErrors(this.logger, 'Stripe event processing'),
     });
   }
 

@@ -4,10 +4,12 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { PollingLoop } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
+import { logPollingLoopErrors } from '../polling-loop-errors';
 import { type StripeApi } from './stripe-api';
 import { STRIPE_API } from './stripe-api.provider';
 import { StripeEventsRepository } from './stripe-events.repository';
@@ -29,8 +31,8 @@ export interface ReconciliationResult {
  */
 @Injectable()
 export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly loop: PollingLoop | null;
+  private firstRoundPassed = false;
 
   constructor(
     private readonly events: StripeEventsRepository,
@@ -40,21 +42,23 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeReconciler.name);
+    const intervalMs = config.STRIPE_RECONCILE_INTERVAL_MS;
+    this.loop =
+      stripe && intervalMs > 0
+        ? new PollingLoop({
+            intervalMs,
+            work: () => this.scheduledRound(),
+            onError: logPollingLoopErrors(this.logger, 'Stripe reconciliation'),
+          })
+        : null;
   }
 
   onApplicationBootstrap(): void {
-    const interval = this.config.STRIPE_RECONCILE_INTERVAL_MS;
-    if (!this.stripe || interval === 0) return;
-    this.timer = setInterval(() => {
-      this.running = this.reconcile().catch((err) =>
-        this.logger.error({ err }, 'Stripe reconciliation failed'),
-      );
-    }, interval);
+    this.loop?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop?.stop();
   }
 
   async reconcile(): Promise<ReconciliationResult> {
@@ -62,6 +66,16 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
     if (!stripe) throw new Error('Reconciliation needs STRIPE_SECRET_KEY');
     const result = await this.sync.whileReconciling((db) => this.storeMissed(stripe, db));
     return result ?? { listed: 0, recovered: 0 };
+  }
+
+  /**
+   * The loop's first round comes at start; reconciliation's comes an interval later, or a
+   * rolling deploy would have each new instance list Stripe's events in turn.
+   */
+  private async scheduledRound(): Promise<boolean> {
+    if (this.firstRoundPassed) await this.reconcile();
+    this.firstRoundPassed = true;
+    return false;
   }
 
   private async storeMissed(stripe: StripeApi, db: EntityManager): Promise<ReconciliationResult> {
