@@ -152,7 +152,7 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
   it('lists events newest first, filtered by status, a page at a time', async () => {
     const first = await admin('?status=processed&limit=2');
     const next = await admin(
-      `?status=processed&limit=2&cursor=${first.body['next_cursor'] as string}`,
+      `?status=processed&limit=2&cursor=${first.body['nextCursor'] as string}`,
     );
 
     const ids = [
@@ -164,6 +164,31 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
       (first.body['data'] as { status: string }[]).every((e) => e.status === 'processed'),
     ).toBe(true);
     expect((await admin('?limit=0')).status).toBe(400);
+  });
+
+  it('pages through events received in the same millisecond without skipping one', async () => {
+    // Given three events of one type received within a millisecond
+    const type = `test.same_millisecond_${randomUUID().replace(/-/g, '')}`;
+    const ids = ['a', 'b', 'c'].map((suffix) => `evt_${type.slice(5)}_${suffix}`);
+    for (const [i, id] of ids.entries()) {
+      await t.dataSource.query(
+        `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, status, received_at)
+         VALUES ($1, $2, $3, false, '{}', 'ignored', $4)`,
+        [id, type, at(50), `2025-06-01T12:00:00.1231${i}0Z`],
+      );
+    }
+
+    // When they are listed one per page
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await admin(`?type=${type}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      listed.push(...(page.body['data'] as { id: string }[]).map((e) => e.id));
+      cursor = page.body['nextCursor'] as string | null;
+    } while (cursor && listed.length < 10);
+
+    // Then every one of them comes, newest first
+    expect(listed).toEqual([...ids].reverse());
   });
 
   it('recovers exactly the events whose webhooks never arrived, and nothing on a second run', async () => {

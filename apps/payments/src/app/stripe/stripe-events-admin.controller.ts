@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { AdminTokenGuard, ApiError, isoTimestamp, ZodPipe } from '@switchyard/service';
+import {
+  AdminTokenGuard,
+  ApiError,
+  decodeCursor,
+  isoTimestamp,
+  pageOf,
+  pageQuery,
+  ZodPipe,
+} from '@switchyard/service';
 import { z } from 'zod';
 import {
   STRIPE_EVENT_STATUSES as STATUSES,
@@ -10,8 +18,7 @@ import {
 const ListQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   type: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery(500),
 });
 
 const ReplayRange = z
@@ -39,26 +46,11 @@ function view(row: StoredStripeEvent) {
   };
 }
 
-const encodeCursor = (row: StoredStripeEvent) =>
-  Buffer.from(`${row.received_key}|${row.id}`).toString('base64url');
-
 /** A Stripe event id, as the webhook accepts it: nothing else can be stored. */
 const StripeEventId = z.string().regex(/^evt_\w+$/);
 
-/** What encodeCursor writes: an ISO time (to the microsecond) and a Stripe event id. */
-const CursorParts = z.tuple([z.iso.datetime(), StripeEventId]);
-
-function decodeCursor(cursor: string): [string, string] {
-  const parts = CursorParts.safeParse(Buffer.from(cursor, 'base64url').toString('utf8').split('|'));
-  if (!parts.success) {
-    throw new ApiError(
-      400,
-      'invalid_cursor',
-      'The cursor is not one this API returned; pass next_cursor as is',
-    );
-  }
-  return parts.data;
-}
+/** A page's sort key: when the event was received, to the microsecond, and its id. */
+const PageKey = z.tuple([isoTimestamp(), StripeEventId]);
 
 /** An id that cannot be a Stripe event id names no event: 404, as for an unknown one. */
 const eventIdParam = new ZodPipe(StripeEventId, {
@@ -83,16 +75,11 @@ export class StripeEventsAdminController {
       {
         status: query.status,
         type: query.type,
-        ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}),
+        ...(query.cursor ? { after: decodeCursor(query.cursor, PageKey) } : {}),
       },
       query.limit + 1,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(view),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    };
+    return pageOf(rows, query.limit, view, (row) => [row.received_key, row.id]);
   }
 
   @Get(':id')
