@@ -1,11 +1,10 @@
-import { generateStripeSignatureHeader } from '@switchyard/signing';
 import { paymentIntentSucceededEvent, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import {
   ADMIN_TOKEN,
   type PaymentsTestApp,
   startPaymentsApp,
-  WEBHOOK_SECRET,
+  deliverStripeEvent,
 } from '../../testing/payments-app.test-helper';
 
 describe('waking the Stripe processor of another instance (real Postgres and Kafka)', () => {
@@ -33,19 +32,7 @@ describe('waking the Stripe processor of another instance (real Postgres and Kaf
       amount: 500,
       currency: 'usd',
     });
-    const payload = JSON.stringify(event);
-    const res = await fetch(`${intake.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': generateStripeSignatureHeader(
-          WEBHOOK_SECRET,
-          payload,
-          Math.floor(Date.now() / 1000),
-        ),
-      },
-      body: payload,
-    });
+    const res = await deliverStripeEvent(intake, event);
     expect(res.status).toBe(200);
     return event.id;
   }
