@@ -4,17 +4,20 @@ import { CreatePaymentsSchema1764300000000 } from './migrations/1764300000000-cr
 import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-payment-intents-and-state';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { partitionedTables } from './partitioned-tables';
-import { ApplyStripeEventUseCase } from './payments/apply-stripe-event.usecase';
-import { CreatePaymentIntentUseCase } from './payments/create-payment-intent.usecase';
-import { OrderEventsHandler } from './payments/order-events.handler';
-import { PaymentsController } from './payments/payments.controller';
-import { stripeApiProvider } from './payments/stripe-api.provider';
+import { ApplyStripeEventUseCase } from './processing/apply-stripe-event.usecase';
+import { PaymentsRepository } from './processing/payments.repository';
+import { CreatePaymentIntentUseCase } from './payment-intents/create-payment-intent.usecase';
+import { OrderEventsHandler } from './payment-intents/order-events.handler';
+import { PaymentsController } from './payment-intents/payments.controller';
+import { repositorySqlProvider } from './repository-sql.provider';
+import { stripeApiProvider } from './stripe/stripe-api.provider';
 import { type PaymentsConfig } from './payments-env';
-import { StripeEventProcessor } from './stripe/stripe-event.processor';
-import { StripeEventStore } from './stripe/stripe-event.store';
+import { StripeEventProcessor } from './processing/stripe-event.processor';
+import { StripeEventsRepository } from './stripe/stripe-events.repository';
 import { StripeEventsAdminController } from './stripe/stripe-events-admin.controller';
 import { StripeIntakeHooks } from './stripe/stripe-intake.hooks';
 import { StripeReconciler } from './stripe/stripe-reconciler';
+import { StripeSyncRepository } from './stripe/stripe-sync.repository';
 import { StripeWebhookController } from './stripe/stripe-webhook.controller';
 
 @Module({})
@@ -44,7 +47,10 @@ export class AppModule {
       ],
       providers: [
         stripeApiProvider,
-        StripeEventStore,
+        repositorySqlProvider,
+        StripeEventsRepository,
+        StripeSyncRepository,
+        PaymentsRepository,
         StripeEventProcessor,
         StripeReconciler,
         StripeIntakeHooks,

@@ -6,10 +6,10 @@ import {
   type PaymentsTestApp,
   startPaymentsApp,
   WEBHOOK_SECRET,
-} from './payments-app.test-helper';
+} from '../testing/payments-app.test-helper';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const cursor = (text: string) => Buffer.from(text).toString('base64url');
+const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
 
 /** A Stripe event, signed with the right secret, as raw bytes: it passes the signature check. */
 function signedEvent(event: Record<string, unknown>, raw = JSON.stringify(event)) {
@@ -208,23 +208,31 @@ function probes(): BadRequestProbe[] {
       path: '/admin/stripe-events?cursor=garbage',
       status: 400,
       code: 'invalid_cursor',
-      message: /next_cursor/,
+      message: /nextCursor/,
     },
     {
       given: 'a cursor whose time Postgres cannot read',
       method: 'GET',
-      path: `/admin/stripe-events?cursor=${cursor('1|evt_1')}`,
+      path: `/admin/stripe-events?cursor=${cursor(['1', 'evt_1'])}`,
       status: 400,
       code: 'invalid_cursor',
-      message: /next_cursor/,
+      message: /nextCursor/,
     },
     {
       given: 'a cursor whose id holds a NUL character',
       method: 'GET',
-      path: `/admin/stripe-events?cursor=${cursor('2025-01-01T00:00:00.000Z|evt_\u0000')}`,
+      path: `/admin/stripe-events?cursor=${cursor(['2025-01-01T00:00:00.000Z', 'evt_\u0000'])}`,
       status: 400,
       code: 'invalid_cursor',
-      message: /next_cursor/,
+      message: /nextCursor/,
+    },
+    {
+      given: 'a cursor in year 0, which Postgres has not',
+      method: 'GET',
+      path: `/admin/stripe-events?cursor=${cursor(['0000-01-01T00:00:00.000Z', 'evt_1'])}`,
+      status: 400,
+      code: 'invalid_cursor',
+      message: /nextCursor/,
     },
     // GET /admin/stripe-events/:id and POST .../:id/replay
     {

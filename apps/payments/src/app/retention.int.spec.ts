@@ -1,9 +1,13 @@
 import { DAY_MS, dayOf, PartitionMaintainer, partitionName } from '@switchyard/service';
-import { generateStripeSignatureHeader } from '@switchyard/signing';
 import { paymentIntentEvent, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { partitionedTables } from './partitioned-tables';
-import { type PaymentsTestApp, startPaymentsApp, WEBHOOK_SECRET } from './payments-app.test-helper';
+import {
+  type PaymentsTestApp,
+  startPaymentsApp,
+  deliverStripeEvent,
+  paidPaymentIntent,
+} from '../testing/payments-app.test-helper';
 
 describe('retention of Stripe events (real Postgres and Kafka)', () => {
   let t: PaymentsTestApp;
@@ -19,28 +23,13 @@ describe('retention of Stripe events (real Postgres and Kafka)', () => {
   function succeeded(orderId: string, createdMs: number) {
     return paymentIntentEvent(
       'payment_intent.succeeded',
-      {
-        id: `pi_${randomUUID().replace(/-/g, '')}`,
-        object: 'payment_intent',
-        amount: 5000,
-        amount_received: 5000,
-        currency: 'usd',
-        metadata: { order_id: orderId },
-      },
+      paidPaymentIntent(orderId),
       Math.floor(createdMs / 1000),
     );
   }
 
   async function deliver(event: object): Promise<{ duplicate: boolean }> {
-    const body = JSON.stringify(event);
-    const res = await fetch(`${t.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': generateStripeSignatureHeader(WEBHOOK_SECRET, body),
-      },
-      body,
-    });
+    const res = await deliverStripeEvent(t, event);
     expect(res.status).toBe(200);
     return (await res.json()) as { duplicate: boolean };
   }

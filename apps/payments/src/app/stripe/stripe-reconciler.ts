@@ -4,14 +4,17 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { PollingLoop } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
-import { type StripeApi } from '../payments/stripe-api';
-import { STRIPE_API } from '../payments/stripe-api.provider';
+import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventStore } from './stripe-event.store';
+import { logPollingLoopErrors } from '../polling-loop-errors';
+import { type StripeApi } from './stripe-api';
+import { STRIPE_API } from './stripe-api.provider';
+import { StripeEventsRepository } from './stripe-events.repository';
 import { stripeEventsRecoveredTotal } from './stripe-intake.metrics';
+import { StripeSyncRepository } from './stripe-sync.repository';
 
 /** Events created in the same second as the newest seen may still be listed late: look back. */
 const OVERLAP_SECONDS = 300;
@@ -28,76 +31,70 @@ export interface ReconciliationResult {
  */
 @Injectable()
 export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly loop: PollingLoop | null;
+  private firstRoundPassed = false;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly store: StripeEventStore,
+    private readonly events: StripeEventsRepository,
+    private readonly sync: StripeSyncRepository,
     @Inject(STRIPE_API) private readonly stripe: StripeApi | null,
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeReconciler.name);
+    const intervalMs = config.STRIPE_RECONCILE_INTERVAL_MS;
+    this.loop =
+      stripe && intervalMs > 0
+        ? new PollingLoop({
+            intervalMs,
+            work: () => this.scheduledRound(),
+            onError: logPollingLoopErrors(this.logger, 'Stripe reconciliation'),
+          })
+        : null;
   }
 
   onApplicationBootstrap(): void {
-    const interval = this.config.STRIPE_RECONCILE_INTERVAL_MS;
-    if (!this.stripe || interval === 0) return;
-    this.timer = setInterval(() => {
-      this.running = this.reconcile().catch((err) =>
-        this.logger.error({ err }, 'Stripe reconciliation failed'),
-      );
-    }, interval);
+    this.loop?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop?.stop();
   }
 
   async reconcile(): Promise<ReconciliationResult> {
     const stripe = this.stripe;
     if (!stripe) throw new Error('Reconciliation needs STRIPE_SECRET_KEY');
-    const schema = `"${this.config.DB_SCHEMA}"`;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = await runner.query(
-        `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,
-        [`switchyard.stripe-reconcile.${this.config.DB_SCHEMA}`],
-      );
-      if (!locked) return { listed: 0, recovered: 0 };
-      try {
-        const [cursor]: { last_created: string }[] = await runner.query(
-          `SELECT last_created FROM ${schema}.stripe_sync WHERE name = 'events'`,
-        );
-        const since = cursor
-          ? Number(cursor.last_created) - OVERLAP_SECONDS
-          : Math.floor(Date.now() / 1000) - this.config.STRIPE_RECONCILE_LOOKBACK_SECONDS;
-        let listed = 0;
-        let recovered = 0;
-        let newest = cursor ? Number(cursor.last_created) : since;
-        for await (const event of stripe.eventsSince(Math.max(0, since))) {
-          listed++;
-          newest = Math.max(newest, event.created);
-          if ((await this.store.store(event, 'reconciliation')) === 'stored') recovered++;
-        }
-        await runner.query(
-          `INSERT INTO ${schema}.stripe_sync (name, last_created) VALUES ('events', $1)
-           ON CONFLICT (name) DO UPDATE SET last_created = GREATEST(${schema}.stripe_sync.last_created, EXCLUDED.last_created), updated_at = now()`,
-          [newest],
-        );
-        if (recovered > 0) stripeEventsRecoveredTotal.inc(recovered);
-        this.logger.info({ listed, recovered, since }, 'Stripe reconciliation done');
-        return { listed, recovered };
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [
-          `switchyard.stripe-reconcile.${this.config.DB_SCHEMA}`,
-        ]);
-      }
-    } finally {
-      await runner.release();
+    const result = await this.sync.whileReconciling((db) => this.storeMissed(stripe, db));
+    return result ?? { listed: 0, recovered: 0 };
+  }
+
+  /**
+   * The loop's first round comes at start; reconciliation's comes an interval later, or a
+   * rolling deploy would have each new instance list Stripe's events in turn.
+   */
+  private async scheduledRound(): Promise<boolean> {
+    if (this.firstRoundPassed) await this.reconcile();
+    this.firstRoundPassed = true;
+    return false;
+  }
+
+  private async storeMissed(stripe: StripeApi, db: EntityManager): Promise<ReconciliationResult> {
+    const last = await this.sync.lastCreated(db);
+    const since =
+      last === null
+        ? Math.floor(Date.now() / 1000) - this.config.STRIPE_RECONCILE_LOOKBACK_SECONDS
+        : last - OVERLAP_SECONDS;
+    let listed = 0;
+    let recovered = 0;
+    let newest = last ?? since;
+    for await (const event of stripe.eventsSince(Math.max(0, since))) {
+      listed++;
+      newest = Math.max(newest, event.created);
+      if ((await this.events.store(event, 'reconciliation')) === 'stored') recovered++;
     }
+    await this.sync.advanceTo(db, newest);
+    if (recovered > 0) stripeEventsRecoveredTotal.inc(recovered);
+    this.logger.info({ listed, recovered, since }, 'Stripe reconciliation done');
+    return { listed, recovered };
   }
 }

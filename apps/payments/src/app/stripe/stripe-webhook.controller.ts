@@ -11,7 +11,7 @@ import { type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { z } from 'zod';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventStore, type VerifiedStripeEvent } from './stripe-event.store';
+import { StripeEventsRepository, type VerifiedStripeEvent } from './stripe-events.repository';
 import { markCounted } from './stripe-intake.hooks';
 import { stripeWebhooksTotal } from './stripe-intake.metrics';
 
@@ -61,7 +61,7 @@ export class StripeWebhookController {
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
-    private readonly store: StripeEventStore,
+    private readonly events: StripeEventsRepository,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeWebhookController.name);
@@ -106,7 +106,7 @@ export class StripeWebhookController {
       );
     }
     const { event } = checked;
-    const outcome = await this.store.store({ ...event, payload: request.body }, 'webhook');
+    const outcome = await this.events.store({ ...event, payload: request.body }, 'webhook');
     stripeWebhooksTotal.inc({ outcome, code: '' });
     this.logger.info(
       { stripeEventId: event.id, type: event.type, outcome },

@@ -6,7 +6,7 @@ import {
   type PaymentsTestApp,
   startPaymentsApp,
   WEBHOOK_SECRET,
-} from '../payments-app.test-helper';
+} from '../../testing/payments-app.test-helper';
 
 const ROTATED_SECRET = 'whsec_payments_int_rotated_secret';
 const now = () => Math.floor(Date.now() / 1000);

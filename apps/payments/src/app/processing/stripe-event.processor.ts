@@ -11,17 +11,15 @@ import { SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { ApplyStripeEventUseCase } from '../payments/apply-stripe-event.usecase';
+import { logPollingLoopErrors } from '../polling-loop-errors';
+import {
+  type ClaimedStripeEvent,
+  storedEventsChannel,
+  StripeEventsRepository,
+} from '../stripe/stripe-events.repository';
+import { ApplyStripeEventUseCase } from './apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
-import { storedEventsChannel } from './stripe-event.store';
-import { stripeEventsProcessedTotal } from './stripe-intake.metrics';
-
-interface ClaimedEvent {
-  id: string;
-  created: string;
-  payload: StripeEventLike;
-  attempts: number;
-}
+import { stripeEventsProcessedTotal } from './stripe-processing.metrics';
 
 const PROCESSING_RETRY = retryPolicy({ scheduleMs: [0, 1000, 5000, 30_000, 120_000, 600_000] });
 
@@ -36,6 +34,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly events: StripeEventsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly applyStripeEvent: ApplyStripeEventUseCase,
     private readonly logger: PinoLogger,
@@ -44,19 +43,14 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     this.loop = new PollingLoop({
       intervalMs: config.STRIPE_PROCESSOR_POLL_MS,
       work: () => this.processOne(),
-      // The store announces each new event: every instance's processor takes it at once.
+      // Whatever makes an event due announces it (intake, reconciliation, a replay): every
+      // instance's processor takes it at once.
       wakeOn: {
         connectionString: config.DATABASE_URL,
         channel: storedEventsChannel(config.DB_SCHEMA),
         applicationName: `switchyard-stripe-processor:${config.DB_SCHEMA}`,
       },
-      onError: (err, { outage, waitMs }) =>
-        outage
-          ? this.logger.warn(
-              { err: String(err), waitMs },
-              'Stripe event processing waits for the database',
-            )
-          : this.logger.error({ err }, 'Stripe event processing failed; retrying'),
+      onError: logPollingLoopErrors(this.logger, 'Stripe event processing'),
     });
   }
 
@@ -72,48 +66,34 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     await this.loop.stop();
   }
 
-  wake(): void {
-    this.loop.wake();
-  }
-
   /** Processes one due event; false when none is due. */
   private async processOne(): Promise<boolean> {
-    const schema = this.config.DB_SCHEMA;
     return this.dataSource.transaction(async (manager) => {
-      const [claimed]: ClaimedEvent[] = await manager.query(
-        `SELECT id, created, payload, attempts FROM "${schema}".stripe_events
-         WHERE status = 'received' AND next_attempt_at <= now()
-         ORDER BY received_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      );
+      const claimed = await this.events.claimDue(manager);
       if (!claimed) return false;
-      await manager.query('SAVEPOINT process_event');
       try {
-        await this.process(manager, claimed);
+        // A nested transaction is a savepoint: a failing event's writes are undone, its claim
+        // stays, and the failure is recorded in the claiming transaction.
+        await manager.transaction((attempt) => this.process(attempt, claimed));
       } catch (err) {
         // An outage is not the event's fault: nothing is recorded, the event is not charged an
         // attempt, and the loop waits for the database to come back.
         if (isDependencyFailure(err)) throw err;
-        await manager.query('ROLLBACK TO SAVEPOINT process_event');
         await this.recordFailure(manager, claimed, err);
       }
       return true;
     });
   }
 
-  private async process(manager: EntityManager, claimed: ClaimedEvent): Promise<void> {
-    const schema = this.config.DB_SCHEMA;
+  private async process(manager: EntityManager, claimed: ClaimedStripeEvent): Promise<void> {
     const traceparent = newTraceparent();
-    const outcome = await this.applyStripeEvent.execute(manager, claimed.payload, traceparent);
-    await manager.query(
-      `UPDATE "${schema}".stripe_events
-       SET status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() WHERE id = $1 AND created = $4`,
-      [
-        claimed.id,
-        outcome.status,
-        outcome.status === 'ignored' ? outcome.reason : null,
-        claimed.created,
-      ],
-    );
+    // Intake stores only verified Stripe events; the mapper checks the fields it reads.
+    const event = claimed.payload as StripeEventLike;
+    const outcome = await this.applyStripeEvent.execute(manager, event, traceparent);
+    await this.events.markDone(manager, claimed, {
+      status: outcome.status,
+      reason: outcome.status === 'ignored' ? outcome.reason : null,
+    });
     stripeEventsProcessedTotal.inc({ result: outcome.status });
     this.logger.info(
       {
@@ -129,7 +109,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 
   private async recordFailure(
     manager: EntityManager,
-    claimed: ClaimedEvent,
+    claimed: ClaimedStripeEvent,
     err: unknown,
   ): Promise<void> {
     const permanent =
@@ -142,14 +122,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         : err instanceof Error
           ? err.message
           : String(err);
-    await manager.query(
-      `UPDATE "${this.config.DB_SCHEMA}".stripe_events
-       SET attempts = $2, last_error = $3,
-           status = CASE WHEN $4::bigint IS NULL THEN 'failed' ELSE 'received' END,
-           next_attempt_at = now() + make_interval(secs => COALESCE($4::bigint, 0) / 1000.0)
-       WHERE id = $1 AND created = $5`,
-      [claimed.id, attempts, message, delay, claimed.created],
-    );
+    await this.events.markFailed(manager, claimed, { attempts, error: message, retryInMs: delay });
     stripeEventsProcessedTotal.inc({ result: delay === null ? 'failed' : 'retrying' });
     this.logger.warn(
       { stripeEventId: claimed.id, attempts, err: message, parked: delay === null },

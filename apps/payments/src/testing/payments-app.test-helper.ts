@@ -1,8 +1,10 @@
 import { loadConfig } from '@switchyard/service';
 import { type InProcessService, startInProcessService } from '@switchyard/service-testing';
+import { generateStripeSignatureHeader } from '@switchyard/signing';
 import { FakeStripeApi } from '@switchyard/testing';
-import { AppModule } from './app.module';
-import { PaymentsEnv } from './payments-env';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../app/app.module';
+import { PaymentsEnv } from '../app/payments-env';
 
 export const WEBHOOK_SECRET = 'whsec_payments_int_test_secret';
 export const ADMIN_TOKEN = 'payments-int-admin-token-0123456789';
@@ -41,5 +43,33 @@ export async function startPaymentsApp(
       await service.close();
       await stripe.stop();
     },
+  };
+}
+
+/** Posts a Stripe event to an instance's webhook, signed with its secret, as Stripe does. */
+export function deliverStripeEvent(
+  app: { readonly url: string },
+  event: object,
+): Promise<Response> {
+  const body = JSON.stringify(event);
+  return fetch(`${app.url}/webhooks/stripe`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': generateStripeSignatureHeader(WEBHOOK_SECRET, body),
+    },
+    body,
+  });
+}
+
+/** A PaymentIntent of 50.00 USD paid for the order, as Stripe's events carry it. */
+export function paidPaymentIntent(orderId: string) {
+  return {
+    id: `pi_${randomUUID().replace(/-/g, '')}`,
+    object: 'payment_intent',
+    amount: 5000,
+    amount_received: 5000,
+    currency: 'usd',
+    metadata: { order_id: orderId },
   };
 }

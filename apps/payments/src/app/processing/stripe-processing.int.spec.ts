@@ -1,13 +1,13 @@
-import { generateStripeSignatureHeader } from '@switchyard/signing';
 import { paymentIntentEvent, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import {
   ADMIN_TOKEN,
   type PaymentsTestApp,
   startPaymentsApp,
-  WEBHOOK_SECRET,
-} from '../payments-app.test-helper';
-import { StripeReconciler } from './stripe-reconciler';
+  deliverStripeEvent,
+  paidPaymentIntent,
+} from '../../testing/payments-app.test-helper';
+import { StripeReconciler } from '../stripe/stripe-reconciler';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 
@@ -19,17 +19,6 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
   });
 
   afterAll(() => t?.close());
-
-  function intent(orderId: string) {
-    return {
-      id: `pi_${randomUUID().replace(/-/g, '')}`,
-      object: 'payment_intent',
-      amount: 5000,
-      amount_received: 5000,
-      currency: 'usd',
-      metadata: { order_id: orderId },
-    };
-  }
 
   function charge(pi: { id: string }, amountRefunded: number) {
     return {
@@ -45,15 +34,7 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
   }
 
   async function deliver(event: object): Promise<void> {
-    const body = JSON.stringify(event);
-    const res = await fetch(`${t.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': generateStripeSignatureHeader(WEBHOOK_SECRET, body),
-      },
-      body,
-    });
+    const res = await deliverStripeEvent(t, event);
     expect(res.status).toBe(200);
   }
 
@@ -86,7 +67,7 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
   it('publishes success then refund when Stripe delivers the refund first, and nothing for the late success', async () => {
     // Given a paid and fully refunded PaymentIntent
     const orderId = randomUUID();
-    const pi = intent(orderId);
+    const pi = paidPaymentIntent(orderId);
 
     // When the refund arrives before the success
     const refund = paymentIntentEvent('charge.refunded', charge(pi, 5000), at(20));
@@ -111,7 +92,7 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
 
   it('ignores a failure that arrives after the payment succeeded', async () => {
     const orderId = randomUUID();
-    const pi = intent(orderId);
+    const pi = paidPaymentIntent(orderId);
 
     await deliver(paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
     await deliver(
@@ -128,7 +109,11 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
 
   it('replays one event or a time range through the admin API without publishing anything twice', async () => {
     const orderId = randomUUID();
-    const succeeded = paymentIntentEvent('payment_intent.succeeded', intent(orderId), at(40));
+    const succeeded = paymentIntentEvent(
+      'payment_intent.succeeded',
+      paidPaymentIntent(orderId),
+      at(40),
+    );
     await deliver(succeeded);
     await settled();
     const from = new Date(Date.now() - 60_000).toISOString();
@@ -152,7 +137,7 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
   it('lists events newest first, filtered by status, a page at a time', async () => {
     const first = await admin('?status=processed&limit=2');
     const next = await admin(
-      `?status=processed&limit=2&cursor=${first.body['next_cursor'] as string}`,
+      `?status=processed&limit=2&cursor=${first.body['nextCursor'] as string}`,
     );
 
     const ids = [
@@ -166,11 +151,36 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
     expect((await admin('?limit=0')).status).toBe(400);
   });
 
+  it('pages through events received in the same millisecond without skipping one', async () => {
+    // Given three events of one type received within a millisecond
+    const type = `test.same_millisecond_${randomUUID().replace(/-/g, '')}`;
+    const ids = ['a', 'b', 'c'].map((suffix) => `evt_${type.slice(5)}_${suffix}`);
+    for (const [i, id] of ids.entries()) {
+      await t.dataSource.query(
+        `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, status, received_at)
+         VALUES ($1, $2, $3, false, '{}', 'ignored', $4)`,
+        [id, type, at(50), `2025-06-01T12:00:00.1231${i}0Z`],
+      );
+    }
+
+    // When they are listed one per page
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await admin(`?type=${type}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      listed.push(...(page.body['data'] as { id: string }[]).map((e) => e.id));
+      cursor = page.body['nextCursor'] as string | null;
+    } while (cursor && listed.length < 10);
+
+    // Then every one of them comes, newest first
+    expect(listed).toEqual([...ids].reverse());
+  });
+
   it('recovers exactly the events whose webhooks never arrived, and nothing on a second run', async () => {
     // Given 120 payments at Stripe, of which only every third webhook reached us
     const orders = Array.from({ length: 120 }, () => randomUUID());
     const events = orders.map((orderId) =>
-      t.stripe.addEvent(paymentIntentEvent('payment_intent.succeeded', intent(orderId))),
+      t.stripe.addEvent(paymentIntentEvent('payment_intent.succeeded', paidPaymentIntent(orderId))),
     );
     for (const event of events.filter((_, i) => i % 3 === 0)) await deliver(event);
     await settled();

@@ -4,12 +4,13 @@ import { appendToOutbox, RetriableError } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
+import { StripeEventsRepository } from '../stripe/stripe-events.repository';
 import {
   mapStripeEvent,
   type MappedStripeEvent,
   StripeEventMappingError,
   type StripeEventLike,
-} from '../stripe/stripe-event.mapper';
+} from './stripe-event.mapper';
 import {
   applyFact,
   changesBetween,
@@ -17,6 +18,7 @@ import {
   type PaymentChange,
   type PaymentState,
 } from './payment-state';
+import { PaymentsRepository } from './payments.repository';
 
 export type ApplyOutcome =
   { status: 'processed'; events: DomainEvent[] } | { status: 'ignored'; reason: string };
@@ -28,11 +30,11 @@ export type ApplyOutcome =
  */
 @Injectable()
 export class ApplyStripeEventUseCase {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig) {}
-
-  private get schema(): string {
-    return `"${this.config.DB_SCHEMA}"`;
-  }
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
+    private readonly payments: PaymentsRepository,
+    private readonly stripeEvents: StripeEventsRepository,
+  ) {}
 
   async execute(
     manager: EntityManager,
@@ -44,10 +46,7 @@ export class ApplyStripeEventUseCase {
     const orderId = await this.orderIdFor(manager, mapped, event);
     const before = await this.lockState(manager, mapped.paymentIntentId, orderId, event);
     const after = applyFact(before, mapped.fact);
-    await manager.query(
-      `UPDATE ${this.schema}.payment_states SET state = $2, updated_at = now() WHERE payment_intent_id = $1`,
-      [mapped.paymentIntentId, JSON.stringify(after)],
-    );
+    await this.payments.saveState(manager, mapped.paymentIntentId, after);
     const events = changesBetween(before, after).map((change) =>
       this.toDomainEvent(change, orderId, mapped.paymentIntentId, event, traceparent),
     );
@@ -61,12 +60,8 @@ export class ApplyStripeEventUseCase {
     event: StripeEventLike,
   ): Promise<string> {
     if (mapped.orderId) return mapped.orderId;
-    const [known]: { order_id: string }[] = await manager.query(
-      `SELECT order_id::text FROM ${this.schema}.payment_intents WHERE id = $1
-       UNION ALL SELECT order_id FROM ${this.schema}.payment_states WHERE payment_intent_id = $1 LIMIT 1`,
-      [mapped.paymentIntentId],
-    );
-    if (known) return known.order_id;
+    const known = await this.payments.orderIdOf(manager, mapped.paymentIntentId);
+    if (known) return known;
     if (!mapped.carriesOrder) {
       throw new RetriableError(
         `Stripe event ${event.id} (${event.type}) names PaymentIntent ${mapped.paymentIntentId}, whose own events have not arrived yet; retrying`,
@@ -84,23 +79,13 @@ export class ApplyStripeEventUseCase {
     orderId: string,
     event: StripeEventLike,
   ): Promise<PaymentState> {
-    const created: unknown[] = await manager.query(
-      `INSERT INTO ${this.schema}.payment_states (payment_intent_id, order_id, state) VALUES ($1, $2, $3)
-       ON CONFLICT (payment_intent_id) DO NOTHING RETURNING payment_intent_id`,
-      [paymentIntentId, orderId, JSON.stringify(INITIAL_PAYMENT_STATE)],
-    );
-    if (created.length > 0) {
+    if (
+      await this.payments.addStateIfAbsent(manager, paymentIntentId, orderId, INITIAL_PAYMENT_STATE)
+    ) {
       // Charges and disputes that arrived first were waiting for this PaymentIntent: due now.
-      await manager.query(
-        `UPDATE ${this.schema}.stripe_events SET next_attempt_at = now()
-         WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = $1`,
-        [paymentIntentId],
-      );
+      await this.stripeEvents.makeDueEventsOf(manager, paymentIntentId);
     }
-    const [row]: { order_id: string; state: PaymentState }[] = await manager.query(
-      `SELECT order_id, state FROM ${this.schema}.payment_states WHERE payment_intent_id = $1 FOR UPDATE`,
-      [paymentIntentId],
-    );
+    const row = await this.payments.lockState(manager, paymentIntentId);
     if (!row) throw new Error(`payment state of ${paymentIntentId} vanished`);
     if (row.order_id !== orderId) {
       throw new StripeEventMappingError(

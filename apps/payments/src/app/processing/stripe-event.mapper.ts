@@ -1,4 +1,4 @@
-import { type PaymentFact } from '../payments/payment-state';
+import { type PaymentFact } from './payment-state';
 
 /** A Stripe event reduced to what payments acts on. */
 export interface MappedStripeEvent {

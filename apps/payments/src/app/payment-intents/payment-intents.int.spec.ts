@@ -3,7 +3,7 @@ import { type EventPublisher } from '@switchyard/messaging';
 import { createTestPublisher } from '@switchyard/service-testing';
 import { TopicRecorder, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
-import { type PaymentsTestApp, startPaymentsApp } from '../payments-app.test-helper';
+import { type PaymentsTestApp, startPaymentsApp } from '../../testing/payments-app.test-helper';
 import { CreatePaymentIntentUseCase } from './create-payment-intent.usecase';
 
 describe('PaymentIntents for new orders (real Kafka and Postgres, fake Stripe API)', () => {
