@@ -26,3 +26,4 @@ export * from './lib/http/iso-timestamp';
 export * from './lib/database/repository-sql';
 export * from './lib/http/cursor-page';
 export * from './lib/http/bearer-token';
+export * from './lib/background/polling-loop-errors';

@@ -9,7 +9,6 @@ import { PaymentsRepository } from './processing/payments.repository';
 import { CreatePaymentIntentUseCase } from './payment-intents/create-payment-intent.usecase';
 import { OrderEventsHandler } from './payment-intents/order-events.handler';
 import { PaymentsController } from './payment-intents/payments.controller';
-import { repositorySqlProvider } from './repository-sql.provider';
 import { stripeApiProvider } from './stripe/stripe-api.provider';
 import { type PaymentsConfig } from './payments-env';
 import { StripeEventProcessor } from './processing/stripe-event.processor';
@@ -47,7 +46,6 @@ export class AppModule {
       ],
       providers: [
         stripeApiProvider,
-        repositorySqlProvider,
         StripeEventsRepository,
         StripeSyncRepository,
         PaymentsRepository,

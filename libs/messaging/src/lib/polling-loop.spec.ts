@@ -96,4 +96,40 @@ describe('the polling loop behind every background worker', () => {
     expect(finished).toBe(1);
     expect(loop.isRunning).toBe(false);
   });
+
+  it('with pauseFirst, waits an interval (or a wake-up) before its first round', async () => {
+    // Given a periodic job that need not run at start, and a marker job started with it
+    let rounds = 0;
+    let markerRounds = 0;
+    const loop = new PollingLoop({
+      intervalMs: 60_000,
+      pauseFirst: true,
+      work: async () => {
+        rounds++;
+        return false;
+      },
+      onError: () => undefined,
+    });
+    const marker = new PollingLoop({
+      intervalMs: 60_000,
+      work: async () => {
+        markerRounds++;
+        return false;
+      },
+      onError: () => undefined,
+    });
+
+    // When both start
+    loop.start();
+    marker.start();
+
+    // Then the marker's first round ran while the paused loop has not begun
+    await waitFor('the marker round', () => markerRounds === 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(rounds).toBe(0);
+    // And a wake-up starts it
+    loop.wake();
+    await waitFor('the first round after the wake-up', () => rounds === 1);
+    await Promise.all([loop.stop(), marker.stop()]);
+  });
 });

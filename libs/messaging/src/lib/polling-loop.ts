@@ -7,6 +7,8 @@ export interface PollingLoopOptions {
   readonly intervalMs: number;
   /** One round of work; true when more is due at once, so the loop goes on without pausing. */
   readonly work: () => Promise<boolean>;
+  /** Pause before the first round too (a periodic job that need not run at start). */
+  readonly pauseFirst?: boolean;
   /**
    * A round failed. `outage` says a dependency is unreachable (the database restarting, say):
    * the loop then backs off from a quarter second to a few seconds, and keeps trying until it
@@ -69,6 +71,7 @@ export class PollingLoop {
 
   private async run(): Promise<void> {
     let outages = 0;
+    if (this.options.pauseFirst) await this.pause.sleep(this.options.intervalMs);
     while (this.running) {
       let waitMs = this.options.intervalMs;
       try {

@@ -1,3 +1,4 @@
+import { RepositorySql } from './database/repository-sql';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -68,12 +69,17 @@ export class ServiceCoreModule {
         { provide: SERVICE_NAME, useValue: name },
         { provide: PARTITIONED_TABLES, useValue: options.partitionedTables },
         { provide: EVENT_CONSUMER, useValue: options.consumer ?? null },
+        {
+          provide: RepositorySql,
+          useFactory: () => new RepositorySql(config.DB_SCHEMA),
+        },
         PartitionMaintenance,
         MessagingRuntime,
         KafkaEventsServer,
       ],
       exports: [
         SERVICE_CONFIG,
+        RepositorySql,
         SERVICE_NAME,
         MessagingRuntime,
         KafkaEventsServer,

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { type CommonEnv, RepositorySql, SERVICE_CONFIG } from '@switchyard/service';
+import { Injectable } from '@nestjs/common';
+import { RepositorySql } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 
 export interface IdempotencyKeyUse {
@@ -10,11 +10,7 @@ export interface IdempotencyKeyUse {
 /** Owns `idempotency_keys`: which request first used a key, and the order it made. */
 @Injectable()
 export class IdempotencyKeyRepository {
-  private readonly sql: RepositorySql;
-
-  constructor(@Inject(SERVICE_CONFIG) config: CommonEnv) {
-    this.sql = new RepositorySql(config.DB_SCHEMA);
-  }
+  constructor(private readonly sql: RepositorySql) {}
 
   /**
    * True when this transaction now holds the key. A concurrent first use blocks the insert until

@@ -7,11 +7,10 @@ import {
 import { ContractViolationError } from '@switchyard/contracts';
 import { newTraceparent, PollingLoop } from '@switchyard/messaging';
 import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
-import { SERVICE_CONFIG } from '@switchyard/service';
+import { logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { logPollingLoopErrors } from '../polling-loop-errors';
 import {
   type ClaimedStripeEvent,
   storedEventsChannel,

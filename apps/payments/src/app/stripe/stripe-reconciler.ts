@@ -5,11 +5,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { PollingLoop } from '@switchyard/messaging';
-import { SERVICE_CONFIG } from '@switchyard/service';
+import { logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { logPollingLoopErrors } from '../polling-loop-errors';
 import { type StripeApi } from './stripe-api';
 import { STRIPE_API } from './stripe-api.provider';
 import { StripeEventsRepository } from './stripe-events.repository';
@@ -32,7 +31,6 @@ export interface ReconciliationResult {
 @Injectable()
 export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: PollingLoop | null;
-  private firstRoundPassed = false;
 
   constructor(
     private readonly events: StripeEventsRepository,
@@ -47,7 +45,12 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
       stripe && intervalMs > 0
         ? new PollingLoop({
             intervalMs,
-            work: () => this.scheduledRound(),
+            // Not at start: a rolling deploy would have each new instance list Stripe's events.
+            pauseFirst: true,
+            work: async () => {
+              await this.reconcile();
+              return false;
+            },
             onError: logPollingLoopErrors(this.logger, 'Stripe reconciliation'),
           })
         : null;
@@ -66,16 +69,6 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
     if (!stripe) throw new Error('Reconciliation needs STRIPE_SECRET_KEY');
     const result = await this.sync.whileReconciling((db) => this.storeMissed(stripe, db));
     return result ?? { listed: 0, recovered: 0 };
-  }
-
-  /**
-   * The loop's first round comes at start; reconciliation's comes an interval later, or a
-   * rolling deploy would have each new instance list Stripe's events in turn.
-   */
-  private async scheduledRound(): Promise<boolean> {
-    if (this.firstRoundPassed) await this.reconcile();
-    this.firstRoundPassed = true;
-    return false;
   }
 
   private async storeMissed(stripe: StripeApi, db: EntityManager): Promise<ReconciliationResult> {

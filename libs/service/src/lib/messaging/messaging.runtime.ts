@@ -17,6 +17,7 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
+import { logPollingLoopErrors } from '../background/polling-loop-errors';
 import { gauge } from '../health/metrics';
 import { SERVICE_CONFIG } from '../service-config.token';
 
@@ -65,13 +66,11 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       schema: config.DB_SCHEMA,
       connectionString: config.DATABASE_URL,
       topicName: (topic) => this.topic(topic),
-      onError: (err, info) =>
-        info?.outage
-          ? this.logger.warn(
-              { err: String(err), waitMs: info.waitMs },
-              'outbox relay: a dependency is unavailable; events wait in the outbox',
-            )
-          : this.logger.error({ err }, 'outbox relay failed; retrying'),
+      onError: logPollingLoopErrors(
+        this.logger,
+        'outbox relay',
+        'outbox relay: a dependency is unavailable; events wait in the outbox',
+      ),
     });
   }
 
