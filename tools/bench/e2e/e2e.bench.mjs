@@ -43,7 +43,7 @@ const { Pool } = require('undici');
 const { generateStripeSignatureHeader } = require('../../../dist/libs/signing/src/index.js');
 
 const RATES = listSetting('BENCH_RATES', [50, 200, 1000], [50, 200, 1000]);
-const SECONDS = setting('BENCH_E2E_SECONDS', 3, 30);
+const SECONDS = setting('BENCH_E2E_SECONDS', 2, 30);
 /** Gives up waiting for receipts when none arrives for this long. */
 const STALL_MS = setting('BENCH_STALL_MS', 30_000, 60_000);
 const LINES = [
