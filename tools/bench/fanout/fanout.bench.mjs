@@ -1,13 +1,24 @@
 // Fan-out cost per event with 10,000 endpoints, each with a filter: how many events per second
 // the matcher gets through when every event is tested against every endpoint's filter.
 // Reproduce: `npm run bench:fanout` (see docs/benchmarks.md).
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const {
-  CompiledFilter,
-} = require('../../../dist/apps/notifications/src/app/filters/endpoint-filter.js');
+// Found by file name, wherever the app keeps it (its folders are being reorganised).
+const built = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../dist/apps/notifications',
+);
+const filterModule = readdirSync(built, { recursive: true }).find(
+  (f) => path.basename(f) === 'endpoint-filter.js',
+);
+if (!filterModule)
+  throw new Error(`no endpoint-filter.js under ${built}: build notifications first`);
+const { CompiledFilter } = require(path.join(built, filterModule));
 
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 10_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);

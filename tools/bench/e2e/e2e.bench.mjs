@@ -1,0 +1,385 @@
+// End to end: signed Stripe `payment_intent.succeeded` events, paced at 50, 200 and 1,000 per
+// second, for orders placed first through POST /orders; measured from payments' 200 answer to
+// the partner sink's receipt of `order.paid` (payments stores, processes, publishes
+// payment.succeeded; orders marks the order paid and publishes order.paid; notifications fans it
+// out and delivers it, signed). All three services run as processes on one fresh database and a
+// Kafka prefix of the run's own; the sink is its own process; the load is open-loop (events go
+// out on schedule whatever the answers do), from this process.
+//
+// Beside it, in the same run: the floor, one loopback POST to the same sink paced at the same
+// rate (what the last hop alone costs on this machine), and the offered rate, which is the
+// throughput ceiling of a paced run (× offered is delivered/s ÷ offered/s).
+// Lag: the p50 of the first and of the last tenth of events (by send order), and the backlog
+// when the last event was answered (events answered, order.paid not yet received).
+// Checks (non-zero exit if any fails): every event answered 200, every order.paid received
+// exactly once, every request signed and a sample verified with `standardwebhooks`.
+// Reproduce: `npm run bench:e2e` (see docs/benchmarks.md).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import {
+  ADMIN_TOKEN,
+  fmt,
+  freshDatabase,
+  httpJson,
+  kafkaPrefix,
+  listSetting,
+  machineLine,
+  median,
+  nowMs,
+  percentile,
+  ResourceMonitor,
+  resourceTable,
+  runBench,
+  setting,
+  sleep,
+  startService,
+  startSink,
+  STRIPE_WEBHOOK_SECRET,
+  table,
+} from '../lib/bench-kit.mjs';
+
+const require = createRequire(import.meta.url);
+const { Pool } = require('undici');
+const { generateStripeSignatureHeader } = require('../../../dist/libs/signing/src/index.js');
+
+const RATES = listSetting('BENCH_RATES', [50, 200, 1000], [50, 200, 1000]);
+const SECONDS = setting('BENCH_E2E_SECONDS', 2, 30);
+/** Gives up waiting for receipts when none arrives for this long. */
+const STALL_MS = setting('BENCH_STALL_MS', 30_000, 60_000);
+const LINES = [
+  { sku: 'mug-blue', quantity: 2, unitPrice: 1250 },
+  { sku: 'tea-earl-grey', quantity: 1, unitPrice: 799 },
+];
+const AMOUNT = 3299;
+
+/** A payment_intent.succeeded event shaped like Stripe's (~1.5 KB), for one order. */
+function stripeEvent(orderId) {
+  const pi = `pi_${randomBytes(12).toString('hex')}`;
+  return JSON.stringify({
+    id: `evt_${randomBytes(12).toString('hex')}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    api_version: '2026-10-28.endive',
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: {
+      object: {
+        id: pi,
+        object: 'payment_intent',
+        amount: AMOUNT,
+        amount_capturable: 0,
+        amount_received: AMOUNT,
+        capture_method: 'automatic',
+        client_secret: `${pi}_secret_${randomBytes(12).toString('hex')}`,
+        confirmation_method: 'automatic',
+        created: Math.floor(Date.now() / 1000) - 5,
+        currency: 'usd',
+        customer: null,
+        description: null,
+        latest_charge: `ch_${randomBytes(12).toString('hex')}`,
+        livemode: false,
+        metadata: { order_id: orderId },
+        payment_method: `pm_${randomBytes(12).toString('hex')}`,
+        payment_method_types: ['card'],
+        status: 'succeeded',
+        automatic_payment_methods: { enabled: true },
+        payment_method_options: { card: { request_three_d_secure: 'automatic' } },
+      },
+    },
+  });
+}
+
+/** Places `count` orders through POST /orders (20 at a time); resolves with their ids. */
+async function placeOrders(ordersUrl, count) {
+  const pool = new Pool(ordersUrl, { connections: 20 });
+  const ids = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/orders',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': `bench-${randomUUID()}`,
+          },
+          body: JSON.stringify({ customerId: 'cus_bench', currency: 'usd', lines: LINES }),
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 201) throw new Error(`POST /orders: ${res.statusCode} ${text}`);
+        ids[i] = JSON.parse(text).id;
+      }
+    }),
+  );
+  await pool.close();
+  return ids;
+}
+
+/**
+ * Calls `send(i)` for i < count at `rate` per second on a fixed schedule (open loop: a slow
+ * answer delays nothing); resolves when every call has; reports how late the generator ran.
+ */
+async function paced(rate, count, send) {
+  const started = performance.now();
+  const calls = [];
+  let maxLateMs = 0;
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await sleep(wait);
+    else maxLateMs = Math.max(maxLateMs, -wait);
+    calls.push(send(i));
+  }
+  await Promise.all(calls);
+  return { maxLateMs };
+}
+
+/** Waits until `want` receipts of `type` arrived, or none came for STALL_MS. */
+async function waitForReceipts(sink, want) {
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const stats = await sink.stats();
+    if (stats.received >= want) {
+      await sleep(1000); // a duplicate would show up now
+      return;
+    }
+    if (stats.received !== last) [last, lastChange] = [stats.received, Date.now()];
+    else if (Date.now() - lastChange > STALL_MS) return;
+    await sleep(250);
+  }
+}
+
+/** Waits until notifications has taken in every order.created so far (the pipeline is idle). */
+async function waitForQuiet(db, orders) {
+  for (let i = 0; i < 600; i++) {
+    const [row] = await db.query(
+      `SELECT (SELECT count(*)::int FROM notifications.inbox WHERE event_type = 'order.created') AS seen,
+              (SELECT count(*)::int FROM orders.outbox WHERE published_at IS NULL) AS unpublished`,
+    );
+    if (row.seen >= orders && row.unpublished === 0) return;
+    await sleep(500);
+  }
+  throw new Error('the order.created events of the setup did not get through in 5 minutes');
+}
+
+/** The floor: one loopback POST to the same sink, paced at the same rate; receipt − send. */
+async function floor(sink, rate, count) {
+  await sink.reset({ record: true });
+  const pool = new Pool(new URL(sink.urls[0]).origin, { connections: 64 });
+  const sentAt = new Map();
+  await paced(rate, count, async (i) => {
+    const id = `floor_${i}`;
+    sentAt.set(id, nowMs());
+    const res = await pool.request({
+      method: 'POST',
+      path: '/hook',
+      headers: { 'webhook-id': id },
+      body: '{}',
+    });
+    await res.body.dump();
+  });
+  await pool.close();
+  const events = await sink.events();
+  const latencies = events.map((e) => e.at - sentAt.get(e.id)).sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function run(ctx, rate) {
+  const { db, sink, services, secrets } = ctx;
+  const count = rate * SECONDS;
+  const orderIds = await placeOrders(services.orders.url, count);
+  ctx.ordersPlaced += count;
+  await waitForQuiet(db, ctx.ordersPlaced);
+  const floorLatency = await floor(sink, rate, Math.min(count, rate * 3));
+
+  await sink.reset({ secrets, verifyEvery: 10, record: true });
+  const monitor = new ResourceMonitor(Object.values(services));
+  await monitor.start();
+  const pool = new Pool(services.payments.url, { connections: 64 });
+  const answers = new Array(count);
+  const { maxLateMs } = await paced(rate, count, async (i) => {
+    const body = stripeEvent(orderIds[i]);
+    const sentAt = nowMs();
+    let status = 0;
+    try {
+      const res = await pool.request({
+        method: 'POST',
+        path: '/webhooks/stripe',
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': generateStripeSignatureHeader(STRIPE_WEBHOOK_SECRET, body),
+        },
+        body,
+      });
+      status = res.statusCode;
+      await res.body.dump();
+    } catch (err) {
+      status = err.code ?? 'error';
+    }
+    answers[i] = { orderId: orderIds[i], sentAt, answeredAt: nowMs(), status };
+  });
+  await pool.close();
+  const lastAnswerAt = Math.max(...answers.map((a) => a.answeredAt));
+  const acknowledged = answers.filter((a) => a.status === 200);
+  await waitForReceipts(sink, acknowledged.length);
+  const resources = await monitor.stop();
+
+  const stats = await sink.stats();
+  const receipts = new Map();
+  let duplicates = 0;
+  let stray = 0;
+  for (const e of await sink.events()) {
+    if (e.type !== 'order.paid') stray++;
+    else if (receipts.has(e.orderId)) duplicates++;
+    else receipts.set(e.orderId, e.at);
+  }
+  const latencies = [];
+  let lost = 0;
+  let backlogAtEnd = 0;
+  for (const a of acknowledged) {
+    const at = receipts.get(a.orderId);
+    if (at === undefined) {
+      lost++;
+      latencies.push(NaN);
+      continue;
+    }
+    latencies.push(at - a.answeredAt);
+    if (at > lastAnswerAt) backlogAtEnd++;
+  }
+  const tenth = Math.max(1, Math.floor(latencies.length / 10));
+  const sortedOf = (xs) => xs.filter(Number.isFinite).sort((a, b) => a - b);
+  const all = sortedOf(latencies);
+  const intake = sortedOf(answers.map((a) => a.answeredAt - a.sentAt));
+  const firstTenth = percentile(sortedOf(latencies.slice(0, tenth)), 50);
+  const lastTenth = percentile(sortedOf(latencies.slice(-tenth)), 50);
+  const lastReceipt = Math.max(...receipts.values());
+  const problems = [];
+  if (acknowledged.length !== count)
+    problems.push(
+      `${count - acknowledged.length} events not answered 200 (${[...new Set(answers.filter((a) => a.status !== 200).map((a) => a.status))].join(', ')})`,
+    );
+  if (lost) problems.push(`${lost} order.paid never arrived`);
+  if (duplicates || stats.duplicates)
+    problems.push(`${Math.max(duplicates, stats.duplicates)} order.paid received more than once`);
+  if (stray) problems.push(`${stray} receipts that are not order.paid`);
+  if (stats.unsigned) problems.push(`${stats.unsigned} requests without a signature`);
+  if (stats.badSignatures)
+    problems.push(`${stats.badSignatures} signatures that do not verify: ${stats.firstError}`);
+  if (stats.verified === 0) problems.push('no signature was verified');
+  return {
+    rate,
+    count,
+    delivered: receipts.size / ((lastReceipt - answers[0].sentAt) / 1000),
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    max: all.at(-1),
+    firstTenth,
+    lastTenth,
+    grows: lastTenth > 2 * firstTenth && lastTenth - firstTenth > 100,
+    backlogAtEnd,
+    intakeP99: percentile(intake, 99),
+    maxLateMs,
+    floor: floorLatency,
+    verified: stats.verified,
+    lost,
+    duplicates: Math.max(duplicates, stats.duplicates),
+    resources,
+    problems,
+  };
+}
+
+await runBench(async () => {
+  const db = await freshDatabase('e2e');
+  const prefix = kafkaPrefix(db.name);
+  const sink = await startSink(1);
+  const services = {};
+  for (const name of ['orders', 'payments', 'notifications'])
+    services[name] = await startService(name, { databaseUrl: db.url, prefix });
+  const partner = await httpJson('POST', `${services.notifications.url}/v1/partners`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: { name: 'Bench partner' },
+  });
+  const endpoint = await httpJson('POST', `${services.notifications.url}/v1/endpoints`, {
+    headers: { authorization: `Bearer ${partner.apiKey}` },
+    body: { url: sink.urls[0], eventTypes: ['order.paid'] },
+  });
+  const ctx = {
+    db,
+    sink,
+    services,
+    secrets: { [sink.ports[0]]: endpoint.secret },
+    ordersPlaced: 0,
+  };
+
+  const results = [];
+  for (const rate of RATES) {
+    const result = await run(ctx, rate);
+    results.push(result);
+    process.stderr.write(
+      `e2e at ${rate}/s: p50 ${fmt.ms(result.p50)} ms, p99 ${fmt.ms(result.p99)} ms${result.problems.length ? `; FAILED: ${result.problems.join('; ')}` : ''}\n`,
+    );
+  }
+  for (const s of Object.values(services)) await s.stop();
+  await sink.stop();
+
+  console.log(
+    `# end to end, Stripe webhook 200 → partner receipt of order.paid: ${machineLine()}; ${SECONDS} s of paced events per rate\n`,
+  );
+  console.log(
+    table(
+      [
+        'offered /s',
+        'events',
+        'delivered /s',
+        '× offered',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'first tenth p50 ms',
+        'last tenth p50 ms',
+        'lag grows',
+        'backlog at last answer',
+        'floor p50 / p99 ms',
+        'intake answer p99 ms',
+        'signatures verified',
+        'lost',
+        'duplicated',
+        'checks',
+      ],
+      results.map((r) => [
+        fmt.int(r.rate),
+        fmt.int(r.count),
+        fmt.int(r.delivered),
+        fmt.ratio(r.delivered / r.rate),
+        fmt.ms(r.p50),
+        fmt.ms(r.p99),
+        fmt.ms(r.max),
+        fmt.ms(r.firstTenth),
+        fmt.ms(r.lastTenth),
+        r.grows ? '**yes**' : 'no',
+        fmt.int(r.backlogAtEnd),
+        `${fmt.ms(r.floor.p50)} / ${fmt.ms(r.floor.p99)}`,
+        fmt.ms(r.intakeP99),
+        fmt.int(r.verified),
+        fmt.int(r.lost),
+        fmt.int(r.duplicates),
+        r.problems.length ? `**FAILED**: ${r.problems.join('; ')}` : 'pass',
+      ]),
+      'rrrrrrrrrlrrrrrrl',
+    ),
+  );
+  const late = results.filter((r) => r.maxLateMs > 50);
+  if (late.length)
+    console.log(
+      `\nThe load generator ran late (max ${late.map((r) => `${fmt.ms(r.maxLateMs)} ms at ${r.rate}/s`).join(', ')}): those rates were offered less evenly than scheduled.`,
+    );
+  console.log('');
+  console.log(
+    resourceTable(results.flatMap((r) => r.resources.map((x) => ({ ...x, phase: `${r.rate}/s` })))),
+  );
+  return results.every((r) => r.problems.length === 0);
+});

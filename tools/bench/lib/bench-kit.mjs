@@ -1,0 +1,507 @@
+// What the stack benchmarks share: settings (short or BENCH_FULL=1), a fresh database and Kafka
+// prefix per run, the services as processes from dist/, the partner sink in its own process, an
+// undici load loop, resource sampling (peak RSS, event-loop delay) and markdown tables.
+//
+// libs/testing has helpers for most of this (ServiceProcess, PrivatePostgres, PartnerSink), but
+// it has no build target, so nothing of it is in dist/; and ServiceProcess forces LOG_LEVEL=info
+// and keeps every log line in memory, which a benchmark cannot afford. Hence these small copies.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { Client } = require('pg');
+const { Pool } = require('undici');
+const { Kafka, logLevel } = require('kafkajs');
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const FULL = process.env.BENCH_FULL === '1';
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+export const STRIPE_WEBHOOK_SECRET = 'whsec_bench_stack_secret_0123456789';
+/** What each service must stay under while it works (shared/performance.md, issue 12). */
+export const RSS_LIMIT_MB = 300;
+
+/** A numeric setting: the environment's value, else the short or the full default. */
+export function setting(name, short, full) {
+  const value = process.env[name];
+  if (value !== undefined && value !== '') return Number(value);
+  return FULL ? full : short;
+}
+
+/** A list setting ("1,10,100"). */
+export function listSetting(name, short, full) {
+  const value = process.env[name];
+  if (value) return value.split(',').map((x) => Number(x.trim()));
+  return FULL ? full : short;
+}
+
+/** The machine line every table starts with. */
+export function machineLine() {
+  const cpus = os.cpus();
+  const date = new Date().toISOString().slice(0, 10);
+  return `${cpus.length} × ${cpus[0]?.model?.trim() ?? 'cpu'}, Node ${process.version}, ${date}${FULL ? '' : ', SHORT settings (not figures to publish)'}`;
+}
+
+/** Wall-clock milliseconds with sub-millisecond resolution; comparable across processes. */
+export const nowMs = () => performance.timeOrigin + performance.now();
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The p-th percentile (0–100) of an ascending array, nearest rank. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function median(values) {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+export const fmt = {
+  int: (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–'),
+  ms: (n) =>
+    Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)) : '–',
+  ratio: (n) => (Number.isFinite(n) ? n.toFixed(n < 0.1 ? 3 : 2) : '–'),
+  mb: (bytes) => (Number.isFinite(bytes) ? (bytes / 1024 / 1024).toFixed(0) : '–'),
+};
+
+/** A markdown table; `align` is a string of 'l'/'r' per column (default: first left, rest right). */
+export function table(headers, rows, align) {
+  const a = align ?? 'l' + 'r'.repeat(headers.length - 1);
+  const lines = [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map((_, i) => (a[i] === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+/** A TCP port nothing listens on right now (the kernel's pick for port 0). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Postgres: one fresh database per run, dropped afterwards.
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function withClient(url, fn) {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** CREATE DATABASE bench_<label>_<time>_<random>; `drop()` removes it (WITH FORCE). */
+export async function freshDatabase(label) {
+  const name = `bench_${label}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = {
+    name,
+    url: url.toString(),
+    /** Runs one statement on a fresh connection; resolves with the rows. */
+    query: (sql, params) => withClient(db.url, async (c) => (await c.query(sql, params)).rows),
+    /** Runs `fn(client)` on one connection. */
+    session: (fn) => withClient(db.url, fn),
+    drop: () =>
+      withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
+  cleanups.push(() => db.drop());
+  return db;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka: a prefix of the run's own for topics and consumer groups, deleted afterwards.
+
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+export function kafkaPrefix(database) {
+  const prefix = `${database}.`;
+  cleanups.push(() => deleteKafkaPrefix(prefix));
+  return prefix;
+}
+
+async function deleteKafkaPrefix(prefix) {
+  const admin = new Kafka({
+    clientId: 'switchyard-bench',
+    brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(prefix));
+    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes: every child is killed if the benchmark dies; databases and topics are removed.
+
+const children = new Set();
+const cleanups = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+async function runCleanups() {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      process.stderr.write(`cleanup: ${err.message}\n`);
+    }
+  }
+}
+
+/**
+ * Runs `main` and exits with its verdict: 0 when it returns true, 1 when its checks failed or it
+ * threw. Databases and Kafka topics made on the way are removed in any case.
+ */
+export async function runBench(main) {
+  let ok = false;
+  try {
+    ok = await main();
+  } catch (err) {
+    process.stderr.write(`${err.stack ?? err}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await runCleanups();
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+function logFile(label) {
+  const dir = path.join(root, '.local/bench-logs');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${label}.log`);
+}
+
+function tail(file, chars = 4000) {
+  try {
+    return readFileSync(file, 'utf8').slice(-chars);
+  } catch {
+    return '';
+  }
+}
+
+function track(child) {
+  children.add(child);
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return exited;
+}
+
+/**
+ * A Node process: stdout and stderr go to .local/bench-logs/<label>.log (a file, so a chatty
+ * child never waits on the benchmark reading its pipe).
+ */
+export function startProcess(script, args, { env = {}, label }) {
+  const file = logFile(label);
+  const fd = openSync(file, 'a');
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = track(child);
+  return {
+    child,
+    pid: child.pid,
+    logFile: file,
+    exited,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    /** SIGTERM and wait (SIGKILL after 30 s). */
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `url` until it answers 200; fails at once if the process exits, with its log's tail. */
+export async function waitForHttp(proc, url, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) break;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+    } catch {
+      // not yet
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `${url} did not answer 200 (${exited ? 'the process exited' : 'timed out'}); log ${proc.logFile}:\n${tail(proc.logFile)}`,
+  );
+}
+
+/**
+ * One service from dist/apps/<name>/src/main.js on a free port, on the run's database and Kafka
+ * prefix; resolves once /health/ready answers 200. LOG_LEVEL is warn unless BENCH_LOG_LEVEL says
+ * otherwise (as in the intake benchmark): a log line per request or attempt is not what is
+ * measured. Settings in `env` win over the environment of the benchmark.
+ */
+export async function startService(name, { databaseUrl, prefix, env = {}, label }) {
+  const port = await freePort();
+  const proc = startProcess(path.join(root, 'dist/apps', name, 'src/main.js'), [], {
+    label: label ?? `${prefix}${name}`,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_NAME_PREFIX: prefix,
+      KAFKA_CLIENT_ID: `${prefix}${name}`,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      ADMIN_TOKEN,
+      STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
+      DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
+      DELIVERY_REQUIRE_HTTPS: 'false',
+      ...env,
+    },
+  });
+  const service = { name, port, url: `http://127.0.0.1:${port}`, ...proc, stop: proc.stop };
+  Object.defineProperty(service, 'running', { get: () => proc.running });
+  await waitForHttp(proc, `${service.url}/health/ready`);
+  return service;
+}
+
+/** JSON over HTTP that throws on a non-2xx answer, naming it. */
+export async function httpJson(method, url, { body, headers = {} } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources: peak RSS (VmHWM) and event-loop delay of each service over a measured window.
+
+function procStatus(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
+  } catch {
+    return { rss: NaN, hwm: NaN };
+  }
+}
+
+async function scrape(service) {
+  try {
+    const text = await (
+      await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(5000) })
+    ).text();
+    const sample = (name) =>
+      Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return {
+      p99: sample('nodejs_eventloop_lag_p99_seconds') * 1000,
+      max: sample('nodejs_eventloop_lag_max_seconds') * 1000,
+    };
+  } catch {
+    return { p99: NaN, max: NaN };
+  }
+}
+
+/**
+ * Watches services over a window: RSS every 250 ms, peak RSS (VmHWM, the kernel's high-water
+ * mark since the process started) at the end, and event-loop delay from each service's /metrics
+ * (prom-client's monitorEventLoopDelay histogram, which each scrape resets: the scrape in
+ * `start` empties it, the one in `stop` reads p99 and max over exactly the window).
+ */
+export class ResourceMonitor {
+  constructor(services) {
+    this.services = services;
+    this.maxRss = new Map(services.map((s) => [s, 0]));
+    this.timer = null;
+  }
+
+  async start() {
+    await Promise.all(this.services.map((s) => scrape(s)));
+    this.timer = setInterval(() => this.sample(), 250);
+    this.sample();
+  }
+
+  sample() {
+    for (const s of this.services) {
+      const { rss } = procStatus(s.pid);
+      if (rss > this.maxRss.get(s)) this.maxRss.set(s, rss);
+    }
+  }
+
+  /** Per service: { name, peakRss, maxSampledRss, loopP99, loopMax, underLimit }. */
+  async stop() {
+    clearInterval(this.timer);
+    this.sample();
+    const loops = await Promise.all(this.services.map((s) => scrape(s)));
+    return this.services.map((s, i) => {
+      const { hwm } = procStatus(s.pid);
+      return {
+        name: s.name,
+        peakRss: hwm,
+        maxSampledRss: this.maxRss.get(s),
+        loopP99: loops[i].p99,
+        loopMax: loops[i].max,
+        underLimit: hwm < RSS_LIMIT_MB * 1024 * 1024,
+      };
+    });
+  }
+}
+
+/** The resources table of a run (one row per service and phase). */
+export function resourceTable(rows) {
+  return table(
+    [
+      'phase',
+      'service',
+      'peak RSS (VmHWM) MB',
+      `< ${RSS_LIMIT_MB} MB`,
+      'event-loop delay p99 ms',
+      'max ms',
+    ],
+    rows.map((r) => [
+      r.phase,
+      r.name,
+      fmt.mb(r.peakRss),
+      r.underLimit ? 'yes' : '**no**',
+      fmt.ms(r.loopP99),
+      fmt.ms(r.loopMax),
+    ]),
+    'llrrrr',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The partner sink: tools/bench/lib/sink-server.mjs in its own process.
+
+/** Starts the sink listening on `ports` loopback ports (one per endpoint, each its own origin). */
+export async function startSink(ports) {
+  const proc = startProcess(path.join(root, 'tools/bench/lib/sink-server.mjs'), [String(ports)], {
+    label: `sink-${Date.now().toString(36)}`,
+  });
+  let info;
+  for (let i = 0; i < 300 && !info; i++) {
+    await sleep(100);
+    const line = tail(proc.logFile, 100_000)
+      .split('\n')
+      .find((l) => l.startsWith('{"ports"'));
+    if (line) info = JSON.parse(line);
+    if (!proc.running) break;
+  }
+  if (!info) throw new Error(`the sink did not start: ${tail(proc.logFile)}`);
+  const control = `http://127.0.0.1:${info.ports[0]}/_sink`;
+  return {
+    ...proc,
+    ports: info.ports,
+    urls: info.ports.map((p) => `http://127.0.0.1:${p}/hook`),
+    /** Clears the counts; `secrets` maps a port to the endpoint secret its receipts are checked with. */
+    reset: (options = {}) => httpJson('POST', `${control}/reset`, { body: options }),
+    stats: () => httpJson('GET', `${control}/stats`),
+    /** [port/webhook-id, times received] for every receipt. */
+    receipts: () => httpJson('GET', `${control}/receipts`),
+    /** With `record: true`: { id, type, orderId, at } of every receipt. */
+    events: () => httpJson('GET', `${control}/events`),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load: an undici Pool loop with a fixed number of requests in flight.
+
+/**
+ * Sends `count` requests, `concurrency` in flight at once, spread over one Pool per origin
+ * (request i goes to origins[i % n]). `request(i)` gives { path, method, headers, body }.
+ * Resolves with throughput, latencies (ascending, ms) and the statuses that were not 2xx.
+ */
+export async function poolLoop({ origins, count, concurrency, request, connections }) {
+  const pools = origins.map(
+    (o) =>
+      new Pool(o, {
+        connections: connections ?? Math.max(1, Math.ceil(concurrency / origins.length)),
+        pipelining: 1,
+      }),
+  );
+  const latencies = new Float64Array(count);
+  const failures = new Map();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const t0 = performance.now();
+        let status = 0;
+        try {
+          const res = await pools[i % pools.length].request({ method: 'POST', ...request(i) });
+          status = res.statusCode;
+          await res.body.dump();
+        } catch (err) {
+          status = err.code ?? 'error';
+        }
+        latencies[i] = performance.now() - t0;
+        if (!(status >= 200 && status < 300)) failures.set(status, (failures.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(pools.map((p) => p.close()));
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  return {
+    rps: count / seconds,
+    seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    failures: [...failures].map(([status, n]) => `${n}× ${status}`).join(', '),
+  };
+}
