@@ -4,7 +4,7 @@ import {
   ADMIN_TOKEN,
   type NotificationsTestApp,
   startNotificationsApp,
-} from './notifications-app.test-helper';
+} from '../testing/notifications-app.test-helper';
 
 /** Stand for the ids of the partner's own endpoint and message, made before the probes run. */
 const ENDPOINT = '{endpoint}';

@@ -1,6 +1,9 @@
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { Webhook } from 'standardwebhooks';
-import { type NotificationsTestApp, startNotificationsApp } from '../notifications-app.test-helper';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
 
 describe('outbound webhook delivery (real Kafka and Postgres, real receivers on loopback)', () => {
   let t: NotificationsTestApp;

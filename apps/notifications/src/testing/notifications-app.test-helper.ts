@@ -7,8 +7,8 @@ import {
   startInProcessService,
 } from '@switchyard/service-testing';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from './app.module';
-import { NotificationsEnv } from './notifications-env';
+import { AppModule } from '../app/app.module';
+import { NotificationsEnv } from '../app/notifications-env';
 
 export const ADMIN_TOKEN = 'notifications-int-admin-token-0123456789';
 
