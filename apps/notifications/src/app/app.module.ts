@@ -13,7 +13,7 @@ import { partitionedTables } from './partitioned-tables';
 import { type NotificationsConfig } from './notifications-env';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { EndpointAdminController } from './partners/endpoint-admin.controller';
-import { FilterTestController } from './filters/filter-test.controller';
+import { FilterTestController } from './subscriptions/filter-test.controller';
 import { EventsController } from './partners/events.controller';
 import { MessagesController } from './partners/messages.controller';
 import { PartnersController } from './partners/partners.controller';

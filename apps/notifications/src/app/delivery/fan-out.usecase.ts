@@ -3,13 +3,13 @@ import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { CompiledFilter, type EndpointFilter } from '../filters/endpoint-filter';
+import { CompiledFilter, type SubscriptionFilter } from '../subscriptions/subscription-filter';
 import { type NotificationsConfig } from '../notifications-env';
 
 interface SubscribedEndpoint {
   id: string;
   partner_id: string;
-  filter: EndpointFilter | null;
+  filter: SubscriptionFilter | null;
   updated_at: Date;
 }
 
@@ -86,7 +86,7 @@ export class FanOutUseCase {
     const version = endpoint.updated_at.getTime();
     const cached = this.filters.get(endpoint.id);
     if (cached && cached.version === version) return cached.compiled;
-    const compiled = new CompiledFilter(endpoint.filter as EndpointFilter);
+    const compiled = new CompiledFilter(endpoint.filter as SubscriptionFilter);
     this.filters.set(endpoint.id, { version, compiled });
     return compiled;
   }

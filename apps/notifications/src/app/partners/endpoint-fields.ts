@@ -1,12 +1,12 @@
 import { parseSchedule, retryPolicy } from '@switchyard/retry';
 import { ApiError } from '@switchyard/service';
 import { z } from 'zod';
-import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-guard';
+import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-policy';
 import {
-  type EndpointFilter,
+  type SubscriptionFilter,
   InvalidFilterError,
   validateFilter,
-} from '../filters/endpoint-filter';
+} from '../subscriptions/subscription-filter';
 import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 
 // At most 100 characters, as everywhere event types are read; a longer one overflowed the
@@ -63,7 +63,7 @@ export const retrySchedule = z
 export const payloadMode = z.enum(['full', 'thin']);
 
 /** Checks a filter a partner sends: 422 `invalid_filter` naming the offending part. */
-export function checkedFilter(filter: unknown): EndpointFilter | null {
+export function checkedFilter(filter: unknown): SubscriptionFilter | null {
   if (filter === null || filter === undefined) return null;
   try {
     return validateFilter(filter);
@@ -85,7 +85,7 @@ export interface EndpointRow {
   rate_limit_per_second: number | null;
   fifo: boolean;
   retry_schedule: string | null;
-  filter: EndpointFilter | null;
+  filter: SubscriptionFilter | null;
   payload_mode: 'full' | 'thin';
   secret: string;
   created_at: Date;

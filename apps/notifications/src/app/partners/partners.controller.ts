@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { type NotificationsConfig } from '../notifications-env';
 import { AllowedNetworks } from '../delivery/url-safety/address-policy';
-import { type DestinationPolicy } from '../delivery/url-safety/destination-guard';
+import { type DestinationPolicy } from '../delivery/url-safety/destination-policy';
 import { generateApiKey, hashApiKey } from './api-key';
 import {
   assertSafeDestination,

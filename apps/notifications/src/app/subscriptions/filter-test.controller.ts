@@ -6,7 +6,7 @@ import { type NotificationsConfig } from '../notifications-env';
 import { checkedFilter } from '../partners/endpoint-fields';
 import { MessageId } from '../partners/message-id';
 import { type AuthenticatedRequest, PartnerAuthGuard } from '../partners/partner-auth.guard';
-import { CompiledFilter } from './endpoint-filter';
+import { CompiledFilter } from './subscription-filter';
 
 const SampleEvent = z.record(z.string(), z.unknown());
 
