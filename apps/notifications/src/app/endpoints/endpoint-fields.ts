@@ -1,17 +1,15 @@
 import { parseSchedule, retryPolicy } from '@switchyard/retry';
 import { ApiError } from '@switchyard/service';
 import { z } from 'zod';
-import { checkUrl, type DestinationPolicy } from '../delivery/url-safety/destination-policy';
 import {
   type SubscriptionFilter,
   InvalidFilterError,
   validateFilter,
 } from '../subscriptions/subscription-filter';
-import { UnsafeDestinationError } from '../delivery/url-safety/unsafe-destination.error';
 
 // At most 100 characters, as everywhere event types are read; a longer one overflowed the
 // event-types index (a 500).
-export const eventTypePattern = z
+const eventTypePattern = z
   .string()
   .max(100)
   .regex(
@@ -19,11 +17,9 @@ export const eventTypePattern = z
     'must be an event type ("order.paid"), a family ("order.*") or "*"',
   );
 
-export const endpointUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .max(2048);
+const endpointUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
-export const endpointHeaders = z
+const endpointHeaders = z
   .record(
     z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'use 1 to 64 letters, digits and dashes'),
     // What an HTTP header value may hold (RFC 9110 field-value): no CR, LF or other controls,
@@ -38,10 +34,10 @@ export const endpointHeaders = z
   )
   .refine((h) => Object.keys(h).length <= 20, 'must have at most 20 headers');
 
-export const rateLimit = z.number().int().min(1).max(10_000).nullable();
+const rateLimit = z.number().int().min(1).max(10_000).nullable();
 
 /** A retry schedule such as "0,1m,10m,1h": it must parse and never shrink. */
-export const retrySchedule = z
+const retrySchedule = z
   .string()
   .max(500)
   .nullable()
@@ -60,7 +56,55 @@ export const retrySchedule = z
     },
   );
 
-export const payloadMode = z.enum(['full', 'thin']);
+const payloadMode = z.enum(['full', 'thin']);
+
+const eventTypes = z.array(eventTypePattern).min(1).max(100);
+const description = z.string().max(500);
+
+/** The body of `POST /v1/endpoints`. */
+export const CreateEndpointSchema = z.object({
+  url: endpointUrl,
+  eventTypes,
+  description: description.default(''),
+  headers: endpointHeaders.default({}),
+  rateLimitPerSecond: rateLimit.default(null),
+  fifo: z.boolean().default(false),
+  retrySchedule: retrySchedule.default(null),
+  filter: z.unknown().optional(),
+  payloadMode: payloadMode.default('full'),
+});
+export type CreateEndpointCommand = z.infer<typeof CreateEndpointSchema>;
+
+/** The body of `PATCH /v1/endpoints/:id`: any of the fields, at least one. */
+export const UpdateEndpointSchema = z
+  .object({
+    url: endpointUrl,
+    description,
+    eventTypes,
+    enabled: z.boolean(),
+    headers: endpointHeaders,
+    rateLimitPerSecond: rateLimit,
+    fifo: z.boolean(),
+    retrySchedule,
+    filter: z.unknown(),
+    payloadMode,
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
+export type UpdateEndpointCommand = z.infer<typeof UpdateEndpointSchema>;
+
+/** The body of `POST /v1/endpoints/:id/secret/rotate`: how long the old secret keeps signing. */
+export const RotateSecretSchema = z
+  .object({
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(86_400),
+  })
+  .default({ graceSeconds: 86_400 });
+export type RotateSecretCommand = z.infer<typeof RotateSecretSchema>;
 
 /** Checks a filter a partner sends: 422 `invalid_filter` naming the offending part. */
 export function checkedFilter(filter: unknown): SubscriptionFilter | null {
@@ -70,51 +114,6 @@ export function checkedFilter(filter: unknown): SubscriptionFilter | null {
   } catch (err) {
     if (err instanceof InvalidFilterError)
       throw new ApiError(422, 'invalid_filter', err.message, [{ path: err.path }]);
-    throw err;
-  }
-}
-
-export interface EndpointRow {
-  id: string;
-  url: string;
-  description: string;
-  event_types: string[];
-  enabled: boolean;
-  headers: Record<string, string>;
-  disabled_reason: string | null;
-  rate_limit_per_second: number | null;
-  fifo: boolean;
-  retry_schedule: string | null;
-  filter: SubscriptionFilter | null;
-  payload_mode: 'full' | 'thin';
-  secret: string;
-  created_at: Date;
-}
-
-export function endpointView(row: EndpointRow) {
-  return {
-    id: row.id,
-    url: row.url,
-    description: row.description,
-    eventTypes: row.event_types,
-    enabled: row.enabled,
-    disabledReason: row.disabled_reason,
-    headers: row.headers,
-    rateLimitPerSecond: row.rate_limit_per_second,
-    fifo: row.fifo,
-    retrySchedule: row.retry_schedule,
-    filter: row.filter,
-    payloadMode: row.payload_mode,
-    createdAt: row.created_at.toISOString(),
-  };
-}
-
-/** Refuses at registration what delivery would refuse; host names are checked again at every connection. */
-export function assertSafeDestination(url: string, policy: DestinationPolicy): void {
-  try {
-    checkUrl(url, policy);
-  } catch (err) {
-    if (err instanceof UnsafeDestinationError) throw new ApiError(422, 'unsafe_url', err.message);
     throw err;
   }
 }
