@@ -1,22 +1,40 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ServiceCoreModule } from '@switchyard/service';
+import { RepositorySql, SERVICE_CONFIG, ServiceCoreModule } from '@switchyard/service';
+import { AttemptRepository } from './attempts/attempt.repository';
+import { ListAttemptsUseCase } from './attempts/list-attempts.usecase';
+import { ClaimDeliveriesUseCase } from './delivery/claim-deliveries.usecase';
+import { DeliveryRepository } from './delivery/delivery.repository';
 import { DeliveryWorker } from './delivery/delivery.worker';
+import { EndpointStateRepository } from './delivery/endpoint-state.repository';
 import { FanOutUseCase } from './delivery/fan-out.usecase';
 import { PartnerEventsHandler } from './delivery/partner-events.handler';
+import { RecordAttemptUseCase } from './delivery/record-attempt.usecase';
+import { CreateEndpointUseCase } from './endpoints/create-endpoint.usecase';
+import { DestinationCheck } from './endpoints/destination-check';
+import { EndpointRepository } from './endpoints/endpoint.repository';
+import { EndpointsController } from './endpoints/endpoints.controller';
+import { RotateEndpointSecretUseCase } from './endpoints/rotate-endpoint-secret.usecase';
+import { UpdateEndpointUseCase } from './endpoints/update-endpoint.usecase';
+import { EventsController } from './messages/events.controller';
+import { MessageRepository } from './messages/message.repository';
+import { MessagesController } from './messages/messages.controller';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
 import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
 import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-filters-and-payload-mode';
 import { DeliveryLeaseOwner1764650000000 } from './migrations/1764650000000-delivery-lease-owner';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
-import { partitionedTables } from './partitioned-tables';
 import { type NotificationsConfig } from './notifications-env';
+import { OperatorController } from './operator/operator.controller';
+import { partitionedTables } from './partitioned-tables';
+import { CreatePartnerUseCase } from './partners/create-partner.usecase';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
-import { EndpointAdminController } from './partners/endpoint-admin.controller';
-import { FilterTestController } from './filters/filter-test.controller';
-import { EventsController } from './partners/events.controller';
-import { MessagesController } from './partners/messages.controller';
-import { PartnersController } from './partners/partners.controller';
+import { PartnerRepository } from './partners/partner.repository';
+import { ReplayFailedDeliveriesUseCase } from './replays/replay-failed-deliveries.usecase';
+import { ReplayMessageUseCase } from './replays/replay-message.usecase';
+import { ReplayRangeUseCase } from './replays/replay-range.usecase';
+import { DryRunFilterUseCase } from './subscriptions/dry-run-filter.usecase';
+import { FilterDryRunController } from './subscriptions/filter-dry-run.controller';
 
 @Module({})
 export class AppModule {
@@ -40,14 +58,42 @@ export class AppModule {
         }),
       ],
       controllers: [
-        PartnersController,
-        EndpointAdminController,
+        OperatorController,
+        EndpointsController,
         MessagesController,
         EventsController,
-        FilterTestController,
+        FilterDryRunController,
         PartnerEventsHandler,
       ],
-      providers: [FanOutUseCase, DeliveryWorker, PartnerAuthGuard],
+      providers: [
+        {
+          provide: RepositorySql,
+          useFactory: (serviceConfig: NotificationsConfig) =>
+            new RepositorySql(serviceConfig.DB_SCHEMA),
+          inject: [SERVICE_CONFIG],
+        },
+        PartnerRepository,
+        EndpointRepository,
+        MessageRepository,
+        DeliveryRepository,
+        EndpointStateRepository,
+        AttemptRepository,
+        PartnerAuthGuard,
+        DestinationCheck,
+        CreatePartnerUseCase,
+        CreateEndpointUseCase,
+        UpdateEndpointUseCase,
+        RotateEndpointSecretUseCase,
+        ListAttemptsUseCase,
+        ReplayMessageUseCase,
+        ReplayFailedDeliveriesUseCase,
+        ReplayRangeUseCase,
+        DryRunFilterUseCase,
+        FanOutUseCase,
+        ClaimDeliveriesUseCase,
+        RecordAttemptUseCase,
+        DeliveryWorker,
+      ],
     };
   }
 }

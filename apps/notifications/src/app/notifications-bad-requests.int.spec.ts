@@ -1,10 +1,11 @@
+import { encodeCursor } from '@switchyard/service';
 import { type BadRequestProbe, errorOf, sendProbe } from '@switchyard/service-testing';
 import { randomBytes } from 'node:crypto';
 import {
   ADMIN_TOKEN,
   type NotificationsTestApp,
   startNotificationsApp,
-} from './notifications-app.test-helper';
+} from '../testing/notifications-app.test-helper';
 
 /** Stand for the ids of the partner's own endpoint and message, made before the probes run. */
 const ENDPOINT = '{endpoint}';
@@ -229,6 +230,31 @@ function probes(): BadRequestProbe[] {
       code: 'invalid_request',
       message: /payloadMode must be one of "full", "thin"/,
     },
+    // GET /v1/endpoints
+    {
+      given: 'an endpoints limit above 100',
+      method: 'GET',
+      path: '/v1/endpoints?limit=101',
+      status: 400,
+      code: 'invalid_query',
+      message: /limit must be at most 100/,
+    },
+    {
+      given: 'an endpoints cursor this API did not return',
+      method: 'GET',
+      path: `/v1/endpoints?cursor=${encodeCursor(['yesterday', 'x'])}`,
+      status: 400,
+      code: 'invalid_cursor',
+      message: /pass nextCursor as it came/,
+    },
+    {
+      given: 'an unknown endpoints parameter',
+      method: 'GET',
+      path: '/v1/endpoints?page=2',
+      status: 400,
+      code: 'invalid_query',
+      message: /unknown parameter "page"/,
+    },
     // GET, PATCH /v1/endpoints/:id and its secret
     {
       given: 'an endpoint id that is not a uuid',
@@ -301,12 +327,28 @@ function probes(): BadRequestProbe[] {
       message: /status must be one of "succeeded", "failed"/,
     },
     {
-      given: 'an attempts cursor of 30 digits, past bigint',
+      given: 'an attempts cursor that is not one this API returned',
       method: 'GET',
       path: `/v1/endpoints/${ENDPOINT}/attempts?cursor=${'9'.repeat(30)}`,
       status: 400,
+      code: 'invalid_cursor',
+      message: /pass nextCursor as it came/,
+    },
+    {
+      given: 'an attempts cursor of an id past bigint',
+      method: 'GET',
+      path: `/v1/endpoints/${ENDPOINT}/attempts?cursor=${encodeCursor(['9'.repeat(30)])}`,
+      status: 400,
+      code: 'invalid_cursor',
+      message: /pass nextCursor as it came/,
+    },
+    {
+      given: 'an attempts cursor over 500 characters',
+      method: 'GET',
+      path: `/v1/endpoints/${ENDPOINT}/attempts?cursor=${'a'.repeat(501)}`,
+      status: 400,
       code: 'invalid_query',
-      message: /cursor must be a next_cursor/,
+      message: /cursor must be a nextCursor as returned/,
     },
     {
       given: 'an unknown attempts parameter',
@@ -358,8 +400,16 @@ function probes(): BadRequestProbe[] {
       method: 'GET',
       path: '/v1/messages?cursor=zzz',
       status: 400,
-      code: 'invalid_query',
-      message: /cursor must be a next_cursor/,
+      code: 'invalid_cursor',
+      message: /pass nextCursor as it came/,
+    },
+    {
+      given: 'a messages cursor that holds no message id',
+      method: 'GET',
+      path: `/v1/messages?cursor=${encodeCursor(['msg_1'])}`,
+      status: 400,
+      code: 'invalid_cursor',
+      message: /pass nextCursor as it came/,
     },
     {
       given: 'a messages subject with a NUL character',

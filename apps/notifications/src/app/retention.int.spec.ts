@@ -3,7 +3,10 @@ import { DAY_MS, dayOf, PartitionMaintainer, partitionName } from '@switchyard/s
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { type NotificationsTestApp, startNotificationsApp } from './notifications-app.test-helper';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../testing/notifications-app.test-helper';
 import { partitionedTables } from './partitioned-tables';
 
 const EVENT_TABLES = ['inbox', 'messages', 'deliveries', 'attempts'] as const;

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeliveryWorker } from './delivery.worker';
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
-import { type NotificationsTestApp, startNotificationsApp } from '../notifications-app.test-helper';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
 
 describe('delivery controls (real Kafka and Postgres, receivers on loopback)', () => {
   let receiver: ScriptedReceiver;

@@ -1,6 +1,9 @@
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { Webhook } from 'standardwebhooks';
-import { type NotificationsTestApp, startNotificationsApp } from '../notifications-app.test-helper';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
 
 describe('outbound webhook delivery (real Kafka and Postgres, real receivers on loopback)', () => {
   let t: NotificationsTestApp;
@@ -55,13 +58,13 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     const secondPage = await t.api(
       apiKey,
       'GET',
-      `/v1/endpoints/${endpoint.id}/attempts?status=failed&limit=2&cursor=${firstPage.body['next_cursor'] as string}`,
+      `/v1/endpoints/${endpoint.id}/attempts?status=failed&limit=2&cursor=${firstPage.body['nextCursor'] as string}`,
     );
     expect([
       (firstPage.body['data'] as unknown[]).length,
       (secondPage.body['data'] as unknown[]).length,
     ]).toEqual([2, 1]);
-    expect(secondPage.body['next_cursor']).toBeNull();
+    expect(secondPage.body['nextCursor']).toBeNull();
     const log = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}/attempts?status=failed`);
     const attempts = log.body['data'] as { statusCode: number; responseBody: string }[];
     expect(attempts).toHaveLength(3);
@@ -151,21 +154,13 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     });
   });
 
-  async function messageOf(eventId: string): Promise<string> {
-    const [row] = await t.dataSource.query(
-      'SELECT id FROM notifications.messages WHERE event_id = $1',
-      [eventId],
-    );
-    return row.id;
-  }
-
   it('sends one failed message to its endpoint again, once the endpoint is fixed', async () => {
     const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/one') });
     receiver.script('/one', { kind: 'status', status: 400 });
     const event = await t.publishOrderEvent();
     await settled(event.id, endpoint.id, 'failed');
 
-    const res = await t.api(apiKey, 'POST', `/v1/messages/${await messageOf(event.id)}/replay`, {
+    const res = await t.api(apiKey, 'POST', `/v1/messages/${await t.messageOf(event.id)}/replay`, {
       endpointId: endpoint.id,
     });
 
@@ -174,7 +169,7 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     const attempts = await t.api(
       apiKey,
       'GET',
-      `/v1/messages/${await messageOf(event.id)}/attempts`,
+      `/v1/messages/${await t.messageOf(event.id)}/attempts`,
     );
     const mine = (attempts.body['data'] as { endpointId: string; statusCode: number }[]).filter(
       (a) => a.endpointId === endpoint.id,
@@ -183,7 +178,7 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     const failedOnly = await t.api(
       apiKey,
       'GET',
-      `/v1/messages/${await messageOf(event.id)}/attempts?status=failed`,
+      `/v1/messages/${await t.messageOf(event.id)}/attempts?status=failed`,
     );
     expect(
       (failedOnly.body['data'] as { endpointId: string; statusCode: number }[])
@@ -242,7 +237,7 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     const page2 = await t.api(
       apiKey,
       'GET',
-      `/v1/messages?limit=2&cursor=${page1.body['next_cursor'] as string}`,
+      `/v1/messages?limit=2&cursor=${page1.body['nextCursor'] as string}`,
     );
 
     const ids = [
@@ -440,6 +435,31 @@ describe('partner isolation', () => {
     });
 
     expect(res.status).toBe(201);
+  });
+
+  it('pages through its endpoints oldest first, each once, with an opaque cursor', async () => {
+    // Given a partner with three endpoints
+    const key = await t.createPartner();
+    const created: string[] = [];
+    for (const port of [1, 2, 3]) {
+      created.push((await t.createEndpoint(key, { url: `http://127.0.0.1:${port}/hook` })).id);
+    }
+
+    // When it lists them two at a time
+    const first = await t.api(key, 'GET', '/v1/endpoints?limit=2');
+    const second = await t.api(
+      key,
+      'GET',
+      `/v1/endpoints?limit=2&cursor=${first.body['nextCursor'] as string}`,
+    );
+
+    // Then it sees each endpoint once, in the order they were made, and the last page says so
+    const ids = [
+      ...(first.body['data'] as { id: string }[]),
+      ...(second.body['data'] as { id: string }[]),
+    ].map((e) => e.id);
+    expect(ids).toEqual(created);
+    expect(second.body['nextCursor']).toBeNull();
   });
 
   it('refuses an unknown API key with 401', async () => {

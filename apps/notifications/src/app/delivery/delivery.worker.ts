@@ -19,13 +19,16 @@ import {
 import { PollingLoop, sleepUnless } from '@switchyard/messaging';
 import { counter, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type ClaimedDelivery, claimDeliveries, renewLeases } from './delivery-claimer';
-import { recordAttempt, recordInterruption } from './delivery-recorder';
-import { dueDeliveriesChannel } from './fan-out.usecase';
+import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
+import {
+  type ClaimedDelivery,
+  DeliveryRepository,
+  dueDeliveriesChannel,
+} from './delivery.repository';
+import { RecordAttemptUseCase } from './record-attempt.usecase';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
@@ -55,13 +58,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly loop: PollingLoop;
   private readonly interrupt = new AbortController();
   private renewTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   /** Attempts this instance has made (tests check that two instances share the work). */
   attemptsMade = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly claimDeliveries: ClaimDeliveriesUseCase,
+    private readonly recordAttempt: RecordAttemptUseCase,
+    private readonly deliveries: DeliveryRepository,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -83,7 +89,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.loop = new PollingLoop({
       intervalMs: config.DELIVERY_POLL_MS,
       work: () => this.claimAndSend(),
-      // Fan-out announces new deliveries: every instance claims them at once.
+      // Fan-out and replays announce due deliveries: every instance claims them at once.
       wakeOn: {
         connectionString: config.DATABASE_URL,
         channel: dueDeliveriesChannel(config.DB_SCHEMA),
@@ -102,7 +108,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.renewTimer = setInterval(() => void this.renewLeases(), every);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops once, however many times it is asked to (a test stops one instance's worker early). */
+  beforeApplicationShutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
     await this.loop.stop();
     const settled = Promise.all(this.inFlight);
     let timer: NodeJS.Timeout | undefined;
@@ -122,7 +134,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.sender.close();
   }
 
-  wake(): void {
+  private wake(): void {
     this.loop.wake();
   }
 
@@ -130,7 +142,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async claimAndSend(): Promise<boolean> {
     const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
     if (free <= 0) return false;
-    const claimed = await this.claim(free);
+    const claimed = await this.claimDeliveries.execute(free, this.instanceId);
     for (const delivery of claimed) this.track(delivery.id, this.attempt(delivery));
     return claimed.length > 0 && claimed.length === free;
   }
@@ -152,25 +164,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.inFlight.add(tracked);
   }
 
-  private claim(limit: number): Promise<ClaimedDelivery[]> {
-    return this.dataSource.transaction((manager) =>
-      claimDeliveries(manager, limit, {
-        schema: this.config.DB_SCHEMA,
-        instanceId: this.instanceId,
-        leaseSeconds: this.config.DELIVERY_LEASE_MS / 1000,
-        breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
-        breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
-      }),
-    );
-  }
-
   private async renewLeases(): Promise<void> {
     try {
-      await renewLeases(this.dataSource.manager, [...this.leased], {
-        schema: this.config.DB_SCHEMA,
-        instanceId: this.instanceId,
-        leaseSeconds: this.config.DELIVERY_LEASE_MS / 1000,
-      });
+      await this.deliveries.renewLeases(
+        [...this.leased],
+        this.instanceId,
+        this.config.DELIVERY_LEASE_MS / 1000,
+      );
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'could not renew delivery leases; retrying');
     }
@@ -180,9 +180,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const response = await this.sender.send(
       {
         url: delivery.url,
-        messageId: delivery.message_id,
+        messageId: delivery.messageId,
         secrets: delivery.secrets,
-        body: delivery.payload_mode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
+        body: delivery.payloadMode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
         headers: delivery.headers,
       },
       this.interrupt.signal,
@@ -190,13 +190,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (response.interrupted) {
       attemptsTotal.inc({ verdict: 'interrupted' });
       await this.whileDatabaseIsDown(() =>
-        this.dataSource.transaction((manager) =>
-          recordInterruption(
-            manager,
-            { deliveryId: delivery.id, eventId: delivery.event_id, response },
-            { schema: this.config.DB_SCHEMA, instanceId: this.instanceId },
-          ),
-        ),
+        this.recordAttempt.interrupted({
+          deliveryId: delivery.id,
+          eventId: delivery.eventId,
+          response,
+          instanceId: this.instanceId,
+        }),
       );
       return;
     }
@@ -231,45 +230,34 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           );
     const delay =
       verdict === 'retry'
-        ? nextAttemptDelay(this.policyFor(delivery.retry_schedule), {
+        ? nextAttemptDelay(this.policyFor(delivery.retrySchedule), {
             attemptsMade: attempts,
             retryAfterMs: parseRetryAfter(response.retryAfter),
-            elapsedMs: Date.now() - delivery.created_at.getTime(),
+            elapsedMs: Date.now() - delivery.createdAt.getTime(),
           })
         : null;
     attemptsTotal.inc({ verdict });
     const outcome = await this.whileDatabaseIsDown(() =>
-      this.dataSource.transaction((manager) =>
-        recordAttempt(
-          manager,
-          {
-            deliveryId: delivery.id,
-            eventId: delivery.event_id,
-            endpointId: delivery.endpoint_id,
-            attempts,
-            verdict,
-            delay,
-            response,
-          },
-          {
-            schema: this.config.DB_SCHEMA,
-            instanceId: this.instanceId,
-            breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
-            breakerCooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
-            autoDisableAfterMs: this.config.DELIVERY_AUTO_DISABLE_AFTER_MS,
-          },
-        ),
-      ),
+      this.recordAttempt.execute({
+        deliveryId: delivery.id,
+        eventId: delivery.eventId,
+        endpointId: delivery.endpointId,
+        attempts,
+        verdict,
+        delay,
+        response,
+        instanceId: this.instanceId,
+      }),
     );
     if (!outcome.disabled && outcome.leaseLost) {
       this.logger.warn(
-        { deliveryId: delivery.id, messageId: delivery.message_id },
+        { deliveryId: delivery.id, messageId: delivery.messageId },
         'the lease ran out before the attempt was recorded; another instance owns the delivery now',
       );
     }
     if (outcome.disabled) {
       this.logger.warn(
-        { endpointId: delivery.endpoint_id, reason: outcome.reason },
+        { endpointId: delivery.endpointId, reason: outcome.reason },
         'endpoint disabled',
       );
       this.wake();
@@ -277,7 +265,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger.info(
       {
         deliveryId: delivery.id,
-        messageId: delivery.message_id,
+        messageId: delivery.messageId,
         statusCode: response.statusCode,
         attempts,
         verdict,

@@ -1,10 +1,7 @@
 import { StandardWebhook } from '@switchyard/signing';
 import { type Dispatcher, request } from 'undici';
-import {
-  checkUrl,
-  type DestinationPolicy,
-  guardedDispatcher,
-} from './url-safety/destination-guard';
+import { checkUrl, type DestinationPolicy } from './url-safety/destination-policy';
+import { SafeDestinationDispatcher } from './url-safety/safe-destination.dispatcher';
 
 export interface WebhookRequest {
   readonly url: string;
@@ -48,7 +45,7 @@ const RESERVED_HEADERS = new Set([
 /**
  * Sends one signed POST. Never throws: transport failures and refused destinations come back
  * as `error`. Redirects are not followed (a 3xx is the attempt's answer), and every connection
- * goes through the destination guard.
+ * goes through `SafeDestinationDispatcher`.
  */
 export class WebhookSender {
   private readonly dispatcher: Dispatcher;
@@ -56,7 +53,7 @@ export class WebhookSender {
   private readonly signers = new Map<string, StandardWebhook>();
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.dispatcher = guardedDispatcher(options.policy, {
+    this.dispatcher = new SafeDestinationDispatcher(options.policy, {
       connectTimeoutMs: options.connectTimeoutMs,
     });
   }

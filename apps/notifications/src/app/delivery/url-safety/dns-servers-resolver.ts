@@ -1,7 +1,7 @@
 import { type LookupAddress } from 'node:dns';
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
-import { type Resolver } from './destination-guard';
+import { type Resolver } from './destination-policy';
 
 /**
  * Whether `entry` is a DNS server as `DELIVERY_DNS_SERVERS` takes it: an IP address with an

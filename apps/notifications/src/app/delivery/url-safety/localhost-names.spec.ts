@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { AllowedNetworks } from './address-policy';
-import { type Resolver } from './destination-guard';
+import { type Resolver } from './destination-policy';
 import { WebhookSender } from '../webhook-sender';
 
 describe('a localhost name at connect time', () => {

@@ -35,7 +35,7 @@ const MAX_BYTES = 8192;
 const MAX_LIST = 100;
 
 export type FilterScalar = string | number | boolean | null;
-export type EndpointFilter = Record<string, unknown>;
+export type SubscriptionFilter = Record<string, unknown>;
 
 /** A filter that cannot be saved; `path` names the offending part, such as "data.amount.$gtt". */
 export class InvalidFilterError extends Error {
@@ -147,11 +147,11 @@ class Validator {
 }
 
 /** Checks a filter as saved by a partner: only the documented operators, paths and value types. */
-export function validateFilter(filter: unknown): EndpointFilter {
+export function validateFilter(filter: unknown): SubscriptionFilter {
   if (JSON.stringify(filter ?? null).length > MAX_BYTES)
     throw new InvalidFilterError('(root)', `is larger than ${MAX_BYTES} bytes`);
   new Validator().query(filter, '', 0);
-  return filter as EndpointFilter;
+  return filter as SubscriptionFilter;
 }
 
 export type FilterVerdict =
@@ -172,7 +172,7 @@ export class CompiledFilter {
   private readonly matches: (event: unknown) => boolean;
   private readonly clauses: [string, unknown, (event: unknown) => boolean][];
 
-  constructor(readonly filter: EndpointFilter) {
+  constructor(readonly filter: SubscriptionFilter) {
     validateFilter(filter);
     this.matches = sift(filter as never);
     this.clauses = Object.entries(filter).map(([key, value]) => [

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
 /** A message id as fan-out makes it: "msg_" and a UUID (v7). Nothing else names a message. */
-export const MESSAGE_ID_PATTERN =
-  /^msg_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MESSAGE_ID_PATTERN = /^msg_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const MessageId = z
   .string()

@@ -1,7 +1,6 @@
 import { type LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
 import { type AllowedNetworks, checkAddress } from './address-policy';
 import { isLocalhostName, LOCALHOST_ADDRESSES } from './localhost-names';
 import { UnsafeDestinationError } from './unsafe-destination.error';
@@ -27,7 +26,7 @@ function refuse(host: string, ip: string, range: string): UnsafeDestinationError
 }
 
 /** Refuses the first address that is not public and not allowed, naming the host it came from. */
-function assertAllowed(
+export function assertAllowed(
   hostname: string,
   addresses: readonly LookupAddress[],
   allowedNetworks: AllowedNetworks,
@@ -47,7 +46,7 @@ function bareHost(hostname: string): string {
  * (the URL parser has already turned decimal, octal and hex IPv4 forms into dotted decimal),
  * and localhost names, which mean this machine without asking DNS: they pass only where every
  * loopback address they stand for is allowed. Other host names are checked at connect time,
- * by the dispatcher's lookup.
+ * by `SafeDestinationDispatcher`.
  */
 export function checkUrl(raw: string, policy: DestinationPolicy): URL {
   let url: URL;
@@ -75,46 +74,4 @@ export function checkUrl(raw: string, policy: DestinationPolicy): URL {
     assertAllowed(host, LOCALHOST_ADDRESSES, policy.allowedNetworks);
   }
   return url;
-}
-
-type LookupCallback = (
-  err: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
-
-/**
- * An undici dispatcher whose every connection resolves the host itself and refuses if any
- * address is not public, so a name that resolves (or later re-resolves, DNS rebinding) to a
- * private address is caught at the moment of connecting, on the address actually used.
- * Localhost names are answered with the loopback addresses, never by a DNS server that could
- * say otherwise.
- */
-export function guardedDispatcher(
-  policy: DestinationPolicy,
-  options: { connectTimeoutMs: number },
-): Dispatcher {
-  const resolve = policy.resolver ?? systemResolver;
-  const lookup = (hostname: string, opts: { all?: boolean }, callback: LookupCallback): void => {
-    (isLocalhostName(hostname) ? Promise.resolve([...LOCALHOST_ADDRESSES]) : resolve(hostname))
-      .then((addresses) => {
-        if (addresses.length === 0)
-          throw Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' });
-        assertAllowed(hostname, addresses, policy.allowedNetworks);
-        if (opts.all) callback(null, addresses);
-        else
-          callback(
-            null,
-            (addresses[0] as LookupAddress).address,
-            (addresses[0] as LookupAddress).family,
-          );
-      })
-      .catch((err: NodeJS.ErrnoException) => callback(err, '', 0));
-  };
-  return new Agent({
-    connect: { lookup: lookup as never, timeout: options.connectTimeoutMs },
-    connections: 16,
-    pipelining: 1,
-    keepAliveTimeout: 10_000,
-  });
 }

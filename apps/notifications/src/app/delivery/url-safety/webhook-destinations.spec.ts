@@ -1,6 +1,6 @@
 import { type LookupAddress } from 'node:dns';
 import { AllowedNetworks, checkAddress } from './address-policy';
-import { checkUrl } from './destination-guard';
+import { checkUrl } from './destination-policy';
 import { UnsafeDestinationError } from './unsafe-destination.error';
 import { WebhookSender } from '../webhook-sender';
 

@@ -1,5 +1,8 @@
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
-import { type NotificationsTestApp, startNotificationsApp } from '../notifications-app.test-helper';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
 
 describe('conditional subscriptions and thin payloads (real Kafka and Postgres)', () => {
   let t: NotificationsTestApp;

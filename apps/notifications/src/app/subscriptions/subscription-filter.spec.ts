@@ -1,4 +1,4 @@
-import { CompiledFilter, InvalidFilterError, validateFilter } from './endpoint-filter';
+import { CompiledFilter, InvalidFilterError, validateFilter } from './subscription-filter';
 
 const payment = (amount: number, currency = 'usd', extra: Record<string, unknown> = {}) => ({
   id: '019ac9c4-5f2e-7b3a-8c1d-2e4f6a8b0c1d',

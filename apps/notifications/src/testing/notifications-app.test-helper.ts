@@ -7,8 +7,8 @@ import {
   startInProcessService,
 } from '@switchyard/service-testing';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from './app.module';
-import { NotificationsEnv } from './notifications-env';
+import { AppModule } from '../app/app.module';
+import { NotificationsEnv } from '../app/notifications-env';
 
 export const ADMIN_TOKEN = 'notifications-int-admin-token-0123456789';
 
@@ -33,6 +33,8 @@ export interface NotificationsTestApp extends InProcessService {
     eventId: string,
     endpointId: string,
   ): Promise<{ status: string; attempts: number } | undefined>;
+  /** The id of the message an event became (for a partner with one subscribed endpoint). */
+  messageOf(eventId: string): Promise<string>;
 }
 
 /** Notifications in this process: loopback receivers allowed, a retry schedule in milliseconds. */
@@ -116,6 +118,13 @@ export async function startNotificationsApp(
         [eventId, endpointId],
       );
       return row;
+    },
+    messageOf: async (eventId) => {
+      const [row] = await service.dataSource.query(
+        'SELECT id FROM notifications.messages WHERE event_id = $1',
+        [eventId],
+      );
+      return row.id;
     },
     close: async () => {
       await publisher.disconnect();

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@switchyard/service';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type NotificationsConfig } from '../notifications-env';
+import { type ClaimedDelivery, DeliveryRepository, type DueDelivery } from './delivery.repository';
+import { EndpointStateRepository } from './endpoint-state.repository';
+
+/**
+ * Claims due deliveries for one instance, in one transaction. Rows are taken with SKIP LOCKED,
+ * so instances never take the same one. Endpoints with a rate limit, FIFO order or a circuit
+ * about to probe get at most one delivery per claim, and only after winning a slot on the
+ * endpoint's row, which every instance contends for: the limits hold across instances.
+ */
+@Injectable()
+export class ClaimDeliveriesUseCase {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
+    private readonly endpointState: EndpointStateRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+  ) {}
+
+  /** `instanceId` becomes the leases' owner, the only one that may renew them or record the attempt. */
+  execute(limit: number, instanceId: string): Promise<ClaimedDelivery[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
+      const chosen: string[] = [];
+      const gatedSeen = new Set<string>();
+      for (const delivery of due) {
+        const gated = delivery.rateLimitPerSecond !== null || delivery.fifo || delivery.probing;
+        if (!gated) {
+          chosen.push(delivery.id);
+          continue;
+        }
+        if (gatedSeen.has(delivery.endpointId)) continue;
+        gatedSeen.add(delivery.endpointId);
+        if (await this.winSlot(delivery, manager)) chosen.push(delivery.id);
+      }
+      if (chosen.length === 0) return [];
+      return this.deliveries.lease(
+        chosen,
+        instanceId,
+        this.config.DELIVERY_LEASE_MS / 1000,
+        manager,
+      );
+    });
+  }
+
+  /** Takes the endpoint's next rate slot and, for an open circuit, its single probe; both or neither. */
+  private async winSlot(delivery: DueDelivery, manager: EntityManager): Promise<boolean> {
+    if (
+      delivery.rateLimitPerSecond !== null &&
+      !(await this.endpointState.takeRateSlot(delivery.endpointId, manager))
+    ) {
+      return false;
+    }
+    // Half-open: one probe; the circuit stays shut to everything else until its answer.
+    return (
+      !delivery.probing ||
+      this.endpointState.takeProbe(
+        delivery.endpointId,
+        this.config.DELIVERY_BREAKER_COOLDOWN_MS,
+        manager,
+      )
+    );
+  }
+}

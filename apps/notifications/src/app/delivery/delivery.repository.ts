@@ -1,0 +1,364 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { patternsMatching } from '@switchyard/contracts';
+import { RepositorySql, SERVICE_CONFIG } from '@switchyard/service';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type PayloadMode } from '../endpoints/endpoint';
+import { type NotificationsConfig } from '../notifications-env';
+
+/**
+ * The channel due deliveries are announced on (`pg_notify` in the writing statement or
+ * transaction), so every instance's worker claims them at commit instead of at its next poll.
+ */
+export function dueDeliveriesChannel(schema: string): string {
+  return `${schema}_deliveries`;
+}
+
+/** A due delivery, as the claim sees it before deciding whether it may go now. */
+export interface DueDelivery {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly rateLimitPerSecond: number | null;
+  readonly fifo: boolean;
+  /** The endpoint's circuit has opened and its cool-down is over: the next request is its probe. */
+  readonly probing: boolean;
+}
+
+/** A delivery this instance holds the lease of, with all it takes to send it. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly messageId: string;
+  readonly eventId: string;
+  readonly attempts: number;
+  readonly endpointId: string;
+  readonly url: string;
+  /** Every active secret of the endpoint: during a rotation, old and new both sign. */
+  readonly secrets: string[];
+  readonly headers: Record<string, string>;
+  readonly retrySchedule: string | null;
+  readonly payloadMode: PayloadMode;
+  readonly payload: string;
+  readonly createdAt: Date;
+}
+
+/** Where a delivery stands after an attempt. */
+export interface DeliveryOutcome {
+  readonly deliveryId: string;
+  readonly eventId: string;
+  /** Only the lease's owner may write it. */
+  readonly instanceId: string;
+  readonly status: 'succeeded' | 'failed' | 'pending';
+  readonly attempts: number;
+  readonly delayMs: number;
+  readonly statusCode: number | null;
+  readonly error: string | null;
+}
+
+export interface RangeReplay {
+  readonly partnerId: string;
+  readonly eventType: string;
+  readonly from: string;
+  readonly to: string;
+  readonly endpointId: string | null;
+}
+
+/**
+ * The deliveries table: the queue of what is due to which endpoint. Every statement that makes a
+ * delivery due announces it on `dueDeliveriesChannel`, in the same statement or transaction.
+ */
+@Injectable()
+export class DeliveryRepository {
+  private readonly channel: string;
+
+  constructor(
+    private readonly sql: RepositorySql,
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) config: NotificationsConfig,
+  ) {
+    this.channel = dueDeliveriesChannel(config.DB_SCHEMA);
+  }
+
+  /**
+   * Due deliveries nobody holds, oldest due first, locked for this transaction (SKIP LOCKED, so
+   * instances never take the same one). Skips endpoints that are disabled, whose circuit is open,
+   * whose next rate slot has not come, and, for FIFO endpoints, every delivery but the head.
+   */
+  async due(limit: number, breakerThreshold: number, db: EntityManager): Promise<DueDelivery[]> {
+    const s = this.sql.schema;
+    const rows = await this.sql.rows<{
+      id: string;
+      endpoint_id: string;
+      rate_limit_per_second: number | null;
+      fifo: boolean;
+      probing: boolean;
+    }>(
+      db,
+      `SELECT d.id, d.endpoint_id, e.rate_limit_per_second, e.fifo, e.consecutive_failures >= $2 AS probing
+       FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+       WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
+         AND e.enabled
+         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
+         AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())
+         AND (NOT e.fifo OR NOT EXISTS (
+           SELECT 1 FROM ${s}.deliveries x
+           WHERE x.endpoint_id = d.endpoint_id AND x.status = 'pending' AND x.id <> d.id
+             AND ((x.created_at, x.id) < (d.created_at, d.id) OR x.locked_until > now())))
+       ORDER BY d.next_attempt_at, d.created_at LIMIT $1
+       FOR UPDATE OF d SKIP LOCKED`,
+      [limit, breakerThreshold],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      endpointId: r.endpoint_id,
+      rateLimitPerSecond: r.rate_limit_per_second,
+      fifo: r.fifo,
+      probing: r.probing,
+    }));
+  }
+
+  /** Leases these deliveries to this instance for `leaseSeconds`, and answers what sending them takes. */
+  async lease(
+    ids: readonly string[],
+    instanceId: string,
+    leaseSeconds: number,
+    db: EntityManager,
+  ): Promise<ClaimedDelivery[]> {
+    const s = this.sql.schema;
+    const rows = await this.sql.rows<{
+      id: string;
+      message_id: string;
+      event_id: string;
+      attempts: number;
+      endpoint_id: string;
+      created_at: Date;
+      url: string;
+      headers: Record<string, string>;
+      retry_schedule: string | null;
+      payload_mode: PayloadMode;
+      secrets: string[];
+      payload: string;
+    }>(
+      db,
+      `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2), locked_by = $3
+       FROM ${s}.endpoints e, ${s}.messages m
+       WHERE d.id = ANY($1::uuid[]) AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
+       RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
+         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
+              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
+      [ids, leaseSeconds, instanceId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      eventId: r.event_id,
+      attempts: r.attempts,
+      endpointId: r.endpoint_id,
+      url: r.url,
+      secrets: r.secrets,
+      headers: r.headers,
+      retrySchedule: r.retry_schedule,
+      payloadMode: r.payload_mode,
+      payload: r.payload,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Extends this instance's leases on deliveries it is still sending; others' are left alone. */
+  async renewLeases(
+    ids: readonly string[],
+    instanceId: string,
+    leaseSeconds: number,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.affected(
+      db,
+      `UPDATE ${this.sql.schema}.deliveries SET locked_until = now() + make_interval(secs => $3)
+       WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND status = 'pending'`,
+      [ids, instanceId, leaseSeconds],
+    );
+  }
+
+  /**
+   * A delivery of a message to an endpoint, due now; or, with `filteredReason`, one that is never
+   * sent and says why. Nothing when the message already has one for the endpoint.
+   */
+  async add(
+    delivery: {
+      readonly messageId: string;
+      readonly eventId: string;
+      readonly endpointId: string;
+      readonly filteredReason: string | null;
+    },
+    db: EntityManager,
+  ): Promise<void> {
+    await this.sql.affected(
+      db,
+      `INSERT INTO ${this.sql.schema}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)
+       ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING`,
+      [
+        delivery.messageId,
+        delivery.eventId,
+        delivery.endpointId,
+        delivery.filteredReason === null ? 'pending' : 'filtered',
+        delivery.filteredReason,
+      ],
+    );
+  }
+
+  /**
+   * Deliveries of an operational message to the partner's other enabled endpoints that subscribe
+   * to `eventType` (exactly, by its family, or `*`), announced at commit.
+   */
+  async addToSubscribersOf(
+    notice: {
+      readonly messageId: string;
+      readonly eventId: string;
+      readonly eventType: string;
+      readonly partnerId: string;
+      readonly exceptEndpointId: string;
+    },
+    db: EntityManager,
+  ): Promise<void> {
+    const s = this.sql.schema;
+    await this.sql.rows(
+      db,
+      `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
+       SELECT gen_random_uuid(), $1, $2, id FROM ${s}.endpoints
+       WHERE partner_id = $3 AND id <> $4 AND enabled AND event_types && $5::text[]
+       RETURNING pg_notify($6, '')`,
+      [
+        notice.messageId,
+        notice.eventId,
+        notice.partnerId,
+        notice.exceptEndpointId,
+        patternsMatching(notice.eventType),
+        this.channel,
+      ],
+    );
+  }
+
+  /** Announces, at the commit of `db`'s transaction, that deliveries are due now. */
+  async announceDue(db: EntityManager): Promise<void> {
+    await this.sql.rows(db, 'SELECT pg_notify($1, $2)', [this.channel, '']);
+  }
+
+  /**
+   * Writes where the delivery stands after an attempt and releases its lease; 0 when the lease was
+   * lost to another instance, whose delivery it now is.
+   */
+  async settle(outcome: DeliveryOutcome, db: EntityManager): Promise<number> {
+    return this.sql.affected(
+      db,
+      `UPDATE ${this.sql.schema}.deliveries SET status = $2, attempts = $3, locked_until = NULL, locked_by = NULL,
+         next_attempt_at = now() + make_interval(secs => $4::double precision / 1000),
+         last_status_code = $5, last_error = $6, updated_at = now()
+       WHERE id = $1 AND locked_by = $7 AND event_id = $8`,
+      [
+        outcome.deliveryId,
+        outcome.status,
+        outcome.attempts,
+        outcome.delayMs,
+        outcome.statusCode,
+        outcome.error,
+        outcome.instanceId,
+        outcome.eventId,
+      ],
+    );
+  }
+
+  /** Releases a delivery whose attempt our shutdown cut short: due again at once, attempts unchanged. */
+  async release(
+    delivery: {
+      readonly deliveryId: string;
+      readonly eventId: string;
+      readonly instanceId: string;
+    },
+    error: string,
+    db: EntityManager,
+  ): Promise<void> {
+    await this.sql.affected(
+      db,
+      `UPDATE ${this.sql.schema}.deliveries SET locked_until = NULL, locked_by = NULL, next_attempt_at = now(),
+         last_error = $3, updated_at = now()
+       WHERE id = $1 AND locked_by = $2 AND event_id = $4`,
+      [delivery.deliveryId, delivery.instanceId, error, delivery.eventId],
+    );
+  }
+
+  /**
+   * Makes the message's delivery to the endpoint due now with a fresh schedule, creating it if
+   * the endpoint never had one; announced in the same statement. Answers how many (0 or 1).
+   */
+  async replayMessage(messageId: string, endpointId: string): Promise<number> {
+    const s = this.sql.schema;
+    return this.announced(
+      `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
+       SELECT gen_random_uuid(), id, event_id, $2 FROM ${s}.messages WHERE id = $1
+       ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
+       RETURNING pg_notify($3, '')`,
+      [messageId, endpointId],
+    );
+  }
+
+  /**
+   * Makes up to `batch` failed deliveries of the endpoint, created since `since`, due now with a
+   * fresh schedule; announced in the same statement. Answers how many.
+   */
+  async replayFailed(endpointId: string, since: string, batch: number): Promise<number> {
+    const s = this.sql.schema;
+    return this.announced(
+      `UPDATE ${s}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+       WHERE (id, event_id) IN (SELECT id, event_id FROM ${s}.deliveries
+                                WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 LIMIT $3)
+       RETURNING pg_notify($4, '')`,
+      [endpointId, since, batch],
+    );
+  }
+
+  /**
+   * Up to `batch` messages of the partner of an event type in [from, to), each made due now to
+   * every enabled endpoint of the partner that subscribes to the type now (or to the one named),
+   * with a fresh schedule; skips those already due afresh, so repeating it ends. Announced in the
+   * same statement. Answers how many deliveries.
+   */
+  async replayRange(range: RangeReplay, batch: number): Promise<number> {
+    const s = this.sql.schema;
+    return this.announced(
+      `WITH targets AS (
+         SELECT m.id AS message_id, m.event_id, e.id AS endpoint_id
+         FROM ${s}.messages m JOIN ${s}.endpoints e ON e.partner_id = m.partner_id
+         WHERE m.partner_id = $1 AND m.event_type = $2 AND m.created_at >= $3 AND m.created_at < $4
+           AND e.enabled AND ($5::uuid IS NULL OR e.id = $5) AND e.event_types && $6::text[]
+           AND NOT EXISTS (SELECT 1 FROM ${s}.deliveries d
+                           WHERE d.message_id = m.id AND d.event_id = m.event_id AND d.endpoint_id = e.id
+                           AND d.status = 'pending' AND d.attempts = 0)
+         LIMIT $7)
+       INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
+       SELECT gen_random_uuid(), message_id, event_id, endpoint_id FROM targets
+       ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
+       RETURNING pg_notify($8, '')`,
+      [
+        range.partnerId,
+        range.eventType,
+        range.from,
+        range.to,
+        range.endpointId,
+        patternsMatching(range.eventType),
+        batch,
+      ],
+    );
+  }
+
+  /**
+   * Runs a statement that makes deliveries due and announces each row it returns on the channel,
+   * passed as its last parameter; answers how many rows. Postgres sends one notification per
+   * channel and payload per transaction, however many rows call pg_notify.
+   */
+  private async announced(text: string, params: readonly unknown[]): Promise<number> {
+    const rows = await this.sql.rows(this.dataSource.manager, text, [...params, this.channel]);
+    return rows.length;
+  }
+}

@@ -1,0 +1,174 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { newEventId } from '@switchyard/contracts';
+import { type DeliveryVerdict } from '@switchyard/retry';
+import { SERVICE_CONFIG } from '@switchyard/service';
+import { DataSource, type EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { AttemptRepository } from '../attempts/attempt.repository';
+import { MessageRepository } from '../messages/message.repository';
+import { type NotificationsConfig } from '../notifications-env';
+import { DeliveryRepository } from './delivery.repository';
+import { EndpointStateRepository } from './endpoint-state.repository';
+import { type WebhookResponse } from './webhook-sender';
+
+export interface AttemptRecord {
+  readonly deliveryId: string;
+  readonly eventId: string;
+  readonly endpointId: string;
+  readonly attempts: number;
+  readonly verdict: DeliveryVerdict;
+  /** Milliseconds to the next attempt; null when this attempt was the last. */
+  readonly delay: number | null;
+  readonly response: WebhookResponse;
+  /** The instance that claimed the delivery; a lease lost to another instance is not overwritten. */
+  readonly instanceId: string;
+}
+
+export type RecordOutcome =
+  | { readonly disabled: false; readonly leaseLost?: boolean }
+  | { readonly disabled: true; readonly reason: string };
+
+const DISABLED_EVENT_TYPE = 'endpoint.disabled';
+
+/**
+ * Writes one attempt, the delivery's new state and the endpoint's health in one transaction.
+ * A success closes the circuit; a failure counts towards opening it; an endpoint that answers
+ * 410, or has failed without a success for longer than the auto-disable period, is disabled and
+ * its partner told through `endpoint.disabled` on their other endpoints.
+ */
+@Injectable()
+export class RecordAttemptUseCase {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly attempts: AttemptRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly endpointState: EndpointStateRepository,
+    private readonly messages: MessageRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+  ) {}
+
+  execute(record: AttemptRecord): Promise<RecordOutcome> {
+    return this.dataSource.transaction((manager) => this.record(record, manager));
+  }
+
+  /**
+   * An attempt our own shutdown cut short: on record as such, and due again at once, by any
+   * instance. It does not count against the retry schedule; the partner did nothing wrong.
+   */
+  interrupted(
+    record: Pick<AttemptRecord, 'deliveryId' | 'eventId' | 'response' | 'instanceId'>,
+  ): Promise<void> {
+    const error = record.response.error ?? 'interrupted';
+    return this.dataSource.transaction(async (manager) => {
+      await this.attempts.add(
+        {
+          deliveryId: record.deliveryId,
+          eventId: record.eventId,
+          statusCode: null,
+          latencyMs: record.response.latencyMs,
+          error,
+          responseBody: null,
+          sentBy: record.instanceId,
+        },
+        manager,
+      );
+      await this.deliveries.release(record, error, manager);
+    });
+  }
+
+  private async record(record: AttemptRecord, manager: EntityManager): Promise<RecordOutcome> {
+    const { response } = record;
+    await this.attempts.add(
+      {
+        deliveryId: record.deliveryId,
+        eventId: record.eventId,
+        statusCode: response.statusCode ?? null,
+        latencyMs: response.latencyMs,
+        error: response.error ?? null,
+        responseBody: response.body ?? null,
+        sentBy: record.instanceId,
+      },
+      manager,
+    );
+    const settled = await this.deliveries.settle(
+      {
+        deliveryId: record.deliveryId,
+        eventId: record.eventId,
+        instanceId: record.instanceId,
+        status:
+          record.verdict === 'success' ? 'succeeded' : record.delay === null ? 'failed' : 'pending',
+        attempts: record.attempts,
+        delayMs: record.delay ?? 0,
+        statusCode: response.statusCode ?? null,
+        error: response.error ?? null,
+      },
+      manager,
+    );
+    // Our lease ran out and another instance took the delivery over: the attempt is on record, and
+    // the delivery's state and the endpoint's health are the new owner's to write.
+    if (settled === 0) return { disabled: false, leaseLost: true };
+    if (record.verdict === 'success') {
+      await this.endpointState.recordSuccess(record.endpointId, manager);
+      return { disabled: false };
+    }
+    const health = await this.endpointState.recordFailure(
+      record.endpointId,
+      {
+        threshold: this.config.DELIVERY_BREAKER_THRESHOLD,
+        cooldownMs: this.config.DELIVERY_BREAKER_COOLDOWN_MS,
+      },
+      manager,
+    );
+    if (!health?.enabled) return { disabled: false };
+    const reason =
+      record.verdict === 'disable_endpoint'
+        ? 'the endpoint answered 410 Gone'
+        : health.failingForMs >= this.config.DELIVERY_AUTO_DISABLE_AFTER_MS
+          ? `every attempt failed for ${Math.round(health.failingForMs / 1000)}s`
+          : null;
+    if (!reason) return { disabled: false };
+    await this.disable(record.endpointId, reason, manager);
+    return { disabled: true, reason };
+  }
+
+  private async disable(endpointId: string, reason: string, manager: EntityManager) {
+    const endpoint = await this.endpointState.disable(endpointId, reason, manager);
+    if (!endpoint) return;
+    // An operational event, for the partner's own monitoring: not a domain event, not on Kafka.
+    const eventId = newEventId();
+    const messageId = await this.messages.add(
+      {
+        id: `msg_${uuidv7()}`,
+        partnerId: endpoint.partnerId,
+        eventId,
+        eventType: DISABLED_EVENT_TYPE,
+        subject: endpointId,
+        payload: JSON.stringify({
+          id: eventId,
+          type: DISABLED_EVENT_TYPE,
+          version: 1,
+          source: 'notifications',
+          subject: endpointId,
+          occurredAt: new Date().toISOString(),
+          data: {
+            endpointId,
+            url: endpoint.url,
+            reason,
+            failingSince: endpoint.failingSince?.toISOString() ?? null,
+          },
+        }),
+      },
+      manager,
+    );
+    await this.deliveries.addToSubscribersOf(
+      {
+        messageId,
+        eventId,
+        eventType: DISABLED_EVENT_TYPE,
+        partnerId: endpoint.partnerId,
+        exceptEndpointId: endpointId,
+      },
+      manager,
+    );
+  }
+}

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { RepositorySql } from '@switchyard/service';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ownedByPartner } from '../partners/owned-by-partner';
+
+/** A message to store: one event for one partner, as it will be sent. */
+export interface NewMessage {
+  readonly id: string;
+  readonly partnerId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly subject: string;
+  readonly payload: string;
+}
+
+/** A message in the partner's log, with where each of its deliveries stands. */
+export interface MessageSummary {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly subject: string;
+  readonly createdAt: Date;
+  readonly deliveries: {
+    readonly endpointId: string;
+    readonly status: string;
+    readonly attempts: number;
+    readonly reason: string | null;
+  }[];
+}
+
+export interface MessageFilter {
+  readonly eventType?: string;
+  readonly subject?: string;
+  readonly limit: number;
+  /** Only messages older than this one (message ids begin with a UUID v7: they sort by time). */
+  readonly beforeId: string | null;
+}
+
+/** The messages table: each event as sent to each partner. Partner-facing reads are scoped to the partner. */
+@Injectable()
+export class MessageRepository {
+  constructor(
+    private readonly sql: RepositorySql,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Stores the message and answers its id: the id of the message already stored when the partner
+   * has one for this event (a redelivered event makes nothing new).
+   */
+  async add(message: NewMessage, db: EntityManager = this.dataSource.manager): Promise<string> {
+    const row = await this.sql.first<{ id: string }>(
+      db,
+      `INSERT INTO ${this.sql.schema}.messages (id, partner_id, event_id, event_type, subject, payload)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (partner_id, event_id) DO UPDATE SET event_type = EXCLUDED.event_type
+       RETURNING id`,
+      [
+        message.id,
+        message.partnerId,
+        message.eventId,
+        message.eventType,
+        message.subject,
+        message.payload,
+      ],
+    );
+    if (!row) throw new Error(`storing message ${message.id} returned no row`);
+    return row.id;
+  }
+
+  exists(
+    partnerId: string,
+    id: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    return ownedByPartner(this.sql, db, 'messages', { partnerId, id });
+  }
+
+  /** The event a message of the partner carries, as sent (JSON text), by message or event id. */
+  async payload(
+    partnerId: string,
+    message: { readonly id: string } | { readonly eventId: string },
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<string | undefined> {
+    const [column, value] = 'id' in message ? ['id', message.id] : ['event_id', message.eventId];
+    const row = await this.sql.first<{ payload: string }>(
+      db,
+      `SELECT payload FROM ${this.sql.schema}.messages WHERE ${column} = $1 AND partner_id = $2`,
+      [value, partnerId],
+    );
+    return row?.payload;
+  }
+
+  /** The partner's messages, newest first, each with its deliveries. */
+  async list(
+    partnerId: string,
+    filter: MessageFilter,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<MessageSummary[]> {
+    const s = this.sql.schema;
+    const rows = await this.sql.rows<{
+      id: string;
+      event_id: string;
+      event_type: string;
+      subject: string;
+      created_at: Date;
+      deliveries: MessageSummary['deliveries'];
+    }>(
+      db,
+      `SELECT m.id, m.event_id, m.event_type, m.subject, m.created_at,
+              COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts, 'reason', d.last_error))
+                       FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
+       FROM ${s}.messages m LEFT JOIN ${s}.deliveries d ON d.message_id = m.id AND d.event_id = m.event_id
+       WHERE m.partner_id = $1 AND ($2::text IS NULL OR m.event_type = $2) AND ($3::text IS NULL OR m.subject = $3)
+         AND ($4::text IS NULL OR m.id < $4)
+       GROUP BY m.id, m.event_id ORDER BY m.id DESC LIMIT $5`,
+      [partnerId, filter.eventType ?? null, filter.subject ?? null, filter.beforeId, filter.limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      subject: r.subject,
+      createdAt: r.created_at,
+      deliveries: r.deliveries,
+    }));
+  }
+}

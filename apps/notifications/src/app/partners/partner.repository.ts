@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { RepositorySql } from '@switchyard/service';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** The partners table: who may call the partner API, known by the hash of their API key. */
+@Injectable()
+export class PartnerRepository {
+  constructor(
+    private readonly sql: RepositorySql,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async add(
+    partner: { readonly id: string; readonly name: string; readonly apiKeyHash: string },
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await this.sql.affected(
+      db,
+      `INSERT INTO ${this.sql.schema}.partners (id, name, api_key_hash) VALUES ($1, $2, $3)`,
+      [partner.id, partner.name, partner.apiKeyHash],
+    );
+  }
+
+  /** The id of the partner whose API key has this hash. */
+  async idByApiKeyHash(
+    apiKeyHash: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<string | undefined> {
+    const row = await this.sql.first<{ id: string }>(
+      db,
+      `SELECT id FROM ${this.sql.schema}.partners WHERE api_key_hash = $1`,
+      [apiKeyHash],
+    );
+    return row?.id;
+  }
+}
