@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { RepositorySql, SERVICE_CONFIG, ServiceCoreModule } from '@switchyard/service';
+import { ServiceCoreModule } from '@switchyard/service';
 import { AttemptRepository } from './attempts/attempt.repository';
 import { ListAttemptsUseCase } from './attempts/list-attempts.usecase';
 import { ClaimDeliveriesUseCase } from './delivery/claim-deliveries.usecase';
@@ -66,12 +66,6 @@ export class AppModule {
         PartnerEventsHandler,
       ],
       providers: [
-        {
-          provide: RepositorySql,
-          useFactory: (serviceConfig: NotificationsConfig) =>
-            new RepositorySql(serviceConfig.DB_SCHEMA),
-          inject: [SERVICE_CONFIG],
-        },
         PartnerRepository,
         EndpointRepository,
         MessageRepository,

@@ -17,7 +17,7 @@ import {
   transportFailureOf,
 } from '@switchyard/retry';
 import { PollingLoop, sleepUnless } from '@switchyard/messaging';
-import { counter, SERVICE_CONFIG } from '@switchyard/service';
+import { counter, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { type NotificationsConfig } from '../notifications-env';
 import { randomBytes } from 'node:crypto';
@@ -95,10 +95,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         channel: dueDeliveriesChannel(config.DB_SCHEMA),
         applicationName: `switchyard-delivery-worker:${config.DB_SCHEMA}`,
       },
-      onError: (err, { outage, waitMs }) =>
-        outage
-          ? this.logger.warn({ err: String(err), waitMs }, 'deliveries wait for the database')
-          : this.logger.error({ err }, 'claiming deliveries failed; retrying'),
+      onError: logPollingLoopErrors(
+        this.logger,
+        'claiming deliveries',
+        'deliveries wait for the database',
+      ),
     });
   }
 
