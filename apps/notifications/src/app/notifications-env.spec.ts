@@ -19,4 +19,15 @@ describe('the notifications configuration', () => {
       /DELIVERY_DNS_SERVERS: each entry must be an IP address with an optional port, such as 10\.0\.0\.2, 10\.0\.0\.2:5353 or \[2001:db8::53\]:53 \(got "10\.0\.0\.2,dns\.google"\)/,
     );
   });
+
+  it('reaches only public addresses unless networks are allowed, and refuses one that is not a network', () => {
+    expect(loadConfig(NotificationsEnv, {}).DELIVERY_ALLOWED_NETWORKS).toEqual([]);
+    expect(
+      loadConfig(NotificationsEnv, { DELIVERY_ALLOWED_NETWORKS: ' 127.0.0.0/8, ,::1' })
+        .DELIVERY_ALLOWED_NETWORKS,
+    ).toEqual(['127.0.0.0/8', '::1']);
+    expect(() =>
+      loadConfig(NotificationsEnv, { DELIVERY_ALLOWED_NETWORKS: '10.0.0.0/8,intranet' }),
+    ).toThrow(/DELIVERY_ALLOWED_NETWORKS: each entry must be an IP address or CIDR/);
+  });
 });

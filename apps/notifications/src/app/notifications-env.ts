@@ -3,6 +3,20 @@ import { commonEnv } from '@switchyard/service';
 import { z } from 'zod';
 import { isDnsServerAddress } from './delivery/url-safety/dns-servers-resolver';
 
+/** A comma-separated list, blanks ignored, each entry checked by `entry`; empty by default. */
+function commaSeparated<T>(entry: z.ZodType<T, string>) {
+  return z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(entry));
+}
+
 export const NotificationsEnv = commonEnv({
   port: 3003,
   schema: 'notifications',
@@ -25,43 +39,21 @@ export const NotificationsEnv = commonEnv({
    * CIDRs deliveries may reach although they are not public (127.0.0.0/8 for local development).
    * Empty by default: only public unicast addresses.
    */
-  DELIVERY_ALLOWED_NETWORKS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
-          error: 'each entry must be an IP address or CIDR',
-        }),
-      ),
-    ),
+  DELIVERY_ALLOWED_NETWORKS: commaSeparated(
+    z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+      error: 'each entry must be an IP address or CIDR',
+    }),
+  ),
   /**
    * DNS servers that resolve delivery host names (A and AAAA), as `ip[:port]`, comma-separated.
    * Empty by default: the system resolver, as every other program on the machine.
    */
-  DELIVERY_DNS_SERVERS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().refine(isDnsServerAddress, {
-          error:
-            'each entry must be an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:5353 or [2001:db8::53]:53',
-        }),
-      ),
-    ),
+  DELIVERY_DNS_SERVERS: commaSeparated(
+    z.string().refine(isDnsServerAddress, {
+      error:
+        'each entry must be an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:5353 or [2001:db8::53]:53',
+    }),
+  ),
   /** https only; on by default when NODE_ENV=production. */
   DELIVERY_REQUIRE_HTTPS: z
     .enum(['true', 'false'])

@@ -6,6 +6,7 @@ import {
   type InProcessService,
   startInProcessService,
 } from '@switchyard/service-testing';
+import { ScriptedReceiver } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../app/app.module';
 import { NotificationsEnv } from '../app/notifications-env';
@@ -129,6 +130,32 @@ export async function startNotificationsApp(
     close: async () => {
       await publisher.disconnect();
       await service.close();
+    },
+  };
+}
+
+/** What specs that deliver start with: the app, one partner's API key and a loopback receiver. */
+export interface DeliveryBed {
+  readonly t: NotificationsTestApp;
+  readonly receiver: ScriptedReceiver;
+  readonly apiKey: string;
+  close(): Promise<void>;
+}
+
+export async function startDeliveryBed(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<DeliveryBed> {
+  const t = await startNotificationsApp(label, env);
+  const receiver = new ScriptedReceiver();
+  await receiver.start();
+  return {
+    t,
+    receiver,
+    apiKey: await t.createPartner(),
+    close: async () => {
+      await t.close();
+      await receiver.stop();
     },
   };
 }

@@ -1,26 +1,20 @@
-import { ScriptedReceiver, waitFor } from '@switchyard/testing';
+import { type ScriptedReceiver, waitFor } from '@switchyard/testing';
 import {
+  type DeliveryBed,
   type NotificationsTestApp,
-  startNotificationsApp,
+  startDeliveryBed,
 } from '../../testing/notifications-app.test-helper';
 
 describe('waking the delivery worker when fan-out makes deliveries (real Kafka and Postgres)', () => {
-  let t: NotificationsTestApp;
-  let receiver: ScriptedReceiver;
-  let apiKey: string;
+  let bed: DeliveryBed | undefined;
+  let t: NotificationsTestApp, receiver: ScriptedReceiver, apiKey: string;
 
   beforeAll(async () => {
     // Given a worker whose poll is a minute away
-    t = await startNotificationsApp('wake', { DELIVERY_POLL_MS: '60000' });
-    receiver = new ScriptedReceiver();
-    await receiver.start();
-    apiKey = await t.createPartner();
+    bed = await startDeliveryBed('wake', { DELIVERY_POLL_MS: '60000' });
+    ({ t, receiver, apiKey } = bed);
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await receiver?.stop();
-  });
+  afterAll(() => bed?.close());
 
   const delivered = (eventId: string, endpointId: string) =>
     waitFor(

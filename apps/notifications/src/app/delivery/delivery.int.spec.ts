@@ -1,26 +1,21 @@
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { Webhook } from 'standardwebhooks';
 import {
+  type DeliveryBed,
   type NotificationsTestApp,
+  startDeliveryBed,
   startNotificationsApp,
 } from '../../testing/notifications-app.test-helper';
 
 describe('outbound webhook delivery (real Kafka and Postgres, real receivers on loopback)', () => {
-  let t: NotificationsTestApp;
-  let receiver: ScriptedReceiver;
-  let apiKey: string;
+  let bed: DeliveryBed | undefined;
+  let t: NotificationsTestApp, receiver: ScriptedReceiver, apiKey: string;
 
   beforeAll(async () => {
-    t = await startNotificationsApp('delivery');
-    receiver = new ScriptedReceiver();
-    await receiver.start();
-    apiKey = await t.createPartner();
+    bed = await startDeliveryBed('delivery');
+    ({ t, receiver, apiKey } = bed);
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await receiver?.stop();
-  });
+  afterAll(() => bed?.close());
 
   async function settled(eventId: string, endpointId: string, status: string) {
     return waitFor(`the delivery to be ${status}`, async () => {

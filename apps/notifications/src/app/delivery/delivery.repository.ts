@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { patternsMatching } from '@switchyard/contracts';
-import { RepositorySql, SERVICE_CONFIG } from '@switchyard/service';
+import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PayloadMode } from '../endpoints/endpoint';
-import { type NotificationsConfig } from '../notifications-env';
 
 /**
  * The channel due deliveries are announced on (`pg_notify` in the writing statement or
@@ -72,9 +71,8 @@ export class DeliveryRepository {
   constructor(
     private readonly sql: RepositorySql,
     private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) config: NotificationsConfig,
   ) {
-    this.channel = dueDeliveriesChannel(config.DB_SCHEMA);
+    this.channel = dueDeliveriesChannel(sql.schemaName);
   }
 
   /**

@@ -1,13 +1,13 @@
-import { ScriptedReceiver, waitFor } from '@switchyard/testing';
+import { type ScriptedReceiver, waitFor } from '@switchyard/testing';
 import {
+  type DeliveryBed,
   type NotificationsTestApp,
-  startNotificationsApp,
+  startDeliveryBed,
 } from '../../testing/notifications-app.test-helper';
 
 describe('conditional subscriptions and thin payloads (real Kafka and Postgres)', () => {
-  let t: NotificationsTestApp;
-  let receiver: ScriptedReceiver;
-  let apiKey: string;
+  let bed: DeliveryBed | undefined;
+  let t: NotificationsTestApp, receiver: ScriptedReceiver, apiKey: string;
 
   const over100 = {
     type: 'payment.succeeded',
@@ -16,16 +16,10 @@ describe('conditional subscriptions and thin payloads (real Kafka and Postgres)'
   };
 
   beforeAll(async () => {
-    t = await startNotificationsApp('filters');
-    receiver = new ScriptedReceiver();
-    await receiver.start();
-    apiKey = await t.createPartner();
+    bed = await startDeliveryBed('filters');
+    ({ t, receiver, apiKey } = bed);
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await receiver?.stop();
-  });
+  afterAll(() => bed?.close());
 
   const deliveryStatus = async (eventId: string, endpointId: string) =>
     (await t.deliveryOf(eventId, endpointId))?.status;

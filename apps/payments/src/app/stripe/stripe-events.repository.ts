@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { type CommonEnv, RepositorySql, SERVICE_CONFIG } from '@switchyard/service';
+import { Injectable } from '@nestjs/common';
+import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface VerifiedStripeEvent {
@@ -65,9 +65,8 @@ export class StripeEventsRepository {
   constructor(
     private readonly sql: RepositorySql,
     private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) config: CommonEnv,
   ) {
-    this.channel = storedEventsChannel(config.DB_SCHEMA);
+    this.channel = storedEventsChannel(sql.schemaName);
   }
 
   private get table(): string {

@@ -11,8 +11,9 @@ export class RepositorySql {
   /** The quoted schema, for statements: `${this.sql.schema}.orders`. */
   readonly schema: string;
 
-  constructor(schema: string) {
-    this.schema = quoteIdent(schema);
+  /** `schemaName` is the service's schema as configured (DB_SCHEMA), unquoted. */
+  constructor(readonly schemaName: string) {
+    this.schema = quoteIdent(schemaName);
   }
 
   /** The rows a statement returns (a SELECT, or any statement with RETURNING). */

@@ -1,26 +1,18 @@
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { ScriptedReceiver } from '@switchyard/testing';
 import { type LookupAddress } from 'node:dns';
 import { AllowedNetworks } from './address-policy';
 import { WebhookSender } from '../webhook-sender';
 
 describe('a host whose DNS answer changes between deliveries (rebinding)', () => {
-  let server: Server;
-  let port: number;
+  const receiver = new ScriptedReceiver();
+  let port: string;
   let answer: LookupAddress[] = [{ address: '127.0.0.1', family: 4 }];
-  let received = 0;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      received++;
-      req.resume();
-      res.writeHead(204, { connection: 'close' }).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    port = new URL(await receiver.start()).port;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => receiver.stop());
 
   it('is checked again at every connection, on the address actually used', async () => {
     // Given loopback allowed (local development) and a name that first resolves there
@@ -48,7 +40,7 @@ describe('a host whose DNS answer changes between deliveries (rebinding)', () =>
     // Then the delivery is refused before any connection is made
     expect(second.errorCode).toBe('ERR_UNSAFE_DESTINATION');
     expect(second.error).toContain('partner.rebind.test (10.0.0.1) is a private address');
-    expect(received).toBe(1);
+    expect(receiver.received).toHaveLength(1);
     await sender.close();
   });
 });

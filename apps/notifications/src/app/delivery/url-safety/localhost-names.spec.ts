@@ -1,13 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { ScriptedReceiver } from '@switchyard/testing';
 import { AllowedNetworks } from './address-policy';
 import { type Resolver } from './destination-policy';
 import { WebhookSender } from '../webhook-sender';
 
 describe('a localhost name at connect time', () => {
-  let server: Server;
-  let port: number;
-  let received = 0;
+  const receiver = new ScriptedReceiver();
+  let port: string;
   const asked: string[] = [];
   /** A DNS that would send localhost names to a public address, were it asked. */
   const lyingResolver: Resolver = async (hostname) => {
@@ -16,16 +14,10 @@ describe('a localhost name at connect time', () => {
   };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      received++;
-      req.resume();
-      res.writeHead(204, { connection: 'close' }).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    port = new URL(await receiver.start()).port;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => receiver.stop());
 
   it('goes to loopback without asking DNS, where an operator allows loopback', async () => {
     // Given loopback allowed (local development) and a resolver that would answer otherwise
@@ -49,7 +41,7 @@ describe('a localhost name at connect time', () => {
 
     // Then it reached the receiver on 127.0.0.1, and the resolver was never asked
     expect(response.statusCode).toBe(204);
-    expect(received).toBe(1);
+    expect(receiver.received).toHaveLength(1);
     expect(asked).toEqual([]);
     await sender.close();
   });
