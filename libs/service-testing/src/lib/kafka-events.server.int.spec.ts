@@ -1,0 +1,211 @@
+// KafkaEventsServer lives in libs/service; it is tested here, where a service can be started in
+// the test's process against a fresh database and real Kafka.
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { createEvent, type DomainEvent, Topics } from '@switchyard/contracts';
+import { type EventPublisher, inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import {
+  commonEnv,
+  EventHandlers,
+  InboxContext,
+  loadConfig,
+  messagingPartitionedTables,
+  migrationSchema,
+  ServiceCoreModule,
+} from '@switchyard/service';
+import { testKafkaBrokers, waitFor } from '@switchyard/testing';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
+import { type InProcessService, startInProcessService } from './in-process-service';
+import { createTestPublisher } from './test-publisher';
+
+class CreateHandled1700000000000 implements MigrationInterface {
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = migrationSchema(queryRunner);
+    await queryRunner.query(
+      `CREATE TABLE "${schema}".handled (event_id uuid NOT NULL, handler text NOT NULL)`,
+    );
+    for (const ddl of [...outboxTableDdl(schema), ...inboxTableDdl(schema)]) {
+      await queryRunner.query(ddl);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = migrationSchema(queryRunner);
+    await queryRunner.query(
+      `DROP TABLE "${schema}".inbox, "${schema}".outbox, "${schema}".handled`,
+    );
+  }
+}
+
+/** Events whose first try fails after the handler wrote: the write must not survive it. */
+const failedOnce = new Set<string>();
+
+@EventHandlers()
+class ProbeHandlers {
+  @EventPattern('order.paid')
+  async onPaid(@Payload() event: DomainEvent, @Ctx() context: InboxContext): Promise<void> {
+    await record(context, event, 'order.paid');
+  }
+
+  @EventPattern('order.*')
+  async onOrder(@Payload() event: DomainEvent, @Ctx() context: InboxContext): Promise<void> {
+    await record(context, event, 'order.*');
+    if (event.type === 'order.cancelled' && !failedOnce.has(event.id)) {
+      failedOnce.add(event.id);
+      throw new Error('a transient failure after the write');
+    }
+  }
+}
+
+async function record(context: InboxContext, event: DomainEvent, handler: string): Promise<void> {
+  await context.manager.query('INSERT INTO kevents.handled (event_id, handler) VALUES ($1, $2)', [
+    event.id,
+    handler,
+  ]);
+}
+
+@Module({})
+class ProbeServiceModule {
+  static forRoot(env: Record<string, string>): DynamicModule {
+    const config = loadConfig(commonEnv({ port: 0, schema: 'kevents', clientId: 'kevents' }), env);
+    return {
+      module: ProbeServiceModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          name: 'kevents',
+          config,
+          migrations: [CreateHandled1700000000000],
+          partitionedTables: messagingPartitionedTables,
+          consumer: 'probe',
+        }),
+      ],
+      controllers: [ProbeHandlers],
+    };
+  }
+}
+
+describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka and Postgres)', () => {
+  let service: InProcessService;
+  let publisher: EventPublisher;
+
+  beforeAll(async () => {
+    service = await startInProcessService('kevents', (env) => ProbeServiceModule.forRoot(env));
+    publisher = await createTestPublisher(service.kafkaPrefix, [
+      Topics.ordersEvents,
+      Topics.paymentsEvents,
+    ]);
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await service?.close();
+  });
+
+  const orderId = () => randomUUID();
+
+  async function publish(...events: DomainEvent[]): Promise<void> {
+    await publisher.sendBatch([
+      {
+        topic: `${service.kafkaPrefix}${Topics.ordersEvents}`,
+        messages: events.map((e) => ({ key: e.subject, value: JSON.stringify(e) })),
+      },
+    ]);
+  }
+
+  async function handlersOf(eventId: string): Promise<string[]> {
+    const rows: { handler: string }[] = await service.dataSource.query(
+      'SELECT handler FROM kevents.handled WHERE event_id = $1 ORDER BY handler',
+      [eventId],
+    );
+    return rows.map((r) => r.handler);
+  }
+
+  const handled = (event: DomainEvent) =>
+    waitFor(`${event.type} ${event.id} to be handled`, async () => {
+      const handlers = await handlersOf(event.id);
+      return handlers.length > 0 ? handlers : undefined;
+    });
+
+  const cancelled = (id: string) =>
+    createEvent('order.cancelled', id, { orderId: id, reason: null });
+  const created = (id: string) =>
+    createEvent('order.created', id, {
+      orderId: id,
+      customerId: 'cus_1',
+      currency: 'usd',
+      amountTotal: 100,
+      lines: [{ sku: 'lamp', quantity: 1, unitPrice: 100 }],
+    });
+
+  it("hands each event to its most specific handler: order.paid to its own, order.created to the family's", async () => {
+    // Given handlers for order.paid and for order.*
+    const id = orderId();
+    const paid = createEvent('order.paid', id, {
+      orderId: id,
+      amount: 100,
+      currency: 'usd',
+      paymentIntentId: 'pi_1',
+      paidAt: new Date().toISOString(),
+    });
+
+    const placed = created(id);
+
+    // When an order.created and an order.paid arrive
+    await publish(placed, paid);
+
+    // Then each went to one handler, the most specific
+    expect(await handled(paid)).toEqual(['order.paid']);
+    expect(await handled(placed)).toEqual(['order.*']);
+  });
+
+  it('applies an event once however often it arrives (the inbox, in the handler’s transaction)', async () => {
+    // Given one order.created sent three times, then a marker event after it
+    const event = created(orderId());
+    const marker = created(orderId());
+
+    // When they are consumed
+    await publish(event, event, event, marker);
+    await handled(marker);
+
+    // Then the handler's write happened once
+    expect(await handlersOf(event.id)).toEqual(['order.*']);
+  });
+
+  it("rolls back a handler's writes when it throws, and retries the event", async () => {
+    // Given a handler that writes, then fails on its first try
+    const event = cancelled(orderId());
+
+    // When the event arrives
+    await publish(event);
+
+    // Then the retry succeeded and only its write remains
+    expect(await handled(event)).toEqual(['order.*']);
+    expect(failedOnce.has(event.id)).toBe(true);
+  });
+
+  it('consumes only the topics its handlers name', async () => {
+    // Given handlers for order events only, and the consumer running (an event was handled)
+    const marker = created(orderId());
+    await publish(marker);
+    await handled(marker);
+
+    // When the consumer group is described
+    const kafka = new Kafka({ brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const groupId = `${service.kafkaPrefix}kevents.probe`;
+      const { groups } = await admin.describeGroups([groupId]);
+      const topics = groups[0]!.members.flatMap((member) =>
+        Object.keys(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)!.assignment),
+      );
+
+      // Then it is assigned the orders topic and not the payments topic
+      expect([...new Set(topics)]).toEqual([`${service.kafkaPrefix}${Topics.ordersEvents}`]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
