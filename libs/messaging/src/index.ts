@@ -12,3 +12,4 @@ export * from './lib/consumer/dead-letter';
 export * from './lib/wakeable-sleep';
 export * from './lib/polling-loop';
 export * from './lib/pg-channel-listener';
+export * from './lib/batcher';

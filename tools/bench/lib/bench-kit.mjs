@@ -233,10 +233,10 @@ function track(child) {
  * A Node process: stdout and stderr go to .local/bench-logs/<label>.log (a file, so a chatty
  * child never waits on the benchmark reading its pipe).
  */
-export function startProcess(script, args, { env = {}, label }) {
+export function startProcess(script, args, { env = {}, label, nodeArgs = [] }) {
   const file = logFile(label);
   const fd = openSync(file, 'a');
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', fd, fd],
@@ -283,6 +283,17 @@ export async function waitForHttp(proc, url, timeoutMs = 120_000) {
 }
 
 /**
+ * `BENCH_PROFILE=notifications` (a comma-separated list of services) runs those services with
+ * `--cpu-prof`: a .cpuprofile per process lands in .local/bench-profiles when it stops, to open in
+ * Chrome DevTools or summarise with `node tools/bench/profile-summary.mjs <file>`.
+ */
+function profiled(name) {
+  const wanted = (process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim());
+  if (!wanted.includes(name)) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.local/bench-profiles')}`];
+}
+
+/**
  * One service from dist/apps/<name>/src/main.js on a free port, on the run's database and Kafka
  * prefix; resolves once /health/ready answers 200. LOG_LEVEL is warn unless BENCH_LOG_LEVEL says
  * otherwise (as in the intake benchmark): a log line per request or attempt is not what is
@@ -292,6 +303,7 @@ export async function startService(name, { databaseUrl, prefix, env = {}, label 
   const port = await freePort();
   const proc = startProcess(path.join(root, 'dist/apps', name, 'src/main.js'), [], {
     label: label ?? `${prefix}${name}`,
+    nodeArgs: profiled(name),
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',

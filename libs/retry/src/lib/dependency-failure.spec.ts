@@ -25,6 +25,15 @@ describe('telling a dependency outage from a failure of the work itself', () => 
       'a broker that cannot be reached',
       Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' }),
     ],
+    [
+      "a transaction's next statement after its connection died (TypeORM)",
+      Object.assign(
+        new Error('Database connection provided by a query runner was already released'),
+        {
+          name: 'QueryRunnerProviderAlreadyReleasedError',
+        },
+      ),
+    ],
     ['our own marker', new DependencyUnavailableError('stripe', 'Stripe answered 503')],
   ])('counts %s as an outage', (_what, err) => {
     expect(isDependencyFailure(err)).toBe(true);

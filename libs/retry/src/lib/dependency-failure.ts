@@ -47,6 +47,12 @@ const CONNECTION_MESSAGES = [
   'the database system is shutting down',
 ];
 
+/**
+ * TypeORM's names for a transaction whose connection went away under it: its query runner was
+ * released when the connection died, and the transaction's next statement is refused.
+ */
+const TYPEORM_CONNECTION_LOST = new Set(['QueryRunnerProviderAlreadyReleasedError']);
+
 /** kafkajs's names for a broker that cannot be reached or did not answer. */
 const KAFKA_UNAVAILABLE = new Set([
   'KafkaJSConnectionError',
@@ -73,6 +79,7 @@ function isUnavailable(err: ErrorLike): boolean {
   const code = typeof err.code === 'string' ? err.code : '';
   if (NETWORK_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code)) return true;
   if (typeof err.name === 'string' && KAFKA_UNAVAILABLE.has(err.name)) return true;
+  if (typeof err.name === 'string' && TYPEORM_CONNECTION_LOST.has(err.name)) return true;
   const message = typeof err.message === 'string' ? err.message : '';
   return CONNECTION_MESSAGES.some((m) => message.includes(m));
 }

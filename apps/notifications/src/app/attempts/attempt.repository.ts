@@ -55,19 +55,24 @@ export class AttemptRepository {
     private readonly dataSource: DataSource,
   ) {}
 
-  async add(attempt: NewAttempt, db: EntityManager = this.dataSource.manager): Promise<void> {
+  /** Many attempts in one statement (the delivery worker records them in batches). */
+  async add(
+    attempts: readonly NewAttempt[],
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    if (attempts.length === 0) return;
     await this.sql.affected(
       db,
       `INSERT INTO ${this.sql.schema}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[])`,
       [
-        attempt.deliveryId,
-        attempt.eventId,
-        attempt.statusCode,
-        attempt.latencyMs,
-        attempt.error,
-        attempt.responseBody,
-        attempt.sentBy,
+        attempts.map((a) => a.deliveryId),
+        attempts.map((a) => a.eventId),
+        attempts.map((a) => a.statusCode),
+        attempts.map((a) => a.latencyMs),
+        attempts.map((a) => a.error),
+        attempts.map((a) => a.responseBody),
+        attempts.map((a) => a.sentBy),
       ],
     );
   }

@@ -242,27 +242,33 @@ export class DeliveryRepository {
   }
 
   /**
-   * Writes where the delivery stands after an attempt and releases its lease; 0 when the lease was
-   * lost to another instance, whose delivery it now is.
+   * Writes where each delivery stands after its attempt and releases its lease, in one
+   * statement; answers the ids written. A delivery missing from the answer had its lease lost to
+   * another instance, whose delivery it now is.
    */
-  async settle(outcome: DeliveryOutcome, db: EntityManager): Promise<number> {
-    return this.sql.affected(
+  async settle(outcomes: readonly DeliveryOutcome[], db: EntityManager): Promise<Set<string>> {
+    if (outcomes.length === 0) return new Set();
+    const rows = await this.sql.rows<{ id: string }>(
       db,
-      `UPDATE ${this.sql.schema}.deliveries SET status = $2, attempts = $3, locked_until = NULL, locked_by = NULL,
-         next_attempt_at = now() + make_interval(secs => $4::double precision / 1000),
-         last_status_code = $5, last_error = $6, updated_at = now()
-       WHERE id = $1 AND locked_by = $7 AND event_id = $8`,
+      `UPDATE ${this.sql.schema}.deliveries d SET status = o.status, attempts = o.attempts, locked_until = NULL, locked_by = NULL,
+         next_attempt_at = now() + make_interval(secs => o.delay_ms / 1000),
+         last_status_code = o.status_code, last_error = o.error, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::double precision[], $5::int[], $6::text[], $7::text[], $8::uuid[])
+         AS o(id, status, attempts, delay_ms, status_code, error, instance_id, event_id)
+       WHERE d.id = o.id AND d.locked_by = o.instance_id AND d.event_id = o.event_id
+       RETURNING d.id`,
       [
-        outcome.deliveryId,
-        outcome.status,
-        outcome.attempts,
-        outcome.delayMs,
-        outcome.statusCode,
-        outcome.error,
-        outcome.instanceId,
-        outcome.eventId,
+        outcomes.map((o) => o.deliveryId),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => o.attempts),
+        outcomes.map((o) => o.delayMs),
+        outcomes.map((o) => o.statusCode),
+        outcomes.map((o) => o.error),
+        outcomes.map((o) => o.instanceId),
+        outcomes.map((o) => o.eventId),
       ],
     );
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Releases a delivery whose attempt our shutdown cut short: due again at once, attempts unchanged. */

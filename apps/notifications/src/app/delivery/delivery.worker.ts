@@ -57,6 +57,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly policies = new Map<string, RetryPolicy>();
   private readonly loop: PollingLoop;
   private readonly interrupt = new AbortController();
+  private readonly refillBelow: number;
   private renewTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
@@ -86,6 +87,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
     });
+    this.refillBelow = Math.floor((config.DELIVERY_CONCURRENCY * 3) / 4);
     this.loop = new PollingLoop({
       intervalMs: config.DELIVERY_POLL_MS,
       work: () => this.claimAndSend(),
@@ -160,7 +162,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       .finally(() => {
         this.leased.delete(deliveryId);
         this.inFlight.delete(tracked);
-        this.wake();
+        // Claim when a quarter of the slots are free, not at every answer: claims come in
+        // batches under load, and at once when little is in flight.
+        if (this.inFlight.size <= this.refillBelow) this.wake();
       });
     this.inFlight.add(tracked);
   }

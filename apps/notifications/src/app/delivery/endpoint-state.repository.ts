@@ -51,12 +51,16 @@ export class EndpointStateRepository {
   }
 
   /** A success ends the failure streak and closes the circuit. */
-  async recordSuccess(endpointId: string, db: EntityManager): Promise<void> {
+  async recordSuccess(endpointIds: readonly string[], db: EntityManager): Promise<void> {
+    if (endpointIds.length === 0) return;
+    // A healthy endpoint's row is left alone: concurrent successes need not queue for its lock.
     await this.sql.affected(
       db,
       `UPDATE ${this.sql.schema}.endpoints
-       SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL WHERE id = $1`,
-      [endpointId],
+       SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL
+       WHERE id = ANY($1::uuid[])
+         AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)`,
+      [endpointIds],
     );
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newEventId } from '@switchyard/contracts';
-import { type DeliveryVerdict } from '@switchyard/retry';
+import { Batcher } from '@switchyard/messaging';
+import { type DeliveryVerdict, isDependencyFailure } from '@switchyard/retry';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -30,14 +31,25 @@ export type RecordOutcome =
 
 const DISABLED_EVENT_TYPE = 'endpoint.disabled';
 
+/** The most attempts recorded in one transaction. */
+const BATCH_SIZE = 500;
+
 /**
- * Writes one attempt, the delivery's new state and the endpoint's health in one transaction.
- * A success closes the circuit; a failure counts towards opening it; an endpoint that answers
+ * Writes attempts, their deliveries' new states and their endpoints' health. Attempts that end
+ * together are recorded together, in one transaction of a few statements (group commit), so
+ * recording keeps up with sending. A success closes the circuit; a failure counts towards opening it; an endpoint that answers
  * 410, or has failed without a success for longer than the auto-disable period, is disabled and
  * its partner told through `endpoint.disabled` on their other endpoints.
  */
 @Injectable()
 export class RecordAttemptUseCase {
+  private readonly batcher = new Batcher<AttemptRecord, RecordOutcome>({
+    maxSize: BATCH_SIZE,
+    run: (records) => this.dataSource.transaction((manager) => this.record(records, manager)),
+    // An outage fails every batch alike; anything else may be one record's fault.
+    retryAlone: (err) => !isDependencyFailure(err),
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly attempts: AttemptRepository,
@@ -47,8 +59,9 @@ export class RecordAttemptUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
   ) {}
 
+  /** Records one attempt, with those that end at about the same time; answers what it did. */
   execute(record: AttemptRecord): Promise<RecordOutcome> {
-    return this.dataSource.transaction((manager) => this.record(record, manager));
+    return this.batcher.add(record);
   }
 
   /**
@@ -61,37 +74,41 @@ export class RecordAttemptUseCase {
     const error = record.response.error ?? 'interrupted';
     return this.dataSource.transaction(async (manager) => {
       await this.attempts.add(
-        {
-          deliveryId: record.deliveryId,
-          eventId: record.eventId,
-          statusCode: null,
-          latencyMs: record.response.latencyMs,
-          error,
-          responseBody: null,
-          sentBy: record.instanceId,
-        },
+        [
+          {
+            deliveryId: record.deliveryId,
+            eventId: record.eventId,
+            statusCode: null,
+            latencyMs: record.response.latencyMs,
+            error,
+            responseBody: null,
+            sentBy: record.instanceId,
+          },
+        ],
         manager,
       );
       await this.deliveries.release(record, error, manager);
     });
   }
 
-  private async record(record: AttemptRecord, manager: EntityManager): Promise<RecordOutcome> {
-    const { response } = record;
+  private async record(
+    records: readonly AttemptRecord[],
+    manager: EntityManager,
+  ): Promise<RecordOutcome[]> {
     await this.attempts.add(
-      {
+      records.map((record) => ({
         deliveryId: record.deliveryId,
         eventId: record.eventId,
-        statusCode: response.statusCode ?? null,
-        latencyMs: response.latencyMs,
-        error: response.error ?? null,
-        responseBody: response.body ?? null,
+        statusCode: record.response.statusCode ?? null,
+        latencyMs: record.response.latencyMs,
+        error: record.response.error ?? null,
+        responseBody: record.response.body ?? null,
         sentBy: record.instanceId,
-      },
+      })),
       manager,
     );
     const settled = await this.deliveries.settle(
-      {
+      records.map((record) => ({
         deliveryId: record.deliveryId,
         eventId: record.eventId,
         instanceId: record.instanceId,
@@ -99,18 +116,47 @@ export class RecordAttemptUseCase {
           record.verdict === 'success' ? 'succeeded' : record.delay === null ? 'failed' : 'pending',
         attempts: record.attempts,
         delayMs: record.delay ?? 0,
-        statusCode: response.statusCode ?? null,
-        error: response.error ?? null,
-      },
+        statusCode: record.response.statusCode ?? null,
+        error: record.response.error ?? null,
+      })),
       manager,
     );
-    // Our lease ran out and another instance took the delivery over: the attempt is on record, and
-    // the delivery's state and the endpoint's health are the new owner's to write.
-    if (settled === 0) return { disabled: false, leaseLost: true };
-    if (record.verdict === 'success') {
-      await this.endpointState.recordSuccess(record.endpointId, manager);
-      return { disabled: false };
+    return this.recordHealth(records, settled, manager);
+  }
+
+  /**
+   * Endpoints' health, in the order the attempts ended; successes to one endpoint in a row are
+   * one write. An attempt whose lease ran out (another instance took the delivery over) is on
+   * record, but the delivery's state and the endpoint's health are the new owner's to write.
+   */
+  private async recordHealth(
+    records: readonly AttemptRecord[],
+    settled: ReadonlySet<string>,
+    manager: EntityManager,
+  ): Promise<RecordOutcome[]> {
+    const healed = new Set<string>();
+    const outcomes: RecordOutcome[] = [];
+    for (const record of records) {
+      if (!settled.has(record.deliveryId)) {
+        outcomes.push({ disabled: false, leaseLost: true });
+      } else if (record.verdict === 'success') {
+        healed.add(record.endpointId);
+        outcomes.push({ disabled: false });
+      } else {
+        if (healed.delete(record.endpointId)) {
+          await this.endpointState.recordSuccess([record.endpointId], manager);
+        }
+        outcomes.push(await this.recordFailure(record, manager));
+      }
     }
+    await this.endpointState.recordSuccess([...healed], manager);
+    return outcomes;
+  }
+
+  private async recordFailure(
+    record: AttemptRecord,
+    manager: EntityManager,
+  ): Promise<RecordOutcome> {
     const health = await this.endpointState.recordFailure(
       record.endpointId,
       {

@@ -1,0 +1,120 @@
+import { waitFor } from '@switchyard/testing';
+import fc from 'fast-check';
+import { Batcher } from './batcher';
+
+describe('group commit (Batcher)', () => {
+  it('gives every caller its own result, whatever the batch sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer(), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 50 }),
+        async (items, maxSize) => {
+          // Given a batcher that doubles numbers
+          const sizes: number[] = [];
+          const batcher = new Batcher<number, number>({
+            maxSize,
+            run: async (batch) => {
+              sizes.push(batch.length);
+              return batch.map((n) => n * 2);
+            },
+          });
+
+          // When each item is added by its own caller
+          const results = await Promise.all(items.map((n) => batcher.add(n)));
+
+          // Then each got its own answer, and no batch was over the maximum
+          expect(results).toEqual(items.map((n) => n * 2));
+          expect(Math.max(...sizes)).toBeLessThanOrEqual(maxSize);
+          expect(sizes.reduce((a, b) => a + b, 0)).toBe(items.length);
+        },
+      ),
+    );
+  });
+
+  it('runs what arrives during a run in the next one, one run at a time', async () => {
+    // Given a run that waits until released
+    const batches: number[][] = [];
+    let running = 0;
+    let overlapped = false;
+    let release: () => void = () => undefined;
+    const batcher = new Batcher<number, number>({
+      maxSize: 100,
+      run: async (batch) => {
+        running++;
+        overlapped ||= running > 1;
+        batches.push([...batch]);
+        await new Promise<void>((resolve) => (release = resolve));
+        running--;
+        return batch;
+      },
+    });
+
+    // When one item starts a run and three more arrive while it is in progress
+    const first = batcher.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = [2, 3, 4].map((n) => batcher.add(n));
+    release();
+    await first;
+    await waitFor('the second run', () => batches.length === 2);
+    release();
+    await Promise.all(rest);
+
+    // Then the three went together in a second run, never beside the first
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(overlapped).toBe(false);
+  });
+
+  it('fails every item of a failed run with its error, and goes on with the next', async () => {
+    // Given a run that fails once
+    let calls = 0;
+    const batcher = new Batcher<string, string>({
+      maxSize: 2,
+      run: async (batch) => {
+        if (calls++ === 0) throw new Error('the database went away');
+        return batch;
+      },
+    });
+
+    // When four items arrive together (two runs of two)
+    const settled = await Promise.allSettled(['a', 'b', 'c', 'd'].map((x) => batcher.add(x)));
+
+    // Then the first run's two failed with the error and the second run's two succeeded
+    expect(settled.map((s) => s.status)).toEqual([
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((settled[0] as PromiseRejectedResult).reason).toEqual(
+      new Error('the database went away'),
+    );
+  });
+
+  it('refuses a run that answers a different number of results than items', async () => {
+    const batcher = new Batcher<number, number>({ maxSize: 10, run: async () => [] });
+
+    await expect(batcher.add(1)).rejects.toThrow('A batch of 1 answered 0 results');
+  });
+
+  it('with retryAlone, tries a failed batch one item at a time, so only the bad item fails', async () => {
+    // Given a run that fails whenever its batch holds the bad item
+    const batcher = new Batcher<string, string>({
+      maxSize: 10,
+      run: async (batch) => {
+        if (batch.includes('bad')) throw new Error('bad item');
+        return batch.map((x) => x.toUpperCase());
+      },
+      retryAlone: () => true,
+    });
+
+    // When it arrives with two good ones
+    const settled = await Promise.allSettled(['a', 'bad', 'c'].map((x) => batcher.add(x)));
+
+    // Then the good ones are done and only the bad one failed
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 'A' },
+      { status: 'rejected', reason: new Error('bad item') },
+      { status: 'fulfilled', value: 'C' },
+    ]);
+  });
+});

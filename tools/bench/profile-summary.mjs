@@ -1,0 +1,36 @@
+// Where a .cpuprofile spent its time: self time by function and by file, the top rows.
+// Usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows]
+import { readFileSync } from 'node:fs';
+
+const [file, rowsArg] = process.argv.slice(2);
+if (!file) {
+  process.stderr.write('usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows]\n');
+  process.exit(2);
+}
+const rows = Number(rowsArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map();
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i];
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
+const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const add = (map, key, us) => map.set(key, (map.get(key) ?? 0) + us);
+const byFunction = new Map();
+const byFile = new Map();
+for (const [id, us] of selfUs) {
+  const { functionName, url, lineNumber } = byId.get(id).callFrame;
+  const where = url.replace(/^file:\/\//, '').replace(/.*node_modules\//, 'node_modules/');
+  add(byFunction, `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`, us);
+  add(byFile, where.replace(/^(node_modules\/(@[^/]+\/)?[^/]+)\/.*/, '$1') || '(native)', us);
+}
+const show = (title, map) => {
+  console.log(`\n${title}`);
+  for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
+    console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  }
+};
+console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
+show('self time by package or file', byFile);
+show('self time by function', byFunction);
