@@ -34,6 +34,12 @@ describe('telling a dependency outage from a failure of the work itself', () => 
         },
       ),
     ],
+    [
+      "a transaction's COMMIT after its connection died (TypeORM)",
+      Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), {
+        name: 'QueryRunnerAlreadyReleasedError',
+      }),
+    ],
     ['our own marker', new DependencyUnavailableError('stripe', 'Stripe answered 503')],
   ])('counts %s as an outage', (_what, err) => {
     expect(isDependencyFailure(err)).toBe(true);

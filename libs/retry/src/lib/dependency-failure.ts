@@ -49,9 +49,13 @@ const CONNECTION_MESSAGES = [
 
 /**
  * TypeORM's names for a transaction whose connection went away under it: its query runner was
- * released when the connection died, and the transaction's next statement is refused.
+ * released when the connection died, and the transaction's next statement, or its COMMIT, is
+ * refused before it reaches the server (so nothing of it was committed).
  */
-const TYPEORM_CONNECTION_LOST = new Set(['QueryRunnerProviderAlreadyReleasedError']);
+const TYPEORM_CONNECTION_LOST = new Set([
+  'QueryRunnerProviderAlreadyReleasedError',
+  'QueryRunnerAlreadyReleasedError',
+]);
 
 /** kafkajs's names for a broker that cannot be reached or did not answer. */
 const KAFKA_UNAVAILABLE = new Set([
