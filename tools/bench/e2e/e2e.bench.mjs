@@ -188,6 +188,55 @@ async function floor(sink, rate, count) {
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+/**
+ * Where each event's time went, hop by hop, from the timestamps the services wrote: payments
+ * stored it, processed it, its relay published `payment.succeeded`; orders took it in (inbox)
+ * and its relay published `order.paid`; notifications took that in and recorded the attempt.
+ * Medians and p99 per hop, in ms (one machine, one clock).
+ */
+const HOPS = [
+  ['stored → processed (payments processor)', 'stored', 'processed'],
+  ['processed → published (payments relay)', 'processed', 'paymentPublished'],
+  ['published → taken in by orders (Kafka, consumer)', 'paymentPublished', 'ordersReceived'],
+  ['taken in → order.paid published (orders relay)', 'ordersReceived', 'paidPublished'],
+  ['published → taken in by notifications', 'paidPublished', 'notificationsReceived'],
+  ['taken in → attempt recorded (fan-out, claim, send)', 'notificationsReceived', 'attempted'],
+];
+
+async function hopLatencies(db, orderIds) {
+  const rows = await db.query(
+    `WITH se AS (
+       SELECT payload->'data'->'object'->'metadata'->>'order_id' AS order_id, received_at, processed_at
+       FROM payments.stripe_events WHERE type = 'payment_intent.succeeded'),
+     po AS (SELECT message_key AS order_id, event_id, published_at FROM payments.outbox
+            WHERE payload::jsonb->>'type' = 'payment.succeeded'),
+     oo AS (SELECT message_key AS order_id, event_id, published_at FROM orders.outbox
+            WHERE payload::jsonb->>'type' = 'order.paid')
+     SELECT extract(epoch FROM se.received_at) * 1000 AS stored,
+            extract(epoch FROM se.processed_at) * 1000 AS processed,
+            extract(epoch FROM po.published_at) * 1000 AS "paymentPublished",
+            extract(epoch FROM oi.received_at) * 1000 AS "ordersReceived",
+            extract(epoch FROM oo.published_at) * 1000 AS "paidPublished",
+            extract(epoch FROM ni.received_at) * 1000 AS "notificationsReceived",
+            (SELECT extract(epoch FROM min(a.attempted_at)) * 1000 FROM notifications.attempts a
+              WHERE a.delivery_id = nd.id) AS attempted
+     FROM se JOIN po USING (order_id)
+       JOIN orders.inbox oi ON oi.event_id = po.event_id
+       JOIN oo ON oo.order_id = se.order_id
+       JOIN notifications.inbox ni ON ni.event_id = oo.event_id
+       JOIN notifications.deliveries nd ON nd.event_id = oo.event_id
+     WHERE se.order_id = ANY($1::text[])`,
+    [orderIds],
+  );
+  return HOPS.map(([hop, from, to]) => {
+    const sorted = rows
+      .map((r) => Number(r[to]) - Number(r[from]))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
+    return { hop, events: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  });
+}
+
 async function run(ctx, rate) {
   const { db, sink, services, secrets } = ctx;
   const count = rate * SECONDS;
@@ -228,6 +277,10 @@ async function run(ctx, rate) {
   await waitForReceipts(sink, acknowledged.length);
   const resources = await monitor.stop();
 
+  const hops = await hopLatencies(
+    db,
+    acknowledged.map((a) => a.orderId),
+  );
   const stats = await sink.stats();
   const receipts = new Map();
   let duplicates = 0;
@@ -288,6 +341,7 @@ async function run(ctx, rate) {
     lost,
     duplicates: Math.max(duplicates, stats.duplicates),
     resources,
+    hops,
     problems,
   };
 }
@@ -370,6 +424,19 @@ await runBench(async () => {
         r.problems.length ? `**FAILED**: ${r.problems.join('; ')}` : 'pass',
       ]),
       'rrrrrrrrrlrrrrrrl',
+    ),
+  );
+  console.log(
+    "\nWhere the time went, hop by hop (p50 / p99 ms, from the services' own timestamps):\n",
+  );
+  console.log(
+    table(
+      ['hop', ...results.map((r) => `${fmt.int(r.rate)}/s`)],
+      HOPS.map(([hop], i) => [
+        hop,
+        ...results.map((r) => `${fmt.ms(r.hops[i].p50)} / ${fmt.ms(r.hops[i].p99)}`),
+      ]),
+      'l' + 'r'.repeat(results.length),
     ),
   );
   const late = results.filter((r) => r.maxLateMs > 50);

@@ -41,7 +41,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     logger.setContext(StripeEventProcessor.name);
     this.loop = new PollingLoop({
       intervalMs: config.STRIPE_PROCESSOR_POLL_MS,
-      work: () => this.processOne(),
+      work: () => this.processSideBySide(),
       // Whatever makes an event due announces it (intake, reconciliation, a replay): every
       // instance's processor takes it at once.
       wakeOn: {
@@ -63,6 +63,20 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
+  }
+
+  /**
+   * A round: as many events as STRIPE_PROCESSOR_CONCURRENCY at once, each claimed and applied in
+   * its own transaction; true when any was due (more may be).
+   */
+  private async processSideBySide(): Promise<boolean> {
+    const rounds = Array.from({ length: this.config.STRIPE_PROCESSOR_CONCURRENCY }, () =>
+      this.processOne(),
+    );
+    const settled = await Promise.allSettled(rounds);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.some((r) => r.status === 'fulfilled' && r.value);
   }
 
   /** Processes one due event; false when none is due. */
