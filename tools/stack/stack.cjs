@@ -67,13 +67,22 @@ function startKafka() {
   return '127.0.0.1:9092';
 }
 
+/**
+ * The environment a service runs in: this one, with the services' Node options (a bounded heap,
+ * tools/service-runtime.json) unless NODE_OPTIONS is set.
+ */
+function serviceRuntimeEnv() {
+  const { nodeOptions } = require('../service-runtime.json');
+  return { ...process.env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? nodeOptions };
+}
+
 function startService(name, port, env) {
   // Own process group: a terminal's Ctrl-C reaches only this script, which stops the services
   // first and the infrastructure after them, in that order.
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${name}/src/main.js`], {
     cwd: root,
     detached: true,
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...serviceRuntimeEnv(), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${name.padEnd(13)}|`;

@@ -19,6 +19,10 @@ const { Client } = require('pg');
 const { Pool } = require('undici');
 const { Kafka, logLevel } = require('kafkajs');
 
+const serviceRuntime = JSON.parse(
+  readFileSync(new URL('../../service-runtime.json', import.meta.url), 'utf8'),
+);
+
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const FULL = process.env.BENCH_FULL === '1';
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -305,6 +309,8 @@ export async function startService(name, { databaseUrl, prefix, env = {}, label 
     label: label ?? `${prefix}${name}`,
     nodeArgs: profiled(name),
     env: {
+      // As deployed: the services' heap bound (tools/service-runtime.json) unless set.
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? serviceRuntime.nodeOptions,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,

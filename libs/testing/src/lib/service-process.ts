@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from './wait-for';
 
@@ -57,6 +57,8 @@ export class ServiceProcess {
       cwd: root,
       env: {
         ...process.env,
+        // As deployed: the services' heap bound (tools/service-runtime.json) unless set.
+        NODE_OPTIONS: process.env['NODE_OPTIONS'] ?? serviceNodeOptions(),
         ...this.options.env,
         PORT: String(this.options.port),
         LOG_LEVEL: 'info',
@@ -143,4 +145,9 @@ export class ServiceProcess {
     child.kill(signal);
     return { ...(await exited), tookMs: Date.now() - started };
   }
+}
+
+function serviceNodeOptions(): string {
+  const file = path.join(root, 'tools/service-runtime.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { nodeOptions: string }).nodeOptions;
 }
