@@ -14,7 +14,7 @@
 // Checks (non-zero exit if any fails): every event answered 200, every order.paid received
 // exactly once, every request signed and a sample verified with `standardwebhooks`.
 // Reproduce: `npm run bench:e2e` (see docs/benchmarks.md).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import {
   ADMIN_TOKEN,
@@ -35,6 +35,7 @@ import {
   startService,
   startSink,
   STRIPE_WEBHOOK_SECRET,
+  stripePaymentSucceeded,
   table,
 } from '../lib/bench-kit.mjs';
 
@@ -51,45 +52,6 @@ const LINES = [
   { sku: 'tea-earl-grey', quantity: 1, unitPrice: 799 },
 ];
 const AMOUNT = 3299;
-
-/** A payment_intent.succeeded event shaped like Stripe's (~1.5 KB), for one order. */
-function stripeEvent(orderId) {
-  const pi = `pi_${randomBytes(12).toString('hex')}`;
-  return JSON.stringify({
-    id: `evt_${randomBytes(12).toString('hex')}`,
-    object: 'event',
-    type: 'payment_intent.succeeded',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    api_version: '2026-10-28.endive',
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: {
-      object: {
-        id: pi,
-        object: 'payment_intent',
-        amount: AMOUNT,
-        amount_capturable: 0,
-        amount_received: AMOUNT,
-        capture_method: 'automatic',
-        client_secret: `${pi}_secret_${randomBytes(12).toString('hex')}`,
-        confirmation_method: 'automatic',
-        created: Math.floor(Date.now() / 1000) - 5,
-        currency: 'usd',
-        customer: null,
-        description: null,
-        latest_charge: `ch_${randomBytes(12).toString('hex')}`,
-        livemode: false,
-        metadata: { order_id: orderId },
-        payment_method: `pm_${randomBytes(12).toString('hex')}`,
-        payment_method_types: ['card'],
-        status: 'succeeded',
-        automatic_payment_methods: { enabled: true },
-        payment_method_options: { card: { request_three_d_secure: 'automatic' } },
-      },
-    },
-  });
-}
 
 /** Places `count` orders through POST /orders (20 at a time); resolves with their ids. */
 async function placeOrders(ordersUrl, count) {
@@ -251,7 +213,7 @@ async function run(ctx, rate) {
   const pool = new Pool(services.payments.url, { connections: 64 });
   const answers = new Array(count);
   const { maxLateMs } = await paced(rate, count, async (i) => {
-    const body = stripeEvent(orderIds[i]);
+    const body = stripePaymentSucceeded(orderIds[i], AMOUNT);
     const sentAt = nowMs();
     let status = 0;
     try {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripePaymentSucceeded } from '../lib/bench-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
@@ -58,36 +59,11 @@ async function waitReady(url) {
   throw new Error(`${url} not ready`);
 }
 
-/** A realistic payment_intent.succeeded event of about 1.5 KB, with a unique id. */
-function eventBody(i) {
-  return JSON.stringify({
-    id: `evt_${randomBytes(12).toString('hex')}`,
-    object: 'event',
-    type: 'payment_intent.succeeded',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    api_version: '2026-10-28.endive',
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: {
-      object: {
-        id: `pi_${randomBytes(12).toString('hex')}`,
-        object: 'payment_intent',
-        amount: 1000 + i,
-        amount_received: 1000 + i,
-        currency: 'usd',
-        status: 'succeeded',
-        metadata: { order_id: '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b' },
-        payment_method_types: ['card'],
-        description: 'x'.repeat(900),
-      },
-    },
-  });
-}
-
 async function load(origin, count) {
   const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
-  const bodies = Array.from({ length: count }, (_, i) => eventBody(i));
+  const bodies = Array.from({ length: count }, (_, i) =>
+    stripePaymentSucceeded('3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b', 1000 + i),
+  );
   const latencies = new Float64Array(count);
   let next = 0;
   let failures = 0;

@@ -116,6 +116,51 @@ async function withClient(url, fn) {
   }
 }
 
+/**
+ * A `payment_intent.succeeded` event shaped like Stripe's, about 1.5 KB (the description pads it
+ * to the size of a typical event), with fresh ids, for one order: what intake and the end-to-end
+ * benchmark send.
+ */
+export function stripePaymentSucceeded(orderId, amount) {
+  const id = () => randomBytes(12).toString('hex');
+  const pi = `pi_${id()}`;
+  const now = Math.floor(Date.now() / 1000);
+  return JSON.stringify({
+    id: `evt_${id()}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: now,
+    livemode: false,
+    api_version: '2026-10-28.endive',
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: {
+      object: {
+        id: pi,
+        object: 'payment_intent',
+        amount,
+        amount_capturable: 0,
+        amount_received: amount,
+        capture_method: 'automatic',
+        client_secret: `${pi}_secret_${id()}`,
+        confirmation_method: 'automatic',
+        created: now - 5,
+        currency: 'usd',
+        customer: null,
+        description: 'x'.repeat(600),
+        latest_charge: `ch_${id()}`,
+        livemode: false,
+        metadata: { order_id: orderId },
+        payment_method: `pm_${id()}`,
+        payment_method_types: ['card'],
+        status: 'succeeded',
+        automatic_payment_methods: { enabled: true },
+        payment_method_options: { card: { request_three_d_secure: 'automatic' } },
+      },
+    },
+  });
+}
+
 /** CREATE DATABASE bench_<label>_<time>_<random>; `drop()` removes it (WITH FORCE). */
 export async function freshDatabase(label) {
   const name = `bench_${label}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;

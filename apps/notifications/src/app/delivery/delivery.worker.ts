@@ -137,10 +137,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.sender.close();
   }
 
-  private wake(): void {
-    this.loop.wake();
-  }
-
   /** One round: claims what the free slots allow; true when every slot was filled (more may be due). */
   private async claimAndSend(): Promise<boolean> {
     const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
@@ -164,7 +160,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         this.inFlight.delete(tracked);
         // Claim when a quarter of the slots are free, not at every answer: claims come in
         // batches under load, and at once when little is in flight.
-        if (this.inFlight.size <= this.refillBelow) this.wake();
+        if (this.inFlight.size <= this.refillBelow) this.loop.wake();
       });
     this.inFlight.add(tracked);
   }
@@ -265,7 +261,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         { endpointId: delivery.endpointId, reason: outcome.reason },
         'endpoint disabled',
       );
-      this.wake();
+      this.loop.wake();
     }
     this.logger.info(
       {
