@@ -51,6 +51,10 @@ export class ServiceCoreModule {
             name,
             level: config.LOG_LEVEL,
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+            // Info carries one line per event (received, processed, handled); a line per request
+            // would double it, so requests log at debug unless they failed.
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
             redact: ['req.headers.authorization', 'req.headers["stripe-signature"]'],
           },
         }),

@@ -263,7 +263,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       );
       this.loop.wake();
     }
-    this.logger.info(
+    // Every attempt is in the attempts table; the log at info keeps one line per delivery that
+    // ends in failure, not one per request.
+    this.logger[verdict === 'success' || verdict === 'retry' ? 'debug' : 'info'](
       {
         deliveryId: delivery.id,
         messageId: delivery.messageId,
