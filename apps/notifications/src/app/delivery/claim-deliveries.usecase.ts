@@ -24,17 +24,17 @@ export class ClaimDeliveriesUseCase {
   execute(limit: number, instanceId: string): Promise<ClaimedDelivery[]> {
     return this.dataSource.transaction(async (manager) => {
       const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
-      const chosen: string[] = [];
+      const chosen: DueDelivery[] = [];
       const gatedSeen = new Set<string>();
       for (const delivery of due) {
         const gated = delivery.rateLimitPerSecond !== null || delivery.fifo || delivery.probing;
         if (!gated) {
-          chosen.push(delivery.id);
+          chosen.push(delivery);
           continue;
         }
         if (gatedSeen.has(delivery.endpointId)) continue;
         gatedSeen.add(delivery.endpointId);
-        if (await this.winSlot(delivery, manager)) chosen.push(delivery.id);
+        if (await this.winSlot(delivery, manager)) chosen.push(delivery);
       }
       if (chosen.length === 0) return [];
       return this.deliveries.lease(

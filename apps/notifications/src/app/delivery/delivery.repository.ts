@@ -15,11 +15,21 @@ export function dueDeliveriesChannel(schema: string): string {
 /** A due delivery, as the claim sees it before deciding whether it may go now. */
 export interface DueDelivery {
   readonly id: string;
+  readonly eventId: string;
   readonly endpointId: string;
   readonly rateLimitPerSecond: number | null;
   readonly fifo: boolean;
   /** The endpoint's circuit has opened and its cool-down is over: the next request is its probe. */
   readonly probing: boolean;
+}
+
+interface DueRow {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  rate_limit_per_second: number | null;
+  fifo: boolean;
+  probing: boolean;
 }
 
 /** A delivery this instance holds the lease of, with all it takes to send it. */
@@ -37,6 +47,21 @@ export interface ClaimedDelivery {
   readonly payloadMode: PayloadMode;
   readonly payload: string;
   readonly createdAt: Date;
+}
+
+/** Names a delivery row: its event id is the partition key, so statements touch only its day. */
+export interface DeliveryKey {
+  readonly id: string;
+  readonly eventId: string;
+}
+
+/**
+ * The distinct event ids of these deliveries, as a separate `= ANY` condition: Postgres prunes
+ * partitions from it when it plans the statement, where a join to the ids could not be pruned
+ * and every day's partition would be planned and probed.
+ */
+function eventIdsOf(keys: readonly DeliveryKey[]): string[] {
+  return [...new Set(keys.map((k) => k.eventId))];
 }
 
 /** Where a delivery stands after an attempt. */
@@ -82,30 +107,49 @@ export class DeliveryRepository {
    */
   async due(limit: number, breakerThreshold: number, db: EntityManager): Promise<DueDelivery[]> {
     const s = this.sql.schema;
-    const rows = await this.sql.rows<{
-      id: string;
-      endpoint_id: string;
-      rate_limit_per_second: number | null;
-      fifo: boolean;
-      probing: boolean;
-    }>(
-      db,
-      `SELECT d.id, d.endpoint_id, e.rate_limit_per_second, e.fifo, e.consecutive_failures >= $2 AS probing
+    const ready = `e.enabled
+         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
+         AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())`;
+    const columns = `d.id, d.event_id, d.endpoint_id, e.rate_limit_per_second, e.fifo,
+         e.consecutive_failures >= $2 AS probing`;
+    const heads = (await this.anyFifoEndpoint(db))
+      ? await this.sql.rows<DueRow>(
+          db,
+          `SELECT ${columns}
+           FROM ${s}.endpoints e
+           JOIN LATERAL (SELECT h.id, h.event_id FROM ${s}.deliveries h
+                         WHERE h.endpoint_id = e.id AND h.status = 'pending'
+                         ORDER BY h.created_at, h.id LIMIT 1) head ON true
+           JOIN ${s}.deliveries d ON d.id = head.id AND d.event_id = head.event_id
+           WHERE e.fifo AND ${ready}
+             AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
+             AND NOT EXISTS (SELECT 1 FROM ${s}.deliveries x
+                             WHERE x.endpoint_id = e.id AND x.status = 'pending' AND x.locked_until > now())
+           LIMIT $1
+           FOR UPDATE OF d SKIP LOCKED`,
+          [limit, breakerThreshold],
+        )
+      : [];
+    // Ordered by due time alone, so the scan walks each partition's due index and stops at the
+    // limit; FIFO endpoints are left to the query above, whose head check would cost this one's
+    // plan a second pass over every partition.
+    const room = limit - heads.length;
+    const others =
+      room <= 0
+        ? []
+        : await this.sql.rows<DueRow>(
+            db,
+            `SELECT ${columns}
        FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
-         AND e.enabled
-         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
-         AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())
-         AND (NOT e.fifo OR NOT EXISTS (
-           SELECT 1 FROM ${s}.deliveries x
-           WHERE x.endpoint_id = d.endpoint_id AND x.status = 'pending' AND x.id <> d.id
-             AND ((x.created_at, x.id) < (d.created_at, d.id) OR x.locked_until > now())))
-       ORDER BY d.next_attempt_at, d.created_at LIMIT $1
+         AND NOT e.fifo AND ${ready}
+       ORDER BY d.next_attempt_at LIMIT $1
        FOR UPDATE OF d SKIP LOCKED`,
-      [limit, breakerThreshold],
-    );
-    return rows.map((r) => ({
+            [room, breakerThreshold],
+          );
+    return [...heads, ...others].map((r) => ({
       id: r.id,
+      eventId: r.event_id,
       endpointId: r.endpoint_id,
       rateLimitPerSecond: r.rate_limit_per_second,
       fifo: r.fifo,
@@ -113,9 +157,19 @@ export class DeliveryRepository {
     }));
   }
 
+  /** Whether any enabled endpoint delivers in order: most installations have none. */
+  private async anyFifoEndpoint(db: EntityManager): Promise<boolean> {
+    const row = await this.sql.first<{ any: boolean }>(
+      db,
+      `SELECT EXISTS (SELECT 1 FROM ${this.sql.schema}.endpoints WHERE fifo AND enabled) AS any`,
+      [],
+    );
+    return row?.any ?? false;
+  }
+
   /** Leases these deliveries to this instance for `leaseSeconds`, and answers what sending them takes. */
   async lease(
-    ids: readonly string[],
+    due: readonly Pick<DueDelivery, 'id' | 'eventId'>[],
     instanceId: string,
     leaseSeconds: number,
     db: EntityManager,
@@ -138,11 +192,12 @@ export class DeliveryRepository {
       db,
       `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2), locked_by = $3
        FROM ${s}.endpoints e, ${s}.messages m
-       WHERE d.id = ANY($1::uuid[]) AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
+       WHERE d.id = ANY($1::uuid[]) AND d.event_id = ANY($4::uuid[]) AND m.event_id = ANY($4::uuid[])
+         AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
        RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
          CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
               THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
-      [ids, leaseSeconds, instanceId],
+      [due.map((d) => d.id), leaseSeconds, instanceId, eventIdsOf(due)],
     );
     return rows.map((r) => ({
       id: r.id,
@@ -160,19 +215,34 @@ export class DeliveryRepository {
     }));
   }
 
-  /** Extends this instance's leases on deliveries it is still sending; others' are left alone. */
+  /** Extends this instance's leases on deliveries it still holds; others' are left alone. */
   async renewLeases(
-    ids: readonly string[],
+    held: readonly DeliveryKey[],
     instanceId: string,
     leaseSeconds: number,
     db: EntityManager = this.dataSource.manager,
   ): Promise<void> {
-    if (ids.length === 0) return;
+    if (held.length === 0) return;
     await this.sql.affected(
       db,
       `UPDATE ${this.sql.schema}.deliveries SET locked_until = now() + make_interval(secs => $3)
-       WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND status = 'pending'`,
-      [ids, instanceId, leaseSeconds],
+       WHERE id = ANY($1::uuid[]) AND event_id = ANY($4::uuid[]) AND locked_by = $2 AND status = 'pending'`,
+      [held.map((d) => d.id), instanceId, leaseSeconds, eventIdsOf(held)],
+    );
+  }
+
+  /**
+   * Gives back deliveries this instance claimed but never sent (it is stopping): due again at
+   * once, for any instance, with no attempt on record.
+   */
+  async unlease(held: readonly DeliveryKey[], instanceId: string): Promise<void> {
+    if (held.length === 0) return;
+    await this.sql.affected(
+      this.dataSource.manager,
+      `UPDATE ${this.sql.schema}.deliveries SET locked_until = NULL, locked_by = NULL
+       WHERE id = ANY($1::uuid[]) AND event_id = ANY($3::uuid[]) AND locked_by = $2 AND status = 'pending'
+       RETURNING pg_notify($4, '')`,
+      [held.map((d) => d.id), instanceId, eventIdsOf(held), this.channel],
     );
   }
 
@@ -255,7 +325,7 @@ export class DeliveryRepository {
          last_status_code = o.status_code, last_error = o.error, updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::double precision[], $5::int[], $6::text[], $7::text[], $8::uuid[])
          AS o(id, status, attempts, delay_ms, status_code, error, instance_id, event_id)
-       WHERE d.id = o.id AND d.locked_by = o.instance_id AND d.event_id = o.event_id
+       WHERE d.id = o.id AND d.locked_by = o.instance_id AND d.event_id = o.event_id AND d.event_id = ANY($8::uuid[])
        RETURNING d.id`,
       [
         outcomes.map((o) => o.deliveryId),

@@ -25,6 +25,7 @@ import { hostname } from 'node:os';
 import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
 import {
   type ClaimedDelivery,
+  type DeliveryKey,
   DeliveryRepository,
   dueDeliveriesChannel,
 } from './delivery.repository';
@@ -44,20 +45,25 @@ const attemptsTotal = counter(
  * owned through `locked_by`) renewed while the request is in flight, so several instances share
  * the queue and a crashed one's deliveries go out again within about a lease. Each send runs on
  * its own, so a hanging endpoint holds one slot for at most the timeout and never the deliveries
- * of other endpoints. On shutdown it stops claiming, lets requests in flight finish for a grace
- * period, then cuts the rest and records them as interrupted, due again at once.
+ * of other endpoints. Claims run up to one batch ahead of sending (DELIVERY_CONCURRENCY claimed
+ * and waiting besides as many in flight), so under load each claim takes a full batch rather than
+ * the few slots that just came free. On shutdown it stops claiming, gives back what it claimed but
+ * did not send, lets requests in flight finish for a grace period, then cuts the rest and records
+ * them as interrupted, due again at once.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly policy: RetryPolicy;
   private readonly sender: WebhookSender;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Deliveries this instance is sending: their leases are renewed until they are recorded. */
-  private readonly leased = new Set<string>();
+  /** Claimed and waiting for a free slot, oldest first. */
+  private readonly ready: ClaimedDelivery[] = [];
+  /** Deliveries this instance holds, waiting or in flight: their leases are renewed until recorded. */
+  private readonly leased = new Map<string, DeliveryKey>();
   private readonly policies = new Map<string, RetryPolicy>();
   private readonly loop: PollingLoop;
   private readonly interrupt = new AbortController();
-  private readonly refillBelow: number;
+  private readonly refillAt: number;
   private renewTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
@@ -87,7 +93,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
     });
-    this.refillBelow = Math.floor((config.DELIVERY_CONCURRENCY * 3) / 4);
+    this.refillAt = config.DELIVERY_CONCURRENCY;
     this.loop = new PollingLoop({
       intervalMs: config.DELIVERY_POLL_MS,
       work: () => this.claimAndSend(),
@@ -119,6 +125,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async stop(): Promise<void> {
     await this.loop.stop();
+    await this.giveBackUnsent();
     const settled = Promise.all(this.inFlight);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace over'>((resolve) => {
@@ -137,17 +144,37 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.sender.close();
   }
 
-  /** One round: claims what the free slots allow; true when every slot was filled (more may be due). */
+  /**
+   * One round: when no more than a batch is held, claims up to two batches' worth less what is
+   * held; true when it got all it asked for (more may be due).
+   */
   private async claimAndSend(): Promise<boolean> {
-    const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
-    if (free <= 0) return false;
-    const claimed = await this.claimDeliveries.execute(free, this.instanceId);
-    for (const delivery of claimed) this.track(delivery.id, this.attempt(delivery));
-    return claimed.length > 0 && claimed.length === free;
+    const held = this.inFlight.size + this.ready.length;
+    const room = 2 * this.config.DELIVERY_CONCURRENCY - held;
+    // While more than a batch is held, wait for it to go out: a claim costs about the same for a
+    // few rows as for a batch.
+    if (held > this.refillAt || this.stopping) return false;
+    const claimed = await this.claimDeliveries.execute(room, this.instanceId);
+    for (const delivery of claimed) {
+      this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
+      this.ready.push(delivery);
+    }
+    this.sendReady();
+    return claimed.length > 0 && claimed.length === room;
+  }
+
+  private sendReady(): void {
+    while (
+      !this.stopping &&
+      this.inFlight.size < this.config.DELIVERY_CONCURRENCY &&
+      this.ready.length > 0
+    ) {
+      const delivery = this.ready.shift() as ClaimedDelivery;
+      this.track(delivery.id, this.attempt(delivery));
+    }
   }
 
   private track(deliveryId: string, work: Promise<void>): void {
-    this.leased.add(deliveryId);
     const tracked = work
       .catch((err: unknown) =>
         this.logger.error(
@@ -158,17 +185,32 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       .finally(() => {
         this.leased.delete(deliveryId);
         this.inFlight.delete(tracked);
-        // Claim when a quarter of the slots are free, not at every answer: claims come in
-        // batches under load, and at once when little is in flight.
-        if (this.inFlight.size <= this.refillBelow) this.loop.wake();
+        this.sendReady();
+        // Claim once a batch's worth has gone out, not at every answer: claims come in full
+        // batches under load, and at once when little is held.
+        if (this.inFlight.size + this.ready.length <= this.refillAt) this.loop.wake();
       });
     this.inFlight.add(tracked);
+  }
+
+  /** Claimed but never sent: due again at once for any instance (else only when the lease ends). */
+  private async giveBackUnsent(): Promise<void> {
+    const unsent = this.ready.splice(0);
+    for (const delivery of unsent) this.leased.delete(delivery.id);
+    try {
+      await this.deliveries.unlease(unsent, this.instanceId);
+    } catch (err) {
+      this.logger.warn(
+        { err: String(err), deliveries: unsent.length },
+        'stopping: could not give back unsent deliveries; they are due again when their leases end',
+      );
+    }
   }
 
   private async renewLeases(): Promise<void> {
     try {
       await this.deliveries.renewLeases(
-        [...this.leased],
+        [...this.leased.values()],
         this.instanceId,
         this.config.DELIVERY_LEASE_MS / 1000,
       );

@@ -36,18 +36,13 @@ describe('recording attempts that end together, in one batch (real Postgres and 
         async () => (await t.deliveryOf(event.id, endpoint.id)) !== undefined,
       );
     }
-    const ids: { id: string }[] = await t.dataSource.query(
-      `SELECT id FROM notifications.deliveries WHERE endpoint_id = $1`,
+    const ids: { id: string; eventId: string }[] = await t.dataSource.query(
+      `SELECT id, event_id AS "eventId" FROM notifications.deliveries WHERE endpoint_id = $1`,
       [endpoint.id],
     );
-    const claimed = await t.app.get(DataSource).transaction((manager) =>
-      t.app.get(DeliveryRepository).lease(
-        ids.map((r) => r.id),
-        INSTANCE,
-        60,
-        manager,
-      ),
-    );
+    const claimed = await t.app
+      .get(DataSource)
+      .transaction((manager) => t.app.get(DeliveryRepository).lease(ids, INSTANCE, 60, manager));
     return { endpointId: endpoint.id, claimed };
   }
 
