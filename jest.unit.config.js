@@ -5,12 +5,15 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const projectConfigs = ['libs', 'apps'].flatMap((dir) =>
-  fs
-    .readdirSync(path.join(__dirname, dir))
-    .map((name) => path.join(__dirname, dir, name, 'jest.config.js'))
-    .filter((file) => fs.existsSync(file)),
-);
+const projectConfigs = [
+  ...['libs', 'apps'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(__dirname, dir))
+      .map((name) => path.join(__dirname, dir, name, 'jest.config.js'))
+      .filter((file) => fs.existsSync(file)),
+  ),
+  path.join(__dirname, 'tools/jest.config.js'),
+];
 
 module.exports = {
   projects: projectConfigs.map((file) => {

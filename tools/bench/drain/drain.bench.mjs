@@ -30,6 +30,7 @@ import {
   startSink,
   table,
   RSS_LIMIT_MB,
+  writeResults,
 } from '../lib/bench-kit.mjs';
 
 const DELIVERIES = setting('BENCH_DELIVERIES', 3_000, 100_000);
@@ -264,6 +265,13 @@ await runBench(async () => {
     );
   }
   await sink.stop();
+  writeResults(
+    'drain',
+    results.map((r) => ({
+      name: `drain.endpoints-${r.endpoints}.x-ceiling`,
+      ratio: r.rate / r.ceilingRate,
+    })),
+  );
 
   console.log(
     `# delivery drain: ${machineLine()}; ${fmt.int(DELIVERIES)} due deliveries per row, DELIVERY_CONCURRENCY ${CONCURRENCY}, ceiling median of ${CEILING_ROUNDS}\n`,

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stripePaymentSucceeded } from '../lib/bench-kit.mjs';
+import { stripePaymentSucceeded, writeResults } from '../lib/bench-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
@@ -151,6 +151,7 @@ try {
   console.log(
     `| payments \`POST /webhooks/stripe\` | ${f(ours.rps)} | ${ours.p50.toFixed(2)} | ${ours.p99.toFixed(2)} | ${(ours.rps / ceiling.rps).toFixed(2)} |`,
   );
+  writeResults('intake', [{ name: 'intake.x-ceiling', ratio: ours.rps / ceiling.rps }]);
 } finally {
   await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 }

@@ -7,7 +7,7 @@
 // and keeps every log line in memory, which a benchmark cannot afford. Hence these small copies.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -99,6 +99,39 @@ export async function freePort() {
   const { port } = server.address();
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine-readable results: what tools/bench/guard.mjs compares against tools/bench/baseline.json.
+
+/** Where each benchmark writes `<bench>.json` (BENCH_RESULTS_DIR, else .local/bench-results). */
+export const resultsDir = path.resolve(
+  process.env.BENCH_RESULTS_DIR || path.join(root, '.local/bench-results'),
+);
+
+/**
+ * Writes `<resultsDir>/<bench>.json`: the run's named ratios, each a figure divided by its
+ * ceiling (or floor) measured in the same run, since only ratios carry from one machine to
+ * another. `ratios` is a list of { name, ratio, higherIsBetter }. BENCH_RUN_ID (set by
+ * run-all.mjs) is recorded so the guard can refuse results left over from an earlier run.
+ */
+export function writeResults(bench, ratios) {
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${bench}.json`);
+  const body = {
+    bench,
+    runId: process.env.BENCH_RUN_ID ?? null,
+    settings: FULL ? 'full' : 'short',
+    machine: machineLine(),
+    ratios: ratios.map(({ name, ratio, higherIsBetter = true }) => ({
+      name,
+      // JSON has no NaN: a ratio that could not be measured is null, which the guard fails.
+      ratio: Number.isFinite(ratio) ? ratio : null,
+      higherIsBetter,
+    })),
+  };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  return file;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import {
   startService,
   table,
   waitForHttp,
+  writeResults,
 } from '../lib/bench-kit.mjs';
 
 const CONNECTIONS = listSetting('BENCH_CONNECTIONS', [10, 100], [10, 100]);
@@ -103,6 +104,7 @@ await runBench(async () => {
   if (keys !== sentToOrders) problems.push(`${sentToOrders} idempotency keys sent, ${keys} stored`);
 
   const rows = [];
+  const ratios = [];
   for (const connections of CONNECTIONS) {
     const { ceiling, orders: ours } = runs.get(connections);
     const c = {
@@ -131,7 +133,9 @@ await runBench(async () => {
       fmt.ms(o.p99),
       fmt.ratio(o.rps / c.rps),
     ]);
+    ratios.push({ name: `orders.connections-${connections}.x-ceiling`, ratio: o.rps / c.rps });
   }
+  writeResults('orders', ratios);
   console.log(
     `# orders API: ${machineLine()}; ${fmt.int(REQUESTS)} requests per measurement after ${fmt.int(WARMUP)} warm-up, median of ${ROUNDS} round(s)\n`,
   );
