@@ -24,7 +24,8 @@ class CreateHandled1700000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const schema = migrationSchema(queryRunner);
     await queryRunner.query(
-      `CREATE TABLE "${schema}".handled (event_id uuid NOT NULL, handler text NOT NULL)`,
+      `CREATE TABLE "${schema}".handled (event_id uuid NOT NULL, handler text NOT NULL,
+         txid bigint NOT NULL DEFAULT txid_current())`,
     );
     for (const ddl of [...outboxTableDdl(schema), ...inboxTableDdl(schema)]) {
       await queryRunner.query(ddl);
@@ -207,5 +208,41 @@ describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka a
     } finally {
       await admin.disconnect();
     }
+  });
+
+  async function transactionsOf(events: DomainEvent[]): Promise<number> {
+    const [{ n }]: { n: number }[] = await service.dataSource.query(
+      'SELECT count(DISTINCT txid)::int AS n FROM kevents.handled WHERE event_id = ANY($1::uuid[])',
+      [events.map((e) => e.id)],
+    );
+    return n;
+  }
+
+  it('takes in a burst of one partition in fewer transactions than events, each event once', async () => {
+    // Given 20 events of one order, produced together (one partition, one fetch)
+    const id = orderId();
+    const burst = Array.from({ length: 20 }, () => created(id));
+
+    // When they are consumed
+    await publish(...burst);
+    for (const event of burst) await handled(event);
+
+    // Then each was handled once, and they shared transactions
+    for (const event of burst) expect(await handlersOf(event.id)).toEqual(['order.*']);
+    expect(await transactionsOf(burst)).toBeLessThan(burst.length);
+  });
+
+  it('takes a burst one event at a time when one of its events fails, so the others are not held back or repeated', async () => {
+    // Given a burst whose middle event fails on its first try
+    const id = orderId();
+    const burst = [created(id), created(id), cancelled(id), created(id), created(id)];
+
+    // When they are consumed
+    await publish(...burst);
+    for (const event of burst) await handled(event);
+
+    // Then every event was applied once, the failing one after its retry
+    for (const event of burst) expect(await handlersOf(event.id)).toEqual(['order.*']);
+    expect(failedOnce.has(burst[2]!.id)).toBe(true);
   });
 });

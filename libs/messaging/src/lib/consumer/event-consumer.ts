@@ -13,6 +13,7 @@ import {
 } from '@switchyard/retry';
 import { type EventPublisher } from '../event-publisher';
 import {
+  type EachBatchPayload,
   type EachMessagePayload,
   type Kafka,
   type KafkaConsumer,
@@ -29,11 +30,22 @@ export interface ConsumedEventContext {
 
 export type EventHandler = (event: DomainEvent, context: ConsumedEventContext) => Promise<void>;
 
+/** One partition's events, in offset order, handled all or nothing (one transaction). */
+export type EventBatchHandler = (
+  events: readonly { readonly event: DomainEvent; readonly context: ConsumedEventContext }[],
+) => Promise<void>;
+
 export interface EventConsumerOptions {
   readonly groupId: string;
   /** Physical topic names (prefix already applied). */
   readonly topics: readonly string[];
   readonly handler: EventHandler;
+  /**
+   * Handles the messages of one fetch together, all or nothing. When it throws, the consumer
+   * takes the same messages one at a time through `handler`, so retries, outages and dead
+   * letters work per message exactly as without it.
+   */
+  readonly batchHandler?: EventBatchHandler;
   /** Retries of one message before it goes to the dead-letter topic. */
   readonly retry?: RetryPolicy;
   /**
@@ -55,6 +67,8 @@ export interface EventConsumerOptions {
 const DEFAULT_CONSUMER_RETRY = retryPolicy({ scheduleMs: [0, 200, 1000, 3000], jitterRatio: 0.2 });
 const DEFAULT_SESSION_TIMEOUT_MS = 6000;
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
+/** The most messages handled in one transaction. */
+const MAX_BATCH = 100;
 
 /** Thrown out of a handler loop that a stop interrupted: the message stays uncommitted. */
 class ConsumerStoppingError extends Error {
@@ -100,7 +114,10 @@ export class EventConsumer {
       // Partitions are handled side by side (each still in order): a member that takes over a
       // crashed one's partitions drains them together instead of one after another.
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
-      eachMessage: (payload) => this.handle(payload),
+      // Offsets are resolved as messages are handled, so a stop or rebalance mid-batch keeps
+      // what was done and hands over the rest.
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
@@ -110,12 +127,68 @@ export class EventConsumer {
     await this.consumer.disconnect();
   }
 
+  /**
+   * A fetch's messages, in order: together through `batchHandler` when there is more than one,
+   * else (or when the batch fails) one at a time.
+   */
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const live = () => isRunning() && !isStale() && !this.stopping.signal.aborted;
+    for (let start = 0; start < batch.messages.length && live(); start += MAX_BATCH) {
+      const chunk = batch.messages.slice(start, start + MAX_BATCH);
+      if (chunk.length > 1 && (await this.handleTogether(topic, partition, chunk))) {
+        resolveOffset((chunk[chunk.length - 1] as EachMessagePayload['message']).offset);
+      } else {
+        for (const message of chunk) {
+          if (!live()) return;
+          await this.handle({ topic, partition, message, heartbeat });
+          resolveOffset(message.offset);
+        }
+      }
+      await heartbeat();
+    }
+  }
+
+  /** True when every message was valid and the batch handler took them all. */
+  private async handleTogether(
+    topic: string,
+    partition: number,
+    messages: readonly EachMessagePayload['message'][],
+  ): Promise<boolean> {
+    const batchHandler = this.options.batchHandler;
+    if (!batchHandler) return false;
+    const events = [];
+    for (const message of messages) {
+      try {
+        events.push({
+          event: parseEvent(message.value ?? Buffer.alloc(0)),
+          context: { topic, partition, offset: message.offset },
+        });
+      } catch {
+        return false; // dead-lettered on the way through one at a time
+      }
+    }
+    try {
+      await batchHandler(events);
+      return true;
+    } catch (err) {
+      if (this.stopping.signal.aborted) throw new ConsumerStoppingError('stopping', { cause: err });
+      return false;
+    }
+  }
+
   private async handle({
     topic,
     partition,
     message,
     heartbeat,
-  }: EachMessagePayload): Promise<void> {
+  }: Omit<EachMessagePayload, 'pause'>): Promise<void> {
     const context = { topic, partition, offset: message.offset };
     let event: DomainEvent;
     try {

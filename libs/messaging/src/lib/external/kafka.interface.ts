@@ -4,6 +4,7 @@ export {
   logLevel as KafkaLogLevel,
   type Admin as KafkaAdmin,
   type Consumer as KafkaConsumer,
+  type EachBatchPayload,
   type EachMessagePayload,
   type IHeaders as KafkaHeaders,
   type KafkaConfig,

@@ -2,7 +2,7 @@ import { createEvent } from '@switchyard/contracts';
 import { createTestDataSource, type TestDataSource } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { inboxTableDdl } from '../messaging-ddl';
-import { handleOnce } from './inbox';
+import { handleBatchOnce, handleOnce } from './inbox';
 
 describe('idempotent inbox (real Postgres)', () => {
   let db: TestDataSource;
@@ -79,5 +79,45 @@ describe('idempotent inbox (real Postgres)', () => {
       'applied',
     );
     expect(await effectsOf(e.id)).toBe(2);
+  });
+
+  const recordEach = (m: import('typeorm').EntityManager, e: { id: string }) =>
+    recordEffect(e.id)(m);
+
+  it('applies a batch in one transaction, each new event once, and skips those seen before or twice in it', async () => {
+    // Given one event applied already
+    const seen = event();
+    await handleOnce(db.dataSource, 'svc', 'test', seen, recordEffect(seen.id));
+    const [a, b] = [event(), event()];
+
+    // When a batch carries a, the seen one, b, and a again
+    const results = await handleBatchOnce(
+      db.dataSource,
+      'svc',
+      'test',
+      [a, seen, b, a],
+      recordEach,
+    );
+
+    // Then a and b are applied once each, the rest are duplicates
+    expect(results).toEqual(['applied', 'duplicate', 'applied', 'duplicate']);
+    expect([await effectsOf(a.id), await effectsOf(seen.id), await effectsOf(b.id)]).toEqual([
+      1, 1, 1,
+    ]);
+  });
+
+  it('keeps nothing of a batch whose handler failed on one event, so each can be redelivered', async () => {
+    // Given a batch whose second event's handler fails after the first one's write
+    const [a, b] = [event(), event()];
+    await expect(
+      handleBatchOnce(db.dataSource, 'svc', 'test', [a, b], async (m, e) => {
+        await recordEach(m, e);
+        if (e.id === b.id) throw new Error('b is not welcome');
+      }),
+    ).rejects.toThrow('b is not welcome');
+
+    // Then neither write nor inbox row stayed: a redelivery of a applies it
+    expect(await effectsOf(a.id)).toBe(0);
+    expect(await handleOnce(db.dataSource, 'svc', 'test', a, recordEffect(a.id))).toBe('applied');
   });
 });

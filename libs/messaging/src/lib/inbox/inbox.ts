@@ -27,3 +27,39 @@ export async function handleOnce(
     return 'applied';
   });
 }
+
+/**
+ * `handleOnce` for several events in one transaction: one inbox statement for all of them and
+ * one commit, the handler called in order for each event not seen before. All or nothing: if
+ * the handler throws, no inbox row and none of its writes stay, and the caller can take the
+ * events one at a time to find the one at fault.
+ */
+export async function handleBatchOnce(
+  dataSource: DataSource,
+  schema: string,
+  consumer: string,
+  events: readonly DomainEvent[],
+  handler: (manager: EntityManager, event: DomainEvent) => Promise<void>,
+): Promise<InboxResult[]> {
+  return dataSource.transaction(async (manager) => {
+    const inserted: { event_id: string }[] = await manager.query(
+      `INSERT INTO ${quoteIdent(schema)}.inbox (consumer, event_id, event_type)
+       SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer, events.map((e) => e.id), events.map((e) => e.type)],
+    );
+    // An event twice in one batch has one row: its second copy is a duplicate.
+    // Postgres answers uuids in lower case, whatever case the event carried.
+    const fresh = new Set(inserted.map((r) => r.event_id));
+    const results: InboxResult[] = [];
+    for (const event of events) {
+      if (!fresh.delete(event.id.toLowerCase())) {
+        results.push('duplicate');
+        continue;
+      }
+      await handler(manager, event);
+      results.push('applied');
+    }
+    return results;
+  });
+}

@@ -4,13 +4,15 @@ import { type DomainEvent, patternsMatching, topicsOfPattern } from '@switchyard
 import {
   type ConsumedEventContext,
   EventConsumer,
+  handleBatchOnce,
   handleOnce,
+  type InboxResult,
   sleepUnless,
   traceIdOf,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import { lastValueFrom } from 'rxjs';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 import { EVENT_CONSUMER, SERVICE_CONFIG } from '../service-config.token';
 import { InboxContext } from './inbox-context';
@@ -82,6 +84,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       groupId: this.runtime.topic(`${this.config.KAFKA_CLIENT_ID}.${name}`),
       topics: topics.map((t) => this.runtime.topic(t)),
       handler: (event, source) => this.dispatch(name, event, source),
+      batchHandler: (events) => this.dispatchTogether(name, events),
       dependenciesHealthy: () => this.databaseAnswers(),
       sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
       onDeadLetter: (reason) => this.log.warn(reason, 'event sent to the dead-letter topic'),
@@ -119,11 +122,51 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       this.config.DB_SCHEMA,
       name,
       event,
-      async (manager) => {
-        const result = await handler(event, new InboxContext([manager, source]));
-        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      (manager) => this.apply(handler, manager, event, source),
+    );
+    this.logHandled(event, source, outcome);
+  }
+
+  /**
+   * A partition's fetch in one inbox transaction (one commit, not one per event); the consumer
+   * falls back to `dispatch` one event at a time when it throws.
+   */
+  private async dispatchTogether(
+    name: string,
+    batch: readonly { readonly event: DomainEvent; readonly context: ConsumedEventContext }[],
+  ): Promise<void> {
+    const routed = batch.flatMap(({ event, context }) => {
+      const handler = this.handlerFor(event.type);
+      return handler ? [{ event, context, handler }] : [];
+    });
+    if (routed.length === 0) return;
+    const byEvent = new Map(routed.map((r) => [r.event, r]));
+    const outcomes = await handleBatchOnce(
+      this.dataSource,
+      this.config.DB_SCHEMA,
+      name,
+      routed.map((r) => r.event),
+      (manager, event) => {
+        const { handler, context } = byEvent.get(event) as (typeof routed)[number];
+        return this.apply(handler, manager, event, context);
       },
     );
+    routed.forEach(({ event, context }, i) =>
+      this.logHandled(event, context, outcomes[i] as InboxResult),
+    );
+  }
+
+  private async apply(
+    handler: MessageHandler,
+    manager: EntityManager,
+    event: DomainEvent,
+    source: ConsumedEventContext,
+  ): Promise<void> {
+    const result = await handler(event, new InboxContext([manager, source]));
+    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  private logHandled(event: DomainEvent, source: ConsumedEventContext, outcome: InboxResult): void {
     this.log.info(
       {
         eventId: event.id,
