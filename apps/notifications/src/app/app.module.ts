@@ -23,6 +23,7 @@ import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoin
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
 import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-filters-and-payload-mode';
 import { DeliveryLeaseOwner1764650000000 } from './migrations/1764650000000-delivery-lease-owner';
+import { DeliveriesOrderedWithinATransaction1764800000000 } from './migrations/1764800000000-deliveries-ordered-within-a-transaction';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { type NotificationsConfig } from './notifications-env';
 import { OperatorController } from './operator/operator.controller';
@@ -52,6 +53,7 @@ export class AppModule {
             FiltersAndPayloadMode1764600000000,
             DeliveryLeaseOwner1764650000000,
             PartitionByTime1764700000000,
+            DeliveriesOrderedWithinATransaction1764800000000,
           ],
           partitionedTables,
           consumer: 'partner-fanout',
