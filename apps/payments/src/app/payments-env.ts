@@ -26,11 +26,17 @@ export const PaymentsEnv = commonEnv({
     .transform((v) => v === 'true'),
   STRIPE_PROCESSOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /**
-   * Events one instance processes side by side, each in its own transaction (as separate
+   * Batches one instance processes side by side, each in its own transaction (as separate
    * instances would: claims skip what another holds, a PaymentIntent's state row is locked while
-   * one of its events is applied). Each holds a database connection of the pool of 10.
+   * its events are applied). Each holds a database connection of the pool of 10.
    */
   STRIPE_PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(4),
+  /**
+   * The most events one transaction claims and applies. A busy database's cost is round trips,
+   * and a batch takes as many as one event; a larger batch holds its PaymentIntents' state rows
+   * a little longer.
+   */
+  STRIPE_PROCESSOR_BATCH: z.coerce.number().int().min(1).max(500).default(50),
   /**
    * Secret API key. Without it payments still receives webhooks, but creates no PaymentIntents
    * and does not reconcile (a local stack with no Stripe account).

@@ -1,32 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent, type DomainEvent } from '@switchyard/contracts';
-import { appendToOutbox, RetriableError } from '@switchyard/messaging';
+import { appendToOutbox } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
 import { StripeEventsRepository } from '../stripe/stripe-events.repository';
 import {
-  mapStripeEvent,
-  type MappedStripeEvent,
-  StripeEventMappingError,
-  type StripeEventLike,
-} from './stripe-event.mapper';
-import {
-  applyFact,
-  changesBetween,
-  INITIAL_PAYMENT_STATE,
-  type PaymentChange,
-  type PaymentState,
-} from './payment-state';
+  type FactEvent,
+  type PaymentBatchPlan,
+  planPaymentBatch,
+  type PlannedStep,
+} from './payment-batch';
+import { type PaymentChange } from './payment-state';
+import { mapStripeEvent, type StripeEventLike } from './stripe-event.mapper';
 import { PaymentsRepository } from './payments.repository';
 
 export type ApplyOutcome =
   { status: 'processed'; events: DomainEvent[] } | { status: 'ignored'; reason: string };
 
+export interface EventToApply {
+  readonly event: StripeEventLike;
+  readonly traceparent?: string;
+}
+
 /**
- * Folds one stored Stripe event into its PaymentIntent's state and writes the domain events of
- * what changed to the outbox, in the caller's transaction. A replayed, duplicate or stale event
- * changes nothing and publishes nothing.
+ * Folds stored Stripe events, in the order given, into their PaymentIntents' states and writes
+ * the domain events of what changed to the outbox, in the caller's transaction, with the same
+ * statements for one event or many. A replayed, duplicate or stale event changes nothing and
+ * publishes nothing. When one event cannot be applied, it throws as that event would alone, and
+ * the caller's transaction must not commit.
  */
 @Injectable()
 export class ApplyStripeEventUseCase {
@@ -36,64 +38,60 @@ export class ApplyStripeEventUseCase {
     private readonly stripeEvents: StripeEventsRepository,
   ) {}
 
-  async execute(
-    manager: EntityManager,
-    event: StripeEventLike,
-    traceparent?: string,
-  ): Promise<ApplyOutcome> {
-    const mapped = mapStripeEvent(event);
-    if (mapped.kind === 'ignored') return { status: 'ignored', reason: mapped.reason };
-    const orderId = await this.orderIdFor(manager, mapped, event);
-    const before = await this.lockState(manager, mapped.paymentIntentId, orderId, event);
-    const after = applyFact(before, mapped.fact);
-    await this.payments.saveState(manager, mapped.paymentIntentId, after);
-    const events = changesBetween(before, after).map((change) =>
-      this.toDomainEvent(change, orderId, mapped.paymentIntentId, event, traceparent),
+  /** One outcome per event, in the order given. */
+  async execute(manager: EntityManager, toApply: readonly EventToApply[]): Promise<ApplyOutcome[]> {
+    const mapped = toApply.map((item) => ({ ...item, mapping: mapStripeEvent(item.event) }));
+    const facts = mapped.flatMap(({ event, mapping }) =>
+      mapping.kind === 'fact' ? [{ event, mapped: mapping }] : [],
     );
-    await appendToOutbox(manager, this.config.DB_SCHEMA, events);
-    return { status: 'processed', events };
+    const plan = await this.plan(manager, facts);
+    await this.payments.saveStates(manager, plan.changed);
+    const steps = plan.steps.values();
+    const outcomes = mapped.map(({ event, traceparent, mapping }): ApplyOutcome => {
+      if (mapping.kind === 'ignored') return { status: 'ignored', reason: mapping.reason };
+      // Steps come one per fact, in the order of the facts.
+      const step = steps.next().value as PlannedStep;
+      const events = step.changes.map((change) =>
+        this.toDomainEvent(change, step.orderId, mapping.paymentIntentId, event, traceparent),
+      );
+      return { status: 'processed', events };
+    });
+    await appendToOutbox(
+      manager,
+      this.config.DB_SCHEMA,
+      outcomes.flatMap((o) => (o.status === 'processed' ? o.events : [])),
+    );
+    return outcomes;
   }
 
-  private async orderIdFor(
+  /**
+   * Locks the states of the events' PaymentIntents and folds the events into them; states that
+   * did not exist are added with what their events fold to.
+   */
+  private async plan(
     manager: EntityManager,
-    mapped: MappedStripeEvent,
-    event: StripeEventLike,
-  ): Promise<string> {
-    if (mapped.orderId) return mapped.orderId;
-    const known = await this.payments.orderIdOf(manager, mapped.paymentIntentId);
-    if (known) return known;
-    if (!mapped.carriesOrder) {
-      throw new RetriableError(
-        `Stripe event ${event.id} (${event.type}) names PaymentIntent ${mapped.paymentIntentId}, whose own events have not arrived yet; retrying`,
-      );
-    }
-    throw new StripeEventMappingError(
-      'missing_order_id',
-      `Stripe event ${event.id} names PaymentIntent ${mapped.paymentIntentId}, which has no metadata.order_id and was not created by payments; create PaymentIntents with the order id in metadata.order_id`,
+    facts: readonly FactEvent[],
+  ): Promise<PaymentBatchPlan> {
+    if (facts.length === 0) return { steps: [], added: [], changed: [] };
+    const known = await this.payments.lockStates(
+      manager,
+      facts.map((f) => f.mapped.paymentIntentId),
     );
-  }
-
-  private async lockState(
-    manager: EntityManager,
-    paymentIntentId: string,
-    orderId: string,
-    event: StripeEventLike,
-  ): Promise<PaymentState> {
-    if (
-      await this.payments.addStateIfAbsent(manager, paymentIntentId, orderId, INITIAL_PAYMENT_STATE)
-    ) {
-      // Charges and disputes that arrived first were waiting for this PaymentIntent: due now.
-      await this.stripeEvents.makeDueEventsOf(manager, paymentIntentId);
-    }
-    const row = await this.payments.lockState(manager, paymentIntentId);
-    if (!row) throw new Error(`payment state of ${paymentIntentId} vanished`);
-    if (row.order_id !== orderId) {
-      throw new StripeEventMappingError(
-        'order_mismatch',
-        `Stripe event ${event.id} says PaymentIntent ${paymentIntentId} belongs to order ${orderId}, but it belongs to ${row.order_id}`,
-      );
-    }
-    return row.state;
+    const plan = planPaymentBatch(facts, known);
+    const added = await this.payments.addStatesIfAbsent(manager, plan.added);
+    // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
+    await this.stripeEvents.makeDueEventsOf(manager, added);
+    if (added.length === plan.added.length) return plan;
+    // Another transaction added some of these states after they were read: lock them as they
+    // are now and fold again; the ones added here already hold what their events fold to.
+    const addedHere = new Set(added);
+    const raced = plan.added.filter((r) => !addedHere.has(r.paymentIntentId));
+    const now = await this.payments.lockStates(
+      manager,
+      raced.map((r) => r.paymentIntentId),
+    );
+    const again = planPaymentBatch(facts, new Map([...known, ...now]));
+    return { ...again, added: [] };
   }
 
   private toDomainEvent(

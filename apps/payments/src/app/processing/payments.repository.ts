@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type KnownPayment, type PaymentStateRow } from './payment-batch';
 import { type PaymentState } from './payment-state';
 
 export interface NewPaymentIntent {
@@ -63,53 +64,86 @@ export class PaymentsRepository {
     );
   }
 
-  /** The order a PaymentIntent belongs to, from ours or from its events seen so far. */
-  async orderIdOf(db: EntityManager, paymentIntentId: string): Promise<string | null> {
+  /**
+   * What is known of each PaymentIntent: the order of ours, and its state row, locked until the
+   * transaction ends, so events of one PaymentIntent are applied by one transaction at a time.
+   * Rows are locked in id order, as every transaction locks them, so two batches sharing
+   * PaymentIntents wait for each other rather than deadlock.
+   */
+  async lockStates(
+    db: EntityManager,
+    paymentIntentIds: readonly string[],
+  ): Promise<Map<string, KnownPayment>> {
     const s = this.sql.schema;
-    const known = await this.sql.first<{ order_id: string }>(
+    const rows = await this.sql.rows<{
+      payment_intent_id: string;
+      intent_order_id: string | null;
+      state_order_id: string | null;
+      state: PaymentState | null;
+    }>(
       db,
-      `SELECT order_id::text FROM ${s}.payment_intents WHERE id = $1
-       UNION ALL SELECT order_id FROM ${s}.payment_states WHERE payment_intent_id = $1 LIMIT 1`,
-      [paymentIntentId],
+      `WITH locked AS MATERIALIZED (
+         SELECT payment_intent_id, order_id, state FROM ${s}.payment_states
+         WHERE payment_intent_id = ANY($1::text[])
+         ORDER BY payment_intent_id COLLATE "C" FOR UPDATE
+       )
+       SELECT ids.id AS payment_intent_id, pi.order_id::text AS intent_order_id,
+              locked.order_id AS state_order_id, locked.state
+       FROM unnest($1::text[]) AS ids(id)
+       LEFT JOIN locked ON locked.payment_intent_id = ids.id
+       LEFT JOIN ${s}.payment_intents pi ON pi.id = ids.id`,
+      [[...new Set(paymentIntentIds)]],
     );
-    return known?.order_id ?? null;
+    return new Map(
+      rows.map((r) => [
+        r.payment_intent_id,
+        {
+          intentOrderId: r.intent_order_id,
+          stored:
+            r.state_order_id !== null && r.state !== null
+              ? { orderId: r.state_order_id, state: r.state }
+              : null,
+        },
+      ]),
+    );
   }
 
-  /** True when the PaymentIntent had no state yet and now has `initial`. */
-  async addStateIfAbsent(
-    db: EntityManager,
-    paymentIntentId: string,
-    orderId: string,
-    initial: PaymentState,
-  ): Promise<boolean> {
-    const added = await this.sql.affected(
+  /**
+   * Adds the states of PaymentIntents that have none; answers the ids added. One added by
+   * another transaction meanwhile is left as it is (and not in the answer). Inserted in id
+   * order, as every transaction inserts them, so concurrent inserts of the same ids queue.
+   */
+  async addStatesIfAbsent(db: EntityManager, rows: readonly PaymentStateRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const sorted = [...rows].sort((a, b) => compareIds(a.paymentIntentId, b.paymentIntentId));
+    const added = await this.sql.rows<{ payment_intent_id: string }>(
       db,
       `INSERT INTO ${this.sql.schema}.payment_states (payment_intent_id, order_id, state)
-       VALUES ($1, $2, $3) ON CONFLICT (payment_intent_id) DO NOTHING`,
-      [paymentIntentId, orderId, JSON.stringify(initial)],
+       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+       ON CONFLICT (payment_intent_id) DO NOTHING RETURNING payment_intent_id`,
+      [
+        sorted.map((r) => r.paymentIntentId),
+        sorted.map((r) => r.orderId),
+        sorted.map((r) => JSON.stringify(r.state)),
+      ],
     );
-    return added > 0;
+    return added.map((r) => r.payment_intent_id);
   }
 
-  /** The state, locked until the transaction ends: events of one PaymentIntent apply in turn. */
-  async lockState(
-    db: EntityManager,
-    paymentIntentId: string,
-  ): Promise<{ order_id: string; state: PaymentState } | undefined> {
-    return this.sql.first(
-      db,
-      `SELECT order_id, state FROM ${this.sql.schema}.payment_states
-       WHERE payment_intent_id = $1 FOR UPDATE`,
-      [paymentIntentId],
-    );
-  }
-
-  async saveState(db: EntityManager, paymentIntentId: string, state: PaymentState): Promise<void> {
+  /** Saves states this transaction holds locked (lockStates). */
+  async saveStates(db: EntityManager, rows: readonly PaymentStateRow[]): Promise<void> {
+    if (rows.length === 0) return;
     await this.sql.affected(
       db,
-      `UPDATE ${this.sql.schema}.payment_states SET state = $2, updated_at = now()
-       WHERE payment_intent_id = $1`,
-      [paymentIntentId, JSON.stringify(state)],
+      `UPDATE ${this.sql.schema}.payment_states ps SET state = saved.state, updated_at = now()
+       FROM unnest($1::text[], $2::jsonb[]) AS saved(id, state)
+       WHERE ps.payment_intent_id = saved.id`,
+      [rows.map((r) => r.paymentIntentId), rows.map((r) => JSON.stringify(r.state))],
     );
   }
+}
+
+/** Code-unit order, the order of COLLATE "C". */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -16,16 +16,26 @@ import {
   storedEventsChannel,
   StripeEventsRepository,
 } from '../stripe/stripe-events.repository';
-import { ApplyStripeEventUseCase } from './apply-stripe-event.usecase';
+import { type ApplyOutcome, ApplyStripeEventUseCase } from './apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
 import { stripeEventsProcessedTotal } from './stripe-processing.metrics';
 
 const PROCESSING_RETRY = retryPolicy({ scheduleMs: [0, 1000, 5000, 30_000, 120_000, 600_000] });
 
+/** An event applied, for its log line once its transaction commits. */
+interface Applied {
+  readonly claimed: ClaimedStripeEvent;
+  readonly outcome: ApplyOutcome;
+  readonly traceparent: string;
+}
+
 /**
- * Turns stored Stripe events into payment.* domain events through the outbox. Each event is
- * claimed with SKIP LOCKED and processed in its own transaction, so instances can run side by
- * side and one bad event never holds back the others.
+ * Turns stored Stripe events into payment.* domain events through the outbox. A batch of due
+ * events is claimed with SKIP LOCKED and applied in one transaction, with as many statements
+ * as one event takes, so instances can run side by side and a busy database answers a few
+ * round trips per batch rather than per event. A batch that fails for anything but an outage is
+ * rolled back and its events are processed one at a time, each in its own transaction, so one bad
+ * event never holds back the others and its failure is recorded as its own.
  */
 @Injectable()
 export class StripeEventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -66,12 +76,12 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   /**
-   * A round: as many events as STRIPE_PROCESSOR_CONCURRENCY at once, each claimed and applied in
-   * its own transaction; true when any was due (more may be).
+   * A round: as many batches as STRIPE_PROCESSOR_CONCURRENCY at once, each claimed and applied
+   * in its own transaction; true when any event was applied (more may be due).
    */
   private async processSideBySide(): Promise<boolean> {
     const rounds = Array.from({ length: this.config.STRIPE_PROCESSOR_CONCURRENCY }, () =>
-      this.processOne(),
+      this.processBatch(),
     );
     const settled = await Promise.allSettled(rounds);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -79,34 +89,77 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     return settled.some((r) => r.status === 'fulfilled' && r.value);
   }
 
-  /** Processes one due event; false when none is due. */
-  private async processOne(): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const claimed = await this.events.claimDue(manager);
-      if (!claimed) return false;
+  /** Processes a batch of due events; false when none could be applied. */
+  private async processBatch(): Promise<boolean> {
+    let claimed: readonly ClaimedStripeEvent[] = [];
+    let applied: readonly Applied[];
+    try {
+      applied = await this.dataSource.transaction(async (manager) => {
+        claimed = await this.events.claimDue(manager, this.config.STRIPE_PROCESSOR_BATCH);
+        return this.apply(manager, claimed);
+      });
+    } catch (err) {
+      // An outage is not the events' fault: nothing is recorded, and the loop waits for the
+      // database to come back.
+      if (isDependencyFailure(err) || claimed.length === 0) throw err;
+      for (const event of claimed) await this.processAlone(event);
+      return true;
+    }
+    for (const a of applied) this.report(a);
+    return applied.length > 0;
+  }
+
+  /** Processes one event of a failed batch, if it is still due and nobody else took it. */
+  private async processAlone(event: ClaimedStripeEvent): Promise<void> {
+    const applied = await this.dataSource.transaction(async (manager) => {
+      const claimed = await this.events.claimAgain(manager, event);
+      if (!claimed) return [];
       try {
         // A nested transaction is a savepoint: a failing event's writes are undone, its claim
         // stays, and the failure is recorded in the claiming transaction.
-        await manager.transaction((attempt) => this.process(attempt, claimed));
+        return await manager.transaction((attempt) => this.apply(attempt, [claimed]));
       } catch (err) {
         // An outage is not the event's fault: nothing is recorded, the event is not charged an
         // attempt, and the loop waits for the database to come back.
         if (isDependencyFailure(err)) throw err;
         await this.recordFailure(manager, claimed, err);
+        return [];
       }
-      return true;
     });
+    for (const a of applied) this.report(a);
   }
 
-  private async process(manager: EntityManager, claimed: ClaimedStripeEvent): Promise<void> {
-    const traceparent = newTraceparent();
-    // Intake stores only verified Stripe events; the mapper checks the fields it reads.
-    const event = claimed.payload as StripeEventLike;
-    const outcome = await this.applyStripeEvent.execute(manager, event, traceparent);
-    await this.events.markDone(manager, claimed, {
-      status: outcome.status,
-      reason: outcome.status === 'ignored' ? outcome.reason : null,
-    });
+  private async apply(
+    manager: EntityManager,
+    claimed: readonly ClaimedStripeEvent[],
+  ): Promise<Applied[]> {
+    if (claimed.length === 0) return [];
+    const traceparents = claimed.map(() => newTraceparent());
+    const outcomes = await this.applyStripeEvent.execute(
+      manager,
+      // Intake stores only verified Stripe events; the mapper checks the fields it reads.
+      claimed.map((c, i) => ({
+        event: c.payload as StripeEventLike,
+        traceparent: traceparents[i] as string,
+      })),
+    );
+    const applied = claimed.map((c, i) => ({
+      claimed: c,
+      outcome: outcomes[i] as ApplyOutcome,
+      traceparent: traceparents[i] as string,
+    }));
+    await this.events.markDone(
+      manager,
+      applied.map(({ claimed: event, outcome }) => ({
+        event,
+        status: outcome.status,
+        reason: outcome.status === 'ignored' ? outcome.reason : null,
+      })),
+    );
+    return applied;
+  }
+
+  private report({ claimed, outcome, traceparent }: Applied): void {
     stripeEventsProcessedTotal.inc({ result: outcome.status });
     this.logger.info(
       {

@@ -50,6 +50,15 @@ export interface StripeEventFilter {
   readonly after?: readonly [string, string];
 }
 
+/**
+ * The PaymentIntent an event is about, as the mapper reads it: the object itself for a
+ * PaymentIntent's events, the one it points at (by id or expanded) for a charge, a dispute or a
+ * checkout session; null for events about no PaymentIntent.
+ */
+const PAYMENT_INTENT_OF = `CASE WHEN type LIKE 'payment\\_intent.%' THEN payload->'data'->'object'->>'id'
+  ELSE COALESCE(payload->'data'->'object'->'payment_intent'->>'id',
+                payload->'data'->'object'->>'payment_intent') END`;
+
 const LISTED_COLUMNS = `id, type, status, source, attempts, last_error, received_at, processed_at,
   to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_key`;
 
@@ -101,27 +110,86 @@ export class StripeEventsRepository {
     return stored.length === 1 ? 'stored' : 'duplicate';
   }
 
-  /** The oldest due event, locked; SKIP LOCKED lets instances claim side by side. */
-  async claimDue(db: EntityManager): Promise<ClaimedStripeEvent | undefined> {
-    return this.sql.first<ClaimedStripeEvent>(
+  /**
+   * The oldest due events, at most `limit`, locked; SKIP LOCKED lets instances claim side by side.
+   * See claim for the ones left out.
+   */
+  async claimDue(db: EntityManager, limit: number): Promise<ClaimedStripeEvent[]> {
+    return this.claim(
       db,
-      `SELECT id, created, payload, attempts FROM ${this.table}
-       WHERE status = 'received' AND next_attempt_at <= now()
-       ORDER BY received_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** Claims an event again, alone, if it is still due and nobody holds it. */
+  async claimAgain(
+    db: EntityManager,
+    event: ClaimedStripeEvent,
+  ): Promise<ClaimedStripeEvent | undefined> {
+    const [claimed] = await this.claim(
+      db,
+      `id = $1 AND created = $2 AND status = 'received' AND next_attempt_at <= now()`,
+      [event.id, event.created],
+    );
+    return claimed;
+  }
+
+  /**
+   * Locks the events `which` selects (a condition, and an order and a limit) and answers those that may be applied now. An event is left
+   * out (locked until the transaction ends, then due as before) while an earlier due event of its
+   * PaymentIntent is not among them: another transaction holds that one, and applying this one
+   * first would apply the PaymentIntent's events out of order. Both are seen in one snapshot,
+   * before this transaction waits for any PaymentIntent's state; the state lock then keeps the
+   * holder and this transaction from applying their events at once.
+   */
+  private async claim(
+    db: EntityManager,
+    which: string,
+    params: readonly unknown[],
+  ): Promise<ClaimedStripeEvent[]> {
+    return this.sql.rows<ClaimedStripeEvent>(
+      db,
+      `WITH claimed AS MATERIALIZED (
+         SELECT id, created, payload, attempts, received_at, ${PAYMENT_INTENT_OF} AS payment_intent_id
+         FROM ${this.table} WHERE ${which} FOR UPDATE SKIP LOCKED
+       ), held_elsewhere AS (
+         SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
+         FROM ${this.table}
+         WHERE status = 'received' AND next_attempt_at <= now()
+           AND ${PAYMENT_INTENT_OF} IN (SELECT payment_intent_id FROM claimed)
+           AND id NOT IN (SELECT id FROM claimed)
+         GROUP BY 1
+       )
+       SELECT c.id, c.created, c.payload, c.attempts FROM claimed c
+       LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
+       WHERE h.first_received_at IS NULL OR h.first_received_at >= c.received_at
+       ORDER BY c.received_at, c.id`,
+      params,
     );
   }
 
   async markDone(
     db: EntityManager,
-    event: ClaimedStripeEvent,
-    outcome: { status: 'processed' | 'ignored'; reason: string | null },
+    done: readonly {
+      readonly event: ClaimedStripeEvent;
+      readonly status: 'processed' | 'ignored';
+      readonly reason: string | null;
+    }[],
   ): Promise<void> {
+    if (done.length === 0) return;
     await this.sql.affected(
       db,
-      `UPDATE ${this.table}
-       SET status = $2, last_error = $3, attempts = attempts + 1, processed_at = now()
-       WHERE id = $1 AND created = $4`,
-      [event.id, outcome.status, outcome.reason, event.created],
+      `UPDATE ${this.table} e
+       SET status = d.status, last_error = d.reason, attempts = e.attempts + 1, processed_at = now()
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS d(id, created, status, reason)
+       WHERE e.id = d.id AND e.created = d.created`,
+      [
+        done.map((d) => d.event.id),
+        done.map((d) => d.event.created),
+        done.map((d) => d.status),
+        done.map((d) => d.reason),
+      ],
     );
   }
 
@@ -142,13 +210,14 @@ export class StripeEventsRepository {
     );
   }
 
-  /** Charges and disputes that arrived before their PaymentIntent was known: due now. */
-  async makeDueEventsOf(db: EntityManager, paymentIntentId: string): Promise<void> {
+  /** Charges and disputes that arrived before their PaymentIntents were known: due now. */
+  async makeDueEventsOf(db: EntityManager, paymentIntentIds: readonly string[]): Promise<void> {
+    if (paymentIntentIds.length === 0) return;
     await this.sql.affected(
       db,
       `UPDATE ${this.table} SET next_attempt_at = now()
-       WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = $1`,
-      [paymentIntentId],
+       WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = ANY($1::text[])`,
+      [paymentIntentIds],
     );
   }
 

@@ -14,23 +14,32 @@ export async function appendToOutbox(
 ): Promise<void> {
   if (events.length === 0) return;
   const s = quoteIdent(schema);
-  for (const event of events) {
-    const headers = {
-      'event-id': event.id,
-      'event-type': event.type,
-      ...(event.traceparent ? { traceparent: event.traceparent } : {}),
-    };
-    await manager.query(
-      `INSERT INTO ${s}.outbox (event_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        event.id,
-        topicOf(event.type),
-        event.subject,
-        JSON.stringify(event),
-        JSON.stringify(headers),
-      ],
-    );
-  }
-  // Delivered at commit, and only if the transaction commits: wakes the relay without polling.
-  await manager.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+  // One statement for any number of events: rows take their positions in the order given, and
+  // the notification is delivered at commit, only if the transaction commits, waking the relay
+  // without polling.
+  await manager.query(
+    `WITH appended AS (
+       INSERT INTO ${s}.outbox (event_id, topic, message_key, payload, headers)
+       SELECT event_id, topic, message_key, payload, headers
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+         WITH ORDINALITY AS e(event_id, topic, message_key, payload, headers, n)
+       ORDER BY n
+       RETURNING 1
+     )
+     SELECT pg_notify($6, '') FROM (SELECT count(*) FROM appended) AS done`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => topicOf(e.type)),
+      events.map((e) => e.subject),
+      events.map((e) => JSON.stringify(e)),
+      events.map((e) =>
+        JSON.stringify({
+          'event-id': e.id,
+          'event-type': e.type,
+          ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+        }),
+      ),
+      outboxChannel(schema),
+    ],
+  );
 }

@@ -1,0 +1,198 @@
+import { paymentIntentEvent, waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
+import { type DataSource } from 'typeorm';
+import {
+  type PaymentsTestApp,
+  paidPaymentIntent,
+  startPaymentsApp,
+} from '../../testing/payments-app.test-helper';
+import { storedEventsChannel } from '../stripe/stripe-events.repository';
+
+const at = (offset: number) => 1_764_000_000 + offset;
+
+interface StripeEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly created: number;
+}
+
+/**
+ * Stores events in one transaction, received in the order given, announced once: a backlog a
+ * processor finds all at once, as after a burst or a pause.
+ */
+async function storeAtOnce(dataSource: DataSource, events: readonly StripeEvent[]): Promise<void> {
+  await dataSource.transaction(async (m) => {
+    await m.query(
+      `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, received_at)
+       SELECT e->>'id', e->>'type', (e->>'created')::bigint, false, e,
+              now() + make_interval(secs => n / 1000000.0)
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)`,
+      [JSON.stringify(events)],
+    );
+    await m.query(`SELECT pg_notify($1, '')`, [storedEventsChannel('payments')]);
+  });
+}
+
+/** A PaymentIntent's story as Stripe tells it: a declined attempt, the payment, a full refund. */
+function story(orderId: string) {
+  const pi = paidPaymentIntent(orderId);
+  return {
+    orderId,
+    events: [
+      paymentIntentEvent(
+        'payment_intent.payment_failed',
+        { ...pi, last_payment_error: { code: 'card_declined', message: 'declined' } },
+        at(10),
+      ),
+      paymentIntentEvent('payment_intent.succeeded', pi, at(20)),
+      paymentIntentEvent(
+        'charge.refunded',
+        {
+          id: `ch_${pi.id.slice(3)}`,
+          object: 'charge',
+          payment_intent: pi.id,
+          amount: 5000,
+          amount_refunded: 5000,
+          currency: 'usd',
+          metadata: {},
+        },
+        at(30),
+      ),
+    ],
+  };
+}
+
+/** The stories' events interleaved: every first event, then every second, then every third. */
+function interleaved(stories: readonly ReturnType<typeof story>[]): StripeEvent[] {
+  return [0, 1, 2].flatMap((step) => stories.map((s) => s.events[step] as StripeEvent));
+}
+
+const TOLD_IN_ORDER = ['payment.failed', 'payment.succeeded', 'payment.refunded'];
+
+async function publishedFor(dataSource: DataSource, orderId: string): Promise<string[]> {
+  const rows: { type: string }[] = await dataSource.query(
+    `SELECT payload::json->>'type' AS type FROM payments.outbox WHERE message_key = $1 ORDER BY position`,
+    [orderId],
+  );
+  return rows.map((r) => r.type);
+}
+
+async function statusesOf(
+  dataSource: DataSource,
+  events: readonly StripeEvent[],
+): Promise<{ id: string; status: string; attempts: number; last_error: string | null }[]> {
+  return dataSource.query(
+    `SELECT id, status, attempts, last_error FROM payments.stripe_events WHERE id = ANY($1)`,
+    [events.map((e) => e.id)],
+  );
+}
+
+async function processed(dataSource: DataSource, events: readonly StripeEvent[]): Promise<boolean> {
+  const rows = await statusesOf(dataSource, events);
+  return rows.length === events.length && rows.every((r) => r.status === 'processed');
+}
+
+describe('processing stored Stripe events in batches (real Postgres and Kafka)', () => {
+  let t: PaymentsTestApp;
+
+  beforeAll(async () => {
+    t = await startPaymentsApp('batches');
+  });
+
+  afterAll(() => t?.close());
+
+  it("applies a batch of events of many PaymentIntents, each PaymentIntent's in the order received", async () => {
+    // Given 40 PaymentIntents' stories stored at once, their events interleaved
+    const stories = Array.from({ length: 40 }, () => story(randomUUID()));
+    const events = interleaved(stories);
+
+    // When the processor takes them
+    await storeAtOnce(t.dataSource, events);
+    await waitFor('every event to be processed', () => processed(t.dataSource, events));
+
+    // Then each order's story is told once, in the order it happened
+    for (const s of stories)
+      expect(await publishedFor(t.dataSource, s.orderId)).toEqual(TOLD_IN_ORDER);
+    // And in a few transactions, not one per event (an event's processed_at is its transaction's)
+    const [{ transactions }] = await t.dataSource.query(
+      `SELECT count(DISTINCT processed_at)::int AS transactions FROM payments.stripe_events WHERE id = ANY($1)`,
+      [events.map((e) => e.id)],
+    );
+    expect(transactions).toBeLessThanOrEqual(10);
+  });
+
+  it('a bad event in a batch is recorded as failed and the rest of its batch is processed', async () => {
+    // Given a batch with good stories, an event for no known order and a refund whose
+    // PaymentIntent never arrives, between them
+    const stories = Array.from({ length: 10 }, () => story(randomUUID()));
+    const orphan = paymentIntentEvent(
+      'payment_intent.succeeded',
+      { ...paidPaymentIntent(randomUUID()), metadata: {} },
+      at(20),
+    );
+    const early = story(randomUUID()).events[2] as StripeEvent;
+    const good = interleaved(stories);
+    const batch = [...good.slice(0, 15), orphan, early, ...good.slice(15)];
+
+    // When the processor takes them
+    await storeAtOnce(t.dataSource, batch);
+    await waitFor('the good events to be processed', () => processed(t.dataSource, good));
+
+    // Then the bad ones are recorded as they are when alone, and the others are applied
+    await waitFor('the bad events to be recorded', async () => {
+      const rows = await statusesOf(t.dataSource, [orphan, early]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return (
+        byId.get(orphan.id)?.status === 'failed' &&
+        /^missing_order_id: /.test(byId.get(orphan.id)?.last_error ?? '') &&
+        byId.get(early.id)?.status === 'received' &&
+        (byId.get(early.id)?.attempts ?? 0) >= 1 &&
+        /have not arrived yet/.test(byId.get(early.id)?.last_error ?? '')
+      );
+    });
+    for (const s of stories)
+      expect(await publishedFor(t.dataSource, s.orderId)).toEqual(TOLD_IN_ORDER);
+  });
+});
+
+describe('two Stripe processors side by side (real Postgres and Kafka)', () => {
+  let first: PaymentsTestApp;
+  let second: PaymentsTestApp;
+
+  beforeAll(async () => {
+    // Small batches, two at a time in each instance: one PaymentIntent's events are claimed by
+    // different transactions of different instances at the same moment.
+    const env = { STRIPE_PROCESSOR_BATCH: '4', STRIPE_PROCESSOR_CONCURRENCY: '2' };
+    first = await startPaymentsApp('batches-twins', env);
+    second = await startPaymentsApp('batches-twins', env, {
+      database: first.database,
+      kafkaPrefix: first.kafkaPrefix,
+    });
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it("two processors side by side never apply one PaymentIntent's events out of order or twice", async () => {
+    // Given 60 PaymentIntents' stories stored at once, each story's events a few apart
+    const stories = Array.from({ length: 60 }, () => story(randomUUID()));
+    const events = Array.from({ length: 10 }, (_, group) =>
+      interleaved(stories.slice(group * 6, group * 6 + 6)),
+    ).flat();
+
+    // When both instances' processors take them
+    await storeAtOnce(first.dataSource, events);
+    await waitFor('every event to be processed', () => processed(first.dataSource, events), {
+      timeoutMs: 60_000,
+    });
+
+    // Then every order's story is told once, in the order it happened, each event applied once
+    for (const s of stories) {
+      expect(await publishedFor(first.dataSource, s.orderId)).toEqual(TOLD_IN_ORDER);
+    }
+    const rows = await statusesOf(first.dataSource, events);
+    expect(rows.filter((r) => r.attempts !== 1)).toEqual([]);
+  });
+});
