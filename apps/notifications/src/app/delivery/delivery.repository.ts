@@ -247,29 +247,32 @@ export class DeliveryRepository {
   }
 
   /**
-   * A delivery of a message to an endpoint, due now; or, with `filteredReason`, one that is never
-   * sent and says why. Nothing when the message already has one for the endpoint.
+   * An event's deliveries, in one statement: each of a message to an endpoint, due now; or, with
+   * `filteredReason`, one that is never sent and says why. Nothing for an endpoint whose message
+   * already has one (a replayed event).
    */
-  async add(
-    delivery: {
+  async addForEvent(
+    eventId: string,
+    deliveries: readonly {
       readonly messageId: string;
-      readonly eventId: string;
       readonly endpointId: string;
       readonly filteredReason: string | null;
-    },
+    }[],
     db: EntityManager,
   ): Promise<void> {
+    if (deliveries.length === 0) return;
     await this.sql.affected(
       db,
       `INSERT INTO ${this.sql.schema}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)
+       SELECT gen_random_uuid(), d.message_id, $1, d.endpoint_id,
+         CASE WHEN d.reason IS NULL THEN 'pending' ELSE 'filtered' END, d.reason
+       FROM unnest($2::text[], $3::uuid[], $4::text[]) AS d(message_id, endpoint_id, reason)
        ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING`,
       [
-        delivery.messageId,
-        delivery.eventId,
-        delivery.endpointId,
-        delivery.filteredReason === null ? 'pending' : 'filtered',
-        delivery.filteredReason,
+        eventId,
+        deliveries.map((d) => d.messageId),
+        deliveries.map((d) => d.endpointId),
+        deliveries.map((d) => d.filteredReason),
       ],
     );
   }

@@ -62,6 +62,55 @@ describe('conditional subscriptions and thin payloads (real Kafka and Postgres)'
     ]);
   });
 
+  it('fans one event out to several partners and filtered endpoints at once, and follows a filter once it changes', async () => {
+    // Given two new partners: one with a usd and a eur endpoint, one with an endpoint over $50
+    const [shop, other] = [await t.createPartner('Shop'), await t.createPartner('Other')];
+    const [usd, eur, over50] = [
+      await t.createEndpoint(shop, { url: receiver.url('/usd'), eventTypes: ['payment.*'] }),
+      await t.createEndpoint(shop, { url: receiver.url('/eur'), eventTypes: ['payment.*'] }),
+      await t.createEndpoint(other, { url: receiver.url('/50'), eventTypes: ['payment.*'] }),
+    ];
+    const filterOf = async (key: string, id: string, filter: unknown) =>
+      t.api(key, 'PATCH', `/v1/endpoints/${id}`, { filter });
+    await filterOf(shop, usd.id, { 'data.currency': 'usd' });
+    await filterOf(shop, eur.id, { 'data.currency': { $in: ['eur'] } });
+    await filterOf(other, over50.id, { 'data.amount': { $gt: 5000 } });
+
+    // When a $60 usd payment happens
+    const first = await t.publishPayment(6000, 'usd');
+
+    // Then it goes to the usd endpoint and to the other partner, one message each, and the eur
+    // endpoint has it filtered, saying why
+    await waitFor(
+      'the first payment',
+      async () =>
+        (await deliveryStatus(first.id, usd.id)) === 'succeeded' &&
+        (await deliveryStatus(first.id, over50.id)) === 'succeeded',
+    );
+    expect(await deliveryStatus(first.id, eur.id)).toBe('filtered');
+    const rows: { partner_id: string; deliveries: number; reasons: (string | null)[] }[] =
+      await t.dataSource.query(
+        `SELECT m.partner_id, count(d.id)::int AS deliveries, array_agg(d.last_error) AS reasons
+         FROM notifications.messages m JOIN notifications.deliveries d ON d.message_id = m.id
+         WHERE m.event_id = $1 AND d.endpoint_id = ANY($2::uuid[]) GROUP BY m.partner_id`,
+        [first.id, [usd, eur, over50].map((e) => e.id)],
+      );
+    expect(rows.map((r) => r.deliveries).sort()).toEqual([1, 2]);
+    expect(rows.flatMap((r) => r.reasons).filter((r) => r !== null)).toEqual([
+      'data.currency {"$in":["eur"]} did not match: the event has "usd"',
+    ]);
+
+    // And when the usd endpoint switches to eur, the next usd payment is filtered for it
+    await filterOf(shop, usd.id, { 'data.currency': 'eur' });
+    const second = await t.publishPayment(6000, 'usd');
+    await waitFor(
+      'the second payment',
+      async () => (await deliveryStatus(second.id, over50.id)) === 'succeeded',
+    );
+    expect(await deliveryStatus(second.id, usd.id)).toBe('filtered');
+    expect(await deliveryStatus(second.id, eur.id)).toBe('filtered');
+  });
+
   it('refuses a filter with an unknown operator, a bad path or a wrong value type, naming the part', async () => {
     const cases = [
       [{ 'data.amount': { $gtt: 1 } }, 'data.amount.$gtt'],
