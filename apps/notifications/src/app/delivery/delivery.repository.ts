@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { patternsMatching } from '@switchyard/contracts';
-import { RepositorySql } from '@switchyard/service';
+import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PayloadMode } from '../endpoints/endpoint';
 
@@ -110,10 +110,11 @@ export class DeliveryRepository {
     const ready = `e.enabled
          AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
          AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())`;
+    // Claims run all the time and plan over every partition: planned once per connection.
     const columns = `d.id, d.event_id, d.endpoint_id, e.rate_limit_per_second, e.fifo,
-         e.consecutive_failures >= $2 AS probing`;
+         e.consecutive_failures >= ${integerLiteral(breakerThreshold)} AS probing`;
     const heads = (await this.anyFifoEndpoint(db))
-      ? await this.sql.rows<DueRow>(
+      ? await this.sql.plannedOnce<DueRow>(
           db,
           `SELECT ${columns}
            FROM ${s}.endpoints e
@@ -125,9 +126,8 @@ export class DeliveryRepository {
              AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
              AND NOT EXISTS (SELECT 1 FROM ${s}.deliveries x
                              WHERE x.endpoint_id = e.id AND x.status = 'pending' AND x.locked_until > now())
-           LIMIT $1
+           LIMIT ${integerLiteral(limit)}
            FOR UPDATE OF d SKIP LOCKED`,
-          [limit, breakerThreshold],
         )
       : [];
     // Ordered by due time alone, so the scan walks each partition's due index and stops at the
@@ -137,15 +137,14 @@ export class DeliveryRepository {
     const others =
       room <= 0
         ? []
-        : await this.sql.rows<DueRow>(
+        : await this.sql.plannedOnce<DueRow>(
             db,
             `SELECT ${columns}
        FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
          AND NOT e.fifo AND ${ready}
-       ORDER BY d.next_attempt_at LIMIT $1
+       ORDER BY d.next_attempt_at LIMIT ${integerLiteral(room)}
        FOR UPDATE OF d SKIP LOCKED`,
-            [room, breakerThreshold],
           );
     return [...heads, ...others].map((r) => ({
       id: r.id,

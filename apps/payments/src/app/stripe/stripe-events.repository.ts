@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RepositorySql } from '@switchyard/service';
+import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface VerifiedStripeEvent {
@@ -115,10 +115,11 @@ export class StripeEventsRepository {
    * See claim for the ones left out.
    */
   async claimDue(db: EntityManager, limit: number): Promise<ClaimedStripeEvent[]> {
+    // Runs at every round and plans over every partition: planned once per connection.
     return this.claim(
       db,
-      `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT $1`,
-      [limit],
+      `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT ${integerLiteral(limit)}`,
+      [],
     );
   }
 
@@ -148,9 +149,7 @@ export class StripeEventsRepository {
     which: string,
     params: readonly unknown[],
   ): Promise<ClaimedStripeEvent[]> {
-    return this.sql.rows<ClaimedStripeEvent>(
-      db,
-      `WITH claimed AS MATERIALIZED (
+    const text = `WITH claimed AS MATERIALIZED (
          SELECT id, created, payload, attempts, received_at, ${PAYMENT_INTENT_OF} AS payment_intent_id
          FROM ${this.table} WHERE ${which} FOR UPDATE SKIP LOCKED
        ), held_elsewhere AS (
@@ -164,9 +163,10 @@ export class StripeEventsRepository {
        SELECT c.id, c.created, c.payload, c.attempts FROM claimed c
        LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
        WHERE h.first_received_at IS NULL OR h.first_received_at >= c.received_at
-       ORDER BY c.received_at, c.id`,
-      params,
-    );
+       ORDER BY c.received_at, c.id`;
+    return params.length === 0
+      ? this.sql.plannedOnce<ClaimedStripeEvent>(db, text)
+      : this.sql.rows<ClaimedStripeEvent>(db, text, params);
   }
 
   async markDone(

@@ -50,7 +50,7 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
   });
 
   function relay(pollIntervalMs = 100): OutboxRelay {
-    const created = new OutboxRelay(db.dataSource, publisher, {
+    const created = new OutboxRelay(publisher, {
       schema: 'svc',
       connectionString: db.database.url,
       topicName: (t) => `${prefix}${t}`,

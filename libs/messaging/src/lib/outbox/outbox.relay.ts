@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { type DataSource } from 'typeorm';
 import { type EventPublisher } from '../event-publisher';
 import { type TopicMessages } from '../external/kafka.interface';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
@@ -38,7 +37,6 @@ export class OutboxRelay {
   private leader = false;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly publisher: EventPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
@@ -119,16 +117,22 @@ export class OutboxRelay {
   /** Publishes committed rows a batch at a time; true when a full batch suggests more are due. */
   private async drain(oneBatch: boolean): Promise<boolean> {
     const s = quoteIdent(this.options.schema);
+    const session = this.session;
+    if (!session) return false;
+    // On the leader's own session, as a named statement without parameters: Postgres plans it
+    // once, where planning it at every round (over every day's partition) cost more than
+    // running it.
+    const due = {
+      name: `outbox-due-${this.options.schema}`,
+      text: `SELECT event_id, topic, message_key, payload, headers FROM ${s}.outbox
+         WHERE published_at IS NULL ORDER BY position LIMIT ${Math.trunc(this.batchSize)}`,
+    };
     for (;;) {
-      const rows: OutboxRow[] = await this.dataSource.query(
-        `SELECT event_id, topic, message_key, payload, headers FROM ${s}.outbox
-         WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-        [this.batchSize],
-      );
+      const { rows } = await session.query<OutboxRow>(due);
       if (rows.length === 0) return false;
       await this.publisher.sendBatch(this.toTopicMessages(rows));
       // By event id, the partition key: each row is found in its own day's partition.
-      await this.dataSource.query(
+      await session.query(
         `UPDATE ${s}.outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])`,
         [rows.map((r) => r.event_id)],
       );

@@ -42,7 +42,9 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
-    dataSource: DataSource,
+    // Not used: asked for so that Nest builds this after the data source, whose migrations make
+    // the outbox the relay reads.
+    _migrated: DataSource,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('messaging');
@@ -62,7 +64,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       [],
       (g) => g.set(relay().isLeader ? 1 : 0),
     );
-    this.relay = new OutboxRelay(dataSource, this.publisher, {
+    this.relay = new OutboxRelay(this.publisher, {
       schema: config.DB_SCHEMA,
       connectionString: config.DATABASE_URL,
       topicName: (topic) => this.topic(topic),
