@@ -101,6 +101,9 @@ export class OutboxRelay {
       });
       session.on('notification', () => this.loop.wake());
       await session.connect();
+      // Marking rows published need not wait for the WAL flush: a mark lost to a Postgres crash
+      // only publishes the row again, and every consumer's inbox drops the duplicate.
+      await session.query('SET synchronous_commit = off');
       this.session = session;
     }
     const lockKey = `switchyard.outbox-relay.${this.options.schema}`;
