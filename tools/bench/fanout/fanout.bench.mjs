@@ -184,8 +184,17 @@ function measure(d) {
       for (const event of events) {
         passed.fill(0);
         for (const p of index.matching(event)) passed[p] = 1;
-        for (let i = 0; i < ENDPOINTS; i++)
-          if (!passed[i]) sink += compiled[i].explain(event).length;
+        // As fan-out words them: once per distinct filter (equal filters share `matches`).
+        const reasons = new Map();
+        for (let i = 0; i < ENDPOINTS; i++) {
+          if (passed[i]) continue;
+          let reason = reasons.get(compiled[i].matches);
+          if (reason === undefined) {
+            reason = compiled[i].explain(event);
+            reasons.set(compiled[i].matches, reason);
+          }
+          sink += reason.length;
+        }
       }
       return EVENTS;
     },

@@ -51,4 +51,24 @@ describe('subscribed filters', () => {
       eur: null,
     });
   });
+
+  it('Given endpoints that share a filter among others, then each event gets every one its own reason, however many share it', () => {
+    const filters = new SubscribedFilters();
+    const shared = { 'data.currency': 'usd' };
+    const endpoints = [
+      endpoint('a', shared),
+      endpoint('b', { 'data.currency': 'gbp' }),
+      endpoint('c', { ...shared }),
+    ];
+
+    const first = reasons(filters, endpoints, 'eur');
+    const second = reasons(filters, endpoints, 'jpy');
+
+    expect(first).toEqual({
+      a: 'data.currency "usd" did not match: the event has "eur"',
+      b: 'data.currency "gbp" did not match: the event has "eur"',
+      c: 'data.currency "usd" did not match: the event has "eur"',
+    });
+    expect(second['c']).toBe('data.currency "usd" did not match: the event has "jpy"');
+  });
 });
