@@ -178,12 +178,14 @@ export class StripeEventsRepository {
     }[],
   ): Promise<void> {
     if (done.length === 0) return;
+    // `created` is the partition key: as a separate = ANY it lets Postgres plan only the days the
+    // batch holds, where the join alone plans (and probes) every partition.
     await this.sql.affected(
       db,
       `UPDATE ${this.table} e
        SET status = d.status, last_error = d.reason, attempts = e.attempts + 1, processed_at = now()
        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS d(id, created, status, reason)
-       WHERE e.id = d.id AND e.created = d.created`,
+       WHERE e.id = d.id AND e.created = d.created AND e.created = ANY($2::bigint[])`,
       [
         done.map((d) => d.event.id),
         done.map((d) => d.event.created),
