@@ -63,7 +63,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly policies = new Map<string, RetryPolicy>();
   private readonly loop: PollingLoop;
   private readonly interrupt = new AbortController();
-  private readonly refillAt: number;
   private renewTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
@@ -93,7 +92,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       timeoutMs: config.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
     });
-    this.refillAt = config.DELIVERY_CONCURRENCY;
     this.loop = new PollingLoop({
       intervalMs: config.DELIVERY_POLL_MS,
       work: () => this.claimAndSend(),
@@ -145,15 +143,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * One round: when no more than a batch is held, claims up to two batches' worth less what is
-   * held; true when it got all it asked for (more may be due).
+   * One round: when no more than a batch (DELIVERY_CONCURRENCY) is held, claims up to two
+   * batches' worth less what is held; true when it got all it asked for (more may be due).
    */
   private async claimAndSend(): Promise<boolean> {
+    const batch = this.config.DELIVERY_CONCURRENCY;
     const held = this.inFlight.size + this.ready.length;
-    const room = 2 * this.config.DELIVERY_CONCURRENCY - held;
     // While more than a batch is held, wait for it to go out: a claim costs about the same for a
     // few rows as for a batch.
-    if (held > this.refillAt || this.stopping) return false;
+    if (held > batch || this.stopping) return false;
+    const room = 2 * batch - held;
     const claimed = await this.claimDeliveries.execute(room, this.instanceId);
     for (const delivery of claimed) {
       this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
@@ -188,7 +187,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         this.sendReady();
         // Claim once a batch's worth has gone out, not at every answer: claims come in full
         // batches under load, and at once when little is held.
-        if (this.inFlight.size + this.ready.length <= this.refillAt) this.loop.wake();
+        if (this.inFlight.size + this.ready.length <= this.config.DELIVERY_CONCURRENCY) {
+          this.loop.wake();
+        }
       });
     this.inFlight.add(tracked);
   }

@@ -39,7 +39,7 @@ export async function handleBatchOnce(
   schema: string,
   consumer: string,
   events: readonly DomainEvent[],
-  handler: (manager: EntityManager, event: DomainEvent) => Promise<void>,
+  handler: (manager: EntityManager, event: DomainEvent, index: number) => Promise<void>,
 ): Promise<InboxResult[]> {
   return dataSource.transaction(async (manager) => {
     const inserted: { event_id: string }[] = await manager.query(
@@ -52,12 +52,12 @@ export async function handleBatchOnce(
     // Postgres answers uuids in lower case, whatever case the event carried.
     const fresh = new Set(inserted.map((r) => r.event_id));
     const results: InboxResult[] = [];
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       if (!fresh.delete(event.id.toLowerCase())) {
         results.push('duplicate');
         continue;
       }
-      await handler(manager, event);
+      await handler(manager, event, index);
       results.push('applied');
     }
     return results;

@@ -140,14 +140,13 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       return handler ? [{ event, context, handler }] : [];
     });
     if (routed.length === 0) return;
-    const byEvent = new Map(routed.map((r) => [r.event, r]));
     const outcomes = await handleBatchOnce(
       this.dataSource,
       this.config.DB_SCHEMA,
       name,
       routed.map((r) => r.event),
-      (manager, event) => {
-        const { handler, context } = byEvent.get(event) as (typeof routed)[number];
+      (manager, event, i) => {
+        const { handler, context } = routed[i] as (typeof routed)[number];
         return this.apply(handler, manager, event, context);
       },
     );
