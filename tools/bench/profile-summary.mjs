@@ -1,8 +1,13 @@
 // Where a .cpuprofile spent its time: self time by function and by file, the top rows.
-// Usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows]
+// Usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows] [--last <seconds>]
+// --last: only the samples of the profile's last N seconds (a benchmark's measured window,
+// without the process's boot and set-up). (idle) counts in the seconds sampled, not in the shares.
 import { readFileSync } from 'node:fs';
 
-const [file, rowsArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const lastAt = args.indexOf('--last');
+const lastSeconds = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) : Infinity;
+const [file, rowsArg] = args;
 if (!file) {
   process.stderr.write('usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows]\n');
   process.exit(2);
@@ -11,8 +16,15 @@ const rows = Number(rowsArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map();
+const from = profile.endTime - lastSeconds * 1e6;
+let at = profile.startTime;
+let sampledUs = 0;
 for (let i = 0; i < profile.samples.length; i++) {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at < from) continue;
   const id = profile.samples[i];
+  sampledUs += profile.timeDeltas[i] ?? 0;
+  if (byId.get(id).callFrame.functionName === '(idle)') continue;
   selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
@@ -31,6 +43,8 @@ const show = (title, map) => {
     console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
   }
 };
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
+console.log(
+  `${file}: ${(sampledUs / 1e6).toFixed(1)} s sampled, ${(total / 1e6).toFixed(1)} s not idle (the shares below)`,
+);
 show('self time by package or file', byFile);
 show('self time by function', byFunction);

@@ -314,7 +314,9 @@ await runBench(async () => {
   console.log('');
   console.log(
     resourceTable(
-      results.flatMap((r) => r.resources.map((x) => ({ ...x, phase: `drain to ${r.endpoints}` }))),
+      results.flatMap((r) =>
+        r.resources.map((x) => ({ ...x, phase: `drain to ${r.endpoints}`, units: DELIVERIES })),
+      ),
     ),
   );
   const breaches = results.filter((r) => !r.resources[0].underLimit);

@@ -7,7 +7,7 @@
 // and keeps every log line in memory, which a benchmark cannot afford. Hence these small copies.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -422,7 +422,54 @@ export async function httpJson(method, url, { body, headers = {} } = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resources: peak RSS (VmHWM) and event-loop delay of each service over a measured window.
+// Resources: peak RSS (VmHWM), CPU time and event-loop delay of each service over a measured
+// window, and the CPU time of what the services share (Postgres, the Kafka broker).
+
+const CLOCK_TICKS = 100; // USER_HZ: Linux reports /proc/<pid>/stat times in 1/100 s
+
+/** CPU seconds (user + system) a process has used so far; NaN once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU seconds so far of every process of the machine's Postgres (each backend is its own
+ * process) and of the Kafka broker, by pid: backends come and go within a window, so a window's
+ * figure sums each pid's growth, counting a pid born inside it from zero.
+ */
+function sharedCpu() {
+  const byGroup = { postgres: new Map(), kafka: new Map() };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const group = cmdline.startsWith('postgres')
+      ? 'postgres'
+      : cmdline.includes('kafka.Kafka')
+        ? 'kafka'
+        : null;
+    if (!group) continue;
+    const seconds = cpuSeconds(entry);
+    if (Number.isFinite(seconds)) byGroup[group].set(entry, seconds);
+  }
+  return byGroup;
+}
+
+function grownBy(before, after) {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
 
 function procStatus(pid) {
   try {
@@ -467,6 +514,9 @@ export class ResourceMonitor {
     await Promise.all(this.services.map((s) => scrape(s)));
     this.timer = setInterval(() => this.sample(), 250);
     this.sample();
+    this.startedAt = performance.now();
+    this.cpuAtStart = new Map(this.services.map((s) => [s, cpuSeconds(s.pid)]));
+    this.sharedAtStart = sharedCpu();
   }
 
   sample() {
@@ -476,45 +526,70 @@ export class ResourceMonitor {
     }
   }
 
-  /** Per service: { name, peakRss, maxSampledRss, loopP99, loopMax, underLimit }. */
+  /**
+   * Per service: { name, peakRss, maxSampledRss, cpuSeconds, loopP99, loopMax, underLimit }; then
+   * Postgres and the Kafka broker, with their CPU seconds only. `windowSeconds` is the window's
+   * length: the machine had `os.availableParallelism()` times that to spend.
+   */
   async stop() {
     clearInterval(this.timer);
     this.sample();
+    const windowSeconds = (performance.now() - this.startedAt) / 1000;
+    const cpu = new Map(this.services.map((s) => [s, cpuSeconds(s.pid) - this.cpuAtStart.get(s)]));
+    const shared = sharedCpu();
     const loops = await Promise.all(this.services.map((s) => scrape(s)));
-    return this.services.map((s, i) => {
+    const services = this.services.map((s, i) => {
       const { hwm } = procStatus(s.pid);
       return {
         name: s.name,
         peakRss: hwm,
         maxSampledRss: this.maxRss.get(s),
+        cpuSeconds: cpu.get(s),
+        windowSeconds,
         loopP99: loops[i].p99,
         loopMax: loops[i].max,
         underLimit: hwm < RSS_LIMIT_MB * 1024 * 1024,
       };
     });
+    const sharedRows = ['postgres', 'kafka'].map((name) => ({
+      name,
+      shared: true,
+      cpuSeconds: grownBy(this.sharedAtStart[name], shared[name]),
+      windowSeconds,
+    }));
+    return [...services, ...sharedRows];
   }
 }
 
-/** The resources table of a run (one row per service and phase). */
+/**
+ * The resources table of a run (one row per service and phase, then Postgres and Kafka). CPU is
+ * shown as the share of one core over the window, and per unit of work when the row says how
+ * many units (`units`: events, deliveries, requests) the phase handled.
+ */
 export function resourceTable(rows) {
+  const cores = os.availableParallelism();
   return table(
     [
       'phase',
-      'service',
+      'process',
       'peak RSS (VmHWM) MB',
       `< ${RSS_LIMIT_MB} MB`,
+      `CPU, % of one core (${cores} cores)`,
+      'CPU ms per unit',
       'event-loop delay p99 ms',
       'max ms',
     ],
     rows.map((r) => [
       r.phase,
       r.name,
-      fmt.mb(r.peakRss),
-      r.underLimit ? 'yes' : '**no**',
-      fmt.ms(r.loopP99),
-      fmt.ms(r.loopMax),
+      r.shared ? '–' : fmt.mb(r.peakRss),
+      r.shared ? '–' : r.underLimit ? 'yes' : '**no**',
+      Number.isFinite(r.cpuSeconds) ? ((100 * r.cpuSeconds) / r.windowSeconds).toFixed(0) : '–',
+      r.units ? ((1000 * r.cpuSeconds) / r.units).toFixed(2) : '–',
+      r.shared ? '–' : fmt.ms(r.loopP99),
+      r.shared ? '–' : fmt.ms(r.loopMax),
     ]),
-    'llrrrr',
+    'llrrrrrr',
   );
 }
 

@@ -260,18 +260,24 @@ export class DeliveryRepository {
     db: EntityManager,
   ): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.sql.affected(
+    // Announced in the same statement, at commit, when any new delivery is due: a round trip
+    // less per event than announcing apart, and a replayed event (all conflicts) wakes nobody.
+    await this.sql.rows(
       db,
-      `INSERT INTO ${this.sql.schema}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
-       SELECT gen_random_uuid(), d.message_id, $1, d.endpoint_id,
-         CASE WHEN d.reason IS NULL THEN 'pending' ELSE 'filtered' END, d.reason
-       FROM unnest($2::text[], $3::uuid[], $4::text[]) AS d(message_id, endpoint_id, reason)
-       ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING`,
+      `WITH added AS (
+         INSERT INTO ${this.sql.schema}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
+         SELECT gen_random_uuid(), d.message_id, $1, d.endpoint_id,
+           CASE WHEN d.reason IS NULL THEN 'pending' ELSE 'filtered' END, d.reason
+         FROM unnest($2::text[], $3::uuid[], $4::text[]) AS d(message_id, endpoint_id, reason)
+         ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
+         RETURNING status)
+       SELECT pg_notify($5, '') FROM added WHERE status = 'pending' LIMIT 1`,
       [
         eventId,
         deliveries.map((d) => d.messageId),
         deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.filteredReason),
+        this.channel,
       ],
     );
   }
@@ -306,11 +312,6 @@ export class DeliveryRepository {
         this.channel,
       ],
     );
-  }
-
-  /** Announces, at the commit of `db`'s transaction, that deliveries are due now. */
-  async announceDue(db: EntityManager): Promise<void> {
-    await this.sql.rows(db, 'SELECT pg_notify($1, $2)', [this.channel, '']);
   }
 
   /**

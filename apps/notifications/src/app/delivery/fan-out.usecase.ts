@@ -44,6 +44,7 @@ export class FanOutUseCase {
       partners.map((partnerId) => ({ id: `msg_${uuidv7()}`, partnerId })),
       manager,
     );
+    // Announces the new due deliveries to every instance's delivery worker, at commit.
     await this.deliveries.addForEvent(
       event.id,
       verdicts.map(({ endpoint, reason }) => ({
@@ -55,8 +56,6 @@ export class FanOutUseCase {
     );
     const filtered = verdicts.filter((v) => v.reason !== null).length;
     const deliveries = verdicts.length - filtered;
-    // Delivered at commit, to every instance's delivery worker: the new deliveries are due now.
-    if (deliveries > 0) await this.deliveries.announceDue(manager);
     return { deliveries, filtered };
   }
 }

@@ -76,21 +76,25 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   /**
-   * A round: as many batches as STRIPE_PROCESSOR_CONCURRENCY at once, each claimed and applied
-   * in its own transaction; true when any event was applied (more may be due).
+   * A round: one batch; when it comes back full (a backlog), STRIPE_PROCESSOR_CONCURRENCY more
+   * side by side, each claimed and applied in its own transaction. A wake-up for one event thus
+   * costs one claim, not one per slot (every slot's claim but one found nothing). True when any
+   * event was applied: more may be due.
    */
   private async processSideBySide(): Promise<boolean> {
+    const first = await this.processBatch();
+    if (first.claimed < this.config.STRIPE_PROCESSOR_BATCH) return first.applied > 0;
     const rounds = Array.from({ length: this.config.STRIPE_PROCESSOR_CONCURRENCY }, () =>
       this.processBatch(),
     );
     const settled = await Promise.allSettled(rounds);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    return settled.some((r) => r.status === 'fulfilled' && r.value);
+    return true;
   }
 
-  /** Processes a batch of due events; false when none could be applied. */
-  private async processBatch(): Promise<boolean> {
+  /** Claims and processes a batch of due events: how many it claimed, and applied. */
+  private async processBatch(): Promise<{ claimed: number; applied: number }> {
     let claimed: readonly ClaimedStripeEvent[] = [];
     let applied: readonly Applied[];
     try {
@@ -103,10 +107,10 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       // database to come back.
       if (isDependencyFailure(err) || claimed.length === 0) throw err;
       for (const event of claimed) await this.processAlone(event);
-      return true;
+      return { claimed: claimed.length, applied: claimed.length };
     }
     for (const a of applied) this.report(a);
-    return applied.length > 0;
+    return { claimed: claimed.length, applied: applied.length };
   }
 
   /** Processes one event of a failed batch, if it is still due and nobody else took it. */
