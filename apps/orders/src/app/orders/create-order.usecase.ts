@@ -1,15 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createEvent } from '@switchyard/contracts';
-import { appendToOutbox, newTraceparent } from '@switchyard/messaging';
-import { type CommonEnv, SERVICE_CONFIG } from '@switchyard/service';
+import { newTraceparent } from '@switchyard/messaging';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
 import { LARGEST_STRIPE_AMOUNT, maxChargeableAmount } from './chargeable-amount';
 import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { IdempotencyKeyRepository } from './idempotency-key.repository';
+import { OrderNotFoundError } from './order-not-found.error';
 import { orderTotal } from './order-total';
 
 /**
@@ -56,87 +55,67 @@ function requestHash(command: CreateOrderCommand): string {
 }
 
 /**
- * Stores the order and its `order.created` event in one transaction (transactional outbox).
- * With an Idempotency-Key, the key is claimed in the same transaction: a retry of the same
- * request gets the same order, a concurrent one waits for the first and then gets it too, and
- * the same key with another body is refused.
+ * Stores the order and its `order.created` event together (transactional outbox), in one
+ * statement. With an Idempotency-Key, the key is claimed in the same statement: a retry of the
+ * same request gets the same order, a concurrent one waits for the first and then gets it too,
+ * and the same key with another body is refused.
  */
 @Injectable()
 export class CreateOrderUseCase {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly orders: OrderRepository,
     private readonly idempotencyKeys: IdempotencyKeyRepository,
-    @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
   ) {}
 
   async execute(command: CreateOrderCommand, idempotencyKey?: string): Promise<CreateOrderResult> {
     const total = orderTotal(command.lines);
     const maximum = maxChargeableAmount(command.currency);
     if (total > BigInt(maximum)) throw new AmountTooLargeError(command.currency, total, maximum);
-    return this.dataSource.transaction(async (manager) => {
-      const orderId = randomUUID();
-      if (idempotencyKey) {
-        const existing = await this.claimKey(
-          manager,
-          idempotencyKey,
-          requestHash(command),
-          orderId,
-        );
-        if (existing) return { order: existing, replayed: true };
-      }
-      return { order: await this.create(manager, orderId, command), replayed: false };
-    });
+    // Exact and within the chargeable maximum: checked above.
+    const amountTotal = Number(total);
+    const id = randomUUID();
+    const event = createEvent(
+      'order.created',
+      id,
+      {
+        orderId: id,
+        customerId: command.customerId,
+        currency: command.currency,
+        amountTotal,
+        lines: command.lines,
+      },
+      { traceparent: newTraceparent() },
+    );
+    const hash = idempotencyKey ? requestHash(command) : '';
+    const order = await this.orders.insertWithEvents(
+      {
+        id,
+        customerId: command.customerId,
+        currency: command.currency,
+        amountTotal,
+        amountRefunded: 0,
+        lines: command.lines,
+        status: 'pending_payment',
+        version: 1,
+        paymentIntentId: null,
+      },
+      [event],
+      idempotencyKey ? { key: idempotencyKey, requestHash: hash } : undefined,
+    );
+    if (order) return { order, replayed: false };
+    return { order: await this.firstUseOf(idempotencyKey as string, hash), replayed: true };
   }
 
-  /** Returns the order the key already made, or null once this transaction holds the key. */
-  private async claimKey(
-    manager: EntityManager,
-    key: string,
-    hash: string,
-    orderId: string,
-  ): Promise<OrderEntity | null> {
-    if (await this.idempotencyKeys.claim(manager, key, hash, orderId)) return null;
-    const first = await this.idempotencyKeys.find(manager, key);
+  /** The order a key already made, if the key was first used with the same request. */
+  private async firstUseOf(key: string, hash: string): Promise<OrderEntity> {
+    const first = await this.idempotencyKeys.find(key);
     if (!first || first.requestHash !== hash) {
       throw new IdempotencyKeyReusedError(
         `Idempotency-Key "${key}" was already used with a different request body; use a new key for a new order`,
       );
     }
-    return this.orders.get(manager, first.orderId);
-  }
-
-  private async create(
-    manager: EntityManager,
-    id: string,
-    command: CreateOrderCommand,
-  ): Promise<OrderEntity> {
-    // Exact and within the chargeable maximum: execute checked it.
-    const amountTotal = Number(orderTotal(command.lines));
-    const order = await this.orders.insert(manager, {
-      id,
-      customerId: command.customerId,
-      currency: command.currency,
-      amountTotal,
-      amountRefunded: 0,
-      lines: command.lines,
-      status: 'pending_payment',
-      version: 1,
-      paymentIntentId: null,
-    });
-    const event = createEvent(
-      'order.created',
-      order.id,
-      {
-        orderId: order.id,
-        customerId: order.customerId,
-        currency: order.currency,
-        amountTotal,
-        lines: order.lines,
-      },
-      { traceparent: newTraceparent() },
-    );
-    await appendToOutbox(manager, this.config.DB_SCHEMA, [event]);
+    const order = await this.orders.findById(first.orderId);
+    if (!order) throw new OrderNotFoundError(first.orderId);
     return order;
   }
 }

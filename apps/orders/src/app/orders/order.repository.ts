@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { type DomainEvent } from '@switchyard/contracts';
+import { outboxAppendSql } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { type EntityManager, Repository } from 'typeorm';
 import { OrderEntity } from './order.entity';
@@ -63,27 +65,84 @@ export class OrderRepository {
   }
 
   /**
-   * Inserts a new order and fills in its timestamps. `insert`, not `save`: an entity whose id is
-   * set makes `save` read the row first to choose between INSERT and UPDATE, a round trip for
-   * nothing on every order.
+   * Inserts a new order and its events' outbox rows in one statement: one round trip, committed
+   * on its own (a statement is a transaction). With an idempotency key, the statement claims the
+   * key too and writes the order only if it did; null when the key was already used. A
+   * concurrent first use of the key makes the statement wait until that one commits or rolls
+   * back, so after a null the key's row is there to read.
    */
-  async insert(
-    manager: EntityManager,
+  async insertWithEvents(
     fields: Omit<OrderEntity, 'createdAt' | 'updatedAt'>,
-  ): Promise<OrderEntity> {
-    const order = manager.create(OrderEntity, fields);
-    await manager.insert(OrderEntity, order);
-    return order;
+    events: readonly DomainEvent[],
+    idempotency?: { readonly key: string; readonly requestHash: string },
+  ): Promise<OrderEntity | null> {
+    const s = this.sql.schema;
+    const orderParams = [
+      fields.id,
+      fields.customerId,
+      fields.currency,
+      fields.amountTotal,
+      fields.amountRefunded,
+      JSON.stringify(fields.lines),
+      fields.status,
+      fields.version,
+      fields.paymentIntentId,
+    ];
+    const keyParams = idempotency ? [idempotency.key, idempotency.requestHash] : [];
+    const append = outboxAppendSql(this.sql.schemaName, events, {
+      firstParam: orderParams.length + keyParams.length + 1,
+      onlyIf: 'EXISTS (SELECT 1 FROM created)',
+    });
+    const claimed = idempotency
+      ? `claimed AS (
+           INSERT INTO ${s}.idempotency_keys (key, request_hash, order_id) VALUES ($10, $11, $1)
+           ON CONFLICT (key) DO NOTHING RETURNING order_id),`
+      : `claimed AS (SELECT $1::uuid AS order_id),`;
+    const row = await this.sql.first<{ created_at: Date; updated_at: Date }>(
+      this.orders.manager,
+      `WITH ${claimed}
+       created AS (
+         INSERT INTO ${s}.orders (id, customer_id, currency, amount_total, amount_refunded, lines,
+                                 status, version, payment_intent_id)
+         SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9 FROM claimed
+         RETURNING created_at, updated_at),
+       appended AS (${append.insert})
+       SELECT created_at, updated_at, ${append.notify} FROM created`,
+      [...orderParams, ...keyParams, ...append.params],
+    );
+    if (!row) return null;
+    return this.orders.create({ ...fields, createdAt: row.created_at, updatedAt: row.updated_at });
   }
 
-  /** Writes what a transition changes, in one statement (no read first, as `save` would). */
-  async update(manager: EntityManager, order: OrderEntity): Promise<void> {
+  /**
+   * Writes what a transition changes and its events' outbox rows, in one statement (no read
+   * first, as `save` would; the caller's transaction holds the order's lock).
+   */
+  async updateWithEvents(
+    manager: EntityManager,
+    order: OrderEntity,
+    events: readonly DomainEvent[],
+  ): Promise<void> {
+    const append = outboxAppendSql(this.sql.schemaName, events, {
+      firstParam: 6,
+      onlyIf: 'EXISTS (SELECT 1 FROM updated)',
+    });
     const row = await this.sql.first<{ updated_at: Date }>(
       manager,
-      `UPDATE ${this.sql.schema}.orders
-       SET status = $2, version = $3, amount_refunded = $4, payment_intent_id = $5, updated_at = now()
-       WHERE id = $1 RETURNING updated_at`,
-      [order.id, order.status, order.version, order.amountRefunded, order.paymentIntentId],
+      `WITH updated AS (
+         UPDATE ${this.sql.schema}.orders
+         SET status = $2, version = $3, amount_refunded = $4, payment_intent_id = $5, updated_at = now()
+         WHERE id = $1 RETURNING updated_at),
+       appended AS (${append.insert})
+       SELECT updated_at, ${append.notify} FROM updated`,
+      [
+        order.id,
+        order.status,
+        order.version,
+        order.amountRefunded,
+        order.paymentIntentId,
+        ...append.params,
+      ],
     );
     if (!row) throw new OrderNotFoundError(order.id);
     order.updatedAt = row.updated_at;

@@ -106,6 +106,25 @@ describe('orders API (real Postgres and Kafka)', () => {
     expect(await outboxTypes(first.body.id)).toEqual(['order.created']);
   });
 
+  it('commits an order, its Idempotency-Key and its order.created in one transaction', async () => {
+    // Given a checkout's key
+    const key = `atomic-${randomUUID()}`;
+
+    // When the order is placed
+    const created = await call('POST', '/orders', body(), { 'idempotency-key': key });
+
+    // Then the three rows carry the same inserting transaction id
+    expect(created.status).toBe(201);
+    const [row] = await t.dataSource.query(
+      `SELECT (SELECT xmin::text FROM orders.orders WHERE id = $1) AS "order",
+              (SELECT xmin::text FROM orders.idempotency_keys WHERE key = $2) AS "key",
+              (SELECT xmin::text FROM orders.outbox WHERE message_key = $1::text) AS "event"`,
+      [created.body.id, key],
+    );
+    expect(row.order).toEqual(expect.any(String));
+    expect([row.key, row.event]).toEqual([row.order, row.order]);
+  });
+
   it('creates one order for ten concurrent requests with one Idempotency-Key', async () => {
     const key = `burst-${randomUUID()}`;
     const customerId = `cus_${randomUUID()}`;

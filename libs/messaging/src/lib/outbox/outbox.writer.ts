@@ -2,32 +2,41 @@ import { type DomainEvent, topicOf } from '@switchyard/contracts';
 import { type EntityManager } from 'typeorm';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
 
+/** The outbox append as parts of a caller's own statement (see `outboxAppendSql`). */
+export interface OutboxAppendSql {
+  /** `INSERT INTO <schema>.outbox … RETURNING 1`, to run as a data-modifying CTE. */
+  readonly insert: string;
+  /** `pg_notify(…)`, to select once in the same statement when the insert added rows. */
+  readonly notify: string;
+  /** The statement's parameters from `firstParam` on, in order. */
+  readonly params: readonly unknown[];
+}
+
 /**
- * Writes events to the outbox inside the caller's transaction, so they exist if and only if
- * the state change they describe commits. The Kafka key is the event's subject (the order id),
- * which keeps one order's events in one partition, in order.
+ * The outbox rows of `events` as a CTE of the caller's statement, so a state change and its
+ * events are written in one statement, hence one round trip and, alone, one implicit
+ * transaction. Rows take their positions in the order given; the notification is delivered at
+ * commit, only if the transaction commits, waking the relay without polling. `onlyIf` is a SQL
+ * condition on the statement's other CTEs (the events are written only when it holds).
  */
-export async function appendToOutbox(
-  manager: EntityManager,
+export function outboxAppendSql(
   schema: string,
   events: readonly DomainEvent[],
-): Promise<void> {
-  if (events.length === 0) return;
+  options: { readonly firstParam?: number; readonly onlyIf?: string } = {},
+): OutboxAppendSql {
+  const first = options.firstParam ?? 1;
+  const p = (i: number): string => `$${first + i}`;
   const s = quoteIdent(schema);
-  // One statement for any number of events: rows take their positions in the order given, and
-  // the notification is delivered at commit, only if the transaction commits, waking the relay
-  // without polling.
-  await manager.query(
-    `WITH appended AS (
-       INSERT INTO ${s}.outbox (event_id, topic, message_key, payload, headers)
+  return {
+    insert: `INSERT INTO ${s}.outbox (event_id, topic, message_key, payload, headers)
        SELECT event_id, topic, message_key, payload, headers
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+       FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[])
          WITH ORDINALITY AS e(event_id, topic, message_key, payload, headers, n)
+       ${options.onlyIf ? `WHERE ${options.onlyIf}` : ''}
        ORDER BY n
-       RETURNING 1
-     )
-     SELECT pg_notify($6, '') FROM (SELECT count(*) FROM appended) AS done`,
-    [
+       RETURNING 1`,
+    notify: `pg_notify(${p(5)}, '')`,
+    params: [
       events.map((e) => e.id),
       events.map((e) => topicOf(e.type)),
       events.map((e) => e.subject),
@@ -41,5 +50,25 @@ export async function appendToOutbox(
       ),
       outboxChannel(schema),
     ],
+  };
+}
+
+/**
+ * Writes events to the outbox inside the caller's transaction, so they exist if and only if
+ * the state change they describe commits. The Kafka key is the event's subject (the order id),
+ * which keeps one order's events in one partition, in order.
+ */
+export async function appendToOutbox(
+  manager: EntityManager,
+  schema: string,
+  events: readonly DomainEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const append = outboxAppendSql(schema, events);
+  // One statement for any number of events.
+  await manager.query(
+    `WITH appended AS (${append.insert})
+     SELECT ${append.notify} FROM (SELECT count(*) FROM appended) AS done`,
+    [...append.params],
   );
 }
