@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stripePaymentSucceeded, writeResults } from '../lib/bench-kit.mjs';
+import { profiled, stripePaymentSucceeded, writeResults } from '../lib/bench-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
@@ -38,8 +38,9 @@ function dbUrl(name) {
   return url.toString();
 }
 
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, {
+/** `BENCH_PROFILE=payments` (or `ceiling`) runs that server with --cpu-prof, as in bench-kit. */
+function start(label, args, env = {}) {
+  const child = spawn(process.execPath, [...profiled(label), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -98,7 +99,7 @@ async function load(origin, count) {
 }
 
 async function measure(label, args, env, readyUrl, origin) {
-  const child = start(args, env);
+  const child = start(label, args, env);
   try {
     if (readyUrl) await waitReady(readyUrl);
     else

@@ -369,7 +369,7 @@ export async function waitForHttp(proc, url, timeoutMs = 120_000) {
  * `--cpu-prof`: a .cpuprofile per process lands in .local/bench-profiles when it stops, to open in
  * Chrome DevTools or summarise with `node tools/bench/profile-summary.mjs <file>`.
  */
-function profiled(name) {
+export function profiled(name) {
   const wanted = (process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim());
   if (!wanted.includes(name)) return [];
   return ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.local/bench-profiles')}`];
