@@ -21,6 +21,7 @@ import { counter, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/servi
 import { PinoLogger } from 'nestjs-pino';
 import { type NotificationsConfig } from '../notifications-env';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
 import {
@@ -62,7 +63,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly leased = new Map<string, DeliveryKey>();
   private readonly policies = new Map<string, RetryPolicy>();
   private readonly loop: PollingLoop;
-  private readonly interrupt = new AbortController();
+  private readonly interrupt = abortControllerForMany();
   private renewTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
@@ -348,4 +349,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     return policy;
   }
+}
+
+/**
+ * The shutdown signal every send in flight listens to: as many listeners as
+ * DELIVERY_CONCURRENCY, which is not a leak, so Node's warning past ten is turned off for it.
+ */
+function abortControllerForMany(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -62,6 +62,7 @@ export class WebhookSender {
   async send(req: WebhookRequest, interrupt?: AbortSignal): Promise<WebhookResponse> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const deadline = new RequestDeadline(this.options.timeoutMs, interrupt);
     try {
       const url = checkUrl(req.url, this.options.policy);
       const custom = Object.fromEntries(
@@ -86,9 +87,7 @@ export class WebhookSender {
         body: req.body,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
-        signal: interrupt
-          ? AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), interrupt])
-          : AbortSignal.timeout(this.options.timeoutMs),
+        signal: deadline.signal,
       });
       const text = await readLimited(response.body, RESPONSE_BODY_LIMIT);
       const retryAfter = response.headers['retry-after'];
@@ -109,6 +108,8 @@ export class WebhookSender {
       }
       const code = errorCodeOf(err);
       return { error: `${code}: ${(err as Error).message}`, errorCode: code, latencyMs: elapsed() };
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -126,6 +127,39 @@ export class WebhookSender {
 
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+}
+
+/**
+ * Aborts a request when its time is up (a `TimeoutError`, as `AbortSignal.timeout` gives) or
+ * when `interrupt` aborts. One controller and one timer per request, cleared when it ends:
+ * `AbortSignal.timeout` and `AbortSignal.any` per request cost a fifth of a drain's CPU in
+ * garbage collection (their signals are tracked through weak references until collected).
+ */
+class RequestDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onInterrupt = (): void => this.controller.abort(this.interrupt?.reason);
+
+  constructor(
+    timeoutMs: number,
+    private readonly interrupt?: AbortSignal,
+  ) {
+    this.timer = setTimeout(
+      () => this.controller.abort(new DOMException('The request timed out', 'TimeoutError')),
+      timeoutMs,
+    );
+    if (interrupt?.aborted) this.onInterrupt();
+    else interrupt?.addEventListener('abort', this.onInterrupt, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.interrupt?.removeEventListener('abort', this.onInterrupt);
   }
 }
 

@@ -1,0 +1,92 @@
+import { getEventListeners } from 'node:events';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { AllowedNetworks } from './url-safety/address-policy';
+import { WebhookSender } from './webhook-sender';
+
+const TIMEOUT_MS = 600;
+
+describe('WebhookSender deadlines', () => {
+  let server: Server;
+  let url: string;
+  /** Answers still open, ended after each test so the server can close. */
+  const open = new Set<ServerResponse>();
+  const sender = new WebhookSender({
+    policy: {
+      allowedNetworks: new AllowedNetworks(['127.0.0.0/8']),
+      requireHttps: false,
+      resolver: async () => [],
+    },
+    timeoutMs: TIMEOUT_MS,
+    connectTimeoutMs: 1000,
+  });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      open.add(res);
+      // Headers at once, then a byte every 100 ms: never idle long enough for a body timeout,
+      // never done within the request's time.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 100);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+
+  afterEach(() => {
+    for (const res of open) res.destroy();
+    open.clear();
+  });
+
+  afterAll(async () => {
+    await sender.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const webhook = () => ({
+    url,
+    messageId: 'msg_deadline',
+    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+    body: '{}',
+  });
+
+  it('gives up on an answer that trickles in past the timeout, as a timeout', async () => {
+    // Given an endpoint that keeps sending a byte at a time
+    // When a webhook is sent to it
+    const started = performance.now();
+    const answer = await sender.send(webhook());
+
+    // Then the attempt ends at the deadline, recorded as a timeout
+    expect(answer.errorCode).toBe('TimeoutError');
+    expect(answer.interrupted).toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+  });
+
+  it('stops a request at once when the service shuts down, and says it was interrupted', async () => {
+    // Given a request in flight to the same endpoint
+    const shutdown = new AbortController();
+    const sending = sender.send(webhook(), shutdown.signal);
+
+    // When the service shuts down before the deadline
+    setTimeout(() => shutdown.abort(), 100);
+    const answer = await sending;
+
+    // Then the answer says interrupted, not a timeout
+    expect(answer.interrupted).toBe(true);
+    expect(answer.errorCode).toBe('INTERRUPTED');
+  });
+
+  it('leaves no listener on the shutdown signal once a request is done', async () => {
+    // Given a shutdown signal shared by many requests
+    const shutdown = new AbortController();
+    const sending = [1, 2, 3].map(() => sender.send(webhook(), shutdown.signal));
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(3);
+
+    // When they end, by timeout
+    await Promise.all(sending);
+
+    // Then none of them still listens to it
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+  });
+});
