@@ -22,7 +22,7 @@ describe('WebhookSender deadlines', () => {
   });
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       open.add(res);
       // Headers at once, then a byte every 100 ms: never idle long enough for a body timeout,
       // never done within the request's time.
