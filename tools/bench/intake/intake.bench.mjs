@@ -8,7 +8,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { profiled, stripePaymentSucceeded, writeResults } from '../lib/bench-kit.mjs';
+import {
+  profiled,
+  ResourceMonitor,
+  resourceTable,
+  stripePaymentSucceeded,
+  writeResults,
+} from '../lib/bench-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
@@ -107,9 +113,13 @@ async function measure(label, args, env, readyUrl, origin) {
         child.stdout.on('data', (d) => d.toString().includes('ready') && resolve()),
       );
     await load(origin, WARMUP);
+    // CPU of the server and of Postgres over the measured requests (the load is in this process).
+    const monitor = new ResourceMonitor([{ name: label, pid: child.pid, url: origin }]);
+    await monitor.start();
     const result = await load(origin, REQUESTS);
+    const resources = (await monitor.stop()).filter((r) => r.name !== 'kafka');
     if (result.failures > 0) throw new Error(`${label}: ${result.failures} requests failed`);
-    return result;
+    return { ...result, resources };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -151,6 +161,14 @@ try {
   );
   console.log(
     `| payments \`POST /webhooks/stripe\` | ${f(ours.rps)} | ${ours.p50.toFixed(2)} | ${ours.p99.toFixed(2)} | ${(ours.rps / ceiling.rps).toFixed(2)} |`,
+  );
+  console.log(
+    `\n${resourceTable(
+      [
+        ...ceiling.resources.map((r) => ({ ...r, phase: 'ceiling' })),
+        ...ours.resources.map((r) => ({ ...r, phase: 'payments' })),
+      ].map((r) => ({ ...r, units: REQUESTS })),
+    )}`,
   );
   writeResults('intake', [{ name: 'intake.x-ceiling', ratio: ours.rps / ceiling.rps }]);
 } finally {
