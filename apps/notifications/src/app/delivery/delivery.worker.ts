@@ -48,18 +48,24 @@ const attemptsTotal = counter(
  * its own, so a hanging endpoint holds one slot for at most the timeout and never the deliveries
  * of other endpoints. Claims run up to one batch ahead of sending (DELIVERY_CONCURRENCY claimed
  * and waiting besides as many in flight), so under load each claim takes a full batch rather than
- * the few slots that just came free. On shutdown it stops claiming, gives back what it claimed but
- * did not send, lets requests in flight finish for a grace period, then cuts the rest and records
- * them as interrupted, due again at once.
+ * the few slots that just came free. A slot is held while the request is in flight, not while
+ * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
+ * that would sit idle for most of a send's cycle. What is being recorded is bounded too, so a
+ * slow database slows sending rather than piling answers up. On shutdown it stops claiming, gives
+ * back what it claimed but did not send, lets requests in flight finish for a grace period, then
+ * cuts the rest and records them as interrupted, due again at once.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly policy: RetryPolicy;
   private readonly sender: WebhookSender;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Requests in flight: at most DELIVERY_CONCURRENCY. */
+  private readonly sending = new Set<Promise<void>>();
+  /** Answered, their attempts being recorded: at most twice DELIVERY_CONCURRENCY. */
+  private readonly recording = new Set<Promise<void>>();
   /** Claimed and waiting for a free slot, oldest first. */
   private readonly ready: ClaimedDelivery[] = [];
-  /** Deliveries this instance holds, waiting or in flight: their leases are renewed until recorded. */
+  /** Deliveries this instance holds, until their attempts are recorded: their leases are renewed. */
   private readonly leased = new Map<string, DeliveryKey>();
   private readonly policies = new Map<string, RetryPolicy>();
   private readonly loop: PollingLoop;
@@ -125,14 +131,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async stop(): Promise<void> {
     await this.loop.stop();
     await this.giveBackUnsent();
-    const settled = Promise.all(this.inFlight);
+    const settled = this.settled();
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace over'>((resolve) => {
       timer = setTimeout(() => resolve('grace over'), this.config.DELIVERY_SHUTDOWN_GRACE_MS);
     });
     if ((await Promise.race([settled, graceOver])) === 'grace over') {
       this.logger.warn(
-        { inFlight: this.inFlight.size },
+        { inFlight: this.sending.size },
         'stopping: cutting the requests still in flight; they are due again at once',
       );
       this.interrupt.abort();
@@ -149,10 +155,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    */
   private async claimAndSend(): Promise<boolean> {
     const batch = this.config.DELIVERY_CONCURRENCY;
-    const held = this.inFlight.size + this.ready.length;
+    const held = this.sending.size + this.ready.length;
     // While more than a batch is held, wait for it to go out: a claim costs about the same for a
     // few rows as for a batch.
-    if (held > batch || this.stopping) return false;
+    if (held > batch || this.recordingIsFull() || this.stopping) return false;
     const room = 2 * batch - held;
     const claimed = await this.claimDeliveries.execute(room, this.instanceId);
     for (const delivery of claimed) {
@@ -166,33 +172,84 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private sendReady(): void {
     while (
       !this.stopping &&
-      this.inFlight.size < this.config.DELIVERY_CONCURRENCY &&
+      this.sending.size < this.config.DELIVERY_CONCURRENCY &&
+      !this.recordingIsFull() &&
       this.ready.length > 0
     ) {
-      const delivery = this.ready.shift() as ClaimedDelivery;
-      this.track(delivery.id, this.attempt(delivery));
+      this.send(this.ready.shift() as ClaimedDelivery);
     }
   }
 
-  private track(deliveryId: string, work: Promise<void>): void {
-    const tracked = work
+  private recordingIsFull(): boolean {
+    return this.recording.size >= 2 * this.config.DELIVERY_CONCURRENCY;
+  }
+
+  /** Sends a delivery in a slot of its own; its answer is recorded once the slot is free again. */
+  private send(delivery: ClaimedDelivery): void {
+    const sent: Promise<void> = this.request(delivery)
+      .then(
+        (response) => this.record(delivery, response),
+        (err: unknown) => {
+          this.leased.delete(delivery.id);
+          this.logger.error(
+            { err, deliveryId: delivery.id },
+            'could not send a delivery; it goes out again when its lease ends',
+          );
+        },
+      )
+      .finally(() => {
+        this.sending.delete(sent);
+        this.sendReady();
+        this.claimWhenLow();
+      });
+    this.sending.add(sent);
+  }
+
+  private async request(delivery: ClaimedDelivery): Promise<WebhookResponse> {
+    return this.sender.send(
+      {
+        url: delivery.url,
+        messageId: delivery.messageId,
+        secrets: delivery.secrets,
+        body: delivery.payloadMode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
+        headers: delivery.headers,
+      },
+      this.interrupt.signal,
+    );
+  }
+
+  private record(delivery: ClaimedDelivery, response: WebhookResponse): void {
+    const recorded: Promise<void> = this.recordAnswer(delivery, response)
       .catch((err: unknown) =>
         this.logger.error(
-          { err, deliveryId },
+          { err, deliveryId: delivery.id },
           'recording a delivery attempt failed; the delivery goes out again when its lease ends',
         ),
       )
       .finally(() => {
-        this.leased.delete(deliveryId);
-        this.inFlight.delete(tracked);
+        this.leased.delete(delivery.id);
+        this.recording.delete(recorded);
         this.sendReady();
-        // Claim once a batch's worth has gone out, not at every answer: claims come in full
-        // batches under load, and at once when little is held.
-        if (this.inFlight.size + this.ready.length <= this.config.DELIVERY_CONCURRENCY) {
-          this.loop.wake();
-        }
+        this.claimWhenLow();
       });
-    this.inFlight.add(tracked);
+    this.recording.add(recorded);
+  }
+
+  /**
+   * Claims once a batch's worth has gone out, not at every answer: claims come in full batches
+   * under load, and at once when little is held.
+   */
+  private claimWhenLow(): void {
+    if (this.sending.size + this.ready.length <= this.config.DELIVERY_CONCURRENCY) {
+      this.loop.wake();
+    }
+  }
+
+  /** Resolves when nothing is in flight or being recorded (sends end in recordings). */
+  private async settled(): Promise<void> {
+    while (this.sending.size > 0 || this.recording.size > 0) {
+      await Promise.all([...this.sending, ...this.recording]);
+    }
   }
 
   /** Claimed but never sent: due again at once for any instance (else only when the lease ends). */
@@ -221,17 +278,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const response = await this.sender.send(
-      {
-        url: delivery.url,
-        messageId: delivery.messageId,
-        secrets: delivery.secrets,
-        body: delivery.payloadMode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
-        headers: delivery.headers,
-      },
-      this.interrupt.signal,
-    );
+  private async recordAnswer(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
     if (response.interrupted) {
       attemptsTotal.inc({ verdict: 'interrupted' });
       await this.whileDatabaseIsDown(() =>
@@ -244,7 +291,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       );
       return;
     }
-    await this.record(delivery, response);
+    await this.recordOutcome(delivery, response);
   }
 
   /**
@@ -262,7 +309,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async record(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
+  private async recordOutcome(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
     this.attemptsMade++;
     const attempts = delivery.attempts + 1;
     const verdict: DeliveryVerdict =
