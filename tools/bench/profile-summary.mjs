@@ -37,6 +37,22 @@ for (const [id, us] of selfUs) {
   add(byFunction, `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`, us);
   add(byFile, where.replace(/^(node_modules\/(@[^/]+\/)?[^/]+)\/.*/, '$1') || '(native)', us);
 }
+// Total time: a function's own samples and those of everything it called (each counted once
+// per sample however deep the recursion), for the code of this repository (dist/).
+const parentOf = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const ownTotal = new Map();
+for (const [id, us] of selfUs) {
+  const seen = new Set();
+  for (let node = id; node !== undefined; node = parentOf.get(node)) {
+    const { functionName, url, lineNumber } = byId.get(node).callFrame;
+    if (!url.includes('/dist/') || url.includes('node_modules')) continue;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/.*\/dist\//, '')}:${lineNumber + 1}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    add(ownTotal, key, us);
+  }
+}
 const show = (title, map) => {
   console.log(`\n${title}`);
   for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
@@ -48,3 +64,4 @@ console.log(
 );
 show('self time by package or file', byFile);
 show('self time by function', byFunction);
+show("total time (self and callees) of this repository's functions", ownTotal);
