@@ -169,27 +169,40 @@ const HOPS = [
 
 async function hopLatencies(db, orderIds) {
   const rows = await db.query(
-    `WITH se AS (
+    // Each part computed once and joined by hash: as plain CTEs, inlined, the plan re-read the
+    // outboxes (casting every payload to jsonb) for every event, minutes at 30,000 events.
+    `WITH se AS MATERIALIZED (
        SELECT payload->'data'->'object'->'metadata'->>'order_id' AS order_id, received_at, processed_at
-       FROM payments.stripe_events WHERE type = 'payment_intent.succeeded'),
-     po AS (SELECT message_key AS order_id, event_id, published_at FROM payments.outbox
-            WHERE payload::jsonb->>'type' = 'payment.succeeded'),
-     oo AS (SELECT message_key AS order_id, event_id, published_at FROM orders.outbox
-            WHERE payload::jsonb->>'type' = 'order.paid')
+       FROM payments.stripe_events
+       WHERE type = 'payment_intent.succeeded'
+         AND payload->'data'->'object'->'metadata'->>'order_id' = ANY($1::text[])),
+     po AS MATERIALIZED (
+       SELECT message_key AS order_id, event_id, published_at FROM payments.outbox
+       WHERE message_key = ANY($1::text[]) AND payload::jsonb->>'type' = 'payment.succeeded'),
+     oo AS MATERIALIZED (
+       SELECT message_key AS order_id, event_id, published_at FROM orders.outbox
+       WHERE message_key = ANY($1::text[]) AND payload::jsonb->>'type' = 'order.paid'),
+     oi AS MATERIALIZED (
+       SELECT event_id, received_at FROM orders.inbox WHERE event_id IN (SELECT event_id FROM po)),
+     ni AS MATERIALIZED (
+       SELECT event_id, received_at FROM notifications.inbox WHERE event_id IN (SELECT event_id FROM oo)),
+     nd AS MATERIALIZED (
+       SELECT d.event_id, min(a.attempted_at) AS attempted_at
+       FROM notifications.deliveries d JOIN notifications.attempts a ON a.delivery_id = d.id
+       WHERE d.event_id IN (SELECT event_id FROM oo)
+       GROUP BY d.event_id)
      SELECT extract(epoch FROM se.received_at) * 1000 AS stored,
             extract(epoch FROM se.processed_at) * 1000 AS processed,
             extract(epoch FROM po.published_at) * 1000 AS "paymentPublished",
             extract(epoch FROM oi.received_at) * 1000 AS "ordersReceived",
             extract(epoch FROM oo.published_at) * 1000 AS "paidPublished",
             extract(epoch FROM ni.received_at) * 1000 AS "notificationsReceived",
-            (SELECT extract(epoch FROM min(a.attempted_at)) * 1000 FROM notifications.attempts a
-              WHERE a.delivery_id = nd.id) AS attempted
+            extract(epoch FROM nd.attempted_at) * 1000 AS attempted
      FROM se JOIN po USING (order_id)
-       JOIN orders.inbox oi ON oi.event_id = po.event_id
+       JOIN oi ON oi.event_id = po.event_id
        JOIN oo ON oo.order_id = se.order_id
-       JOIN notifications.inbox ni ON ni.event_id = oo.event_id
-       JOIN notifications.deliveries nd ON nd.event_id = oo.event_id
-     WHERE se.order_id = ANY($1::text[])`,
+       JOIN ni ON ni.event_id = oo.event_id
+       JOIN nd ON nd.event_id = oo.event_id`,
     [orderIds],
   );
   return HOPS.map(([hop, from, to]) => {
