@@ -6,6 +6,7 @@ import { ClaimDeliveriesUseCase } from './delivery/claim-deliveries.usecase';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { EndpointStateRepository } from './delivery/endpoint-state.repository';
+import { FanOutRepository } from './delivery/fan-out.repository';
 import { FanOutUseCase } from './delivery/fan-out.usecase';
 import { PartnerEventsHandler } from './delivery/partner-events.handler';
 import { RecordAttemptUseCase } from './delivery/record-attempt.usecase';
@@ -85,6 +86,7 @@ export class AppModule {
         ReplayFailedDeliveriesUseCase,
         ReplayRangeUseCase,
         DryRunFilterUseCase,
+        FanOutRepository,
         FanOutUseCase,
         ClaimDeliveriesUseCase,
         RecordAttemptUseCase,

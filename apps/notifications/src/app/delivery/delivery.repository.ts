@@ -246,43 +246,6 @@ export class DeliveryRepository {
   }
 
   /**
-   * An event's deliveries, in one statement: each of a message to an endpoint, due now; or, with
-   * `filteredReason`, one that is never sent and says why. Nothing for an endpoint whose message
-   * already has one (a replayed event).
-   */
-  async addForEvent(
-    eventId: string,
-    deliveries: readonly {
-      readonly messageId: string;
-      readonly endpointId: string;
-      readonly filteredReason: string | null;
-    }[],
-    db: EntityManager,
-  ): Promise<void> {
-    if (deliveries.length === 0) return;
-    // Announced in the same statement, at commit, when any new delivery is due: a round trip
-    // less per event than announcing apart, and a replayed event (all conflicts) wakes nobody.
-    await this.sql.rows(
-      db,
-      `WITH added AS (
-         INSERT INTO ${this.sql.schema}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
-         SELECT gen_random_uuid(), d.message_id, $1, d.endpoint_id,
-           CASE WHEN d.reason IS NULL THEN 'pending' ELSE 'filtered' END, d.reason
-         FROM unnest($2::text[], $3::uuid[], $4::text[]) AS d(message_id, endpoint_id, reason)
-         ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
-         RETURNING status)
-       SELECT pg_notify($5, '') FROM added WHERE status = 'pending' LIMIT 1`,
-      [
-        eventId,
-        deliveries.map((d) => d.messageId),
-        deliveries.map((d) => d.endpointId),
-        deliveries.map((d) => d.filteredReason),
-        this.channel,
-      ],
-    );
-  }
-
-  /**
    * Deliveries of an operational message to the partner's other enabled endpoints that subscribe
    * to `eventType` (exactly, by its family, or `*`), announced at commit.
    */

@@ -3,8 +3,7 @@ import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EndpointRepository } from '../endpoints/endpoint.repository';
-import { MessageRepository } from '../messages/message.repository';
-import { DeliveryRepository } from './delivery.repository';
+import { FanOutRepository } from './fan-out.repository';
 import { SubscribedFilters } from './subscribed-filters';
 
 export interface FanOutResult {
@@ -16,8 +15,8 @@ export interface FanOutResult {
  * Turns one event into one message per subscribed partner and one delivery per subscribed
  * endpoint whose filter matches. An endpoint whose filter does not match gets a `filtered`
  * delivery that is never sent and says why, so the partner's message log shows it. Runs inside
- * the inbox transaction, in two writes whatever the number of endpoints (the messages, then the
- * deliveries); the unique keys make a replayed event create nothing.
+ * the inbox transaction, in one write whatever the number of endpoints (the messages and their
+ * deliveries together); the unique keys make a replayed event create nothing.
  */
 @Injectable()
 export class FanOutUseCase {
@@ -25,8 +24,7 @@ export class FanOutUseCase {
 
   constructor(
     private readonly endpoints: EndpointRepository,
-    private readonly messages: MessageRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly fanOut: FanOutRepository,
   ) {}
 
   async execute(manager: EntityManager, event: DomainEvent): Promise<FanOutResult> {
@@ -34,7 +32,8 @@ export class FanOutUseCase {
     if (subscribed.length === 0) return { deliveries: 0, filtered: 0 };
     const verdicts = this.filters.verdicts(event.type, subscribed, event);
     const partners = [...new Set(verdicts.map((v) => v.endpoint.partnerId))];
-    const messageIds = await this.messages.addForPartners(
+    // Announces the new due deliveries to every instance's delivery worker, at commit.
+    await this.fanOut.write(
       {
         eventId: event.id,
         eventType: event.type,
@@ -42,13 +41,8 @@ export class FanOutUseCase {
         payload: JSON.stringify(event),
       },
       partners.map((partnerId) => ({ id: `msg_${uuidv7()}`, partnerId })),
-      manager,
-    );
-    // Announces the new due deliveries to every instance's delivery worker, at commit.
-    await this.deliveries.addForEvent(
-      event.id,
       verdicts.map(({ endpoint, reason }) => ({
-        messageId: messageIds.get(endpoint.partnerId) as string,
+        partnerId: endpoint.partnerId,
         endpointId: endpoint.id,
         filteredReason: reason,
       })),

@@ -68,34 +68,6 @@ export class MessageRepository {
     return row.id;
   }
 
-  /**
-   * Stores an event's message for each partner in one statement and answers each partner's
-   * message id: the one already stored when the partner has a message for this event.
-   */
-  async addForPartners(
-    event: Omit<NewMessage, 'id' | 'partnerId'>,
-    partners: readonly { readonly id: string; readonly partnerId: string }[],
-    db: EntityManager = this.dataSource.manager,
-  ): Promise<Map<string, string>> {
-    if (partners.length === 0) return new Map();
-    const rows = await this.sql.rows<{ id: string; partner_id: string }>(
-      db,
-      `INSERT INTO ${this.sql.schema}.messages (id, partner_id, event_id, event_type, subject, payload)
-       SELECT m.id, m.partner_id, $3, $4, $5, $6 FROM unnest($1::text[], $2::uuid[]) AS m(id, partner_id)
-       ON CONFLICT (partner_id, event_id) DO UPDATE SET event_type = EXCLUDED.event_type
-       RETURNING id, partner_id`,
-      [
-        partners.map((p) => p.id),
-        partners.map((p) => p.partnerId),
-        event.eventId,
-        event.eventType,
-        event.subject,
-        event.payload,
-      ],
-    );
-    return new Map(rows.map((r) => [r.partner_id, r.id]));
-  }
-
   exists(
     partnerId: string,
     id: string,
