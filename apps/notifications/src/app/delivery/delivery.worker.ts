@@ -50,8 +50,8 @@ const attemptsTotal = counter(
  * and waiting besides as many in flight), so under load each claim takes a full batch rather than
  * the few slots that just came free. A slot is held while the request is in flight, not while
  * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
- * that would sit idle for most of a send's cycle. What is being recorded is bounded too, so a
- * slow database slows sending rather than piling answers up. On shutdown it stops claiming, gives
+ * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under twice
+ * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On shutdown it stops claiming, gives
  * back what it claimed but did not send, lets requests in flight finish for a grace period, then
  * cuts the rest and records them as interrupted, due again at once.
  */
@@ -61,7 +61,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly sender: WebhookSender;
   /** Requests in flight: at most DELIVERY_CONCURRENCY. */
   private readonly sending = new Set<Promise<void>>();
-  /** Answered, their attempts being recorded: at most twice DELIVERY_CONCURRENCY. */
+  /** Answered, their attempts being recorded (with `sending`, at most twice DELIVERY_CONCURRENCY). */
   private readonly recording = new Set<Promise<void>>();
   /** Claimed and waiting for a free slot, oldest first. */
   private readonly ready: ClaimedDelivery[] = [];
@@ -138,7 +138,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     });
     if ((await Promise.race([settled, graceOver])) === 'grace over') {
       this.logger.warn(
-        { inFlight: this.sending.size },
+        { inFlight: this.sending.size, recording: this.recording.size },
         'stopping: cutting the requests still in flight; they are due again at once',
       );
       this.interrupt.abort();
@@ -180,8 +180,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /**
+   * Sent but not yet recorded, in flight or answered, is kept under twice DELIVERY_CONCURRENCY:
+   * a failing endpoint's circuit opens on recorded failures, so this bounds how many more
+   * requests it can get before it does, and a slow database slows sending.
+   */
   private recordingIsFull(): boolean {
-    return this.recording.size >= 2 * this.config.DELIVERY_CONCURRENCY;
+    return this.sending.size + this.recording.size >= 2 * this.config.DELIVERY_CONCURRENCY;
   }
 
   /** Sends a delivery in a slot of its own; its answer is recorded once the slot is free again. */
