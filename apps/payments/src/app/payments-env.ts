@@ -27,8 +27,9 @@ export const PaymentsEnv = commonEnv({
   STRIPE_PROCESSOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /**
    * Batches one instance processes side by side while batches come back full (a backlog), each
-   * in its own transaction (as separate instances would: claims skip what another holds, a PaymentIntent's state row is locked while
-   * its events are applied). Each holds a database connection of the pool of 10.
+   * in its own transaction (as separate instances would: claims skip what another holds, a
+   * PaymentIntent's state row is locked while its events are applied). Each holds a database
+   * connection of the pool of 10.
    */
   STRIPE_PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(4),
   /**

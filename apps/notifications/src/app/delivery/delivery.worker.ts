@@ -51,9 +51,10 @@ const attemptsTotal = counter(
  * the few slots that just came free. A slot is held while the request is in flight, not while
  * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
  * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under twice
- * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On shutdown it stops claiming, gives
- * back what it claimed but did not send, lets requests in flight finish for a grace period, then
- * cuts the rest and records them as interrupted, due again at once.
+ * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On
+ * shutdown it stops claiming, gives back what it claimed but did not send, lets requests in
+ * flight finish for a grace period, then cuts the rest and records them as interrupted, due
+ * again at once.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -158,7 +159,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const held = this.sending.size + this.ready.length;
     // While more than a batch is held, wait for it to go out: a claim costs about the same for a
     // few rows as for a batch.
-    if (held > batch || this.recordingIsFull() || this.stopping) return false;
+    if (held > batch || this.tooMuchUnrecorded() || this.stopping) return false;
     const room = 2 * batch - held;
     const claimed = await this.claimDeliveries.execute(room, this.instanceId);
     for (const delivery of claimed) {
@@ -173,7 +174,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     while (
       !this.stopping &&
       this.sending.size < this.config.DELIVERY_CONCURRENCY &&
-      !this.recordingIsFull() &&
+      !this.tooMuchUnrecorded() &&
       this.ready.length > 0
     ) {
       this.send(this.ready.shift() as ClaimedDelivery);
@@ -185,7 +186,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * a failing endpoint's circuit opens on recorded failures, so this bounds how many more
    * requests it can get before it does, and a slow database slows sending.
    */
-  private recordingIsFull(): boolean {
+  private tooMuchUnrecorded(): boolean {
     return this.sending.size + this.recording.size >= 2 * this.config.DELIVERY_CONCURRENCY;
   }
 

@@ -39,6 +39,12 @@ export const CreateOrderSchema = z.object({
 });
 export type CreateOrderCommand = z.infer<typeof CreateOrderSchema>;
 
+/** A request's Idempotency-Key and the hash of the body it came with. */
+interface KeyedRequest {
+  readonly key: string;
+  readonly requestHash: string;
+}
+
 /** The same Idempotency-Key was first used with a different request. */
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
@@ -86,7 +92,9 @@ export class CreateOrderUseCase {
       },
       { traceparent: newTraceparent() },
     );
-    const hash = idempotencyKey ? requestHash(command) : '';
+    const idempotency = idempotencyKey
+      ? { key: idempotencyKey, requestHash: requestHash(command) }
+      : undefined;
     const order = await this.orders.insertWithEvents(
       {
         id,
@@ -100,14 +108,15 @@ export class CreateOrderUseCase {
         paymentIntentId: null,
       },
       [event],
-      idempotencyKey ? { key: idempotencyKey, requestHash: hash } : undefined,
+      idempotency,
     );
     if (order) return { order, replayed: false };
-    return { order: await this.firstUseOf(idempotencyKey as string, hash), replayed: true };
+    // Only a keyed insert writes nothing: the key was already used.
+    return { order: await this.firstUseOf(idempotency as KeyedRequest), replayed: true };
   }
 
   /** The order a key already made, if the key was first used with the same request. */
-  private async firstUseOf(key: string, hash: string): Promise<OrderEntity> {
+  private async firstUseOf({ key, requestHash: hash }: KeyedRequest): Promise<OrderEntity> {
     const first = await this.idempotencyKeys.find(key);
     if (!first || first.requestHash !== hash) {
       throw new IdempotencyKeyReusedError(

@@ -58,12 +58,6 @@ export class OrderRepository {
     return order;
   }
 
-  async get(manager: EntityManager, id: string): Promise<OrderEntity> {
-    const order = await manager.findOneBy(OrderEntity, { id });
-    if (!order) throw new OrderNotFoundError(id);
-    return order;
-  }
-
   /**
    * Inserts a new order and its events' outbox rows in one statement: one round trip, committed
    * on its own (a statement is a transaction). With an idempotency key, the statement claims the
@@ -93,9 +87,10 @@ export class OrderRepository {
       firstParam: orderParams.length + keyParams.length + 1,
       onlyIf: 'EXISTS (SELECT 1 FROM created)',
     });
+    const key = orderParams.length + 1;
     const claimed = idempotency
       ? `claimed AS (
-           INSERT INTO ${s}.idempotency_keys (key, request_hash, order_id) VALUES ($10, $11, $1)
+           INSERT INTO ${s}.idempotency_keys (key, request_hash, order_id) VALUES ($${key}, $${key + 1}, $1)
            ON CONFLICT (key) DO NOTHING RETURNING order_id),`
       : `claimed AS (SELECT $1::uuid AS order_id),`;
     const row = await this.sql.first<{ created_at: Date; updated_at: Date }>(
@@ -123,8 +118,15 @@ export class OrderRepository {
     order: OrderEntity,
     events: readonly DomainEvent[],
   ): Promise<void> {
+    const orderParams = [
+      order.id,
+      order.status,
+      order.version,
+      order.amountRefunded,
+      order.paymentIntentId,
+    ];
     const append = outboxAppendSql(this.sql.schemaName, events, {
-      firstParam: 6,
+      firstParam: orderParams.length + 1,
       onlyIf: 'EXISTS (SELECT 1 FROM updated)',
     });
     const row = await this.sql.first<{ updated_at: Date }>(
@@ -135,14 +137,7 @@ export class OrderRepository {
          WHERE id = $1 RETURNING updated_at),
        appended AS (${append.insert})
        SELECT updated_at, ${append.notify} FROM updated`,
-      [
-        order.id,
-        order.status,
-        order.version,
-        order.amountRefunded,
-        order.paymentIntentId,
-        ...append.params,
-      ],
+      [...orderParams, ...append.params],
     );
     if (!row) throw new OrderNotFoundError(order.id);
     order.updatedAt = row.updated_at;
