@@ -13,3 +13,4 @@ export * from './lib/wakeable-sleep';
 export * from './lib/polling-loop';
 export * from './lib/pg-channel-listener';
 export * from './lib/batcher';
+export * from './lib/database/prepared-query';

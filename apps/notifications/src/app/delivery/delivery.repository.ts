@@ -110,11 +110,11 @@ export class DeliveryRepository {
     const ready = `e.enabled
          AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
          AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())`;
-    // Claims run all the time and plan over every partition: planned once per connection.
+    // The limit and threshold are in the text, so the plan Postgres keeps for this claim knows them.
     const columns = `d.id, d.event_id, d.endpoint_id, e.rate_limit_per_second, e.fifo,
          e.consecutive_failures >= ${integerLiteral(breakerThreshold)} AS probing`;
     const heads = (await this.anyFifoEndpoint(db))
-      ? await this.sql.plannedOnce<DueRow>(
+      ? await this.sql.rows<DueRow>(
           db,
           `SELECT ${columns}
            FROM ${s}.endpoints e
@@ -137,7 +137,7 @@ export class DeliveryRepository {
     const others =
       room <= 0
         ? []
-        : await this.sql.plannedOnce<DueRow>(
+        : await this.sql.rows<DueRow>(
             db,
             `SELECT ${columns}
        FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id

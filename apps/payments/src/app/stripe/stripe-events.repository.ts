@@ -115,7 +115,7 @@ export class StripeEventsRepository {
    * See claim for the ones left out.
    */
   async claimDue(db: EntityManager, limit: number): Promise<ClaimedStripeEvent[]> {
-    // Runs at every round and plans over every partition: planned once per connection.
+    // The limit is in the text, so the plan Postgres keeps for this claim knows it.
     return this.claim(
       db,
       `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT ${integerLiteral(limit)}`,
@@ -164,9 +164,7 @@ export class StripeEventsRepository {
        LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
        WHERE h.first_received_at IS NULL OR h.first_received_at >= c.received_at
        ORDER BY c.received_at, c.id`;
-    return params.length === 0
-      ? this.sql.plannedOnce<ClaimedStripeEvent>(db, text)
-      : this.sql.rows<ClaimedStripeEvent>(db, text, params);
+    return this.sql.rows<ClaimedStripeEvent>(db, text, params);
   }
 
   async markDone(

@@ -1,5 +1,6 @@
 import { type DomainEvent } from '@switchyard/contracts';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { queryPrepared } from '../database/prepared-query';
 import { quoteIdent } from '../messaging-ddl';
 
 export type InboxResult = 'applied' | 'duplicate';
@@ -17,12 +18,13 @@ export async function handleOnce(
   handler: (manager: EntityManager) => Promise<void>,
 ): Promise<InboxResult> {
   return dataSource.transaction(async (manager) => {
-    const inserted: unknown[] = await manager.query(
+    const inserted = await queryPrepared(
+      manager,
       `INSERT INTO ${quoteIdent(schema)}.inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING RETURNING event_id`,
       [consumer, event.id, event.type],
     );
-    if (inserted.length === 0) return 'duplicate';
+    if (inserted.rowCount === 0) return 'duplicate';
     await handler(manager);
     return 'applied';
   });
@@ -42,7 +44,8 @@ export async function handleBatchOnce(
   handler: (manager: EntityManager, event: DomainEvent, index: number) => Promise<void>,
 ): Promise<InboxResult[]> {
   return dataSource.transaction(async (manager) => {
-    const inserted: { event_id: string }[] = await manager.query(
+    const { rows: inserted } = await queryPrepared<{ event_id: string }>(
+      manager,
       `INSERT INTO ${quoteIdent(schema)}.inbox (consumer, event_id, event_type)
        SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
        ON CONFLICT DO NOTHING RETURNING event_id`,

@@ -122,23 +122,24 @@ export class OutboxRelay {
     const s = quoteIdent(this.options.schema);
     const session = this.session;
     if (!session) return false;
-    // On the leader's own session, as a named statement without parameters: Postgres plans it
-    // once, where planning it at every round (over every day's partition) cost more than
-    // running it.
+    // On the leader's own session, as named statements (the read without parameters): Postgres
+    // plans them once, where planning at every round (over every day's partition) cost more
+    // than running them.
     const due = {
       name: `outbox-due-${this.options.schema}`,
       text: `SELECT event_id, topic, message_key, payload, headers FROM ${s}.outbox
          WHERE published_at IS NULL ORDER BY position LIMIT ${Math.trunc(this.batchSize)}`,
     };
+    // By event id, the partition key: each row is found in its own day's partition.
+    const published = {
+      name: `outbox-published-${this.options.schema}`,
+      text: `UPDATE ${s}.outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])`,
+    };
     for (;;) {
       const { rows } = await session.query<OutboxRow>(due);
       if (rows.length === 0) return false;
       await this.publisher.sendBatch(this.toTopicMessages(rows));
-      // By event id, the partition key: each row is found in its own day's partition.
-      await session.query(
-        `UPDATE ${s}.outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])`,
-        [rows.map((r) => r.event_id)],
-      );
+      await session.query({ ...published, values: [rows.map((r) => r.event_id)] });
       if (rows.length < this.batchSize) return false;
       if (oneBatch) return true;
     }

@@ -1,5 +1,6 @@
 import { type DomainEvent, topicOf } from '@switchyard/contracts';
 import { type EntityManager } from 'typeorm';
+import { queryPrepared } from '../database/prepared-query';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
 
 /** The outbox append as parts of a caller's own statement (see `outboxAppendSql`). */
@@ -66,7 +67,8 @@ export async function appendToOutbox(
   if (events.length === 0) return;
   const append = outboxAppendSql(schema, events);
   // One statement for any number of events.
-  await manager.query(
+  await queryPrepared(
+    manager,
     `WITH appended AS (${append.insert})
      SELECT ${append.notify} FROM (SELECT count(*) FROM appended) AS done`,
     [...append.params],
