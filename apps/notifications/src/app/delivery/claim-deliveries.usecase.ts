@@ -5,6 +5,11 @@ import { type NotificationsConfig } from '../notifications-env';
 import { type ClaimedDelivery, DeliveryRepository, type DueDelivery } from './delivery.repository';
 import { EndpointStateRepository } from './endpoint-state.repository';
 
+export interface Claim {
+  readonly deliveries: ClaimedDelivery[];
+  readonly more: boolean;
+}
+
 /**
  * Claims due deliveries for one instance, in one transaction. Rows are taken with SKIP LOCKED,
  * so instances never take the same one. Endpoints with a rate limit, FIFO order or a circuit
@@ -20,8 +25,12 @@ export class ClaimDeliveriesUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
   ) {}
 
-  /** `instanceId` becomes the leases' owner, the only one that may renew them or record the attempt. */
-  execute(limit: number, instanceId: string): Promise<ClaimedDelivery[]> {
+  /**
+   * `instanceId` becomes the leases' owner, the only one that may renew them or record the
+   * attempt. `more` says whether more may be due already: the claim was full, or it passed over
+   * deliveries waiting for a slot (a rate limit, a FIFO head, a probe).
+   */
+  execute(limit: number, instanceId: string): Promise<Claim> {
     return this.dataSource.transaction(async (manager) => {
       const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
       const chosen: DueDelivery[] = [];
@@ -36,13 +45,15 @@ export class ClaimDeliveriesUseCase {
         gatedSeen.add(delivery.endpointId);
         if (await this.winSlot(delivery, manager)) chosen.push(delivery);
       }
-      if (chosen.length === 0) return [];
-      return this.deliveries.lease(
+      const more = due.length === limit || chosen.length < due.length;
+      if (chosen.length === 0) return { deliveries: [], more };
+      const deliveries = await this.deliveries.lease(
         chosen,
         instanceId,
         this.config.DELIVERY_LEASE_MS / 1000,
         manager,
       );
+      return { deliveries, more };
     });
   }
 

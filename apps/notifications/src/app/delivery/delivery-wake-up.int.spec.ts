@@ -4,6 +4,7 @@ import {
   type NotificationsTestApp,
   startDeliveryBed,
 } from '../../testing/notifications-app.test-helper';
+import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
 
 describe('waking the delivery worker when fan-out makes deliveries (real Kafka and Postgres)', () => {
   let bed: DeliveryBed | undefined;
@@ -34,5 +35,20 @@ describe('waking the delivery worker when fan-out makes deliveries (real Kafka a
     // Then it is delivered well before the minute-long poll would have
     await delivered(second.id, endpoint.id);
     expect(receiver.requestsTo('/wake')).toHaveLength(2);
+  });
+
+  it('does not claim again when a delivery is answered and nothing else is due', async () => {
+    // Given the worker idle after a first delivery, its claims counted from then on
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/quiet') });
+    await delivered((await t.publishOrderEvent()).id, endpoint.id);
+    const claims = jest.spyOn(t.app.get(ClaimDeliveriesUseCase), 'execute');
+
+    // When one more event is fanned out and delivered
+    await delivered((await t.publishOrderEvent()).id, endpoint.id);
+
+    // Then the worker claimed when it was told of the delivery, not again at the answer or at
+    // its record (each of those used to claim, and find nothing)
+    expect(claims.mock.calls.length).toBeLessThanOrEqual(2);
+    claims.mockRestore();
   });
 });

@@ -4,6 +4,9 @@ import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PayloadMode } from '../endpoints/endpoint';
 
+/** How long "is there a FIFO endpoint" is taken as known: the claims ask it many times a second. */
+const FIFO_CHECK_MS = 1000;
+
 /**
  * The channel due deliveries are announced on (`pg_notify` in the writing statement or
  * transaction), so every instance's worker claims them at commit instead of at its next poll.
@@ -75,6 +78,9 @@ export interface DeliveryOutcome {
   readonly delayMs: number;
   readonly statusCode: number | null;
   readonly error: string | null;
+  /** What goes on record in the attempt besides the status and the error. */
+  readonly latencyMs: number;
+  readonly responseBody: string | null;
 }
 
 export interface RangeReplay {
@@ -92,6 +98,7 @@ export interface RangeReplay {
 @Injectable()
 export class DeliveryRepository {
   private readonly channel: string;
+  private fifoChecked: { readonly any: boolean; readonly at: number } | null = null;
 
   constructor(
     private readonly sql: RepositorySql,
@@ -156,14 +163,22 @@ export class DeliveryRepository {
     }));
   }
 
-  /** Whether any enabled endpoint delivers in order: most installations have none. */
+  /**
+   * Whether any enabled endpoint delivers in order (most installations have none), as found at
+   * most FIFO_CHECK_MS ago. A stale "none" is safe: the other claim leaves FIFO endpoints out
+   * whatever this says, so a new FIFO endpoint's deliveries wait that long at most.
+   */
   private async anyFifoEndpoint(db: EntityManager): Promise<boolean> {
+    if (this.fifoChecked && Date.now() - this.fifoChecked.at < FIFO_CHECK_MS) {
+      return this.fifoChecked.any;
+    }
     const row = await this.sql.first<{ any: boolean }>(
       db,
       `SELECT EXISTS (SELECT 1 FROM ${this.sql.schema}.endpoints WHERE fifo AND enabled) AS any`,
       [],
     );
-    return row?.any ?? false;
+    this.fifoChecked = { any: row?.any ?? false, at: Date.now() };
+    return this.fifoChecked.any;
   }
 
   /** Leases these deliveries to this instance for `leaseSeconds`, and answers what sending them takes. */
@@ -278,21 +293,42 @@ export class DeliveryRepository {
   }
 
   /**
-   * Writes where each delivery stands after its attempt and releases its lease, in one
-   * statement; answers the ids written. A delivery missing from the answer had its lease lost to
-   * another instance, whose delivery it now is.
+   * Puts the attempts on record and settles their deliveries, in one statement; answers the
+   * deliveries it settled. Every attempt is recorded, but only the lease's owner settles its
+   * delivery: one whose lease ran out is another instance's now. With `healEndpoints`, the
+   * endpoints of the deliveries that succeeded get their failure streaks cleared in the same
+   * statement (for a batch of successes alone, where no failure's order matters), so such a
+   * batch is one round trip and one commit.
    */
-  async settle(outcomes: readonly DeliveryOutcome[], db: EntityManager): Promise<Set<string>> {
+  async settle(
+    outcomes: readonly DeliveryOutcome[],
+    options: { readonly healEndpoints: boolean },
+    db: EntityManager,
+  ): Promise<Set<string>> {
     if (outcomes.length === 0) return new Set();
+    const s = this.sql.schema;
     const rows = await this.sql.rows<{ id: string }>(
       db,
-      `UPDATE ${this.sql.schema}.deliveries d SET status = o.status, attempts = o.attempts, locked_until = NULL, locked_by = NULL,
-         next_attempt_at = now() + make_interval(secs => o.delay_ms / 1000),
-         last_status_code = o.status_code, last_error = o.error, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::double precision[], $5::int[], $6::text[], $7::text[], $8::uuid[])
-         AS o(id, status, attempts, delay_ms, status_code, error, instance_id, event_id)
-       WHERE d.id = o.id AND d.locked_by = o.instance_id AND d.event_id = o.event_id AND d.event_id = ANY($8::uuid[])
-       RETURNING d.id`,
+      `WITH o AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::double precision[], $5::int[],
+                              $6::text[], $7::text[], $8::uuid[], $9::int[], $10::text[])
+           AS o(id, status, attempts, delay_ms, status_code, error, instance_id, event_id, latency_ms, response_body)
+       ), attempted AS (
+         INSERT INTO ${s}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by)
+         SELECT id, event_id, status_code, latency_ms, error, response_body, instance_id FROM o
+       ), settled AS (
+         UPDATE ${s}.deliveries d SET status = o.status, attempts = o.attempts, locked_until = NULL, locked_by = NULL,
+           next_attempt_at = now() + make_interval(secs => o.delay_ms / 1000),
+           last_status_code = o.status_code, last_error = o.error, updated_at = now()
+         FROM o
+         WHERE d.id = o.id AND d.locked_by = o.instance_id AND d.event_id = o.event_id AND d.event_id = ANY($8::uuid[])
+         RETURNING d.id, d.endpoint_id, d.status
+       ), healed AS (
+         UPDATE ${s}.endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL
+         WHERE $11::boolean AND id IN (SELECT endpoint_id FROM settled WHERE status = 'succeeded')
+           AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)
+       )
+       SELECT id FROM settled`,
       [
         outcomes.map((o) => o.deliveryId),
         outcomes.map((o) => o.status),
@@ -302,6 +338,9 @@ export class DeliveryRepository {
         outcomes.map((o) => o.error),
         outcomes.map((o) => o.instanceId),
         outcomes.map((o) => o.eventId),
+        outcomes.map((o) => o.latencyMs),
+        outcomes.map((o) => o.responseBody),
+        options.healEndpoints,
       ],
     );
     return new Set(rows.map((r) => r.id));

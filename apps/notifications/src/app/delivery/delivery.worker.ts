@@ -72,6 +72,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly loop: PollingLoop;
   private readonly interrupt = abortControllerForMany();
   private renewTimer: NodeJS.Timeout | null = null;
+  /**
+   * Whether a claim now may find something: the last one was full or passed over deliveries
+   * waiting for a slot, or an attempt since left its delivery due again. When not, a freed slot
+   * does not claim (at a low rate that was two empty claims per delivery); new deliveries are
+   * announced, and retries that come due later are found by the poll.
+   */
+  private moreMayBeDue = true;
   private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -161,7 +168,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // few rows as for a batch.
     if (held > batch || this.tooMuchUnrecorded() || this.stopping) return false;
     const room = 2 * batch - held;
-    const claimed = await this.claimDeliveries.execute(room, this.instanceId);
+    const { deliveries: claimed, more } = await this.claimDeliveries.execute(room, this.instanceId);
+    this.moreMayBeDue = more;
     for (const delivery of claimed) {
       this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
       this.ready.push(delivery);
@@ -246,7 +254,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * under load, and at once when little is held.
    */
   private claimWhenLow(): void {
-    if (this.sending.size + this.ready.length <= this.config.DELIVERY_CONCURRENCY) {
+    if (
+      this.moreMayBeDue &&
+      this.sending.size + this.ready.length <= this.config.DELIVERY_CONCURRENCY
+    ) {
       this.loop.wake();
     }
   }
@@ -347,6 +358,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         instanceId: this.instanceId,
       }),
     );
+    if (verdict === 'retry') this.moreMayBeDue = true;
     if (!outcome.disabled && outcome.leaseLost) {
       this.logger.warn(
         { deliveryId: delivery.id, messageId: delivery.messageId },

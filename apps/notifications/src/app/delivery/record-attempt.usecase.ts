@@ -36,8 +36,7 @@ const BATCH_SIZE = 500;
 
 /**
  * Writes attempts, their deliveries' new states and their endpoints' health. Attempts that end
- * together are recorded together, in one transaction of a few statements (group commit), so
- * recording keeps up with sending. A success closes the circuit; a failure counts towards opening it; an endpoint that answers
+ * together are recorded together (group commit), so recording keeps up with sending. A success closes the circuit; a failure counts towards opening it; an endpoint that answers
  * 410, or has failed without a success for longer than the auto-disable period, is disabled and
  * its partner told through `endpoint.disabled` on their other endpoints.
  */
@@ -45,7 +44,7 @@ const BATCH_SIZE = 500;
 export class RecordAttemptUseCase {
   private readonly batcher = new Batcher<AttemptRecord, RecordOutcome>({
     maxSize: BATCH_SIZE,
-    run: (records) => this.dataSource.transaction((manager) => this.record(records, manager)),
+    run: (records) => this.record(records),
     // An outage fails every batch alike; anything else may be one record's fault.
     retryAlone: (err) => !isDependencyFailure(err),
   });
@@ -91,23 +90,29 @@ export class RecordAttemptUseCase {
     });
   }
 
-  private async record(
-    records: readonly AttemptRecord[],
-    manager: EntityManager,
-  ): Promise<RecordOutcome[]> {
-    await this.attempts.add(
-      records.map((record) => ({
-        deliveryId: record.deliveryId,
-        eventId: record.eventId,
-        statusCode: record.response.statusCode ?? null,
-        latencyMs: record.response.latencyMs,
-        error: record.response.error ?? null,
-        responseBody: record.response.body ?? null,
-        sentBy: record.instanceId,
-      })),
-      manager,
+  /**
+   * A batch of successes is one statement (attempts, deliveries, endpoints' health), hence one
+   * commit; a batch with a failure is one transaction, endpoints' health written in the order
+   * the attempts ended.
+   */
+  private async record(records: readonly AttemptRecord[]): Promise<RecordOutcome[]> {
+    if (records.every((record) => record.verdict === 'success')) {
+      const settled = await this.settle(records, true, this.dataSource.manager);
+      return records.map((record) =>
+        settled.has(record.deliveryId) ? { disabled: false } : { disabled: false, leaseLost: true },
+      );
+    }
+    return this.dataSource.transaction(async (manager) =>
+      this.recordHealth(records, await this.settle(records, false, manager), manager),
     );
-    const settled = await this.deliveries.settle(
+  }
+
+  private settle(
+    records: readonly AttemptRecord[],
+    healEndpoints: boolean,
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    return this.deliveries.settle(
       records.map((record) => ({
         deliveryId: record.deliveryId,
         eventId: record.eventId,
@@ -118,10 +123,12 @@ export class RecordAttemptUseCase {
         delayMs: record.delay ?? 0,
         statusCode: record.response.statusCode ?? null,
         error: record.response.error ?? null,
+        latencyMs: record.response.latencyMs,
+        responseBody: record.response.body ?? null,
       })),
+      { healEndpoints },
       manager,
     );
-    return this.recordHealth(records, settled, manager);
   }
 
   /**

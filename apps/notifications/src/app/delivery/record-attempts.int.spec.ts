@@ -90,6 +90,31 @@ describe('recording attempts that end together, in one batch (real Postgres and 
     }
   });
 
+  it("commits a batch of successes, their deliveries and the endpoint's cleared failure streak together", async () => {
+    // Given an endpoint with a failure streak and two leased deliveries
+    const { endpointId, claimed } = await leased(2);
+    await t.dataSource.query(
+      'UPDATE notifications.endpoints SET consecutive_failures = 3 WHERE id = $1',
+      [endpointId],
+    );
+
+    // When both attempts succeed in the same batch
+    const recorder = t.app.get(RecordAttemptUseCase);
+    await Promise.all(claimed.map((d) => recorder.execute(record(d, 'success'))));
+
+    // Then the streak is cleared, and every row the batch wrote carries one transaction id
+    expect(await failuresOf(endpointId)).toBe(0);
+    const ids = claimed.map((d) => d.id);
+    const written: { xid: string }[] = await t.dataSource.query(
+      `SELECT xmin::text AS xid FROM notifications.attempts WHERE delivery_id = ANY($1::uuid[])
+       UNION ALL SELECT xmin::text FROM notifications.deliveries WHERE id = ANY($1::uuid[])
+       UNION ALL SELECT xmin::text FROM notifications.endpoints WHERE id = $2`,
+      [ids, endpointId],
+    );
+    expect(written).toHaveLength(5);
+    expect(new Set(written.map((r) => r.xid)).size).toBe(1);
+  });
+
   it.each([
     ['a failure after a success counts', ['success', 'retry'] as const, 1],
     ['a success after a failure heals', ['retry', 'success'] as const, 0],
