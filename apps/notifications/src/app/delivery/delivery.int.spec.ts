@@ -1,4 +1,6 @@
+import { createEvent } from '@switchyard/contracts';
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import {
   type DeliveryBed,
@@ -6,6 +8,8 @@ import {
   startDeliveryBed,
   startNotificationsApp,
 } from '../../testing/notifications-app.test-helper';
+import { EndpointRepository } from '../endpoints/endpoint.repository';
+import { FanOutUseCase } from './fan-out.usecase';
 
 describe('outbound webhook delivery (real Kafka and Postgres, real receivers on loopback)', () => {
   let bed: DeliveryBed | undefined;
@@ -301,6 +305,40 @@ describe('fan-out', () => {
     );
     expect({ messages, deliveries }).toEqual({ messages: 1, deliveries: 2 });
     expect(receiver.requestsTo('/payments')).toHaveLength(0);
+  });
+
+  it('reads the subscribed endpoints once per event type in a batch, and fans out every event of it', async () => {
+    // Given a partner subscribed to order events
+    const key = await t.createPartner();
+    const endpoint = await t.createEndpoint(key, {
+      url: receiver.url('/batch'),
+      eventTypes: ['order.*'],
+    });
+    const reads = jest.spyOn(t.app.get(EndpointRepository), 'subscribedTo');
+
+    // When three events of two types are fanned out in one transaction, as a consumed batch is
+    const events = [1, 2].map(() => {
+      const orderId = randomUUID();
+      return createEvent('order.cancelled', orderId, { orderId, reason: 'test' });
+    });
+    const orderId = randomUUID();
+    events.push(
+      createEvent('order.fulfilled', orderId, { orderId, fulfilledAt: new Date().toISOString() }),
+    );
+    const fanOut = t.app.get(FanOutUseCase);
+    await t.dataSource.transaction(async (manager) => {
+      for (const event of events) await fanOut.execute(manager, event);
+    });
+
+    // Then the endpoints were read once per type, and each event became a delivery
+    expect(reads).toHaveBeenCalledTimes(2);
+    reads.mockRestore();
+    for (const event of events) {
+      await waitFor(
+        'its delivery',
+        async () => (await t.deliveryOf(event.id, endpoint.id))?.status === 'succeeded',
+      );
+    }
   });
 
   it("keeps one partner's messages and their attempts from another", async () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { EndpointRepository } from '../endpoints/endpoint.repository';
+import { EndpointRepository, type SubscribedEndpoint } from '../endpoints/endpoint.repository';
 import { FanOutRepository } from './fan-out.repository';
 import { SubscribedFilters } from './subscribed-filters';
 
@@ -21,6 +21,15 @@ export interface FanOutResult {
 @Injectable()
 export class FanOutUseCase {
   private readonly filters = new SubscribedFilters();
+  /**
+   * The subscribed endpoints by event type, read once per inbox transaction: a batch's events
+   * are fanned out as of its first read for their type, as if they had all arrived together,
+   * where each used to read them again.
+   */
+  private readonly subscribedIn = new WeakMap<
+    EntityManager,
+    Map<string, Promise<SubscribedEndpoint[]>>
+  >();
 
   constructor(
     private readonly endpoints: EndpointRepository,
@@ -28,7 +37,7 @@ export class FanOutUseCase {
   ) {}
 
   async execute(manager: EntityManager, event: DomainEvent): Promise<FanOutResult> {
-    const subscribed = await this.endpoints.subscribedTo(patternsMatching(event.type), manager);
+    const subscribed = await this.subscribedTo(event.type, manager);
     if (subscribed.length === 0) return { deliveries: 0, filtered: 0 };
     const verdicts = this.filters.verdicts(event.type, subscribed, event);
     const partners = [...new Set(verdicts.map((v) => v.endpoint.partnerId))];
@@ -51,5 +60,19 @@ export class FanOutUseCase {
     const filtered = verdicts.filter((v) => v.reason !== null).length;
     const deliveries = verdicts.length - filtered;
     return { deliveries, filtered };
+  }
+
+  private subscribedTo(eventType: string, manager: EntityManager): Promise<SubscribedEndpoint[]> {
+    // Outside a transaction there is nothing to share a read with.
+    if (!manager.queryRunner)
+      return this.endpoints.subscribedTo(patternsMatching(eventType), manager);
+    let byType = this.subscribedIn.get(manager);
+    if (!byType) this.subscribedIn.set(manager, (byType = new Map()));
+    let read = byType.get(eventType);
+    if (!read) {
+      read = this.endpoints.subscribedTo(patternsMatching(eventType), manager);
+      byType.set(eventType, read);
+    }
+    return read;
   }
 }
