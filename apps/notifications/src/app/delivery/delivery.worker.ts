@@ -167,7 +167,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // While more than a batch is held, wait for it to go out: a claim costs about the same for a
     // few rows as for a batch.
     if (held > batch || this.tooMuchUnrecorded() || this.stopping) return false;
-    const room = 2 * batch - held;
+    // A power of two: the limit is part of the claim's text, so a few texts are prepared and
+    // planned once per connection, where every size up to 2 × batch was one (planned ~8 ms each).
+    const room = powerOfTwoAtMost(2 * batch - held);
     const { deliveries: claimed, more } = await this.claimDeliveries.execute(room, this.instanceId);
     this.moreMayBeDue = more;
     for (const delivery of claimed) {
@@ -424,4 +426,8 @@ function abortControllerForMany(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
+}
+
+function powerOfTwoAtMost(n: number): number {
+  return 2 ** Math.floor(Math.log2(n));
 }
