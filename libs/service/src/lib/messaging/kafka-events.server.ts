@@ -33,6 +33,8 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
   private consumer: EventConsumer | null = null;
   private starting: Promise<void> = Promise.resolve();
   private readonly stopped = new AbortController();
+  /** Each event type's handler (or none), as `handlerFor` found it. */
+  private readonly handlerOfType = new Map<string, MessageHandler | null>();
 
   constructor(
     private readonly runtime: MessagingRuntime,
@@ -178,13 +180,22 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
     );
   }
 
-  /** The most specific handler: the event's own type, then its family, then '*'. */
+  /**
+   * The most specific handler: the event's own type, then its family, then '*'. Found once per
+   * type (handlers are all registered before the first event): Nest's lookup tries each pattern
+   * as JSON first, and the exception that throws cost more than the rest of routing.
+   */
   private handlerFor(type: string): MessageHandler | null {
-    for (const pattern of patternsMatching(type)) {
-      const handler = this.getHandlerByPattern(pattern);
-      if (handler) return handler;
+    let handler = this.handlerOfType.get(type);
+    if (handler === undefined) {
+      handler = null;
+      for (const pattern of patternsMatching(type)) {
+        handler = this.getHandlerByPattern(pattern);
+        if (handler) break;
+      }
+      this.handlerOfType.set(type, handler);
     }
-    return null;
+    return handler;
   }
 
   private async databaseAnswers(): Promise<boolean> {
