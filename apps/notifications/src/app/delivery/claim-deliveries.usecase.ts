@@ -7,6 +7,12 @@ import { EndpointStateRepository } from './endpoint-state.repository';
 
 export interface Claim {
   readonly deliveries: ClaimedDelivery[];
+  /**
+   * The claimed deliveries that won a slot on their endpoint (a rate limit, FIFO order, a probe),
+   * each with its endpoint's rate limit: the next delivery to that endpoint waits for this one's
+   * record, or for its next rate slot, and the claim query does not see it until then.
+   */
+  readonly gated: ReadonlyMap<string, number | null>;
   readonly more: boolean;
 }
 
@@ -36,8 +42,7 @@ export class ClaimDeliveriesUseCase {
       const chosen: DueDelivery[] = [];
       const gatedSeen = new Set<string>();
       for (const delivery of due) {
-        const gated = delivery.rateLimitPerSecond !== null || delivery.fifo || delivery.probing;
-        if (!gated) {
+        if (!isGated(delivery)) {
           chosen.push(delivery);
           continue;
         }
@@ -46,14 +51,17 @@ export class ClaimDeliveriesUseCase {
         if (await this.winSlot(delivery, manager)) chosen.push(delivery);
       }
       const more = due.length === limit || chosen.length < due.length;
-      if (chosen.length === 0) return { deliveries: [], more };
+      const gated = new Map(
+        chosen.filter(isGated).map((d) => [d.id, d.rateLimitPerSecond] as const),
+      );
+      if (chosen.length === 0) return { deliveries: [], gated, more };
       const deliveries = await this.deliveries.lease(
         chosen,
         instanceId,
         this.config.DELIVERY_LEASE_MS / 1000,
         manager,
       );
-      return { deliveries, more };
+      return { deliveries, gated, more };
     });
   }
 
@@ -75,4 +83,8 @@ export class ClaimDeliveriesUseCase {
       )
     );
   }
+}
+
+function isGated(delivery: DueDelivery): boolean {
+  return delivery.rateLimitPerSecond !== null || delivery.fifo || delivery.probing;
 }

@@ -1,4 +1,4 @@
-import { createEvent } from '@switchyard/contracts';
+import { createEvent, type DomainEvent } from '@switchyard/contracts';
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -317,7 +317,7 @@ describe('fan-out', () => {
     const reads = jest.spyOn(t.app.get(EndpointRepository), 'subscribedTo');
 
     // When three events of two types are fanned out in one transaction, as a consumed batch is
-    const events = [1, 2].map(() => {
+    const events: DomainEvent[] = [1, 2].map(() => {
       const orderId = randomUUID();
       return createEvent('order.cancelled', orderId, { orderId, reason: 'test' });
     });
@@ -326,12 +326,14 @@ describe('fan-out', () => {
       createEvent('order.fulfilled', orderId, { orderId, fulfilledAt: new Date().toISOString() }),
     );
     const fanOut = t.app.get(FanOutUseCase);
-    await t.dataSource.transaction(async (manager) => {
+    const batch = await t.dataSource.transaction(async (manager) => {
       for (const event of events) await fanOut.execute(manager, event);
+      return manager;
     });
 
-    // Then the endpoints were read once per type, and each event became a delivery
-    expect(reads).toHaveBeenCalledTimes(2);
+    // Then the endpoints were read once per type in that transaction, and each event became a
+    // delivery
+    expect(reads.mock.calls.filter(([, db]) => db === batch)).toHaveLength(2);
     reads.mockRestore();
     for (const event of events) {
       await waitFor(

@@ -4,9 +4,6 @@ import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PayloadMode } from '../endpoints/endpoint';
 
-/** How long "is there a FIFO endpoint" is taken as known: the claims ask it many times a second. */
-const FIFO_CHECK_MS = 1000;
-
 /**
  * The channel due deliveries are announced on (`pg_notify` in the writing statement or
  * transaction), so every instance's worker claims them at commit instead of at its next poll.
@@ -98,7 +95,6 @@ export interface RangeReplay {
 @Injectable()
 export class DeliveryRepository {
   private readonly channel: string;
-  private fifoChecked: { readonly any: boolean; readonly at: number } | null = null;
 
   constructor(
     private readonly sql: RepositorySql,
@@ -139,7 +135,9 @@ export class DeliveryRepository {
       : [];
     // Ordered by due time alone, so the scan walks each partition's due index and stops at the
     // limit; FIFO endpoints are left to the query above, whose head check would cost this one's
-    // plan a second pass over every partition.
+    // plan a second pass over every partition. Its limit is the claim's, whatever the heads took,
+    // so its text stays one of a few; the rows past the room are locked only until this claim
+    // commits, and never leased.
     const room = limit - heads.length;
     const others =
       room <= 0
@@ -150,10 +148,10 @@ export class DeliveryRepository {
        FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
          AND NOT e.fifo AND ${ready}
-       ORDER BY d.next_attempt_at LIMIT ${integerLiteral(room)}
+       ORDER BY d.next_attempt_at LIMIT ${integerLiteral(limit)}
        FOR UPDATE OF d SKIP LOCKED`,
           );
-    return [...heads, ...others].map((r) => ({
+    return [...heads, ...others.slice(0, room)].map((r) => ({
       id: r.id,
       eventId: r.event_id,
       endpointId: r.endpoint_id,
@@ -163,22 +161,14 @@ export class DeliveryRepository {
     }));
   }
 
-  /**
-   * Whether any enabled endpoint delivers in order (most installations have none), as found at
-   * most FIFO_CHECK_MS ago. A stale "none" is safe: the other claim leaves FIFO endpoints out
-   * whatever this says, so a new FIFO endpoint's deliveries wait that long at most.
-   */
+  /** Whether any enabled endpoint delivers in order: most installations have none. */
   private async anyFifoEndpoint(db: EntityManager): Promise<boolean> {
-    if (this.fifoChecked && Date.now() - this.fifoChecked.at < FIFO_CHECK_MS) {
-      return this.fifoChecked.any;
-    }
     const row = await this.sql.first<{ any: boolean }>(
       db,
       `SELECT EXISTS (SELECT 1 FROM ${this.sql.schema}.endpoints WHERE fifo AND enabled) AS any`,
       [],
     );
-    this.fifoChecked = { any: row?.any ?? false, at: Date.now() };
-    return this.fifoChecked.any;
+    return row?.any ?? false;
   }
 
   /** Leases these deliveries to this instance for `leaseSeconds`, and answers what sending them takes. */

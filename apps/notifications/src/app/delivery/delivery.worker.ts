@@ -47,8 +47,8 @@ const attemptsTotal = counter(
  * the queue and a crashed one's deliveries go out again within about a lease. Each send runs on
  * its own, so a hanging endpoint holds one slot for at most the timeout and never the deliveries
  * of other endpoints. Claims run up to one batch ahead of sending (DELIVERY_CONCURRENCY claimed
- * and waiting besides as many in flight), so under load each claim takes a full batch rather than
- * the few slots that just came free. A slot is held while the request is in flight, not while
+ * and waiting besides as many in flight), so under load each claim takes a batch or more rather
+ * than the few slots that just came free. A slot is held while the request is in flight, not while
  * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
  * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under twice
  * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On
@@ -74,11 +74,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private renewTimer: NodeJS.Timeout | null = null;
   /**
    * Whether a claim now may find something: the last one was full or passed over deliveries
-   * waiting for a slot, or an attempt since left its delivery due again. When not, a freed slot
-   * does not claim (at a low rate that was two empty claims per delivery); new deliveries are
-   * announced, and retries that come due later are found by the poll.
+   * waiting for a slot, a wake-up came while the worker was too full to claim, a gated delivery
+   * (rate limit, FIFO, probe) was recorded or its endpoint's next rate slot came, or an attempt
+   * asked for a retry. When not, a freed slot does not claim (at a low rate that was two empty
+   * claims per delivery); new deliveries are announced, and what comes due later by time alone
+   * (retries, expired leases, cool-downs) is found by the poll.
    */
   private moreMayBeDue = true;
+  /** Counts what set `moreMayBeDue`, so a claim in flight does not clear a signal newer than it. */
+  private dueSignals = 0;
+  /** Claimed deliveries that won a slot on their endpoint, with the endpoint's rate limit. */
+  private readonly gated = new Map<string, number | null>();
+  /** Wake-ups at rate-limited endpoints' next slots. */
+  private readonly slotTimers = new Set<NodeJS.Timeout>();
   private stopping: Promise<void> | null = null;
   /** Names this process in `deliveries.locked_by`. */
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -154,24 +162,36 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     clearTimeout(timer);
     if (this.renewTimer) clearInterval(this.renewTimer);
+    for (const timer of this.slotTimers) clearTimeout(timer);
     await this.sender.close();
   }
 
   /**
    * One round: when no more than a batch (DELIVERY_CONCURRENCY) is held, claims up to two
-   * batches' worth less what is held; true when it got all it asked for (more may be due).
+   * batches' worth less what is held, rounded down to a power of two; true when it got all it
+   * asked for (more may be due).
    */
   private async claimAndSend(): Promise<boolean> {
     const batch = this.config.DELIVERY_CONCURRENCY;
     const held = this.sending.size + this.ready.length;
     // While more than a batch is held, wait for it to go out: a claim costs about the same for a
     // few rows as for a batch.
-    if (held > batch || this.tooMuchUnrecorded() || this.stopping) return false;
+    if (held > batch || this.tooMuchUnrecorded() || this.stopping) {
+      // A wake-up may have announced new deliveries: look once there is room again.
+      this.signalMoreMayBeDue();
+      return false;
+    }
     // A power of two: the limit is part of the claim's text, so a few texts are prepared and
     // planned once per connection, where every size up to 2 × batch was one (planned ~8 ms each).
     const room = powerOfTwoAtMost(2 * batch - held);
-    const { deliveries: claimed, more } = await this.claimDeliveries.execute(room, this.instanceId);
-    this.moreMayBeDue = more;
+    const signalsBefore = this.dueSignals;
+    const {
+      deliveries: claimed,
+      gated,
+      more,
+    } = await this.claimDeliveries.execute(room, this.instanceId);
+    this.moreMayBeDue = more || this.dueSignals !== signalsBefore;
+    for (const [id, rateLimitPerSecond] of gated) this.gated.set(id, rateLimitPerSecond);
     for (const delivery of claimed) {
       this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
       this.ready.push(delivery);
@@ -245,10 +265,40 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       .finally(() => {
         this.leased.delete(delivery.id);
         this.recording.delete(recorded);
+        this.afterGated(delivery.id);
         this.sendReady();
         this.claimWhenLow();
       });
     this.recording.add(recorded);
+  }
+
+  private signalMoreMayBeDue(): void {
+    this.moreMayBeDue = true;
+    this.dueSignals++;
+  }
+
+  /**
+   * A gated delivery is settled: its endpoint's next delivery may go now (FIFO, a probe), or at
+   * the endpoint's next rate slot, where the poll would find it only at its next round.
+   */
+  private afterGated(deliveryId: string): void {
+    if (!this.gated.has(deliveryId)) return;
+    const rateLimitPerSecond = this.gated.get(deliveryId) ?? null;
+    this.gated.delete(deliveryId);
+    this.signalMoreMayBeDue();
+    if (rateLimitPerSecond === null || this.stopping) return;
+    // Up to a quarter of a slot late, at random: other instances' polls get their turns at the
+    // endpoint instead of this timer taking every slot it frees.
+    const slotMs = 1000 / rateLimitPerSecond;
+    const timer = setTimeout(
+      () => {
+        this.slotTimers.delete(timer);
+        this.signalMoreMayBeDue();
+        this.loop.wake();
+      },
+      Math.ceil(slotMs * (1 + Math.random() / 4)),
+    );
+    this.slotTimers.add(timer);
   }
 
   /**
@@ -360,7 +410,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         instanceId: this.instanceId,
       }),
     );
-    if (verdict === 'retry') this.moreMayBeDue = true;
+    if (verdict === 'retry') this.signalMoreMayBeDue();
     if (!outcome.disabled && outcome.leaseLost) {
       this.logger.warn(
         { deliveryId: delivery.id, messageId: delivery.messageId },

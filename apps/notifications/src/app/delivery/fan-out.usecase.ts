@@ -64,7 +64,7 @@ export class FanOutUseCase {
 
   private subscribedTo(eventType: string, manager: EntityManager): Promise<SubscribedEndpoint[]> {
     // Outside a transaction there is nothing to share a read with.
-    if (!manager.queryRunner)
+    if (!manager.queryRunner?.isTransactionActive)
       return this.endpoints.subscribedTo(patternsMatching(eventType), manager);
     let byType = this.subscribedIn.get(manager);
     if (!byType) this.subscribedIn.set(manager, (byType = new Map()));

@@ -31,14 +31,15 @@ export type RecordOutcome =
 
 const DISABLED_EVENT_TYPE = 'endpoint.disabled';
 
-/** The most attempts recorded in one transaction. */
+/** The most attempts recorded together. */
 const BATCH_SIZE = 500;
 
 /**
  * Writes attempts, their deliveries' new states and their endpoints' health. Attempts that end
- * together are recorded together (group commit), so recording keeps up with sending. A success closes the circuit; a failure counts towards opening it; an endpoint that answers
- * 410, or has failed without a success for longer than the auto-disable period, is disabled and
- * its partner told through `endpoint.disabled` on their other endpoints.
+ * together are recorded together (group commit), so recording keeps up with sending. A success
+ * closes the circuit; a failure counts towards opening it; an endpoint that answers 410, or has
+ * failed without a success for longer than the auto-disable period, is disabled and its partner
+ * told through `endpoint.disabled` on their other endpoints.
  */
 @Injectable()
 export class RecordAttemptUseCase {

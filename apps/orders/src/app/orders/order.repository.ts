@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type DomainEvent, type OrderLine } from '@switchyard/contracts';
 import { outboxAppendSql } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
-import { type EntityManager, Repository } from 'typeorm';
+import { type EntityManager, PessimisticLockTransactionRequiredError, Repository } from 'typeorm';
 import { OrderEntity } from './order.entity';
 import { type OrderStatus } from './order-state';
 import { OrderNotFoundError } from './order-not-found.error';
@@ -69,6 +69,10 @@ export class OrderRepository {
    * planned its query at every call.
    */
   async lock(manager: EntityManager, id: string): Promise<OrderEntity> {
+    // Outside a transaction the lock would end with the statement: a bug, not a case to handle.
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new PessimisticLockTransactionRequiredError();
+    }
     const row = await this.sql.first<OrderRow>(
       manager,
       `SELECT id, customer_id, currency, amount_total, lines, status, version, amount_refunded,

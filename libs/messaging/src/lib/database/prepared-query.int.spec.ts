@@ -1,5 +1,5 @@
 import { createTestDataSource, type TestDataSource } from '@switchyard/testing';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { queryPrepared, statementName } from './prepared-query';
 
 describe('prepared statements (real Postgres)', () => {
@@ -46,17 +46,44 @@ describe('prepared statements (real Postgres)', () => {
     expect(updated.rows.map((r) => r.id).sort()).toEqual([10, 11]);
   });
 
-  it("fails as TypeORM's QueryFailedError carrying Postgres' error code, and the connection stays usable", async () => {
-    await queryPrepared(db.dataSource.manager, insert, [20, 'twenty']);
+  it("fails as TypeORM's QueryFailedError carrying Postgres' error code, and its connection stays usable", async () => {
+    // Given one connection
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await queryPrepared(runner.manager, insert, [20, 'twenty']);
 
-    const failure = await queryPrepared(db.dataSource.manager, insert, [20, 'again']).catch(
+      // When a prepared statement fails on it
+      const failure = await queryPrepared(runner.manager, insert, [20, 'again']).catch(
+        (err: unknown) => err,
+      );
+
+      // Then the error says why, and the same connection runs the statement again
+      expect(failure).toBeInstanceOf(QueryFailedError);
+      expect(
+        (failure as QueryFailedError & { driverError: { code: string } }).driverError.code,
+      ).toBe('23505');
+      expect((await queryPrepared(runner.manager, insert, [21, 'next'])).rowCount).toBe(1);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it('refuses a statement of a transaction whose connection is gone, rather than commit it elsewhere', async () => {
+    // Given a transaction whose runner was released (as TypeORM does when its connection fails)
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await runner.release();
+
+    // When one more of its statements is run
+    const failure = await queryPrepared(runner.manager, insert, [30, 'orphan']).catch(
       (err: unknown) => err,
     );
 
-    expect(failure).toBeInstanceOf(QueryFailedError);
-    expect((failure as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe(
-      '23505',
+    // Then it fails as a released runner, and nothing was written on another connection
+    expect(failure).toBeInstanceOf(QueryRunnerAlreadyReleasedError);
+    const [{ n }] = await db.dataSource.query(
+      'SELECT count(*)::int AS n FROM svc.items WHERE id = 30',
     );
-    expect((await queryPrepared(db.dataSource.manager, insert, [21, 'next'])).rowCount).toBe(1);
+    expect(n).toBe(0);
   });
 });

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
+import {
+  type EntityManager,
+  QueryFailedError,
+  type QueryRunner,
+  QueryRunnerAlreadyReleasedError,
+} from 'typeorm';
 
 /** What a statement answers: its rows (SELECT, or RETURNING) and how many rows it touched. */
 export interface PreparedResult<T> {
@@ -48,12 +53,20 @@ export async function queryPrepared<T>(
   });
 }
 
-/** The transaction's query runner, or one of the pool's for this call alone. */
+/**
+ * The manager's own query runner (its transaction's), or one of the pool's for this call alone
+ * when it has none. A released runner fails the call, as TypeORM's own queries do: the
+ * transaction it held is over, and running its remaining statements elsewhere, one commit each,
+ * would commit half of it.
+ */
 async function withRunner<T>(
   db: EntityManager,
   work: (runner: QueryRunner) => Promise<T>,
 ): Promise<T> {
-  if (db.queryRunner && !db.queryRunner.isReleased) return work(db.queryRunner);
+  if (db.queryRunner) {
+    if (db.queryRunner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+    return work(db.queryRunner);
+  }
   const runner = db.connection.createQueryRunner();
   try {
     return await work(runner);
