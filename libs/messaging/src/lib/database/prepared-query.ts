@@ -21,9 +21,17 @@ interface PgClient {
   }): Promise<{ rows: T[]; rowCount: number | null }>;
 }
 
+/** Names already worked out: statement texts are a small, fixed set (see `queryPrepared`). */
+const names = new Map<string, string>();
+
 /** The name a statement's text is prepared under: the same text, the same name. */
 export function statementName(text: string): string {
-  return `sy_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `sy_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
 }
 
 /**

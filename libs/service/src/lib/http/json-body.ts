@@ -1,4 +1,5 @@
 import { type FastifyInstance } from 'fastify';
+import { markStorable } from './storable-text';
 
 /**
  * The body of a request whose bytes are not JSON. Parsing never fails the request by itself:
@@ -61,11 +62,14 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
           ),
         );
       }
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(text));
+        parsed = JSON.parse(text);
       } catch (err) {
-        done(null, new InvalidJsonBody((err as Error).message));
+        return done(null, new InvalidJsonBody((err as Error).message));
       }
+      markStorable(parsed, text);
+      done(null, parsed);
     },
   );
 }

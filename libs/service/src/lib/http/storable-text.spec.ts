@@ -1,4 +1,5 @@
-import { findUnstorableText } from './storable-text';
+import fc from 'fast-check';
+import { findUnstorableText, markStorable } from './storable-text';
 
 describe('findUnstorableText', () => {
   it('finds nothing in ordinary text, emoji and other languages included', () => {
@@ -71,5 +72,45 @@ describe('findUnstorableText', () => {
 
     // Then three are reported
     expect(found).toHaveLength(3);
+  });
+
+  it('finds the same in a body marked from its JSON text as in one walked in full, whatever its strings', () => {
+    // Given any value whose strings may hold NUL or lone surrogates, as JSON text
+    // (NUL, lone surrogates of either half, a pair, and text that looks like an escape)
+    const anyString = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d\ude00'),
+          fc.constantFrom('\\', 'u0000', 'ud800', '"'),
+          fc.string({ unit: 'binary', maxLength: 3 }),
+        ),
+      )
+      .map((parts) => parts.join(''));
+    const bodies = fc.dictionary(
+      anyString,
+      fc.oneof(anyString, fc.array(anyString), fc.dictionary(anyString, anyString)),
+    );
+    fc.assert(
+      fc.property(bodies, (body) => {
+        const text = JSON.stringify(body);
+
+        // When one parse of it is marked from the text and another is not
+        const marked: unknown = JSON.parse(text);
+        markStorable(marked, text);
+
+        // Then both are found to hold the same unstorable strings
+        expect(findUnstorableText(marked)).toEqual(findUnstorableText(JSON.parse(text)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('still finds a NUL that arrived escaped in the JSON text of a marked body', () => {
+    const text = '{"lines":[{"sku":"m\\u0000ug"}]}';
+    const body: unknown = JSON.parse(text);
+
+    markStorable(body, text);
+
+    expect(findUnstorableText(body)).toHaveLength(1);
   });
 });

@@ -29,6 +29,23 @@ function pathOf(node: Node): (string | number)[] {
   return path;
 }
 
+/** Parsed bodies whose JSON text could not have held an unstorable string (`markStorable`). */
+const storable = new WeakSet<object>();
+
+// In JSON text, NUL and surrogates can only arrive escaped: JSON forbids raw control characters
+// in strings, and decoding UTF-8 never yields a surrogate.
+const RISKY_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/**
+ * Records that `value`, parsed from `jsonText`, holds no string Postgres refuses when the text
+ * has no escape that could make one, so `findUnstorableText` need not walk it.
+ */
+export function markStorable(value: unknown, jsonText: string): void {
+  if (typeof value === 'object' && value !== null && !RISKY_ESCAPE.test(jsonText)) {
+    storable.add(value);
+  }
+}
+
 /**
  * Finds the strings (values and keys, however deep) that Postgres refuses: the NUL character
  * (text and jsonb cannot hold it) and unpaired surrogates (not UTF-8; jsonb refuses their
@@ -36,6 +53,7 @@ function pathOf(node: Node): (string | number)[] {
  * Walks without recursion, so no nesting depth a 1 MB body can reach overflows the stack.
  */
 export function findUnstorableText(value: unknown, limit = 10): UnstorableText[] {
+  if (typeof value === 'object' && value !== null && storable.has(value)) return [];
   const found: UnstorableText[] = [];
   const queue: Node[] = [{ value, parent: null, key: null }];
   for (let head = 0; head < queue.length && found.length < limit; head++) {
