@@ -91,8 +91,12 @@ describe('findUnstorableText', () => {
       fc.oneof(anyString, fc.array(anyString), fc.dictionary(anyString, anyString)),
     );
     fc.assert(
-      fc.property(bodies, (body) => {
-        const text = JSON.stringify(body);
+      fc.property(bodies, fc.boolean(), (body, upperCase) => {
+        // (JSON.stringify escapes in lower case; clients may send either)
+        const stringified = JSON.stringify(body);
+        const text = upperCase
+          ? stringified.replace(/\\u[0-9a-f]{4}/g, (m) => `\\u${m.slice(2).toUpperCase()}`)
+          : stringified;
 
         // When one parse of it is marked from the text and another is not
         const marked: unknown = JSON.parse(text);
@@ -105,8 +109,11 @@ describe('findUnstorableText', () => {
     );
   });
 
-  it('still finds a NUL that arrived escaped in the JSON text of a marked body', () => {
-    const text = '{"lines":[{"sku":"m\\u0000ug"}]}';
+  it.each([
+    ['an escaped NUL', '{"lines":[{"sku":"m\\u0000ug"}]}'],
+    ['a lone surrogate escaped in upper case', '{"a":"\\uDC00"}'],
+    ['a lone surrogate in a key', '{"\\ud800":1}'],
+  ])('still finds %s in a body marked from its JSON text', (_case, text) => {
     const body: unknown = JSON.parse(text);
 
     markStorable(body, text);

@@ -37,11 +37,13 @@ const storable = new WeakSet<object>();
 const RISKY_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 /**
- * Records that `value`, parsed from `jsonText`, holds no string Postgres refuses when the text
- * has no escape that could make one, so `findUnstorableText` need not walk it.
+ * Records that `value`, parsed from `utf8Text`, holds no string Postgres refuses when the text
+ * has no escape that could make one, so `findUnstorableText` need not walk it. Sound only for
+ * text decoded from UTF-8 bytes (`buffer.toString('utf8')`), which never holds a raw surrogate;
+ * and the value must not be changed afterwards, since the mark lasts as long as the object.
  */
-export function markStorable(value: unknown, jsonText: string): void {
-  if (typeof value === 'object' && value !== null && !RISKY_ESCAPE.test(jsonText)) {
+export function markStorable(value: unknown, utf8Text: string): void {
+  if (typeof value === 'object' && value !== null && !RISKY_ESCAPE.test(utf8Text)) {
     storable.add(value);
   }
 }
