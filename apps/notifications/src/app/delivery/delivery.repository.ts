@@ -3,6 +3,7 @@ import { patternsMatching } from '@switchyard/contracts';
 import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PayloadMode } from '../endpoints/endpoint';
+import { healEndpointsSql } from './endpoint-state.repository';
 
 /**
  * The channel due deliveries are announced on (`pg_notify` in the writing statement or
@@ -314,9 +315,7 @@ export class DeliveryRepository {
          WHERE d.id = o.id AND d.locked_by = o.instance_id AND d.event_id = o.event_id AND d.event_id = ANY($8::uuid[])
          RETURNING d.id, d.endpoint_id, d.status
        ), healed AS (
-         UPDATE ${s}.endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL
-         WHERE $11::boolean AND id IN (SELECT endpoint_id FROM settled WHERE status = 'succeeded')
-           AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)
+         ${healEndpointsSql(s, `$11::boolean AND id IN (SELECT endpoint_id FROM settled WHERE status = 'succeeded')`)}
        )
        SELECT id FROM settled`,
       [

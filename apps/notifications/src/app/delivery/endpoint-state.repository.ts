@@ -17,6 +17,18 @@ export interface DisabledEndpoint {
 }
 
 /**
+ * Ends the failure streak and closes the circuit of the endpoints `which` selects (a condition on
+ * `id`), as a statement of its own or a CTE of a caller's. A healthy endpoint's row is left
+ * alone: concurrent successes need not queue for its lock.
+ */
+export function healEndpointsSql(schema: string, which: string): string {
+  return `UPDATE ${schema}.endpoints
+       SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL
+       WHERE ${which}
+         AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)`;
+}
+
+/**
  * What delivery keeps on an endpoint's row, shared by every instance: its rate slot (GCRA), its
  * circuit, its failure streak and whether delivery disabled it.
  */
@@ -53,15 +65,9 @@ export class EndpointStateRepository {
   /** A success ends the failure streak and closes the circuit. */
   async recordSuccess(endpointIds: readonly string[], db: EntityManager): Promise<void> {
     if (endpointIds.length === 0) return;
-    // A healthy endpoint's row is left alone: concurrent successes need not queue for its lock.
-    await this.sql.affected(
-      db,
-      `UPDATE ${this.sql.schema}.endpoints
-       SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL
-       WHERE id = ANY($1::uuid[])
-         AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)`,
-      [endpointIds],
-    );
+    await this.sql.affected(db, healEndpointsSql(this.sql.schema, 'id = ANY($1::uuid[])'), [
+      endpointIds,
+    ]);
   }
 
   /** A failure lengthens the streak; at `threshold` failures in a row the circuit opens for `cooldownMs`. */

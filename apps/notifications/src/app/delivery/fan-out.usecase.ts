@@ -63,16 +63,13 @@ export class FanOutUseCase {
   }
 
   private subscribedTo(eventType: string, manager: EntityManager): Promise<SubscribedEndpoint[]> {
+    const read = () => this.endpoints.subscribedTo(patternsMatching(eventType), manager);
     // Outside a transaction there is nothing to share a read with.
-    if (!manager.queryRunner?.isTransactionActive)
-      return this.endpoints.subscribedTo(patternsMatching(eventType), manager);
+    if (!manager.queryRunner?.isTransactionActive) return read();
     let byType = this.subscribedIn.get(manager);
     if (!byType) this.subscribedIn.set(manager, (byType = new Map()));
-    let read = byType.get(eventType);
-    if (!read) {
-      read = this.endpoints.subscribedTo(patternsMatching(eventType), manager);
-      byType.set(eventType, read);
-    }
-    return read;
+    let shared = byType.get(eventType);
+    if (!shared) byType.set(eventType, (shared = read()));
+    return shared;
   }
 }
