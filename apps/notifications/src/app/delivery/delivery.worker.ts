@@ -46,9 +46,10 @@ const attemptsTotal = counter(
  * owned through `locked_by`) renewed while the request is in flight, so several instances share
  * the queue and a crashed one's deliveries go out again within about a lease. Each send runs on
  * its own, so a hanging endpoint holds one slot for at most the timeout and never the deliveries
- * of other endpoints. Claims run up to one batch ahead of sending (DELIVERY_CONCURRENCY claimed
- * and waiting besides as many in flight), so under load each claim takes a batch or more rather
- * than the few slots that just came free. A slot is held while the request is in flight, not while
+ * of other endpoints. Claims run ahead of sending: while a batch (DELIVERY_CONCURRENCY) is in
+ * flight, up to two more are claimed and waiting, and the next claim starts once no more than one
+ * is waiting, so slots never sit idle while a claim is in progress, and under load each claim
+ * takes a batch or more rather than the few slots that just came free. A slot is held while the request is in flight, not while
  * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
  * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under twice
  * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On
@@ -167,23 +168,22 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * One round: when no more than a batch (DELIVERY_CONCURRENCY) is held, claims up to two
-   * batches' worth less what is held, rounded down to a power of two; true when it got all it
-   * asked for (more may be due).
+   * One round: when no more than a batch is waiting (`claimAhead`), claims up to three batches'
+   * worth less what is held, rounded down to a power of two; true when it got all it asked for
+   * (more may be due).
    */
   private async claimAndSend(): Promise<boolean> {
-    const batch = this.config.DELIVERY_CONCURRENCY;
     const held = this.sending.size + this.ready.length;
-    // While more than a batch is held, wait for it to go out: a claim costs about the same for a
-    // few rows as for a batch.
-    if (held > batch || this.tooMuchUnrecorded() || this.stopping) {
+    // While more is waiting, let it go out first: a claim costs about the same for a few rows as
+    // for a batch.
+    if (!this.claimAhead() || this.tooMuchUnrecorded() || this.stopping) {
       // A wake-up may have announced new deliveries: look once there is room again.
       this.signalMoreMayBeDue();
       return false;
     }
     // A power of two: the limit is part of the claim's text, so a few texts are prepared and
-    // planned once per connection, where every size up to 2 × batch was one (planned ~8 ms each).
-    const room = powerOfTwoAtMost(2 * batch - held);
+    // planned once per connection, where every size up to the most held was one (~8 ms each).
+    const room = powerOfTwoAtMost(3 * this.config.DELIVERY_CONCURRENCY - held);
     const signalsBefore = this.dueSignals;
     const {
       deliveries: claimed,
@@ -306,12 +306,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * under load, and at once when little is held.
    */
   private claimWhenLow(): void {
-    if (
-      this.moreMayBeDue &&
-      this.sending.size + this.ready.length <= this.config.DELIVERY_CONCURRENCY
-    ) {
-      this.loop.wake();
-    }
+    if (this.moreMayBeDue && this.claimAhead()) this.loop.wake();
+  }
+
+  /**
+   * Whether to claim now: no more than a batch is held beyond the batch in flight. A claim takes
+   * about as long as a batch's requests to a fast endpoint, so the next batch is claimed while
+   * one is waiting, not once the slots are already free.
+   */
+  private claimAhead(): boolean {
+    return this.sending.size + this.ready.length <= 2 * this.config.DELIVERY_CONCURRENCY;
   }
 
   /** Resolves when nothing is in flight or being recorded (sends end in recordings). */
