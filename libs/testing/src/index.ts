@@ -10,3 +10,4 @@ export * from './lib/fake-stripe-api';
 export * from './lib/scripted-receiver';
 export * from './lib/test-dns-server';
 export * from './lib/faults';
+export * from './lib/metrics-scrape';

@@ -7,6 +7,7 @@ import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { answerFrameworkError } from './http/framework-errors';
+import { recordHttpMetrics } from './http/http.metrics';
 import { registerJsonBodyParser } from './http/json-body';
 import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { refuseWhileClosing } from './http/refuse-while-closing';
@@ -29,6 +30,7 @@ export async function createServiceApp(module: DynamicModule): Promise<NestFasti
   );
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), ONE_MEGABYTE);
   refuseWhileClosing(app.getHttpAdapter().getInstance());
+  recordHttpMetrics(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ApiExceptionFilter());
   // Kafka events reach `@EventPattern` handlers through our transport; it consumes in the

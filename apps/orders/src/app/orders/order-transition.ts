@@ -5,20 +5,27 @@ import {
   type EventData,
   type EventType,
 } from '@switchyard/contracts';
+import { afterCommit } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
-import { nextStatus, type OrderCommand } from './order-state';
+import { orderTransitionsRefusedTotal, orderTransitionsTotal } from './order.metrics';
+import { IllegalTransitionError, nextStatus, type OrderCommand } from './order-state';
 
 /** One step of the order state machine, with the event that announces it. */
+/** Refusals remembered, oldest forgotten first: enough to span a batch and its retry. */
+const RECENT_REFUSALS = 1000;
+
 @Injectable()
 export class OrderTransition {
+  private readonly recentRefusals = new Set<string>();
+
   constructor(private readonly orders: OrderRepository) {}
 
   /**
    * Moves an order locked by the caller's transaction through `command` (or throws
    * IllegalTransitionError), and saves it with its event in the outbox, in one statement of
-   * the same transaction.
+   * the same transaction. Counted in metrics once that transaction commits.
    */
   async apply<T extends EventType>(
     manager: EntityManager,
@@ -26,7 +33,8 @@ export class OrderTransition {
     command: OrderCommand,
     event: { type: T; data: EventData<T>; traceparent?: string },
   ): Promise<DomainEvent<T>> {
-    order.status = nextStatus(order.status, command);
+    const from = order.status;
+    order.status = this.next(order, command);
     order.version += 1;
     const domainEvent = createEvent(
       event.type,
@@ -35,6 +43,34 @@ export class OrderTransition {
       event.traceparent ? { traceparent: event.traceparent } : {},
     );
     await this.orders.updateWithEvents(manager, order, [domainEvent]);
+    const to = order.status;
+    afterCommit(manager, () => orderTransitionsTotal.inc({ from, to }));
     return domainEvent;
+  }
+
+  /**
+   * The status `command` leads to. A refusal rolls its transaction back, so it cannot wait for a
+   * commit to be counted; it is counted once per order version and command instead, as a batch
+   * of consumed events that fails is tried again one event at a time and meets it twice.
+   */
+  private next(order: OrderEntity, command: OrderCommand): OrderEntity['status'] {
+    try {
+      return nextStatus(order.status, command);
+    } catch (err) {
+      if (err instanceof IllegalTransitionError && this.firstRefusal(order, command)) {
+        orderTransitionsRefusedTotal.inc({ from: order.status, command });
+      }
+      throw err;
+    }
+  }
+
+  private firstRefusal(order: OrderEntity, command: OrderCommand): boolean {
+    const key = `${order.id}:${order.version}:${command}`;
+    if (this.recentRefusals.has(key)) return false;
+    this.recentRefusals.add(key);
+    if (this.recentRefusals.size > RECENT_REFUSALS) {
+      this.recentRefusals.delete(this.recentRefusals.values().next().value as string);
+    }
+    return true;
   }
 }

@@ -59,7 +59,8 @@ export interface EventConsumerOptions {
    */
   readonly sessionTimeoutMs?: number;
   readonly onDeadLetter?: (reason: { code: string; message: string; topic: string }) => void;
-  readonly onError?: (err: unknown) => void;
+  /** A handler failure that will be retried, and the topic of its message. */
+  readonly onError?: (err: unknown, topic: string) => void;
   /** Called while a dependency outage holds a message back, once per wait. */
   readonly onOutage?: (err: unknown, waitMs: number) => void;
 }
@@ -224,7 +225,7 @@ export class EventConsumer {
         }
         outages = 0;
         attempts++;
-        this.options.onError?.(err);
+        this.options.onError?.(err, topic);
         const delay = nextAttemptDelay(this.retry, { attemptsMade: attempts });
         if (delay === null) {
           return this.deadLetter(message, context, 'handler_failed', String(err), attempts);

@@ -13,6 +13,13 @@ export interface OutboxRelayOptions {
   /** Upper bound on the wait between drains when no notification arrives. */
   readonly pollIntervalMs?: number;
   readonly onError?: (err: unknown, info?: { outage: boolean; waitMs: number }) => void;
+  /** A batch went out: how many rows per logical topic, and how long Kafka took to take them. */
+  readonly onPublished?: (published: PublishedBatch) => void;
+}
+
+export interface PublishedBatch {
+  readonly rowsByTopic: ReadonlyMap<string, number>;
+  readonly seconds: number;
 }
 
 interface OutboxRow {
@@ -138,8 +145,11 @@ export class OutboxRelay {
     for (;;) {
       const { rows } = await session.query<OutboxRow>(due);
       if (rows.length === 0) return false;
+      const started = performance.now();
       await this.publisher.sendBatch(this.toTopicMessages(rows));
+      const seconds = (performance.now() - started) / 1000;
       await session.query({ ...published, values: [rows.map((r) => r.event_id)] });
+      this.options.onPublished?.({ rowsByTopic: countByTopic(rows), seconds });
       if (rows.length < this.batchSize) return false;
       if (oneBatch) return true;
     }
@@ -163,4 +173,10 @@ export class OutboxRelay {
     // Ending the session releases the advisory lock, so a standby can take over at once.
     await session?.end().catch(() => undefined);
   }
+}
+
+function countByTopic(rows: readonly OutboxRow[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.topic, (counts.get(row.topic) ?? 0) + 1);
+  return counts;
 }

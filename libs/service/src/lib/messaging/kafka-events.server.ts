@@ -7,6 +7,7 @@ import {
   handleBatchOnce,
   handleOnce,
   type InboxResult,
+  type KafkaAdmin,
   sleepUnless,
   traceIdOf,
 } from '@switchyard/messaging';
@@ -14,8 +15,16 @@ import { PinoLogger } from 'nestjs-pino';
 import { lastValueFrom } from 'rxjs';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
+import { gauge } from '../health/metrics';
 import { EVENT_CONSUMER, SERVICE_CONFIG } from '../service-config.token';
 import { InboxContext } from './inbox-context';
+import {
+  eventHandlerDuration,
+  eventHandlerRetriesTotal,
+  eventOutageWaitsTotal,
+  eventsDeadLetteredTotal,
+  eventsHandledTotal,
+} from './messaging.metrics';
 import { MessagingRuntime } from './messaging.runtime';
 
 /**
@@ -82,21 +91,36 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
   private async startWhenReady(name: string, topics: readonly string[]): Promise<void> {
     await Promise.race([this.runtime.ready, abortion(this.stopped.signal)]);
     if (this.stopped.signal.aborted) return;
+    const groupId = this.runtime.topic(`${this.config.KAFKA_CLIENT_ID}.${name}`);
+    const physicalTopics = topics.map((t) => this.runtime.topic(t));
     const consumer = new EventConsumer(this.runtime.kafka, this.runtime.publisher, {
-      groupId: this.runtime.topic(`${this.config.KAFKA_CLIENT_ID}.${name}`),
-      topics: topics.map((t) => this.runtime.topic(t)),
+      groupId,
+      topics: physicalTopics,
       handler: (event, source) => this.dispatch(name, event, source),
       batchHandler: (events) => this.dispatchTogether(name, events),
       dependenciesHealthy: () => this.databaseAnswers(),
       sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
-      onDeadLetter: (reason) => this.log.warn(reason, 'event sent to the dead-letter topic'),
-      onError: (err) => this.log.warn({ err }, 'event handler failed; retrying'),
-      onOutage: (err, waitMs) =>
+      onDeadLetter: (reason) => {
+        eventsDeadLetteredTotal.inc({
+          consumer: name,
+          topic: this.runtime.logicalTopic(reason.topic),
+          code: reason.code,
+        });
+        this.log.warn(reason, 'event sent to the dead-letter topic');
+      },
+      onError: (err, topic) => {
+        eventHandlerRetriesTotal.inc({ consumer: name, topic: this.runtime.logicalTopic(topic) });
+        this.log.warn({ err }, 'event handler failed; retrying');
+      },
+      onOutage: (err, waitMs) => {
+        eventOutageWaitsTotal.inc({ consumer: name });
         this.log.warn(
           { err: String(err), waitMs },
           'a dependency is unavailable; holding the message and retrying',
-        ),
+        );
+      },
     });
+    this.measureLag(name, groupId, physicalTopics);
     for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
       try {
         await consumer.start();
@@ -119,6 +143,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
   ): Promise<void> {
     const handler = this.handlerFor(event.type);
     if (!handler) return;
+    const timer = eventHandlerDuration.startTimer({ consumer: name });
     const outcome = await handleOnce(
       this.dataSource,
       this.config.DB_SCHEMA,
@@ -126,6 +151,8 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       event,
       (manager) => this.apply(handler, manager, event, source),
     );
+    timer();
+    this.countHandled(name, event, outcome);
     this.logHandled(event, source, outcome);
   }
 
@@ -142,6 +169,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       return handler ? [{ event, context, handler }] : [];
     });
     if (routed.length === 0) return;
+    const timer = eventHandlerDuration.startTimer({ consumer: name });
     const outcomes = await handleBatchOnce(
       this.dataSource,
       this.config.DB_SCHEMA,
@@ -152,9 +180,11 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
         return this.apply(handler, manager, event, context);
       },
     );
-    routed.forEach(({ event, context }, i) =>
-      this.logHandled(event, context, outcomes[i] as InboxResult),
-    );
+    timer();
+    routed.forEach(({ event, context }, i) => {
+      this.countHandled(name, event, outcomes[i] as InboxResult);
+      this.logHandled(event, context, outcomes[i] as InboxResult);
+    });
   }
 
   private async apply(
@@ -165,6 +195,30 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
   ): Promise<void> {
     const result = await handler(event, new InboxContext([manager, source]));
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  /**
+   * Consumer lag per partition, read from the broker at scrape time (the group's committed
+   * offsets against the partitions' ends), so a consumer that is stuck or gone still shows its
+   * lag growing, which figures kept by the consumer itself would not.
+   */
+  private measureLag(consumer: string, groupId: string, topics: readonly string[]): void {
+    gauge(
+      'switchyard_kafka_consumer_lag_messages',
+      "Messages between the consumer group's committed offset and the end of each partition",
+      ['consumer', 'topic', 'partition'],
+      async (g) => {
+        const lags = await this.runtime.withAdmin((admin) => lagOf(admin, groupId, topics));
+        g.reset();
+        for (const { topic, partition, lag } of lags) {
+          g.set({ consumer, topic: this.runtime.logicalTopic(topic), partition }, lag);
+        }
+      },
+    );
+  }
+
+  private countHandled(consumer: string, event: DomainEvent, outcome: InboxResult): void {
+    eventsHandledTotal.inc({ consumer, event_type: event.type, outcome });
   }
 
   private logHandled(event: DomainEvent, source: ConsumedEventContext, outcome: InboxResult): void {
@@ -213,4 +267,27 @@ function abortion(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+/** Each partition's end offset less the group's committed one (or the start, before any commit). */
+async function lagOf(
+  admin: KafkaAdmin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<{ topic: string; partition: string; lag: number }[]> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  const lags = [];
+  for (const { topic, partitions } of committed) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const end of ends) {
+      const offset = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      const from = offset === '-1' ? Number(end.low) : Number(offset);
+      lags.push({
+        topic,
+        partition: String(end.partition),
+        lag: Math.max(0, Number(end.high) - from),
+      });
+    }
+  }
+  return lags;
 }

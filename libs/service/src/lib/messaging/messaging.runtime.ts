@@ -13,12 +13,14 @@ import {
   type KafkaAdmin,
   OutboxRelay,
   physicalName,
+  quoteIdent,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 import { logPollingLoopErrors } from '../background/polling-loop-errors';
 import { gauge } from '../health/metrics';
+import { outboxPublishDuration, outboxPublishedTotal } from './messaging.metrics';
 import { SERVICE_CONFIG } from '../service-config.token';
 
 /**
@@ -42,9 +44,9 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
-    // Not used: asked for so that Nest builds this after the data source, whose migrations make
-    // the outbox the relay reads.
-    _migrated: DataSource,
+    // Asked for so that Nest builds this after the data source, whose migrations make the
+    // outbox the relay reads; the outbox gauges read it at scrape time.
+    dataSource: DataSource,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('messaging');
@@ -73,7 +75,18 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         'outbox relay',
         'outbox relay: a dependency is unavailable; events wait in the outbox',
       ),
+      onPublished: ({ rowsByTopic, seconds }) => {
+        outboxPublishDuration.observe(seconds);
+        for (const [topic, rows] of rowsByTopic) outboxPublishedTotal.inc({ topic }, rows);
+      },
     });
+    outboxGauges(dataSource, config.DB_SCHEMA);
+  }
+
+  /** The logical name of a physical topic (this deployment's prefix taken off). */
+  logicalTopic(physical: string): string {
+    const prefix = this.config.KAFKA_NAME_PREFIX;
+    return prefix && physical.startsWith(prefix) ? physical.slice(prefix.length) : physical;
   }
 
   topic(logical: string): string {
@@ -143,7 +156,14 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   /** Readiness: the cluster answers a metadata request within the timeout. */
   async checkKafka(timeoutMs = 2000): Promise<void> {
-    // One admin connection serves every probe; a failed one is dropped and made again next time.
+    await this.withAdmin((admin) => admin.describeCluster(), timeoutMs);
+  }
+
+  /**
+   * Runs `ask` on the admin connection that health probes and metrics share; a failed or slow
+   * one is dropped and made again next time.
+   */
+  async withAdmin<T>(ask: (admin: KafkaAdmin) => Promise<T>, timeoutMs = 2000): Promise<T> {
     const attempt = (async () => {
       let admin = this.healthAdmin;
       if (!admin) {
@@ -151,7 +171,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         this.healthAdmin = admin;
         await admin.connect();
       }
-      await admin.describeCluster();
+      return ask(admin);
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -161,7 +181,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       );
     });
     try {
-      await Promise.race([attempt, timeout]);
+      return await Promise.race([attempt, timeout]);
     } catch (err) {
       const broken = this.healthAdmin;
       this.healthAdmin = null;
@@ -172,4 +192,35 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The outbox's unpublished events and the age of the oldest, read at scrape time: the same for
+ * every instance of a service (one schema), so dashboards take the max, not the sum.
+ */
+function outboxGauges(dataSource: DataSource, schema: string): void {
+  const unpublished = async () => {
+    const [row] = (await dataSource.query(
+      `SELECT count(*)::int AS backlog,
+              coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+       FROM ${quoteIdent(schema)}.outbox WHERE published_at IS NULL`,
+    )) as { backlog: number; age: number }[];
+    return row ?? { backlog: 0, age: 0 };
+  };
+  // One read serves both gauges of a scrape.
+  let reading: Promise<{ backlog: number; age: number }> | null = null;
+  const read = () =>
+    (reading ??= unpublished().finally(() => setImmediate(() => (reading = null))));
+  gauge(
+    'switchyard_outbox_backlog_events',
+    'Events written to the outbox and not yet published to Kafka',
+    [],
+    async (g) => g.set((await read()).backlog),
+  );
+  gauge(
+    'switchyard_outbox_oldest_age_seconds',
+    'Age of the oldest event waiting in the outbox (0 when none waits)',
+    [],
+    async (g) => g.set((await read()).age),
+  );
 }
