@@ -4,6 +4,7 @@ import { AttemptRepository } from './attempts/attempt.repository';
 import { ListAttemptsUseCase } from './attempts/list-attempts.usecase';
 import { ClaimDeliveriesUseCase } from './delivery/claim-deliveries.usecase';
 import { DeliveryRepository } from './delivery/delivery.repository';
+import { DeliveryGauges } from './delivery/delivery.gauges';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { EndpointStateRepository } from './delivery/endpoint-state.repository';
 import { FanOutRepository } from './delivery/fan-out.repository';
@@ -91,6 +92,7 @@ export class AppModule {
         ClaimDeliveriesUseCase,
         RecordAttemptUseCase,
         DeliveryWorker,
+        DeliveryGauges,
       ],
     };
   }

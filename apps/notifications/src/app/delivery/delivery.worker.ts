@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
+import { attemptDuration, deliveriesTotal } from './delivery.metrics';
 import {
   type ClaimedDelivery,
   type DeliveryKey,
@@ -415,6 +416,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }),
     );
     if (verdict === 'retry') this.signalMoreMayBeDue();
+    if (outcome.disabled || !outcome.leaseLost) {
+      const result = deliveryResult(verdict, delay);
+      deliveriesTotal.inc({ result });
+      attemptDuration.observe({ result }, response.latencyMs / 1000);
+    }
     if (!outcome.disabled && outcome.leaseLost) {
       this.logger.warn(
         { deliveryId: delivery.id, messageId: delivery.messageId },
@@ -480,6 +486,13 @@ function abortControllerForMany(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
+}
+
+/** What became of a delivery after an attempt, as `switchyard_deliveries_total` counts it. */
+function deliveryResult(verdict: DeliveryVerdict, delay: number | null): string {
+  if (verdict === 'success') return 'succeeded';
+  if (verdict === 'retry') return delay === null ? 'gave_up' : 'retrying';
+  return 'failed';
 }
 
 function powerOfTwoAtMost(n: number): number {

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
+import { afterCommit } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EndpointRepository, type SubscribedEndpoint } from '../endpoints/endpoint.repository';
+import { deliveriesTotal } from './delivery.metrics';
 import { FanOutRepository } from './fan-out.repository';
 import { SubscribedFilters } from './subscribed-filters';
 
@@ -59,6 +61,8 @@ export class FanOutUseCase {
     );
     const filtered = verdicts.filter((v) => v.reason !== null).length;
     const deliveries = verdicts.length - filtered;
+    if (filtered > 0)
+      afterCommit(manager, () => deliveriesTotal.inc({ result: 'filtered' }, filtered));
     return { deliveries, filtered };
   }
 

@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { newEventId } from '@switchyard/contracts';
 import { Batcher } from '@switchyard/messaging';
 import { type DeliveryVerdict, isDependencyFailure } from '@switchyard/retry';
-import { SERVICE_CONFIG } from '@switchyard/service';
+import { afterCommit, SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { AttemptRepository } from '../attempts/attempt.repository';
 import { MessageRepository } from '../messages/message.repository';
 import { type NotificationsConfig } from '../notifications-env';
+import { endpointsDisabledTotal } from './delivery.metrics';
 import { DeliveryRepository } from './delivery.repository';
 import { EndpointStateRepository } from './endpoint-state.repository';
 import { type WebhookResponse } from './webhook-sender';
@@ -181,13 +182,22 @@ export class RecordAttemptUseCase {
           ? `every attempt failed for ${Math.round(health.failingForMs / 1000)}s`
           : null;
     if (!reason) return { disabled: false };
-    await this.disable(record.endpointId, reason, manager);
+    const disabled = await this.disable(record.endpointId, reason, manager);
+    if (disabled) {
+      const code = record.verdict === 'disable_endpoint' ? 'gone' : 'failing';
+      afterCommit(manager, () => endpointsDisabledTotal.inc({ reason: code }));
+    }
     return { disabled: true, reason };
   }
 
-  private async disable(endpointId: string, reason: string, manager: EntityManager) {
+  /** Disables the endpoint and tells its partner; false when it was disabled already. */
+  private async disable(
+    endpointId: string,
+    reason: string,
+    manager: EntityManager,
+  ): Promise<boolean> {
     const endpoint = await this.endpointState.disable(endpointId, reason, manager);
-    if (!endpoint) return;
+    if (!endpoint) return false;
     // An operational event, for the partner's own monitoring: not a domain event, not on Kafka.
     const eventId = newEventId();
     const messageId = await this.messages.add(
@@ -224,5 +234,6 @@ export class RecordAttemptUseCase {
       },
       manager,
     );
+    return true;
   }
 }

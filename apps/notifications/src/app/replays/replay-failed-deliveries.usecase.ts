@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { replaysTotal } from '../delivery/delivery.metrics';
 import { DeliveryRepository } from '../delivery/delivery.repository';
 import { EndpointNotFoundError } from '../endpoints/endpoint-not-found.error';
 import { EndpointRepository } from '../endpoints/endpoint.repository';
@@ -20,6 +21,7 @@ export class ReplayFailedDeliveriesUseCase {
     const replayed = await inBatches((batch) =>
       this.deliveries.replayFailed(endpointId, since, batch),
     );
+    replaysTotal.inc({ kind: 'failed' }, replayed);
     return { replayed };
   }
 }

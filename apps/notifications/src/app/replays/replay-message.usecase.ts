@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { replaysTotal } from '../delivery/delivery.metrics';
 import { DeliveryRepository } from '../delivery/delivery.repository';
 import { EndpointNotFoundError } from '../endpoints/endpoint-not-found.error';
 import { EndpointRepository } from '../endpoints/endpoint.repository';
@@ -20,6 +21,8 @@ export class ReplayMessageUseCase {
   async execute(partnerId: string, messageId: string, endpointId: string) {
     if (!(await this.messages.exists(partnerId, messageId))) throw new MessageNotFoundError();
     if (!(await this.endpoints.exists(partnerId, endpointId))) throw new EndpointNotFoundError();
-    return { replayed: await this.deliveries.replayMessage(messageId, endpointId) };
+    const replayed = await this.deliveries.replayMessage(messageId, endpointId);
+    replaysTotal.inc({ kind: 'message' }, replayed);
+    return { replayed };
   }
 }

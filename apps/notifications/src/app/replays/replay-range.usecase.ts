@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { replaysTotal } from '../delivery/delivery.metrics';
 import { DeliveryRepository } from '../delivery/delivery.repository';
 import { EndpointNotFoundError } from '../endpoints/endpoint-not-found.error';
 import { EndpointRepository } from '../endpoints/endpoint.repository';
@@ -39,6 +40,7 @@ export class ReplayRangeUseCase {
         batch,
       ),
     );
+    replaysTotal.inc({ kind: 'range' }, replayed);
     return { replayed };
   }
 }

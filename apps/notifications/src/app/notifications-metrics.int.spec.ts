@@ -1,0 +1,143 @@
+import { MetricsReading, ScriptedReceiver, waitFor } from '@switchyard/testing';
+import { dueDeliveriesChannel } from './delivery/delivery.repository';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../testing/notifications-app.test-helper';
+
+describe('notifications metrics, read from /metrics after real deliveries (real Kafka and Postgres)', () => {
+  let t: NotificationsTestApp;
+  const receiver = new ScriptedReceiver();
+
+  beforeAll(async () => {
+    await receiver.start();
+    // Three attempts in all (0, 300 ms, 600 ms), so a failing endpoint gives up within a second
+    t = await startNotificationsApp('notifications_metrics');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiver.stop();
+  });
+
+  const read = () => MetricsReading.of(t.url);
+
+  it('counts each delivery outcome, attempt times, a disabled endpoint and a replay exactly', async () => {
+    // Given a partner with four endpoints on order.cancelled: one that answers 204, one whose
+    // filter rules the event out, one that always answers 500 and one that answers 410 Gone
+    const apiKey = await t.createPartner('Metrics partner');
+    const eventTypes = ['order.cancelled'];
+    const ok = await t.createEndpoint(apiKey, { url: receiver.url('/ok'), eventTypes });
+    const ruledOut = await t.api(apiKey, 'POST', '/v1/endpoints', {
+      url: receiver.url('/filtered'),
+      eventTypes,
+      filter: { 'data.reason': 'never this reason' },
+    });
+    expect(ruledOut.status).toBe(201);
+    const failing = await t.createEndpoint(apiKey, { url: receiver.url('/failing'), eventTypes });
+    const gone = await t.createEndpoint(apiKey, { url: receiver.url('/gone'), eventTypes });
+    receiver.always('/failing', { kind: 'status', status: 500 });
+    receiver.always('/gone', { kind: 'status', status: 410 });
+    const before = await read();
+
+    // When an order event arrives, and once everything is settled the partner replays its message
+    // to the endpoint that works
+    const event = await t.publishOrderEvent();
+    await waitFor('every delivery of the event to be settled', async () => {
+      const states = await Promise.all(
+        [ok, failing, gone].map((e) => t.deliveryOf(event.id, e.id)),
+      );
+      return states.every((s) => s && s.status !== 'pending') ? states : undefined;
+    });
+    const messageId = await t.messageOf(event.id);
+    const replay = await t.api(apiKey, 'POST', `/v1/messages/${messageId}/replay`, {
+      endpointId: ok.id,
+    });
+    expect(replay.status).toBe(202);
+    await waitFor('the replay to reach the endpoint', () =>
+      receiver.requestsTo('/ok').length === 2 ? true : undefined,
+    );
+    const after = await waitFor('the replayed attempt to be recorded', async () => {
+      const now = await read();
+      return now.value('switchyard_deliveries_total', { result: 'succeeded' }) -
+        before.value('switchyard_deliveries_total', { result: 'succeeded' }) ===
+        2
+        ? now
+        : undefined;
+    });
+
+    // Then
+    const increase = (name: string, labels: Record<string, string> = {}) =>
+      after.value(name, labels) - before.value(name, labels);
+    const results = (result: string) => increase('switchyard_deliveries_total', { result });
+    expect(results('succeeded')).toBe(2);
+    expect(results('filtered')).toBe(1);
+    expect(results('retrying')).toBe(2);
+    expect(results('gave_up')).toBe(1);
+    expect(results('failed')).toBe(1);
+    expect(
+      increase('switchyard_webhook_attempt_duration_seconds_count', { result: 'succeeded' }),
+    ).toBe(2);
+    expect(increase('switchyard_webhook_attempt_duration_seconds_count')).toBe(6);
+    expect(increase('switchyard_webhook_attempts_total')).toBe(6);
+    expect(increase('switchyard_endpoints_disabled_total', { reason: 'gone' })).toBe(1);
+    expect(increase('switchyard_endpoints_disabled_total')).toBe(1);
+    expect(increase('switchyard_replays_total', { kind: 'message' })).toBe(1);
+    expect(
+      increase('switchyard_events_handled_total', {
+        consumer: 'partner-fanout',
+        event_type: 'order.cancelled',
+        outcome: 'applied',
+      }),
+    ).toBe(1);
+    expect(after.value('switchyard_deliveries_due')).toBe(0);
+    expect(after.value('switchyard_deliveries_due_oldest_age_seconds')).toBe(0);
+    expect(after.has('switchyard_endpoint_circuits_open')).toBe(true);
+  });
+
+  it('shows deliveries due and waiting, and how long the oldest has waited, until a worker sends them', async () => {
+    // Given an instance that polls only once a minute, and a delivered delivery made due again
+    // a minute ago without announcing it (as a retry coming due looks to the worker)
+    const slow = await startNotificationsApp('notifications_queue', { DELIVERY_POLL_MS: '60000' });
+    try {
+      const apiKey = await slow.createPartner('Queue partner');
+      const endpoint = await slow.createEndpoint(apiKey, {
+        url: receiver.url('/queued'),
+        eventTypes: ['order.cancelled'],
+      });
+      const event = await slow.publishOrderEvent();
+      await waitFor('the first delivery to arrive', () =>
+        receiver.requestsTo('/queued').length === 1 ? true : undefined,
+      );
+      await slow.dataSource.query(
+        `UPDATE notifications.deliveries
+         SET status = 'pending', next_attempt_at = now() - interval '60 seconds'
+         WHERE event_id = $1 AND endpoint_id = $2`,
+        [event.id, endpoint.id],
+      );
+
+      // When Prometheus scrapes
+      const waiting = await MetricsReading.of(slow.url);
+
+      // Then one delivery is due and has waited a minute; once the worker hears of it, none is
+      expect(waiting.value('switchyard_deliveries_due')).toBe(1);
+      expect(waiting.value('switchyard_deliveries_due_oldest_age_seconds')).toBeGreaterThanOrEqual(
+        60,
+      );
+      await slow.dataSource.query('SELECT pg_notify($1, $2)', [
+        dueDeliveriesChannel('notifications'),
+        '',
+      ]);
+      await waitFor('the waiting delivery to be sent', () =>
+        receiver.requestsTo('/queued').length === 2 ? true : undefined,
+      );
+      const drained = await waitFor('the queue to read empty', async () => {
+        const now = await MetricsReading.of(slow.url);
+        return now.value('switchyard_deliveries_due') === 0 ? now : undefined;
+      });
+      expect(drained.value('switchyard_deliveries_due_oldest_age_seconds')).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+});
