@@ -9,6 +9,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const readline = require('node:readline');
 
 const root = path.resolve(__dirname, '../..');
 const local = path.join(root, '.local');
@@ -76,6 +77,18 @@ function serviceRuntimeEnv() {
   return { ...process.env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? nodeOptions };
 }
 
+/**
+ * How the services log. Their stdout is a pipe to this script, so they cannot tell a terminal
+ * from a file themselves: this script decides by its own stdout. A terminal gets pino-pretty
+ * (in colour unless NO_COLOR is set), anything else JSON lines; LOG_FORMAT set by hand wins.
+ */
+function logFormatEnv() {
+  const terminal = process.stdout.isTTY === true;
+  const format = process.env.LOG_FORMAT ?? (terminal ? 'pretty' : 'json');
+  const colour = format === 'pretty' && terminal && process.env.NO_COLOR === undefined;
+  return { LOG_FORMAT: format, ...(colour ? { FORCE_COLOR: '1' } : {}) };
+}
+
 function startService(name, port, env) {
   // Own process group: a terminal's Ctrl-C reaches only this script, which stops the services
   // first and the infrastructure after them, in that order.
@@ -86,14 +99,14 @@ function startService(name, port, env) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${name.padEnd(13)}|`;
-  const relay = (stream) => (chunk) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .forEach((line) => stream.write(`${prefix} ${line}\n`));
-  child.stdout.on('data', relay(process.stdout));
-  child.stderr.on('data', relay(process.stderr));
+  // Line by line, not chunk by chunk: a chunk can end mid-line, and the prefix must not land
+  // in the middle of one.
+  const relay = (from, to) =>
+    readline
+      .createInterface({ input: from, crlfDelay: Infinity })
+      .on('line', (line) => line && to.write(`${prefix} ${line}\n`));
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr);
   children.push(child);
   return child;
 }
@@ -169,6 +182,7 @@ async function main() {
     STRIPE_WEBHOOK_SECRETS: stripeSecrets,
     // Local development: partner endpoints on this machine are allowed.
     DELIVERY_ALLOWED_NETWORKS: process.env.DELIVERY_ALLOWED_NETWORKS ?? '127.0.0.0/8,::1',
+    ...logFormatEnv(),
   };
   const services = [
     ['orders', 3001],

@@ -8,6 +8,7 @@ import { type CommonEnv } from './config/common-env';
 import { dataSourceOptions, migrateUnderLock } from './database/database';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
+import { loggerParams } from './logging/logger-options';
 import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { MessagingRuntime } from './messaging/messaging.runtime';
 import { type PartitionedTable } from './partitions/partition-bounds';
@@ -34,8 +35,8 @@ export interface ServiceCoreOptions {
 }
 
 /**
- * What every Switchyard service has: validated config, JSON logs, its Postgres schema with
- * migrations run at start, daily partitions and their retention, Kafka messaging (outbox relay,
+ * What every Switchyard service has: validated config, logs (JSON, or pretty on a terminal), its
+ * Postgres schema with migrations run at start, daily partitions and their retention, Kafka messaging (outbox relay,
  * consumers), health and metrics.
  */
 @Module({})
@@ -46,18 +47,7 @@ export class ServiceCoreModule {
       module: ServiceCoreModule,
       global: true,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            name,
-            level: config.LOG_LEVEL,
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-            // Info carries one line per event (received, processed, handled); a line per request
-            // would double it, so requests log at debug unless they failed.
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
-            redact: ['req.headers.authorization', 'req.headers["stripe-signature"]'],
-          },
-        }),
+        LoggerModule.forRoot(loggerParams(name, config)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config, options.migrations, options.entities),
           dataSourceFactory: async (dataSourceOptions) => {

@@ -20,10 +20,18 @@ export interface ServiceProcessOptions {
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   private output = '';
+  private logWritten: Promise<void> = Promise.resolve();
   readonly url: string;
+  /** Every line the process wrote, across its restarts; complete once `stop()` resolves. */
+  readonly logFile: string;
 
   constructor(private readonly options: ServiceProcessOptions) {
     this.url = `http://127.0.0.1:${options.port}`;
+    this.logFile = path.join(
+      root,
+      '.local/test-logs',
+      `${options.name}-${options.label ?? options.port}.log`,
+    );
   }
 
   get logs(): string {
@@ -59,20 +67,19 @@ export class ServiceProcess {
         ...process.env,
         // As deployed: the services' heap bound (tools/service-runtime.json) unless set.
         NODE_OPTIONS: process.env['NODE_OPTIONS'] ?? serviceNodeOptions(),
+        // Info unless the test asks for more (the secrets test reads every debug line).
+        LOG_LEVEL: 'info',
         ...this.options.env,
         PORT: String(this.options.port),
-        LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Kept in memory for failure messages, and in .local/test-logs for a look afterwards.
-    const logDir = path.join(root, '.local/test-logs');
-    mkdirSync(logDir, { recursive: true });
-    const file = createWriteStream(
-      path.join(logDir, `${this.options.name}-${this.options.label ?? this.options.port}.log`),
-      { flags: 'a' },
-    );
-    this.child.once('exit', () => file.end());
+    mkdirSync(path.dirname(this.logFile), { recursive: true });
+    const file = createWriteStream(this.logFile, { flags: 'a' });
+    this.logWritten = new Promise((resolve) => file.once('close', () => resolve()));
+    // 'close', not 'exit': the process's output pipes may still hold its last lines at exit.
+    this.child.once('close', () => file.end());
     const keep = (chunk: Buffer) => {
       file.write(chunk);
       this.output = (this.output + chunk.toString()).slice(-200_000);
@@ -127,6 +134,7 @@ export class ServiceProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
+    await this.logWritten;
   }
 
   /**

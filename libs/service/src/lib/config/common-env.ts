@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logFormat } from './log-format';
 
 const brokerList = z
   .string()
@@ -41,6 +42,7 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
      */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(6000),
     LOG_LEVEL: logLevel,
+    LOG_FORMAT: logFormat(),
     /**
      * Days the partitioned tables (events in and out, deliveries, inbound webhooks) are kept.
      * Partitions are daily, and queries that cannot prune visit each, hence the upper bound.
