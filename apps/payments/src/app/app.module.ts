@@ -3,6 +3,7 @@ import { ServiceCoreModule } from '@switchyard/service';
 import { CreatePaymentsSchema1764300000000 } from './migrations/1764300000000-create-payments-schema';
 import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-payment-intents-and-state';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
+import { ParkedEventsIndex1764900000000 } from './migrations/1764900000000-parked-events-index';
 import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './processing/apply-stripe-event.usecase';
 import { PaymentsRepository } from './processing/payments.repository';
@@ -12,6 +13,7 @@ import { PaymentsController } from './payment-intents/payments.controller';
 import { stripeApiProvider } from './stripe/stripe-api.provider';
 import { type PaymentsConfig } from './payments-env';
 import { StripeEventProcessor } from './processing/stripe-event.processor';
+import { StripeProcessingGauges } from './processing/stripe-processing.gauges';
 import { StripeEventsRepository } from './stripe/stripe-events.repository';
 import { StripeEventsAdminController } from './stripe/stripe-events-admin.controller';
 import { StripeIntakeHooks } from './stripe/stripe-intake.hooks';
@@ -32,6 +34,7 @@ export class AppModule {
             CreatePaymentsSchema1764300000000,
             PaymentIntentsAndState1764400000000,
             PartitionByTime1764700000000,
+            ParkedEventsIndex1764900000000,
           ],
           partitionedTables,
           consumer: 'order-events',
@@ -50,6 +53,7 @@ export class AppModule {
         StripeSyncRepository,
         PaymentsRepository,
         StripeEventProcessor,
+        StripeProcessingGauges,
         StripeReconciler,
         StripeIntakeHooks,
         ApplyStripeEventUseCase,

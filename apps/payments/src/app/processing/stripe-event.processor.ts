@@ -18,7 +18,7 @@ import {
 } from '../stripe/stripe-events.repository';
 import { type ApplyOutcome, ApplyStripeEventUseCase } from './apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
-import { stripeEventsProcessedTotal } from './stripe-processing.metrics';
+import { stripeEventsProcessedTotal, stripeProcessingLag } from './stripe-processing.metrics';
 
 const PROCESSING_RETRY = retryPolicy({ scheduleMs: [0, 1000, 5000, 30_000, 120_000, 600_000] });
 
@@ -164,7 +164,8 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   private report({ claimed, outcome, traceparent }: Applied): void {
-    stripeEventsProcessedTotal.inc({ result: outcome.status });
+    stripeEventsProcessedTotal.inc({ type: stripeTypeOf(claimed), result: outcome.status });
+    stripeProcessingLag.observe((Date.now() - claimed.received_at.getTime()) / 1000);
     this.logger.info(
       {
         stripeEventId: claimed.id,
@@ -193,10 +194,19 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
           ? err.message
           : String(err);
     await this.events.markFailed(manager, claimed, { attempts, error: message, retryInMs: delay });
-    stripeEventsProcessedTotal.inc({ result: delay === null ? 'failed' : 'retrying' });
+    stripeEventsProcessedTotal.inc({
+      type: stripeTypeOf(claimed),
+      result: delay === null ? 'failed' : 'retrying',
+    });
     this.logger.warn(
       { stripeEventId: claimed.id, attempts, err: message, parked: delay === null },
       'Stripe event failed',
     );
   }
+}
+
+/** The stored event's Stripe type (intake stores only verified events, each with a type). */
+function stripeTypeOf(claimed: ClaimedStripeEvent): string {
+  const type = (claimed.payload as { type?: unknown }).type;
+  return typeof type === 'string' ? type : 'unknown';
 }

@@ -27,6 +27,8 @@ export interface ClaimedStripeEvent {
   readonly created: string;
   readonly payload: unknown;
   readonly attempts: number;
+  /** When intake stored it: processing lag is measured from here. */
+  readonly received_at: Date;
 }
 
 export interface StoredStripeEvent {
@@ -160,7 +162,7 @@ export class StripeEventsRepository {
            AND id NOT IN (SELECT id FROM claimed)
          GROUP BY 1
        )
-       SELECT c.id, c.created, c.payload, c.attempts FROM claimed c
+       SELECT c.id, c.created, c.payload, c.attempts, c.received_at FROM claimed c
        LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
        WHERE h.first_received_at IS NULL OR h.first_received_at >= c.received_at
        ORDER BY c.received_at, c.id`;

@@ -13,3 +13,10 @@ export const stripeEventsRecoveredTotal = counter(
   'Stripe events ingested by reconciliation that no webhook had delivered',
   [],
 );
+
+/** Reconciliation rounds (listing Stripe's events since the last one), by result: ok or error. */
+export const stripeReconciliationRunsTotal = counter(
+  'switchyard_stripe_reconciliation_runs_total',
+  "Reconciliation rounds against Stripe's events API, by result (ok, error)",
+  ['result'],
+);

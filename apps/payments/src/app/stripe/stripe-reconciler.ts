@@ -12,7 +12,7 @@ import { type PaymentsConfig } from '../payments-env';
 import { type StripeApi } from './stripe-api';
 import { STRIPE_API } from './stripe-api.provider';
 import { StripeEventsRepository } from './stripe-events.repository';
-import { stripeEventsRecoveredTotal } from './stripe-intake.metrics';
+import { stripeEventsRecoveredTotal, stripeReconciliationRunsTotal } from './stripe-intake.metrics';
 import { StripeSyncRepository } from './stripe-sync.repository';
 
 /** Events created in the same second as the newest seen may still be listed late: look back. */
@@ -67,8 +67,14 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
   async reconcile(): Promise<ReconciliationResult> {
     const stripe = this.stripe;
     if (!stripe) throw new Error('Reconciliation needs STRIPE_SECRET_KEY');
-    const result = await this.sync.whileReconciling((db) => this.storeMissed(stripe, db));
-    return result ?? { listed: 0, recovered: 0 };
+    try {
+      const result = await this.sync.whileReconciling((db) => this.storeMissed(stripe, db));
+      stripeReconciliationRunsTotal.inc({ result: 'ok' });
+      return result ?? { listed: 0, recovered: 0 };
+    } catch (err) {
+      stripeReconciliationRunsTotal.inc({ result: 'error' });
+      throw err;
+    }
   }
 
   private async storeMissed(stripe: StripeApi, db: EntityManager): Promise<ReconciliationResult> {
