@@ -48,6 +48,8 @@ describe('a service at boot', () => {
       /STRIPE_WEBHOOK_SECRETS: each Stripe webhook secret starts with "whsec_"/,
     );
     expect(payments.logs).toMatch(/KAFKA_BROKERS: each broker must be host:port/);
+    // And it does not print the secret it refused: a key pasted into the wrong variable
+    expect(payments.logs).not.toContain('sk_live_oops');
   });
 
   it('is live but not ready while Kafka does not answer, and says which dependency is down', async () => {

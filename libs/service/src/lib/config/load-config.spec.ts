@@ -24,6 +24,22 @@ describe('configuration at boot', () => {
     expect(load).toThrow(/STRIPE_KEY: .*it is not set/);
   });
 
+  it('never prints the value of a secret it refuses, only its length', () => {
+    const load = () =>
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', ADMIN_TOKEN: 'sk_live_pasted_here' });
+
+    expect(load).toThrow(/ADMIN_TOKEN: .*got a value of 19 characters, not shown/);
+    expect(load).not.toThrow(/sk_live_pasted_here/);
+  });
+
+  it('prints a refused DATABASE_URL without its password', () => {
+    const load = () =>
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', DATABASE_URL: 'mysql://app:hunter2@db/shop' });
+
+    expect(load).toThrow(/DATABASE_URL: .*got "mysql:\/\/app:\*\*\*@db\/shop"/);
+    expect(load).not.toThrow(/hunter2/);
+  });
+
   it('keeps partitioned data 30 days unless RETENTION_DAYS says otherwise', () => {
     expect(loadConfig(schema, { STRIPE_KEY: 'sk_test_1' }).RETENTION_DAYS).toBe(30);
     expect(
