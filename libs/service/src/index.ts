@@ -28,3 +28,8 @@ export * from './lib/database/repository-sql';
 export * from './lib/http/cursor-page';
 export * from './lib/http/bearer-token';
 export * from './lib/background/polling-loop-errors';
+export * from './lib/openapi/api-route.decorator';
+export * from './lib/openapi/api-error-cases';
+export * from './lib/openapi/api-error.schema';
+export * from './lib/openapi/openapi-schema';
+export * from './lib/openapi/openapi-document';

@@ -1,7 +1,7 @@
 import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config/config-error';
 import { type CommonEnv } from './config/common-env';
@@ -11,6 +11,7 @@ import { recordHttpMetrics } from './http/http.metrics';
 import { registerJsonBodyParser } from './http/json-body';
 import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { refuseWhileClosing } from './http/refuse-while-closing';
+import { openApiDocumentOf } from './openapi/openapi-document';
 import { SERVICE_NAME } from './service-config.token';
 
 const ONE_MEGABYTE = 1024 * 1024;
@@ -39,11 +40,9 @@ export async function createServiceApp(module: DynamicModule): Promise<NestFasti
   await app.startAllMicroservices();
   app.enableShutdownHooks();
   const name = app.get<string>(SERVICE_NAME);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle(`Switchyard ${name}`).addBearerAuth().build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, openApiDocumentOf(app, name), {
+    jsonDocumentUrl: 'docs/openapi.json',
+  });
   return app;
 }
 

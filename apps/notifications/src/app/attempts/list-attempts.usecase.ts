@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, pageOf, pageQuery } from '@switchyard/service';
+import { decodeCursor, pageOf, pageQuery } from '@switchyard/service';
 import { z } from 'zod';
 import { EndpointNotFoundError } from '../endpoints/endpoint-not-found.error';
 import { EndpointRepository } from '../endpoints/endpoint.repository';
 import { MessageNotFoundError } from '../messages/message-not-found.error';
 import { MessageRepository } from '../messages/message.repository';
 import { type Attempt, AttemptRepository, type AttemptScope } from './attempt.repository';
+import { type AttemptPageResponse, type AttemptResponse } from './attempt.response';
 
 export const AttemptsQuery = z.strictObject({
   status: z.enum(['succeeded', 'failed']).optional(),
@@ -16,7 +17,7 @@ export type AttemptsQueryInput = z.infer<typeof AttemptsQuery>;
 /** An attempt id (bigint): at most 18 digits, so it never overflows the column's type. */
 const AttemptCursor = z.tuple([z.string().regex(/^\d{1,18}$/)]);
 
-function attemptView(attempt: Attempt) {
+function attemptView(attempt: Attempt): AttemptResponse {
   return { ...attempt, attemptedAt: attempt.attemptedAt.toISOString() };
 }
 
@@ -33,7 +34,7 @@ export class ListAttemptsUseCase {
     partnerId: string,
     scope: AttemptScope,
     query: AttemptsQueryInput,
-  ): Promise<Page<ReturnType<typeof attemptView>>> {
+  ): Promise<AttemptPageResponse> {
     const beforeId = query.cursor ? decodeCursor(query.cursor, AttemptCursor)[0] : null;
     await this.assertOwned(partnerId, scope);
     const rows = await this.attempts.list(scope, {

@@ -1,4 +1,5 @@
 import { type SubscriptionFilter } from '../subscriptions/subscription-filter';
+import { type EndpointResponse } from './endpoint.response';
 
 export type PayloadMode = 'full' | 'thin';
 
@@ -21,7 +22,7 @@ export interface Endpoint {
 }
 
 /** What the API shows of an endpoint: everything but its owner and its secrets. */
-export function endpointView(endpoint: Endpoint) {
+export function endpointView(endpoint: Endpoint): EndpointResponse {
   return {
     id: endpoint.id,
     url: endpoint.url,

@@ -1,18 +1,36 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { decodeCursor, isoTimestamp, pageOf, pageQuery, ZodPipe } from '@switchyard/service';
+import {
+  ApiRoute,
+  BODY_ERRORS,
+  decodeCursor,
+  isoTimestamp,
+  PAGE_ERRORS,
+  pageOf,
+  pageQuery,
+  SERVER_ERRORS,
+  ZodPipe,
+} from '@switchyard/service';
 import { z } from 'zod';
 import {
   AttemptsQuery,
   type AttemptsQueryInput,
   ListAttemptsUseCase,
 } from '../attempts/list-attempts.usecase';
+import { AttemptPageResponse } from '../attempts/attempt.response';
+import {
+  ENDPOINT_NOT_FOUND,
+  MESSAGE_NOT_FOUND,
+  PARTNER_AUTH_ERRORS,
+} from '../notifications-error-cases';
 import { PartnerAuthGuard } from '../partners/partner-auth.guard';
 import { PartnerId } from '../partners/partner-id.decorator';
 import { ReplayMessageUseCase } from '../replays/replay-message.usecase';
 import { ReplayRangeUseCase } from '../replays/replay-range.usecase';
+import { ReplayedResponse } from '../replays/replay.response';
 import { MessageId } from './message-id';
 import { MessageNotFoundError } from './message-not-found.error';
 import { MessageRepository, type MessageSummary } from './message.repository';
+import { MessagePageResponse, type MessageResponse } from './message.response';
 
 const ListMessagesQuery = z.strictObject({
   eventType: z.string().max(100).optional(),
@@ -37,10 +55,14 @@ const ReplayRange = z
     path: ['from'],
   });
 
-/** An id that cannot be a message's names none of yours: 404, as an unknown one. */
-const messageId = new ZodPipe(MessageId, { orElse: () => new MessageNotFoundError() });
+const MessageParams = z.object({ id: MessageId });
 
-function messageView(message: MessageSummary) {
+/** An id that cannot be a message's names none of yours: 404, as an unknown one. */
+const messageId = new ZodPipe(MessageParams.shape.id, {
+  orElse: () => new MessageNotFoundError(),
+});
+
+function messageView(message: MessageSummary): MessageResponse {
   return { ...message, createdAt: message.createdAt.toISOString() };
 }
 
@@ -57,10 +79,17 @@ export class MessagesController {
 
   /** Newest first, each with its deliveries; filter by event type and subject. */
   @Get('messages')
+  @ApiRoute({
+    summary: 'Your messages, newest first, each with its deliveries; filter by type and subject',
+    bearer: true,
+    query: ListMessagesQuery,
+    response: { status: 200, description: 'A page of messages', schema: MessagePageResponse },
+    errors: [...PAGE_ERRORS, ...PARTNER_AUTH_ERRORS, ...SERVER_ERRORS],
+  })
   async list(
     @PartnerId() partnerId: string,
     @Query(new ZodPipe(ListMessagesQuery)) query: z.infer<typeof ListMessagesQuery>,
-  ) {
+  ): Promise<MessagePageResponse> {
     const before = query.cursor ? decodeCursor(query.cursor, MessageCursor)[0] : null;
     const messages = await this.messages.list(partnerId, {
       ...(query.eventType !== undefined && { eventType: query.eventType }),
@@ -73,22 +102,44 @@ export class MessagesController {
 
   /** Every attempt of one message, to every endpoint, newest first; filter by outcome. */
   @Get('messages/:id/attempts')
+  @ApiRoute({
+    summary: 'Every attempt of one message, to every endpoint, newest first',
+    bearer: true,
+    params: MessageParams,
+    query: AttemptsQuery,
+    response: { status: 200, description: 'A page of attempts', schema: AttemptPageResponse },
+    errors: [...PAGE_ERRORS, ...PARTNER_AUTH_ERRORS, MESSAGE_NOT_FOUND, ...SERVER_ERRORS],
+  })
   attempts(
     @PartnerId() partnerId: string,
     @Param('id', messageId) id: string,
     @Query(new ZodPipe(AttemptsQuery)) query: AttemptsQueryInput,
-  ) {
+  ): Promise<AttemptPageResponse> {
     return this.listAttempts.execute(partnerId, { messageId: id }, query);
   }
 
   /** Sends one message to one endpoint again, with a fresh retry schedule, whatever happened before. */
   @Post('messages/:id/replay')
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Send one message to one endpoint again, with a fresh retry schedule',
+    bearer: true,
+    params: MessageParams,
+    body: ReplayToEndpoint,
+    response: { status: 202, description: 'The delivery queued again', schema: ReplayedResponse },
+    errors: [
+      ...BODY_ERRORS,
+      ...PARTNER_AUTH_ERRORS,
+      MESSAGE_NOT_FOUND,
+      ENDPOINT_NOT_FOUND,
+      ...SERVER_ERRORS,
+    ],
+  })
   replay(
     @PartnerId() partnerId: string,
     @Param('id', messageId) id: string,
     @Body(new ZodPipe(ReplayToEndpoint)) body: z.infer<typeof ReplayToEndpoint>,
-  ) {
+  ): Promise<ReplayedResponse> {
     return this.replayMessage.execute(partnerId, id, body.endpointId);
   }
 
@@ -98,10 +149,17 @@ export class MessagesController {
    */
   @Post('replay')
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Send again every message of an event type in [from, to) to its subscribers',
+    bearer: true,
+    body: ReplayRange,
+    response: { status: 202, description: 'Deliveries queued again', schema: ReplayedResponse },
+    errors: [...BODY_ERRORS, ...PARTNER_AUTH_ERRORS, ENDPOINT_NOT_FOUND, ...SERVER_ERRORS],
+  })
   replayTimeRange(
     @PartnerId() partnerId: string,
     @Body(new ZodPipe(ReplayRange)) body: z.infer<typeof ReplayRange>,
-  ) {
+  ): Promise<ReplayedResponse> {
     return this.replayRange.execute(partnerId, body);
   }
 }

@@ -1,6 +1,7 @@
 import { type OrderLine } from '@switchyard/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { type OrderStatus } from './order-state';
+import { type OrderResponse } from './order.response';
 
 const bigintAsNumber = {
   to: (value: number) => value,
@@ -44,7 +45,7 @@ export class OrderEntity {
   updatedAt!: Date;
 }
 
-export function toOrderView(order: OrderEntity) {
+export function toOrderView(order: OrderEntity): OrderResponse {
   return {
     id: order.id,
     customerId: order.customerId,

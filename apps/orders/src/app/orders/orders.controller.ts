@@ -1,6 +1,17 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiError, decodeCursor, pageOf, pageQuery, ZodPipe } from '@switchyard/service';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  type ApiErrorCase,
+  ApiError,
+  ApiRoute,
+  BODY_ERRORS,
+  decodeCursor,
+  PAGE_ERRORS,
+  pageOf,
+  pageQuery,
+  SERVER_ERRORS,
+  ZodPipe,
+} from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
@@ -16,6 +27,7 @@ import { type OrderEntity, toOrderView } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { OrderNotFoundError } from './order-not-found.error';
 import { IllegalTransitionError, OrderStatuses } from './order-state';
+import { OrderPageResponse, OrderResponse } from './order.response';
 
 const ListOrdersQuery = z.strictObject({
   status: z.enum(OrderStatuses).optional(),
@@ -32,9 +44,6 @@ const IdempotencyKey = z
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
-
-const schemaOf = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
 
 /** Orders are listed newest first: the cursor is the last order's creation time and id. */
 const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
@@ -63,8 +72,21 @@ function notFound(): ApiError {
   );
 }
 
+const OrderIdParams = z.object({ id: z.uuid() });
+
 /** An id that is not a UUID names no order: 404, as for an unknown one. */
-const uuidParam = new ZodPipe(z.uuid(), { orElse: notFound });
+const uuidParam = new ZodPipe(OrderIdParams.shape.id, { orElse: notFound });
+
+const NOT_FOUND: ApiErrorCase = {
+  status: 404,
+  code: 'order_not_found',
+  when: 'no order has this id (or it is not a UUID)',
+};
+const ILLEGAL_TRANSITION: ApiErrorCase = {
+  status: 409,
+  code: 'illegal_transition',
+  when: 'the order is not in a status that allows this; details give currentStatus',
+};
 
 @ApiTags('orders')
 @Controller('orders')
@@ -78,32 +100,52 @@ export class OrdersController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Place an order; it waits for payment and announces order.created' })
-  @ApiBody({ schema: schemaOf(CreateOrderSchema) })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Retry safely: the same key and body return the same order',
-  })
-  @ApiResponse({
-    status: 201,
-    description: 'The order (again, with Idempotent-Replayed: true, for a retried key)',
-  })
-  @ApiResponse({
-    status: 400,
-    description:
-      'invalid_request: the body names each field that is wrong; invalid_json: the body is not JSON; invalid_idempotency_key',
-  })
-  @ApiResponse({
-    status: 422,
-    description:
-      'idempotency_key_reused: the key was used with another body; amount_too_large: the total is more than Stripe can charge in the currency (99999999 minor units for most), details name the maximum',
+  @ApiRoute({
+    summary: 'Place an order; it waits for payment and announces order.created',
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: 'Retry safely: the same key and body return the same order',
+        schema: IdempotencyKey.optional(),
+      },
+    ],
+    body: CreateOrderSchema,
+    response: {
+      status: 201,
+      description: 'The order (again, with Idempotent-Replayed: true, for a retried key)',
+      schema: OrderResponse,
+      headers: {
+        'Idempotent-Replayed': {
+          description: 'true when the Idempotency-Key had already created this order',
+          schema: z.literal('true').optional(),
+        },
+      },
+    },
+    errors: [
+      ...BODY_ERRORS,
+      {
+        status: 400,
+        code: 'invalid_idempotency_key',
+        when: 'Idempotency-Key is not 1 to 255 printable ASCII characters',
+      },
+      {
+        status: 422,
+        code: 'idempotency_key_reused',
+        when: 'the Idempotency-Key was used with another body',
+      },
+      {
+        status: 422,
+        code: 'amount_too_large',
+        when: 'the total is more than Stripe can charge in the currency; details name the maximum',
+      },
+      ...SERVER_ERRORS,
+    ],
   })
   async create(
     @Body(new ZodPipe(CreateOrderSchema)) body: CreateOrderCommand,
     @Headers('idempotency-key') rawKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<OrderResponse> {
     const key = rawKey === undefined ? undefined : IdempotencyKey.safeParse(rawKey);
     if (key && !key.success) {
       throw new ApiError(
@@ -122,18 +164,15 @@ export class OrdersController {
   }
 
   @Get()
-  @ApiOperation({
+  @ApiRoute({
     summary: 'Orders, newest first, filtered by status and customer; page with nextCursor',
+    query: ListOrdersQuery,
+    response: { status: 200, description: 'A page of orders', schema: OrderPageResponse },
+    errors: [...PAGE_ERRORS, ...SERVER_ERRORS],
   })
-  @ApiQuery({ name: 'status', required: false, enum: OrderStatuses })
-  @ApiQuery({ name: 'customerId', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1 to 100, default 20' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiResponse({
-    status: 400,
-    description: 'invalid_query: a parameter is wrong or unknown; invalid_cursor',
-  })
-  async list(@Query(new ZodPipe(ListOrdersQuery)) query: z.infer<typeof ListOrdersQuery>) {
+  async list(
+    @Query(new ZodPipe(ListOrdersQuery)) query: z.infer<typeof ListOrdersQuery>,
+  ): Promise<OrderPageResponse> {
     const after = query.cursor ? decodeCursor(query.cursor, OrderCursor) : undefined;
     const rows = await this.orders.list(
       { status: query.status, customerId: query.customerId, after },
@@ -143,9 +182,13 @@ export class OrdersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One order' })
-  @ApiResponse({ status: 404, description: 'order_not_found' })
-  async get(@Param('id', uuidParam) id: string) {
+  @ApiRoute({
+    summary: 'One order',
+    params: OrderIdParams,
+    response: { status: 200, description: 'The order', schema: OrderResponse },
+    errors: [NOT_FOUND, ...SERVER_ERRORS],
+  })
+  async get(@Param('id', uuidParam) id: string): Promise<OrderResponse> {
     const order = await this.orders.findById(id);
     if (!order) throw notFound();
     return toOrderView(order);
@@ -153,13 +196,17 @@ export class OrdersController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel an order not yet paid; announces order.cancelled' })
-  @ApiBody({ schema: schemaOf(CancelOrderSchema), required: false })
-  @ApiResponse({ status: 409, description: 'illegal_transition, with the current status' })
+  @ApiRoute({
+    summary: 'Cancel an order not yet paid; announces order.cancelled',
+    params: OrderIdParams,
+    body: CancelOrderSchema,
+    response: { status: 200, description: 'The cancelled order', schema: OrderResponse },
+    errors: [...BODY_ERRORS, NOT_FOUND, ILLEGAL_TRANSITION, ...SERVER_ERRORS],
+  })
   async cancel(
     @Param('id', uuidParam) id: string,
     @Body(new ZodPipe(CancelOrderSchema)) body: z.infer<typeof CancelOrderSchema>,
-  ) {
+  ): Promise<OrderResponse> {
     try {
       return toOrderView(await this.cancelOrder.execute(id, body.reason));
     } catch (err) {
@@ -169,9 +216,13 @@ export class OrdersController {
 
   @Post(':id/fulfill')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mark a paid order fulfilled; announces order.fulfilled' })
-  @ApiResponse({ status: 409, description: 'illegal_transition, with the current status' })
-  async fulfill(@Param('id', uuidParam) id: string) {
+  @ApiRoute({
+    summary: 'Mark a paid order fulfilled; announces order.fulfilled',
+    params: OrderIdParams,
+    response: { status: 200, description: 'The fulfilled order', schema: OrderResponse },
+    errors: [NOT_FOUND, ILLEGAL_TRANSITION, ...SERVER_ERRORS],
+  })
+  async fulfill(@Param('id', uuidParam) id: string): Promise<OrderResponse> {
     try {
       return toOrderView(await this.fulfillOrder.execute(id));
     } catch (err) {

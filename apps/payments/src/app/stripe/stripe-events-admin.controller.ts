@@ -1,11 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
+  ADMIN_ERRORS,
   AdminTokenGuard,
+  type ApiErrorCase,
   ApiError,
+  ApiRoute,
+  BODY_ERRORS,
   decodeCursor,
   isoTimestamp,
+  PAGE_ERRORS,
   pageOf,
   pageQuery,
+  SERVER_ERRORS,
   ZodPipe,
 } from '@switchyard/service';
 import { z } from 'zod';
@@ -14,6 +20,11 @@ import {
   StripeEventsRepository,
   type StoredStripeEvent,
 } from './stripe-events.repository';
+import {
+  ReplayedResponse,
+  StripeEventPageResponse,
+  StripeEventResponse,
+} from './stripe-event.response';
 
 const ListQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
@@ -32,7 +43,7 @@ const ReplayRange = z
     path: ['from'],
   });
 
-function view(row: StoredStripeEvent) {
+function view(row: StoredStripeEvent): StripeEventResponse {
   return {
     id: row.id,
     type: row.type,
@@ -52,6 +63,14 @@ const StripeEventId = z.string().regex(/^evt_\w+$/);
 /** A page's sort key: when the event was received, to the microsecond, and its id. */
 const PageKey = z.tuple([isoTimestamp(), StripeEventId]);
 
+const StripeEventParams = z.object({ id: StripeEventId });
+
+const NOT_FOUND: ApiErrorCase = {
+  status: 404,
+  code: 'stripe_event_not_found',
+  when: 'no Stripe event with this id was received',
+};
+
 /** An id that cannot be a Stripe event id names no event: 404, as for an unknown one. */
 const eventIdParam = new ZodPipe(StripeEventId, {
   orElse: () =>
@@ -70,7 +89,16 @@ export class StripeEventsAdminController {
 
   /** Newest first; filter by status and type; page with `cursor`. */
   @Get()
-  async list(@Query(new ZodPipe(ListQuery)) query: z.infer<typeof ListQuery>) {
+  @ApiRoute({
+    summary: 'Stripe events received, newest first; filter by status and type',
+    bearer: true,
+    query: ListQuery,
+    response: { status: 200, description: 'A page of events', schema: StripeEventPageResponse },
+    errors: [...PAGE_ERRORS, ...ADMIN_ERRORS, ...SERVER_ERRORS],
+  })
+  async list(
+    @Query(new ZodPipe(ListQuery)) query: z.infer<typeof ListQuery>,
+  ): Promise<StripeEventPageResponse> {
     const rows = await this.events.list(
       {
         status: query.status,
@@ -83,7 +111,14 @@ export class StripeEventsAdminController {
   }
 
   @Get(':id')
-  async get(@Param('id', eventIdParam) id: string) {
+  @ApiRoute({
+    summary: 'One Stripe event, with its payload',
+    bearer: true,
+    params: StripeEventParams,
+    response: { status: 200, description: 'The event', schema: StripeEventResponse },
+    errors: [...ADMIN_ERRORS, NOT_FOUND, ...SERVER_ERRORS],
+  })
+  async get(@Param('id', eventIdParam) id: string): Promise<StripeEventResponse> {
     const event = await this.events.find(id);
     if (!event) throw unknownEvent(id);
     return view(event);
@@ -95,7 +130,14 @@ export class StripeEventsAdminController {
    */
   @Post(':id/replay')
   @HttpCode(202)
-  async replayOne(@Param('id', eventIdParam) id: string) {
+  @ApiRoute({
+    summary: 'Process one Stripe event again',
+    bearer: true,
+    params: StripeEventParams,
+    response: { status: 202, description: 'Queued for processing', schema: ReplayedResponse },
+    errors: [...ADMIN_ERRORS, NOT_FOUND, ...SERVER_ERRORS],
+  })
+  async replayOne(@Param('id', eventIdParam) id: string): Promise<ReplayedResponse> {
     if (!(await this.events.replay(id))) throw unknownEvent(id);
     return { replayed: 1 };
   }
@@ -103,7 +145,16 @@ export class StripeEventsAdminController {
   /** Replays every event received in [from, to), optionally only those in one status. */
   @Post('replay')
   @HttpCode(202)
-  async replayRange(@Body(new ZodPipe(ReplayRange)) body: z.infer<typeof ReplayRange>) {
+  @ApiRoute({
+    summary: 'Process again every Stripe event received in [from, to)',
+    bearer: true,
+    body: ReplayRange,
+    response: { status: 202, description: 'Queued for processing', schema: ReplayedResponse },
+    errors: [...BODY_ERRORS, ...ADMIN_ERRORS, ...SERVER_ERRORS],
+  })
+  async replayRange(
+    @Body(new ZodPipe(ReplayRange)) body: z.infer<typeof ReplayRange>,
+  ): Promise<ReplayedResponse> {
     return { replayed: await this.events.replayReceivedBetween(body) };
   }
 }

@@ -1,9 +1,11 @@
 import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import {
   ApiError,
+  ApiRoute,
   findUnstorableText,
   InvalidJsonBody,
   issueMessages,
+  SERVER_ERRORS,
   SERVICE_CONFIG,
 } from '@switchyard/service';
 import { SignatureVerificationError, StripeSignatureVerifier } from '@switchyard/signing';
@@ -14,6 +16,16 @@ import { type PaymentsConfig } from '../payments-env';
 import { StripeEventsRepository, type VerifiedStripeEvent } from './stripe-events.repository';
 import { markCounted } from './stripe-intake.hooks';
 import { stripeWebhooksTotal } from './stripe-intake.metrics';
+import { WebhookReceivedResponse } from './stripe-webhook.response';
+
+const SIGNATURE_CODES = [
+  'missing_header',
+  'malformed_header',
+  'timestamp_too_old',
+  'timestamp_in_future',
+  'no_matching_signature',
+  'invalid_secret',
+] as const satisfies readonly SignatureVerificationError['code'][];
 
 /** What every Stripe event has; `created` is a Unix time in seconds (the table is partitioned by it). */
 const StripeEventEnvelope = z.object({
@@ -70,11 +82,40 @@ export class StripeWebhookController {
 
   @Post()
   @HttpCode(200)
+  @ApiRoute({
+    summary: "Stripe's webhook: verified over the raw body, stored once, processed afterwards",
+    headers: [
+      {
+        name: 'Stripe-Signature',
+        description: 'Stripe signs every event with the endpoint secret (STRIPE_WEBHOOK_SECRETS)',
+        schema: z.string(),
+      },
+    ],
+    body: StripeEventEnvelope,
+    response: {
+      status: 200,
+      description: 'Stored (or stored before)',
+      schema: WebhookReceivedResponse,
+    },
+    errors: [
+      { status: 400, code: 'missing_body', when: 'the request has no body' },
+      ...SIGNATURE_CODES.map((code) => ({
+        status: 400,
+        code: `signature_${code}`,
+        when: 'the Stripe-Signature header does not verify the body',
+      })),
+      { status: 400, code: 'invalid_json', when: 'the signed body is not JSON' },
+      { status: 400, code: 'invalid_event', when: 'the signed body is not a Stripe event' },
+      { status: 413, code: 'payload_too_large', when: 'the body is larger than 1 MB' },
+      { status: 415, code: 'unsupported_media_type', when: 'the body is not application/json' },
+      ...SERVER_ERRORS,
+    ],
+  })
   async receive(
     @Req() request: FastifyRequest,
     @Headers('stripe-signature') signature: string | undefined,
     @Headers('content-type') contentType: string | undefined,
-  ): Promise<{ received: true; duplicate: boolean }> {
+  ): Promise<WebhookReceivedResponse> {
     markCounted(request);
     if (!contentType?.toLowerCase().startsWith('application/json')) {
       throw this.reject(

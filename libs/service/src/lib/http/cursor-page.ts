@@ -62,3 +62,14 @@ export function pageOf<Row, View>(
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
   };
 }
+
+/** The zod schema of a page of `item`s, for the OpenAPI document and the handler's type. */
+export function pageResponseOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    data: z.array(item),
+    nextCursor: z
+      .string()
+      .nullable()
+      .describe('Pass as ?cursor= for the next page; null on the last page'),
+  });
+}

@@ -1,0 +1,22 @@
+import { describeOpenApiDocument } from '@switchyard/service-testing';
+import { openApiDocument } from './openapi';
+
+describeOpenApiDocument('notifications', openApiDocument, [
+  '/health/live',
+  '/health/ready',
+  '/metrics',
+  '/v1/endpoints',
+  '/v1/endpoints/{id}',
+  '/v1/endpoints/{id}/attempts',
+  '/v1/endpoints/{id}/filter/test',
+  '/v1/endpoints/{id}/replay',
+  '/v1/endpoints/{id}/secret',
+  '/v1/endpoints/{id}/secret/rotate',
+  '/v1/events/{id}',
+  '/v1/filters/test',
+  '/v1/messages',
+  '/v1/messages/{id}/attempts',
+  '/v1/messages/{id}/replay',
+  '/v1/partners',
+  '/v1/replay',
+]);
