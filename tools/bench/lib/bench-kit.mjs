@@ -3,8 +3,8 @@
 // undici load loop, resource sampling (peak RSS, event-loop delay) and markdown tables.
 //
 // libs/testing has helpers for most of this (ServiceProcess, PrivatePostgres, PartnerSink), but
-// it has no build target, so nothing of it is in dist/; and ServiceProcess forces LOG_LEVEL=info
-// and keeps every log line in memory, which a benchmark cannot afford. Hence these small copies.
+// it has no build target, so nothing of it is in dist/; and ServiceProcess logs at info unless
+// told otherwise and keeps every log line in memory, which a benchmark cannot afford. Hence these small copies.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -67,8 +67,10 @@ export class ServiceProcess {
         ...process.env,
         // As deployed: the services' heap bound (tools/service-runtime.json) unless set.
         NODE_OPTIONS: process.env['NODE_OPTIONS'] ?? serviceNodeOptions(),
-        // Info unless the test asks for more (the secrets test reads every debug line).
+        // Info unless the test asks for more (the secrets test reads every debug line); JSON
+        // even if the shell running the tests exported LOG_FORMAT=pretty, as tests read lines.
         LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
         ...this.options.env,
         PORT: String(this.options.port),
       },

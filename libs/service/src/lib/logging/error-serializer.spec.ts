@@ -1,4 +1,6 @@
 import { stdSerializers } from 'pino';
+import Stripe from 'stripe';
+import { QueryFailedError } from 'typeorm';
 import { serializeErrorSafely } from './error-serializer';
 
 /** As pino runs it: the standard serializer first, then ours. */
@@ -25,28 +27,51 @@ describe('errors in log lines', () => {
   });
 
   it("never writes a failed query's parameters or the values Postgres quotes in its detail", () => {
-    const err = Object.assign(new Error('insert failed'), {
-      query: 'INSERT INTO endpoints (secret) VALUES ($1)',
-      parameters: ['whsec_never_in_a_log'],
+    const driverError = Object.assign(new Error('duplicate key value'), {
+      code: '23505',
       detail: 'Key (secret)=(whsec_never_in_a_log) already exists.',
-      driverError: { detail: 'whsec_never_in_a_log' },
     });
+    const err = new QueryFailedError(
+      'INSERT INTO endpoints (secret) VALUES ($1)',
+      ['whsec_never_in_a_log'],
+      driverError,
+    );
 
     expect(JSON.stringify(logged(err))).not.toContain('whsec_never_in_a_log');
+    expect(logged(err)).toMatchObject({ type: 'QueryFailedError', code: '23505' });
   });
 
-  it('never writes the request an HTTP client error carries (headers, config, body, raw response)', () => {
+  it("never writes the PaymentIntent or card a Stripe error carries, keeping Stripe's codes", () => {
+    const err = new Stripe.errors.StripeCardError({
+      message: 'Your card was declined.',
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+      payment_intent: { id: 'pi_1', client_secret: 'pi_1_secret_never_in_a_log' },
+      payment_method: { id: 'pm_1', card: { last4: '4242', fingerprint: 'fp_never_in_a_log' } },
+      statusCode: 402,
+      requestId: 'req_1',
+    } as Stripe.StripeRawError);
+
+    expect(JSON.stringify(logged(err))).not.toMatch(/never_in_a_log|last4/);
+    expect(logged(err)).toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+      statusCode: 402,
+      requestId: 'req_1',
+    });
+  });
+
+  it('never writes the request an HTTP client error carries (headers, config, body)', () => {
     const err = Object.assign(new Error('Request failed with status code 401'), {
       statusCode: 401,
       config: { headers: { authorization: 'Bearer sk_never_in_a_log' } },
       headers: { 'stripe-signature': 't=1,v1=never_in_a_log' },
-      raw: { body: 'sk_never_in_a_log' },
       request: { body: 'sk_never_in_a_log' },
     });
 
-    const line = JSON.stringify(logged(err));
-
-    expect(line).not.toContain('never_in_a_log');
+    expect(JSON.stringify(logged(err))).not.toContain('never_in_a_log');
     expect(logged(err)['statusCode']).toBe(401);
   });
 

@@ -7,7 +7,8 @@ type SerializedError = Record<string, unknown>;
  * hang what they were sending on their errors: TypeORM's QueryFailedError keeps the statement's
  * `parameters` (endpoint secrets, API key hashes, event payloads) and pg's `detail` quotes the
  * offending values; HTTP clients keep request `config`, `headers` and `body`; Stripe's errors
- * keep the `raw` response.
+ * keep the `raw` response, and a card error the PaymentIntent (client secret) and payment method
+ * (card details).
  */
 const KEPT_FIELDS = [
   'type',
@@ -19,6 +20,7 @@ const KEPT_FIELDS = [
   'status',
   'statusCode',
   'requestId',
+  'decline_code',
   'constraint',
   'table',
   'column',
