@@ -140,4 +140,54 @@ describe('notifications metrics, read from /metrics after real deliveries (real 
       await slow.close();
     }
   });
+
+  it("shows deliveries waiting on an endpoint's rate limit, and an open circuit", async () => {
+    // Given an endpoint limited to one delivery a second, and one whose circuit opens after two
+    // failures (breaker threshold 2, a cool-down of a minute)
+    const guarded = await startNotificationsApp('notifications_guarded', {
+      DELIVERY_BREAKER_THRESHOLD: '2',
+      DELIVERY_BREAKER_COOLDOWN_MS: '60000',
+    });
+    try {
+      const apiKey = await guarded.createPartner('Guarded partner');
+      const limited = await guarded.api(apiKey, 'POST', '/v1/endpoints', {
+        url: receiver.url('/limited'),
+        eventTypes: ['order.cancelled'],
+        rateLimitPerSecond: 1,
+      });
+      expect(limited.status).toBe(201);
+      await guarded.createEndpoint(apiKey, {
+        url: receiver.url('/broken'),
+        eventTypes: ['order.cancelled'],
+      });
+      receiver.always('/broken', { kind: 'status', status: 503 });
+
+      // When three events arrive at once
+      for (let i = 0; i < 3; i++) await guarded.publishOrderEvent();
+
+      // Then while the limited endpoint's backlog leaves one a second, the queue shows it
+      // waiting on the rate limit, and the failing endpoint's circuit opens
+      await waitFor('deliveries to wait on the rate limit', async () =>
+        (await MetricsReading.of(guarded.url)).value('switchyard_deliveries_due_rate_limited') >= 1
+          ? true
+          : undefined,
+      );
+      await waitFor(
+        'the rate-limited endpoint to get all three, one a second',
+        () => (receiver.requestsTo('/limited').length === 3 ? true : undefined),
+        { timeoutMs: 15_000 },
+      );
+      const after = await waitFor('the circuit to show as open', async () => {
+        const now = await MetricsReading.of(guarded.url);
+        return now.value('switchyard_endpoint_circuits_open') === 1 ? now : undefined;
+      });
+      expect(after.value('switchyard_deliveries_due_rate_limited')).toBe(0);
+      const limitedTimes = receiver.requestsTo('/limited').map((r) => r.at);
+      expect((limitedTimes[2] as number) - (limitedTimes[0] as number)).toBeGreaterThanOrEqual(
+        1900,
+      );
+    } finally {
+      await guarded.close();
+    }
+  });
 });

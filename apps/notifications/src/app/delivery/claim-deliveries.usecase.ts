@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
-import { rateLimitedWaitsTotal } from './delivery.metrics';
 import { type ClaimedDelivery, DeliveryRepository, type DueDelivery } from './delivery.repository';
 import { EndpointStateRepository } from './endpoint-state.repository';
 
@@ -72,7 +71,6 @@ export class ClaimDeliveriesUseCase {
       delivery.rateLimitPerSecond !== null &&
       !(await this.endpointState.takeRateSlot(delivery.endpointId, manager))
     ) {
-      rateLimitedWaitsTotal.inc();
       return false;
     }
     // Half-open: one probe; the circuit stays shut to everything else until its answer.

@@ -4,13 +4,15 @@ import { DataSource } from 'typeorm';
 
 interface QueueReading {
   readonly due: number;
+  readonly rateLimited: number;
   readonly oldestAge: number;
   readonly openCircuits: number;
 }
 
 /**
  * The delivery queue as Prometheus sees it at scrape time: deliveries due and waiting for a
- * slot, how long the oldest has waited, and circuits open. Read from the database, so they are
+ * slot (and of them, those held to their endpoint's rate limit), how long the oldest has
+ * waited, and circuits open. Read from the database, so they are
  * the same on every instance (dashboards take the max) and stay true when no worker runs.
  */
 @Injectable()
@@ -35,6 +37,12 @@ export class DeliveryGauges {
       async (g) => g.set((await this.read()).oldestAge),
     );
     gauge(
+      'switchyard_deliveries_due_rate_limited',
+      "Of the deliveries due, those at rate-limited endpoints: they leave at their endpoint's rate",
+      [],
+      async (g) => g.set((await this.read()).rateLimited),
+    );
+    gauge(
       'switchyard_endpoint_circuits_open',
       'Enabled endpoints whose circuit is open: they get no deliveries until it half-opens',
       [],
@@ -50,10 +58,16 @@ export class DeliveryGauges {
 
   private async query(): Promise<QueueReading> {
     const s = this.sql.schema;
-    const row = await this.sql.first<{ due: number; oldest_age: number; open_circuits: number }>(
+    const row = await this.sql.first<{
+      due: number;
+      rate_limited: number;
+      oldest_age: number;
+      open_circuits: number;
+    }>(
       this.dataSource.manager,
       `SELECT
          count(*)::int AS due,
+         count(*) FILTER (WHERE e.rate_limit_per_second IS NOT NULL)::int AS rate_limited,
          coalesce(extract(epoch FROM now() - min(d.next_attempt_at)), 0)::float8 AS oldest_age,
          (SELECT count(*)::int FROM ${s}.endpoints
            WHERE enabled AND circuit_open_until > now()) AS open_circuits
@@ -64,6 +78,7 @@ export class DeliveryGauges {
     );
     return {
       due: row?.due ?? 0,
+      rateLimited: row?.rate_limited ?? 0,
       oldestAge: row?.oldest_age ?? 0,
       openCircuits: row?.open_circuits ?? 0,
     };

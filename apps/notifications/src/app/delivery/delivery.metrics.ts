@@ -25,12 +25,6 @@ export const endpointsDisabledTotal = counter(
   ['reason'],
 );
 
-export const rateLimitedWaitsTotal = counter(
-  'switchyard_delivery_rate_limited_total',
-  "Due deliveries a claim passed over because their endpoint's rate limit had no slot yet",
-  [],
-);
-
 export const replaysTotal = counter(
   'switchyard_replays_total',
   'Deliveries made due again by a replay, by kind: message, range, failed',
