@@ -14,7 +14,13 @@ export function loggerParams(
   name: string,
   config: Pick<CommonEnv, 'LOG_LEVEL' | 'LOG_FORMAT'>,
 ): Params {
-  const options: Options = {
+  const options = httpLoggerOptions(name, config);
+  return { pinoHttp: config.LOG_FORMAT === 'pretty' ? [options, prettyDestination()] : options };
+}
+
+/** pino-http's options, whatever the format: level, request lines, redaction, serializers. */
+export function httpLoggerOptions(name: string, config: Pick<CommonEnv, 'LOG_LEVEL'>): Options {
+  return {
     name,
     level: config.LOG_LEVEL,
     autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
@@ -25,5 +31,4 @@ export function loggerParams(
     redact: { paths: [...REDACTED_PATHS], censor: REDACTED },
     serializers: { err: serializeErrorSafely },
   };
-  return { pinoHttp: config.LOG_FORMAT === 'pretty' ? [options, prettyDestination()] : options };
 }
