@@ -1,5 +1,10 @@
 import {
   assertKafkaReachable,
+  familyOf,
+  MetricsReading,
+  promqlMetricNames,
+  readAlertRules,
+  readDashboardQueries,
   chargeRefundedEvent,
   createTestDatabase,
   PartnerSink,
@@ -12,9 +17,12 @@ import {
   waitFor,
 } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import Stripe from 'stripe';
 
 const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_thin_flow_secret';
+const repositoryRoot = path.resolve(__dirname, '../../..');
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 const stripe = new Stripe('sk_test_e2e_unused');
 
@@ -251,5 +259,35 @@ describe('one order, from checkout to the partner (three services, real Kafka an
     } finally {
       await dlq.stop();
     }
+  });
+
+  it('exports every metric the alert rules and the dashboard use, as the flows above left them', async () => {
+    // Given the three services after the flows above, scraped as Prometheus scrapes them
+    const readings = await Promise.all(services.map((s) => MetricsReading.of(s.url)));
+    const scrapes = path.join(repositoryRoot, '.local/e2e-metrics');
+    mkdirSync(scrapes, { recursive: true });
+    services.forEach((s, i) =>
+      writeFileSync(path.join(scrapes, `${s.name}.prom`), readings[i]?.text ?? ''),
+    );
+    const families = new Map(readings.flatMap((r) => [...r.families]));
+
+    // When the rules and the board are read
+    const docs = path.join(repositoryRoot, 'docs/operations');
+    const named = [
+      ...readAlertRules(path.join(docs, 'alerts.yml')).map((r) => r.expr),
+      ...readDashboardQueries(path.join(docs, 'dashboard.json')).map((q) => q.expr),
+    ].flatMap(promqlMetricNames);
+
+    // Then each metric they name is one a service exports
+    const missing = [...new Set(named)].filter((name) => !familyOf(name, families));
+    expect(missing).toEqual([]);
+    // and the flows above show in them: a stored Stripe event, a delivery, a dead letter
+    const total = (name: string, labels: Record<string, string> = {}) =>
+      readings.reduce((sum, r) => sum + r.value(name, labels), 0);
+    expect(total('switchyard_stripe_webhooks_total', { outcome: 'stored' })).toBeGreaterThan(0);
+    expect(total('switchyard_deliveries_total', { result: 'succeeded' })).toBeGreaterThan(0);
+    expect(
+      total('switchyard_events_dead_lettered_total', { code: 'unknown_order' }),
+    ).toBeGreaterThan(0);
   });
 });

@@ -11,3 +11,4 @@ export * from './lib/scripted-receiver';
 export * from './lib/test-dns-server';
 export * from './lib/faults';
 export * from './lib/metrics-scrape';
+export * from './lib/monitoring-config';

@@ -182,6 +182,7 @@ describe('notifications metrics, read from /metrics after real deliveries (real 
         return now.value('switchyard_endpoint_circuits_open') === 1 ? now : undefined;
       });
       expect(after.value('switchyard_deliveries_due_rate_limited')).toBe(0);
+      expect(after.value('switchyard_endpoints_failing')).toBe(1);
       const limitedTimes = receiver.requestsTo('/limited').map((r) => r.at);
       expect((limitedTimes[2] as number) - (limitedTimes[0] as number)).toBeGreaterThanOrEqual(
         1900,

@@ -8,6 +8,20 @@ export interface MetricSample {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
+/**
+ * The metric families an exposition declares (`# TYPE name type`), samples or not: prom-client
+ * declares a labelled counter before its first increment, so this is every metric a service
+ * exports, where the samples are only those that have happened.
+ */
+export function parseMetricFamilies(text: string): Map<string, string> {
+  const families = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)$/.exec(line);
+    if (match) families.set(match[1] as string, match[2] as string);
+  }
+  return families;
+}
+
 /** The samples of a Prometheus text exposition (version 0.0.4); comments and blank lines skipped. */
 export function parseMetrics(text: string): MetricSample[] {
   const samples: MetricSample[] = [];
@@ -33,16 +47,22 @@ export function parseMetrics(text: string): MetricSample[] {
  * reading before and after and assert the exact difference.
  */
 export class MetricsReading {
-  private constructor(readonly samples: readonly MetricSample[]) {}
+  private constructor(
+    readonly samples: readonly MetricSample[],
+    /** Each declared metric family and its type. */
+    readonly families: ReadonlyMap<string, string>,
+    /** The exposition as served, for keeping beside a test run. */
+    readonly text: string,
+  ) {}
 
   static async of(baseUrl: string): Promise<MetricsReading> {
     const res = await fetch(`${baseUrl}/metrics`);
     if (!res.ok) throw new Error(`GET ${baseUrl}/metrics answered ${res.status}`);
-    return new MetricsReading(parseMetrics(await res.text()));
+    return MetricsReading.parse(await res.text());
   }
 
   static parse(text: string): MetricsReading {
-    return new MetricsReading(parseMetrics(text));
+    return new MetricsReading(parseMetrics(text), parseMetricFamilies(text), text);
   }
 
   value(name: string, labels: Record<string, string> = {}): number {
@@ -52,11 +72,6 @@ export class MetricsReading {
   /** Whether the exposition has a sample of this name with these labels (a gauge may be 0). */
   has(name: string, labels: Record<string, string> = {}): boolean {
     return this.matching(name, labels).length > 0;
-  }
-
-  /** The metric names exposed, for checking that dashboards and alerts name real ones. */
-  names(): Set<string> {
-    return new Set(this.samples.map((s) => s.name));
   }
 
   private matching(name: string, labels: Record<string, string>): MetricSample[] {

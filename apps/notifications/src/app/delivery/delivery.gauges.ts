@@ -7,6 +7,7 @@ interface QueueReading {
   readonly rateLimited: number;
   readonly oldestAge: number;
   readonly openCircuits: number;
+  readonly failingEndpoints: number;
 }
 
 /**
@@ -43,6 +44,12 @@ export class DeliveryGauges {
       async (g) => g.set((await this.read()).rateLimited),
     );
     gauge(
+      'switchyard_endpoints_failing',
+      'Enabled endpoints whose latest attempts failed (a failure streak not yet ended by a success)',
+      [],
+      async (g) => g.set((await this.read()).failingEndpoints),
+    );
+    gauge(
       'switchyard_endpoint_circuits_open',
       'Enabled endpoints whose circuit is open: they get no deliveries until it half-opens',
       [],
@@ -63,6 +70,7 @@ export class DeliveryGauges {
       rate_limited: number;
       oldest_age: number;
       open_circuits: number;
+      failing_endpoints: number;
     }>(
       this.dataSource.manager,
       `SELECT
@@ -70,7 +78,9 @@ export class DeliveryGauges {
          count(*) FILTER (WHERE e.rate_limit_per_second IS NOT NULL)::int AS rate_limited,
          coalesce(extract(epoch FROM now() - min(d.next_attempt_at)), 0)::float8 AS oldest_age,
          (SELECT count(*)::int FROM ${s}.endpoints
-           WHERE enabled AND circuit_open_until > now()) AS open_circuits
+           WHERE enabled AND circuit_open_until > now()) AS open_circuits,
+         (SELECT count(*)::int FROM ${s}.endpoints
+           WHERE enabled AND consecutive_failures > 0) AS failing_endpoints
        FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= now()
          AND (d.locked_until IS NULL OR d.locked_until < now())
@@ -81,6 +91,7 @@ export class DeliveryGauges {
       rateLimited: row?.rate_limited ?? 0,
       oldestAge: row?.oldest_age ?? 0,
       openCircuits: row?.open_circuits ?? 0,
+      failingEndpoints: row?.failing_endpoints ?? 0,
     };
   }
 }
