@@ -2,6 +2,7 @@ import {
   assertKafkaReachable,
   createTestDatabase,
   FakeStripeApi,
+  freePort,
   PartnerSink,
   ServiceProcess,
   type TestDatabase,
@@ -62,9 +63,9 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
     };
     const label = `logs-${run}`;
     services = [
-      new ServiceProcess({ name: 'orders', port: 4121, env, label }),
-      new ServiceProcess({ name: 'payments', port: 4122, env, label }),
-      new ServiceProcess({ name: 'notifications', port: 4123, env, label }),
+      new ServiceProcess({ name: 'orders', port: await freePort(), env, label }),
+      new ServiceProcess({ name: 'payments', port: await freePort(), env, label }),
+      new ServiceProcess({ name: 'notifications', port: await freePort(), env, label }),
     ];
     const [orders, payments, notifications] = services as [
       ServiceProcess,
