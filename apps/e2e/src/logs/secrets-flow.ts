@@ -29,7 +29,7 @@ export interface SecretsFlowParties {
 }
 
 /** A card's details as a Stripe charge carries them, made unique to this run. */
-export function cardDetails() {
+function cardDetails() {
   const marker = randomBytes(6).toString('hex');
   return {
     fingerprint: `fp${marker}card`,
@@ -43,7 +43,8 @@ const stripe = new Stripe('sk_test_unused_for_signing');
 /**
  * Everything Switchyard does with secrets, the failures included (forged and malformed Stripe
  * signatures, wrong admin tokens and API keys, a Stripe outage, a partner endpoint that fails),
- * each once. Returns every secret value that went over the wire, to be looked for in the logs.
+ * each once. `secrets` collects every secret value that went over the wire, to be looked for in
+ * the logs.
  */
 export class SecretsFlow {
   readonly secrets: Secret[] = [];
@@ -73,7 +74,7 @@ export class SecretsFlow {
     await this.sendSigned(paymentIntentEvent('payment_intent.succeeded', paymentIntent));
     await this.sendSigned(this.refundOfTheCharge(paymentIntent));
     await this.waitForDeliveries(orderId);
-    await this.readEventWithApiKey(apiKey);
+    await this.listMessagesWithApiKey(apiKey);
   }
 
   private keep(what: string, value: string): void {
@@ -146,8 +147,9 @@ export class SecretsFlow {
   }
 
   /**
-   * Stripe answers 503 four times: the Stripe client gives up after three tries, the order event
-   * fails with a Stripe error and is retried (an error path), and the retry gets through.
+   * Stripe answers 503 four times: the Stripe client gives up after three tries, payments holds
+   * the order event as an outage (an error path, logged) and retries it, and the retry gets
+   * through.
    */
   private async placeOrderThroughAStripeOutage(): Promise<string> {
     this.parties.stripeApi.failNext(4);
@@ -165,7 +167,7 @@ export class SecretsFlow {
     return order.id;
   }
 
-  /** The PaymentIntent payments created, with the charge's card details, as Stripe reports it. */
+  /** The PaymentIntent payments created, as Stripe reports it once the payment succeeded. */
   private async paymentIntentOf(orderId: string): Promise<Record<string, unknown>> {
     const payment = await waitFor(
       'payments to create the PaymentIntent',
@@ -236,8 +238,8 @@ export class SecretsFlow {
   }
 
   /**
-   * order.paid and order.refunded reach the working endpoint, and the failing one is tried
-   * until its retries run out. Every webhook-signature sent is kept.
+   * order.paid and order.refunded reach the working endpoint, and the failing one is tried for
+   * both, retries included. Every webhook-signature sent is kept.
    */
   private async waitForDeliveries(orderId: string): Promise<void> {
     const { sink, failingSink } = this.parties;
@@ -252,14 +254,13 @@ export class SecretsFlow {
       { timeoutMs: 30_000 },
     );
     for (const webhook of [...sink.received, ...failingSink.received]) {
-      this.keep(
-        'a webhook-signature a partner received',
-        String(webhook.headers['webhook-signature']),
-      );
+      const signature = webhook.headers['webhook-signature'];
+      if (typeof signature !== 'string') throw new Error('a webhook came without a signature');
+      this.keep('a webhook-signature a partner received', signature);
     }
   }
 
-  private async readEventWithApiKey(apiKey: string): Promise<void> {
+  private async listMessagesWithApiKey(apiKey: string): Promise<void> {
     const { data } = await ok<{ data: { id: string }[] }>(
       await fetch(`${this.parties.notifications.url}/v1/messages?eventType=order.paid`, {
         headers: { authorization: `Bearer ${apiKey}` },
