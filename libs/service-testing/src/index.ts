@@ -3,3 +3,4 @@ export * from './lib/test-publisher';
 export * from './lib/request-probe';
 export * from './lib/openapi-checks';
 export * from './lib/openapi-suite';
+export * from './lib/documented-refusals';

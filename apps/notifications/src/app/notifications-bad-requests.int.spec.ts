@@ -1,9 +1,11 @@
 import { encodeCursor } from '@switchyard/service';
 import {
   type BadRequestProbe,
+  checkedInOpenApi,
   expectedRefusal,
   refusalOf,
   sendProbe,
+  undocumentedRefusals,
 } from '@switchyard/service-testing';
 import { randomBytes } from 'node:crypto';
 import {
@@ -568,6 +570,10 @@ describe('notifications refuses every bad request with a 4xx, a code and a messa
     );
     return row;
   }
+
+  it('lists each of these refusals in docs/openapi/notifications.json, under its route and status', () => {
+    expect(undocumentedRefusals(checkedInOpenApi('notifications'), probes())).toEqual([]);
+  });
 
   it.each(probes().map((p) => [p.given, p]))(
     'answers %s with a 4xx, a code and a message, and stores nothing',

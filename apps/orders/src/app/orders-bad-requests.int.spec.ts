@@ -1,9 +1,11 @@
 import {
   type BadRequestProbe,
+  checkedInOpenApi,
   expectedRefusal,
   type InProcessService,
   refusalOf,
   sendProbe,
+  undocumentedRefusals,
 } from '@switchyard/service-testing';
 import { encodeCursor } from '@switchyard/service';
 import { randomUUID } from 'node:crypto';
@@ -424,6 +426,10 @@ describe('orders refuses every bad request with a 4xx, a code and a message (rea
     );
     return row;
   }
+
+  it('lists each of these refusals in docs/openapi/orders.json, under its route and status', () => {
+    expect(undocumentedRefusals(checkedInOpenApi('orders'), probes())).toEqual([]);
+  });
 
   it.each(probes().map((p) => [p.given, p]))(
     'answers %s with a 4xx, a code and a message, and stores nothing',

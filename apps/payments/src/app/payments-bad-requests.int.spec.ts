@@ -1,8 +1,10 @@
 import {
   type BadRequestProbe,
+  checkedInOpenApi,
   expectedRefusal,
   refusalOf,
   sendProbe,
+  undocumentedRefusals,
 } from '@switchyard/service-testing';
 import { generateStripeSignatureHeader } from '@switchyard/signing';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -329,6 +331,10 @@ describe('payments refuses every bad request with a 4xx, a code and a message (r
     );
     return n;
   }
+
+  it('lists each of these refusals in docs/openapi/payments.json, under its route and status', () => {
+    expect(undocumentedRefusals(checkedInOpenApi('payments'), probes())).toEqual([]);
+  });
 
   it.each(probes().map((p) => [p.given, p]))(
     'answers %s with a 4xx, a code and a message, and stores nothing',

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../../../..');
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+/** The operations a path item can hold that our services serve. */
+export const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const ERROR_REF = `#/components/schemas/${API_ERROR_SCHEMA_NAME}`;
 
 interface Operation {
@@ -78,7 +79,7 @@ function operationGaps(route: string, op: Operation): string[] {
  */
 export function openApiGaps(document: OpenAPIObject): string[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
-    METHODS.flatMap((method) => {
+    OPERATION_METHODS.flatMap((method) => {
       const op = (item as Record<string, Operation | undefined>)[method];
       return op ? operationGaps(`${method.toUpperCase()} ${path}`, op) : [];
     }),
