@@ -32,6 +32,7 @@ async function main() {
     );
     process.exit(1);
   }
+  if (process.argv.includes('--check')) process.stdout.write('docs/openapi/ is up to date\n');
 }
 
 main().catch((err) => {

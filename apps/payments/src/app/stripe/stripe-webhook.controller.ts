@@ -18,13 +18,13 @@ import { markCounted } from './stripe-intake.hooks';
 import { stripeWebhooksTotal } from './stripe-intake.metrics';
 import { WebhookReceivedResponse } from './stripe-webhook.response';
 
+/** The verifier's refusals of a request; `invalid_secret` is refused at boot, by the config. */
 const SIGNATURE_CODES = [
   'missing_header',
   'malformed_header',
   'timestamp_too_old',
   'timestamp_in_future',
   'no_matching_signature',
-  'invalid_secret',
 ] as const satisfies readonly SignatureVerificationError['code'][];
 
 /** What every Stripe event has; `created` is a Unix time in seconds (the table is partitioned by it). */
