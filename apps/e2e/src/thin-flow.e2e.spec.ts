@@ -1,30 +1,28 @@
 import {
-  assertKafkaReachable,
+  chargeRefundedEvent,
   familyOf,
   MetricsReading,
+  PartnerSink,
+  paymentIntentSucceededEvent,
   promqlMetricNames,
   readAlertRules,
   readDashboardQueries,
-  chargeRefundedEvent,
-  createTestDatabase,
-  PartnerSink,
-  paymentIntentSucceededEvent,
-  ServiceProcess,
-  type TestDatabase,
-  testKafkaBrokers,
+  type ServiceProcess,
   TopicRecorder,
-  uniqueKafkaPrefix,
   waitFor,
 } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Stripe from 'stripe';
+import {
+  createPartnerEndpoint,
+  type E2eStack,
+  json,
+  sendStripeEvent as sendStripe,
+  startE2eStack,
+} from './support/e2e-stack';
 
-const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_thin_flow_secret';
 const repositoryRoot = path.resolve(__dirname, '../../..');
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
-const stripe = new Stripe('sk_test_e2e_unused');
 
 interface MessagePage {
   data: { id: string; deliveries: { status: string }[] }[];
@@ -38,65 +36,34 @@ interface Order {
   paymentIntentId: string | null;
 }
 
-async function json<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${response.status} ${response.url}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 describe('one order, from checkout to the partner (three services, real Kafka and Postgres)', () => {
-  let database: TestDatabase;
-  let services: ServiceProcess[];
+  let stack: E2eStack;
   let orders: ServiceProcess;
-  let payments: ServiceProcess;
   let notifications: ServiceProcess;
+  let services: readonly ServiceProcess[];
   let sink: PartnerSink;
   let apiKey: string;
   let kafkaPrefix: string;
 
   beforeAll(async () => {
-    await assertKafkaReachable();
-    database = await createTestDatabase('e2e');
-    const env = {
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
-      KAFKA_NAME_PREFIX: (kafkaPrefix = uniqueKafkaPrefix('e2e')),
-      STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
-      ADMIN_TOKEN,
-      DELIVERY_RETRY_SCHEDULE: '0,200ms,500ms',
-      DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
-      STRIPE_PROCESSOR_POLL_MS: '200',
-    };
-    orders = new ServiceProcess({ name: 'orders', port: 4101, env });
-    payments = new ServiceProcess({ name: 'payments', port: 4102, env });
-    notifications = new ServiceProcess({ name: 'notifications', port: 4103, env });
-    services = [orders, payments, notifications];
-    await Promise.all(services.map((s) => s.start()));
-
+    stack = await startE2eStack(
+      'e2e',
+      { orders: 4101, payments: 4102, notifications: 4103 },
+      { DELIVERY_RETRY_SCHEDULE: '0,200ms,500ms', STRIPE_PROCESSOR_POLL_MS: '200' },
+    );
+    ({ orders, notifications, services, kafkaPrefix } = stack);
     sink = new PartnerSink();
-    const sinkUrl = await sink.start();
-    const partner = await json<{ apiKey: string }>(
-      await fetch(`${notifications.url}/v1/partners`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Acme Fulfilment' }),
-      }),
-    );
-    apiKey = partner.apiKey;
-    const endpoint = await json<{ secret: string }>(
-      await fetch(`${notifications.url}/v1/endpoints`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: sinkUrl, eventTypes: ['order.paid', 'order.refunded'] }),
-      }),
-    );
+    const endpoint = await createPartnerEndpoint(stack, {
+      url: await sink.start(),
+      eventTypes: ['order.paid', 'order.refunded'],
+    });
+    apiKey = endpoint.apiKey;
     sink.useSecret(endpoint.secret);
   });
 
   afterAll(async () => {
-    await Promise.all((services ?? []).map((s) => s.stop()));
+    await stack?.stop();
     await sink?.stop();
-    await database?.drop();
   });
 
   async function placeOrder(): Promise<Order> {
@@ -116,19 +83,7 @@ describe('one order, from checkout to the partner (three services, real Kafka an
     );
   }
 
-  async function sendStripeEvent(payload: string): Promise<Response> {
-    return fetch(`${payments.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': stripe.webhooks.generateTestHeaderString({
-          payload,
-          secret: STRIPE_WEBHOOK_SECRET,
-        }),
-      },
-      body: payload,
-    });
-  }
+  const sendStripeEvent = (payload: string) => sendStripe(stack, payload);
 
   async function getOrder(id: string): Promise<Order> {
     return json<Order>(await fetch(`${orders.url}/orders/${id}`));

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { bootstrapService, loadConfig, runService } from '@switchyard/service';
 import { AppModule } from './app/app.module';

@@ -14,3 +14,4 @@ export * from './lib/polling-loop';
 export * from './lib/pg-channel-listener';
 export * from './lib/batcher';
 export * from './lib/database/prepared-query';
+export * from './lib/tracing/spans';

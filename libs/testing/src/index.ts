@@ -12,3 +12,4 @@ export * from './lib/test-dns-server';
 export * from './lib/faults';
 export * from './lib/metrics-scrape';
 export * from './lib/monitoring-config';
+export * from './lib/otlp-trace-receiver';

@@ -4,6 +4,7 @@ import { CreatePaymentsSchema1764300000000 } from './migrations/1764300000000-cr
 import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-payment-intents-and-state';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { ParkedEventsIndex1764900000000 } from './migrations/1764900000000-parked-events-index';
+import { StripeEventTraceparent1764950000000 } from './migrations/1764950000000-stripe-event-traceparent';
 import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './processing/apply-stripe-event.usecase';
 import { PaymentsRepository } from './processing/payments.repository';
@@ -35,6 +36,7 @@ export class AppModule {
             PaymentIntentsAndState1764400000000,
             PartitionByTime1764700000000,
             ParkedEventsIndex1764900000000,
+            StripeEventTraceparent1764950000000,
           ],
           partitionedTables,
           consumer: 'order-events',

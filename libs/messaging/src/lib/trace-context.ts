@@ -15,3 +15,10 @@ export function childTraceparent(parent: string | undefined): string {
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   return traceparent?.split('-')[1];
 }
+
+const TRACEPARENT_IN_JSON = /"traceparent":"(00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})"/;
+
+/** The `traceparent` of an event envelope kept as JSON text, found without parsing all of it. */
+export function traceparentInJson(json: string): string | undefined {
+  return TRACEPARENT_IN_JSON.exec(json)?.[1];
+}

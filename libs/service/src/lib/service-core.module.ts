@@ -13,6 +13,7 @@ import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { MessagingRuntime } from './messaging/messaging.runtime';
 import { type PartitionedTable } from './partitions/partition-bounds';
 import { PartitionMaintenance } from './partitions/partition-maintenance.service';
+import { TracingShutdown } from './tracing/tracing-shutdown';
 import {
   EVENT_CONSUMER,
   PARTITIONED_TABLES,
@@ -68,6 +69,7 @@ export class ServiceCoreModule {
           useFactory: () => new RepositorySql(config.DB_SCHEMA),
         },
         PartitionMaintenance,
+        TracingShutdown,
         MessagingRuntime,
         KafkaEventsServer,
       ],

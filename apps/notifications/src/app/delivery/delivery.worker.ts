@@ -16,7 +16,14 @@ import {
   type RetryPolicy,
   transportFailureOf,
 } from '@switchyard/retry';
-import { PollingLoop, sleepUnless } from '@switchyard/messaging';
+import {
+  markFailed,
+  PollingLoop,
+  sleepUnless,
+  SpanKind,
+  startSpan,
+  traceparentInJson,
+} from '@switchyard/messaging';
 import { counter, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { type NotificationsConfig } from '../notifications-env';
@@ -242,17 +249,46 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.sending.add(sent);
   }
 
+  /**
+   * One attempt, in a client span under the event's trace (the trace id stays ours: partners
+   * are not sent a `traceparent`).
+   */
   private async request(delivery: ClaimedDelivery): Promise<WebhookResponse> {
-    return this.sender.send(
+    const span = startSpan(
+      'webhook.attempt',
+      traceparentInJson(delivery.payload),
+      SpanKind.CLIENT,
       {
-        url: delivery.url,
-        messageId: delivery.messageId,
-        secrets: delivery.secrets,
-        body: delivery.payloadMode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
-        headers: delivery.headers,
+        'switchyard.endpoint.id': delivery.endpointId,
+        'switchyard.message.id': delivery.messageId,
+        'switchyard.attempt': delivery.attempts + 1,
       },
-      this.interrupt.signal,
     );
+    try {
+      const response = await this.sender.send(
+        {
+          url: delivery.url,
+          messageId: delivery.messageId,
+          secrets: delivery.secrets,
+          body:
+            delivery.payloadMode === 'thin' ? this.thinBody(delivery.payload) : delivery.payload,
+          headers: delivery.headers,
+        },
+        this.interrupt.signal,
+      );
+      if (response.statusCode !== undefined) {
+        span.setAttribute('http.response.status_code', response.statusCode);
+      }
+      if (response.statusCode === undefined || response.statusCode >= 300) {
+        markFailed(span, response.error ?? `answered ${response.statusCode}`);
+      }
+      return response;
+    } catch (err) {
+      markFailed(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   private record(delivery: ClaimedDelivery, response: WebhookResponse): void {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type DomainEvent } from '@switchyard/contracts';
-import { childTraceparent, UnprocessableEventError } from '@switchyard/messaging';
+import { traceparentForNewEvent, UnprocessableEventError } from '@switchyard/messaging';
 import { type EntityManager } from 'typeorm';
 import { OrderRepository } from './order.repository';
 import { OrderNotFoundError } from './order-not-found.error';
@@ -44,7 +44,7 @@ export class ApplyPaymentEventUseCase {
   }
 
   private async apply(manager: EntityManager, event: DomainEvent, orderId: string): Promise<void> {
-    const traceparent = childTraceparent(event.traceparent);
+    const traceparent = traceparentForNewEvent(event.traceparent);
     const order = await this.orders.lock(manager, orderId);
     switch (event.type) {
       case 'payment.succeeded': {

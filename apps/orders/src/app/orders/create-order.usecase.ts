@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createEvent } from '@switchyard/contracts';
-import { newTraceparent } from '@switchyard/messaging';
+import { traceparentForNewEvent } from '@switchyard/messaging';
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
@@ -90,7 +90,7 @@ export class CreateOrderUseCase {
         amountTotal,
         lines: command.lines,
       },
-      { traceparent: newTraceparent() },
+      { traceparent: traceparentForNewEvent() },
     );
     const idempotency = idempotencyKey
       ? { key: idempotencyKey, requestHash: requestHash(command) }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newTraceparent } from '@switchyard/messaging';
+import { traceparentForNewEvent } from '@switchyard/messaging';
 import { DataSource } from 'typeorm';
 import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
@@ -20,7 +20,7 @@ export class FulfillOrderUseCase {
       await this.transition.apply(manager, order, 'fulfill', {
         type: 'order.fulfilled',
         data: { orderId, fulfilledAt: new Date().toISOString() },
-        traceparent: newTraceparent(),
+        traceparent: traceparentForNewEvent(),
       });
       return order;
     });

@@ -5,7 +5,16 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { ContractViolationError } from '@switchyard/contracts';
-import { newTraceparent, PollingLoop } from '@switchyard/messaging';
+import {
+  childTraceparent,
+  markFailed,
+  newTraceparent,
+  PollingLoop,
+  type Span,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+} from '@switchyard/messaging';
 import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
 import { logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
@@ -138,15 +147,35 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     claimed: readonly ClaimedStripeEvent[],
   ): Promise<Applied[]> {
     if (claimed.length === 0) return [];
-    const traceparents = claimed.map(() => newTraceparent());
-    const outcomes = await this.applyStripeEvent.execute(
-      manager,
-      // Intake stores only verified Stripe events; the mapper checks the fields it reads.
-      claimed.map((c, i) => ({
-        event: c.payload as StripeEventLike,
-        traceparent: traceparents[i] as string,
-      })),
+    // Each event continues the trace of the webhook that stored it; its domain events are
+    // children of its span (with tracing off, of the stored trace or of a new one).
+    const spans = claimed.map((c) =>
+      startSpan('stripe.process', c.traceparent, SpanKind.INTERNAL, {
+        'stripe.event.id': c.id,
+        'stripe.event.type': stripeTypeOf(c),
+      }),
     );
+    const traceparents = claimed.map(
+      (c, i) =>
+        traceparentOf(spans[i] as Span) ??
+        (c.traceparent ? childTraceparent(c.traceparent) : newTraceparent()),
+    );
+    let outcomes: readonly ApplyOutcome[];
+    try {
+      outcomes = await this.applyStripeEvent.execute(
+        manager,
+        // Intake stores only verified Stripe events; the mapper checks the fields it reads.
+        claimed.map((c, i) => ({
+          event: c.payload as StripeEventLike,
+          traceparent: traceparents[i] as string,
+        })),
+      );
+    } catch (err) {
+      for (const span of spans) markFailed(span, err);
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
+    }
     const applied = claimed.map((c, i) => ({
       claimed: c,
       outcome: outcomes[i] as ApplyOutcome,
@@ -172,7 +201,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         status: outcome.status,
         events:
           outcome.status === 'processed' ? outcome.events.map((e) => `${e.type}:${e.id}`) : [],
-        traceId: traceparent.split('-')[1],
+        trace_id: traceparent.split('-')[1],
       },
       'Stripe event processed',
     );

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { activeTraceparent } from '@switchyard/messaging';
 import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -29,6 +30,8 @@ export interface ClaimedStripeEvent {
   readonly attempts: number;
   /** When intake stored it: processing lag is measured from here. */
   readonly received_at: Date;
+  /** The trace of the webhook request that stored it, when tracing was on. */
+  readonly traceparent: string | null;
 }
 
 export interface StoredStripeEvent {
@@ -96,8 +99,8 @@ export class StripeEventsRepository {
     // RETURNING runs only for an inserted row: a duplicate wakes nobody.
     const stored = await this.sql.rows(
       this.dataSource.manager,
-      `INSERT INTO ${this.table} (id, type, created, livemode, payload, source)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id, created) DO NOTHING
+      `INSERT INTO ${this.table} (id, type, created, livemode, payload, source, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $8) ON CONFLICT (id, created) DO NOTHING
        RETURNING id, pg_notify($7, '') IS NULL AS announced`,
       [
         event.id,
@@ -107,6 +110,7 @@ export class StripeEventsRepository {
         JSON.stringify(event.payload),
         source,
         this.channel,
+        activeTraceparent() ?? null,
       ],
     );
     return stored.length === 1 ? 'stored' : 'duplicate';
@@ -152,7 +156,7 @@ export class StripeEventsRepository {
     params: readonly unknown[],
   ): Promise<ClaimedStripeEvent[]> {
     const text = `WITH claimed AS MATERIALIZED (
-         SELECT id, created, payload, attempts, received_at, ${PAYMENT_INTENT_OF} AS payment_intent_id
+         SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
          FROM ${this.table} WHERE ${which} FOR UPDATE SKIP LOCKED
        ), held_elsewhere AS (
          SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
@@ -162,7 +166,7 @@ export class StripeEventsRepository {
            AND id NOT IN (SELECT id FROM claimed)
          GROUP BY 1
        )
-       SELECT c.id, c.created, c.payload, c.attempts, c.received_at FROM claimed c
+       SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent FROM claimed c
        LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
        WHERE h.first_received_at IS NULL OR h.first_received_at >= c.received_at
        ORDER BY c.received_at, c.id`;

@@ -3,6 +3,7 @@ import { type EventPublisher } from '../event-publisher';
 import { type TopicMessages } from '../external/kafka.interface';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
 import { PollingLoop } from '../polling-loop';
+import { markFailed, SpanKind, startSpan } from '../tracing/spans';
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -146,12 +147,34 @@ export class OutboxRelay {
       const { rows } = await session.query<OutboxRow>(due);
       if (rows.length === 0) return false;
       const started = performance.now();
-      await this.publisher.sendBatch(this.toTopicMessages(rows));
+      await this.publishTraced(rows);
       const seconds = (performance.now() - started) / 1000;
       await session.query({ ...published, values: [rows.map((r) => r.event_id)] });
       this.options.onPublished?.({ rowsByTopic: countByTopic(rows), seconds });
       if (rows.length < this.batchSize) return false;
       if (oneBatch) return true;
+    }
+  }
+
+  /**
+   * Sends a batch, with a producer span per event under the event's own trace (its `traceparent`
+   * header), so a trace shows when each event left the outbox and how long Kafka took.
+   */
+  private async publishTraced(rows: OutboxRow[]): Promise<void> {
+    const spans = rows.map((row) =>
+      startSpan(`publish ${row.topic}`, row.headers['traceparent'], SpanKind.PRODUCER, {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': this.options.topicName(row.topic),
+        'messaging.message.id': row.event_id,
+      }),
+    );
+    try {
+      await this.publisher.sendBatch(this.toTopicMessages(rows));
+    } catch (err) {
+      for (const span of spans) markFailed(span, err);
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
     }
   }
 

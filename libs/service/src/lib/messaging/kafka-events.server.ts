@@ -9,6 +9,9 @@ import {
   type InboxResult,
   type KafkaAdmin,
   sleepUnless,
+  SpanKind,
+  startSpan,
+  withinSpan,
   traceIdOf,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
@@ -187,14 +190,27 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
     });
   }
 
+  /**
+   * Runs the handler in a consumer span under the event's trace: its queries, its log lines and
+   * the events it causes join the trace that began at the event's origin (a webhook, an API call).
+   */
   private async apply(
     handler: MessageHandler,
     manager: EntityManager,
     event: DomainEvent,
     source: ConsumedEventContext,
   ): Promise<void> {
-    const result = await handler(event, new InboxContext([manager, source]));
-    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    const span = startSpan(`consume ${event.type}`, event.traceparent, SpanKind.CONSUMER, {
+      'messaging.system': 'kafka',
+      'messaging.destination.name': source.topic,
+      'messaging.destination.partition.id': String(source.partition),
+      'messaging.kafka.offset': Number(source.offset),
+      'messaging.message.id': event.id,
+    });
+    await withinSpan(span, async () => {
+      const result = await handler(event, new InboxContext([manager, source]));
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    });
   }
 
   /**
@@ -226,7 +242,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       {
         eventId: event.id,
         eventType: event.type,
-        traceId: traceIdOf(event.traceparent),
+        trace_id: traceIdOf(event.traceparent),
         outcome,
         ...source,
       },
