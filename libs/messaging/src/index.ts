@@ -9,6 +9,7 @@ export * from './lib/inbox/inbox';
 export * from './lib/consumer/consumer-errors';
 export * from './lib/consumer/event-consumer';
 export * from './lib/consumer/dead-letter';
+export * from './lib/consumer/consumer-lag';
 export * from './lib/wakeable-sleep';
 export * from './lib/polling-loop';
 export * from './lib/pg-channel-listener';

@@ -17,6 +17,7 @@ export * from './lib/http/json-body';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/admin-token.guard';
 export * from './lib/health/metrics';
+export * from './lib/health/scrape-query';
 export * from './lib/partitions/partition-bounds';
 export * from './lib/partitions/partition-maintainer';
 export * from './lib/partitions/partition-maintenance.service';

@@ -5,6 +5,7 @@ import { ListAttemptsUseCase } from './attempts/list-attempts.usecase';
 import { ClaimDeliveriesUseCase } from './delivery/claim-deliveries.usecase';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { DeliveryGauges } from './delivery/delivery.gauges';
+import { EndpointLabels } from './delivery/endpoint-labels';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { EndpointStateRepository } from './delivery/endpoint-state.repository';
 import { FanOutRepository } from './delivery/fan-out.repository';
@@ -93,6 +94,7 @@ export class AppModule {
         RecordAttemptUseCase,
         DeliveryWorker,
         DeliveryGauges,
+        EndpointLabels,
       ],
     };
   }

@@ -30,4 +30,16 @@ describe('the notifications configuration', () => {
       loadConfig(NotificationsEnv, { DELIVERY_ALLOWED_NETWORKS: '10.0.0.0/8,intranet' }),
     ).toThrow(/DELIVERY_ALLOWED_NETWORKS: each entry must be an IP address or CIDR/);
   });
+
+  it('labels the endpoints an operator lists in metrics, refusing entries that are not endpoint ids', () => {
+    const id = '0b9f6a2e-7c1d-4e8a-9f3b-2d6c5a4e1f00';
+    expect(loadConfig(NotificationsEnv, {}).METRICS_LABELLED_ENDPOINTS).toEqual([]);
+    expect(
+      loadConfig(NotificationsEnv, { METRICS_LABELLED_ENDPOINTS: ` ${id} ` })
+        .METRICS_LABELLED_ENDPOINTS,
+    ).toEqual([id]);
+    expect(() =>
+      loadConfig(NotificationsEnv, { METRICS_LABELLED_ENDPOINTS: `${id},acme-prod` }),
+    ).toThrow(/METRICS_LABELLED_ENDPOINTS: each entry must be an endpoint id/);
+  });
 });

@@ -54,6 +54,16 @@ export const NotificationsEnv = commonEnv({
         'each entry must be an IP address with an optional port, such as 10.0.0.2, 10.0.0.2:5353 or [2001:db8::53]:53',
     }),
   ),
+  /**
+   * Endpoints whose deliveries are counted under their own id in `switchyard_deliveries_total`
+   * (others under "other"): per-endpoint figures for the endpoints an operator watches, while
+   * the series stay bounded by this list, never by how many endpoints partners make.
+   */
+  METRICS_LABELLED_ENDPOINTS: commaSeparated(
+    z.uuid({ error: 'each entry must be an endpoint id' }),
+  ).refine((ids) => ids.length <= 100, {
+    error: 'at most 100 endpoints: every one adds series to every scrape',
+  }),
   /** https only; on by default when NODE_ENV=production. */
   DELIVERY_REQUIRE_HTTPS: z
     .enum(['true', 'false'])

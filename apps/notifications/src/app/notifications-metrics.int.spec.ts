@@ -90,9 +90,66 @@ describe('notifications metrics, read from /metrics after real deliveries (real 
         outcome: 'applied',
       }),
     ).toBe(1);
-    expect(after.value('switchyard_deliveries_due')).toBe(0);
-    expect(after.value('switchyard_deliveries_due_oldest_age_seconds')).toBe(0);
-    expect(after.has('switchyard_endpoint_circuits_open')).toBe(true);
+    for (const gauge of [
+      'switchyard_deliveries_due',
+      'switchyard_deliveries_due_oldest_age_seconds',
+      'switchyard_endpoint_circuits_open',
+    ]) {
+      expect([gauge, after.has(gauge), after.value(gauge)]).toEqual([gauge, true, 0]);
+    }
+    // the endpoint answering 500 is failing (the one answering 410 is disabled, not failing)
+    expect(after.value('switchyard_endpoints_failing')).toBe(1);
+    expect(after.value('switchyard_endpoint_failing_longest_seconds')).toBeGreaterThan(0);
+  });
+
+  it('counts replays by kind: a message, the failed deliveries of an endpoint, a time range', async () => {
+    // Given an endpoint that failed an event three times (given up), then recovers
+    const apiKey = await t.createPartner('Replay partner');
+    const since = new Date(Date.now() - 1000).toISOString();
+    const endpoint = await t.createEndpoint(apiKey, {
+      url: receiver.url('/recovering'),
+      eventTypes: ['order.cancelled'],
+    });
+    const failure = { kind: 'status', status: 500 } as const;
+    receiver.script('/recovering', failure, failure, failure);
+    const event = await t.publishOrderEvent();
+    await waitFor('the delivery to be given up', async () =>
+      (await t.deliveryOf(event.id, endpoint.id))?.status === 'failed' ? true : undefined,
+    );
+    const before = await read();
+
+    // When the partner recovers its failed deliveries, then replays the time range
+    const failed = await t.api(apiKey, 'POST', `/v1/endpoints/${endpoint.id}/replay`, { since });
+    await waitFor('the recovered delivery', () =>
+      receiver.requestsTo('/recovering').length === 4 ? true : undefined,
+    );
+    const range = await t.api(apiKey, 'POST', '/v1/replay', {
+      eventType: 'order.cancelled',
+      from: since,
+      to: new Date(Date.now() + 1000).toISOString(),
+      endpointId: endpoint.id,
+    });
+    await waitFor('the replayed range', () =>
+      receiver.requestsTo('/recovering').length === 5 ? true : undefined,
+    );
+
+    // Then each replay is counted under its kind, with the deliveries it made due
+    expect(failed.body).toEqual({ replayed: 1 });
+    expect(range.body).toEqual({ replayed: 1 });
+    const after = await waitFor('both replayed deliveries to be recorded', async () => {
+      const now = await read();
+      return now.value('switchyard_deliveries_total', { result: 'succeeded' }) -
+        before.value('switchyard_deliveries_total', { result: 'succeeded' }) ===
+        2
+        ? now
+        : undefined;
+    });
+    const replays = (kind: string) =>
+      after.value('switchyard_replays_total', { kind }) -
+      before.value('switchyard_replays_total', { kind });
+    expect(replays('failed')).toBe(1);
+    expect(replays('range')).toBe(1);
+    expect(replays('message')).toBe(0);
   });
 
   it('shows deliveries due and waiting, and how long the oldest has waited, until a worker sends them', async () => {
@@ -167,6 +224,8 @@ describe('notifications metrics, read from /metrics after real deliveries (real 
 
       // Then while the limited endpoint's backlog leaves one a second, the queue shows it
       // waiting on the rate limit, and the failing endpoint's circuit opens
+      // three due at a limit of one a second: while one is sent, those past the first second's
+      // budget wait on the limit
       await waitFor('deliveries to wait on the rate limit', async () =>
         (await MetricsReading.of(guarded.url)).value('switchyard_deliveries_due_rate_limited') >= 1
           ? true
@@ -181,6 +240,7 @@ describe('notifications metrics, read from /metrics after real deliveries (real 
         const now = await MetricsReading.of(guarded.url);
         return now.value('switchyard_endpoint_circuits_open') === 1 ? now : undefined;
       });
+      expect(after.has('switchyard_deliveries_due_rate_limited')).toBe(true);
       expect(after.value('switchyard_deliveries_due_rate_limited')).toBe(0);
       expect(after.value('switchyard_endpoints_failing')).toBe(1);
       const limitedTimes = receiver.requestsTo('/limited').map((r) => r.at);

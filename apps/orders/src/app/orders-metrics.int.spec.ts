@@ -89,7 +89,10 @@ describe('orders metrics, read from /metrics after real traffic (real Kafka and 
     // order.created and order.paid leave the outbox
     const after = await waitFor('the outbox to be empty', async () => {
       const now = await read();
-      return now.value('switchyard_outbox_backlog_events') === 0 ? now : undefined;
+      return now.has('switchyard_outbox_backlog_events') &&
+        now.value('switchyard_outbox_backlog_events') === 0
+        ? now
+        : undefined;
     });
 
     // Then
@@ -144,7 +147,9 @@ describe('orders metrics, read from /metrics after real traffic (real Kafka and 
     expect(increase('switchyard_events_dead_lettered_total')).toBe(1);
     expect(increase('switchyard_outbox_published_total', { topic: Topics.ordersEvents })).toBe(2);
     expect(increase('switchyard_outbox_publish_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(after.has('switchyard_outbox_oldest_age_seconds')).toBe(true);
     expect(after.value('switchyard_outbox_oldest_age_seconds')).toBe(0);
+    expect(after.value('switchyard_outbox_relay_leader')).toBe(1);
     // One inbox transaction per event at most; a fetch may have taken several together
     const transactions = increase('switchyard_event_handler_duration_seconds_count', {
       consumer: CONSUMER,

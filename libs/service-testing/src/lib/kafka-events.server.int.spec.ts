@@ -13,7 +13,7 @@ import {
   migrationSchema,
   ServiceCoreModule,
 } from '@switchyard/service';
-import { testKafkaBrokers, waitFor } from '@switchyard/testing';
+import { MetricsReading, testKafkaBrokers, waitFor } from '@switchyard/testing';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
@@ -174,9 +174,10 @@ describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka a
     expect(await handlersOf(event.id)).toEqual(['order.*']);
   });
 
-  it("rolls back a handler's writes when it throws, and retries the event", async () => {
+  it("rolls back a handler's writes when it throws, retries the event, and counts the retry", async () => {
     // Given a handler that writes, then fails on its first try
     const event = cancelled(orderId());
+    const before = await MetricsReading.of(service.url);
 
     // When the event arrives
     await publish(event);
@@ -184,6 +185,21 @@ describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka a
     // Then the retry succeeded and only its write remains
     expect(await handled(event)).toEqual(['order.*']);
     expect(failedOnce.has(event.id)).toBe(true);
+    // and /metrics counts one retry and one applied event for the consumer
+    const after = await waitFor('the applied event to be counted', async () => {
+      const now = await MetricsReading.of(service.url);
+      const applied = { consumer: 'probe', event_type: 'order.cancelled', outcome: 'applied' };
+      return now.value('switchyard_events_handled_total', applied) -
+        before.value('switchyard_events_handled_total', applied) ===
+        1
+        ? now
+        : undefined;
+    });
+    const retries = { consumer: 'probe', topic: Topics.ordersEvents };
+    expect(
+      after.value('switchyard_event_handler_retries_total', retries) -
+        before.value('switchyard_event_handler_retries_total', retries),
+    ).toBe(1);
   });
 
   it('consumes only the topics its handlers name', async () => {

@@ -85,3 +85,9 @@ export function familyOf(name: string, families: ReadonlyMap<string, string>): s
   const base = name.replace(HISTOGRAM_SERIES, '');
   return base !== name && families.get(base) === 'histogram' ? base : undefined;
 }
+
+/** Series Prometheus itself records for every target: rules may name them beside our metrics. */
+export const PROMETHEUS_OWN_SERIES: ReadonlySet<string> = new Set([
+  'up',
+  'scrape_duration_seconds',
+]);

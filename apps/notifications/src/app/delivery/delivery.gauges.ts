@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { gauge, RepositorySql } from '@switchyard/service';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { gauge, releaseGauges, RepositorySql, scrapeQuery } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 
 interface QueueReading {
@@ -8,56 +8,77 @@ interface QueueReading {
   readonly oldestAge: number;
   readonly openCircuits: number;
   readonly failingEndpoints: number;
+  readonly longestFailingSeconds: number;
 }
 
 /**
- * The delivery queue as Prometheus sees it at scrape time: deliveries due and waiting for a
- * slot (and of them, those held to their endpoint's rate limit), how long the oldest has
- * waited, and circuits open. Read from the database, so they are
- * the same on every instance (dashboards take the max) and stay true when no worker runs.
+ * The delivery queue and the endpoints' health as Prometheus sees them at scrape time: what is
+ * due and waiting (and of it, what an endpoint's rate limit holds back), how long the oldest has
+ * waited, circuits open, endpoints failing and for how long the longest has. Read from the
+ * database, so they are the same on every instance (dashboards take the max) and stay true when
+ * no worker runs.
  */
 @Injectable()
-export class DeliveryGauges {
+export class DeliveryGauges implements OnApplicationShutdown {
   private reading: Promise<QueueReading> | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly sql: RepositorySql,
   ) {
+    const from = (pick: (r: QueueReading) => number) => async (g: { set(v: number): void }) =>
+      g.set(pick(await this.read()));
     gauge(
       'switchyard_deliveries_due',
       'Deliveries due now and not yet sent: next attempt time passed, not leased, endpoint ' +
         'enabled and its circuit closed (what a worker could send at once)',
       [],
-      async (g) => g.set((await this.read()).due),
+      from((r) => r.due),
+      this,
+    );
+    gauge(
+      'switchyard_deliveries_due_rate_limited',
+      "Of the deliveries due, those beyond what their endpoint's rate limit lets out in the " +
+        'next second: they wait for the limit, not for a worker',
+      [],
+      from((r) => r.rateLimited),
+      this,
     );
     gauge(
       'switchyard_deliveries_due_oldest_age_seconds',
       'How long the longest-waiting due delivery has been due (0 when none is)',
       [],
-      async (g) => g.set((await this.read()).oldestAge),
-    );
-    gauge(
-      'switchyard_deliveries_due_rate_limited',
-      "Of the deliveries due, those at rate-limited endpoints: they leave at their endpoint's rate",
-      [],
-      async (g) => g.set((await this.read()).rateLimited),
+      from((r) => r.oldestAge),
+      this,
     );
     gauge(
       'switchyard_endpoints_failing',
       'Enabled endpoints whose latest attempts failed (a failure streak not yet ended by a success)',
       [],
-      async (g) => g.set((await this.read()).failingEndpoints),
+      from((r) => r.failingEndpoints),
+      this,
+    );
+    gauge(
+      'switchyard_endpoint_failing_longest_seconds',
+      'How long the endpoint failing longest has failed every attempt (0 when none fails)',
+      [],
+      from((r) => r.longestFailingSeconds),
+      this,
     );
     gauge(
       'switchyard_endpoint_circuits_open',
       'Enabled endpoints whose circuit is open: they get no deliveries until it half-opens',
       [],
-      async (g) => g.set((await this.read()).openCircuits),
+      from((r) => r.openCircuits),
+      this,
     );
   }
 
-  /** One read serves the three gauges of a scrape. */
+  onApplicationShutdown(): void {
+    releaseGauges(this);
+  }
+
+  /** One read serves the gauges of a scrape. */
   private read(): Promise<QueueReading> {
     this.reading ??= this.query().finally(() => setImmediate(() => (this.reading = null)));
     return this.reading;
@@ -65,26 +86,36 @@ export class DeliveryGauges {
 
   private async query(): Promise<QueueReading> {
     const s = this.sql.schema;
-    const row = await this.sql.first<{
+    const row = await scrapeQuery<{
       due: number;
       rate_limited: number;
       oldest_age: number;
       open_circuits: number;
       failing_endpoints: number;
+      longest_failing: number;
     }>(
-      this.dataSource.manager,
-      `SELECT
-         count(*)::int AS due,
-         count(*) FILTER (WHERE e.rate_limit_per_second IS NOT NULL)::int AS rate_limited,
-         coalesce(extract(epoch FROM now() - min(d.next_attempt_at)), 0)::float8 AS oldest_age,
-         (SELECT count(*)::int FROM ${s}.endpoints
-           WHERE enabled AND circuit_open_until > now()) AS open_circuits,
-         (SELECT count(*)::int FROM ${s}.endpoints
-           WHERE enabled AND consecutive_failures > 0) AS failing_endpoints
-       FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
-       WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-         AND (d.locked_until IS NULL OR d.locked_until < now())
-         AND e.enabled AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())`,
+      this.dataSource,
+      `WITH due AS (
+         SELECT d.endpoint_id, count(*) AS n, min(d.next_attempt_at) AS oldest
+         FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+           AND (d.locked_until IS NULL OR d.locked_until < now())
+           AND e.enabled AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
+         GROUP BY d.endpoint_id
+       ), health AS (
+         SELECT count(*) FILTER (WHERE circuit_open_until > now())::int AS open_circuits,
+                count(*) FILTER (WHERE consecutive_failures > 0)::int AS failing_endpoints,
+                coalesce(extract(epoch FROM now() - min(failing_since)), 0)::float8 AS longest_failing
+         FROM ${s}.endpoints WHERE enabled
+       )
+       SELECT coalesce(sum(due.n), 0)::int AS due,
+              coalesce(sum(greatest(0, due.n - e.rate_limit_per_second)), 0)::int AS rate_limited,
+              coalesce(extract(epoch FROM now() - min(due.oldest)), 0)::float8 AS oldest_age,
+              health.open_circuits, health.failing_endpoints, health.longest_failing
+       FROM health
+       LEFT JOIN due ON true
+       LEFT JOIN ${s}.endpoints e ON e.id = due.endpoint_id
+       GROUP BY health.open_circuits, health.failing_endpoints, health.longest_failing`,
     );
     return {
       due: row?.due ?? 0,
@@ -92,6 +123,7 @@ export class DeliveryGauges {
       oldestAge: row?.oldest_age ?? 0,
       openCircuits: row?.open_circuits ?? 0,
       failingEndpoints: row?.failing_endpoints ?? 0,
+      longestFailingSeconds: row?.longest_failing ?? 0,
     };
   }
 }

@@ -8,8 +8,9 @@ export const deliveriesTotal = counter(
   'switchyard_deliveries_total',
   'Delivery outcomes: succeeded, retrying (another attempt is scheduled), gave_up (retries ' +
     'exhausted), failed (not retried: a 4xx, 410 Gone or an unsafe destination), filtered ' +
-    "(the endpoint's filter did not match)",
-  ['result'],
+    "(the endpoint's filter did not match); endpoint: the id of one listed in " +
+    'METRICS_LABELLED_ENDPOINTS, else "other"',
+  ['result', 'endpoint'],
 );
 
 export const attemptDuration = histogram(

@@ -23,6 +23,7 @@ import {
   SpanKind,
   startSpan,
   traceparentInJson,
+  tracingOn,
 } from '@switchyard/messaging';
 import { counter, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
@@ -32,6 +33,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
 import { attemptDuration, deliveriesTotal } from './delivery.metrics';
+import { EndpointLabels } from './endpoint-labels';
 import {
   type ClaimedDelivery,
   type DeliveryKey,
@@ -106,6 +108,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly claimDeliveries: ClaimDeliveriesUseCase,
     private readonly recordAttempt: RecordAttemptUseCase,
     private readonly deliveries: DeliveryRepository,
+    private readonly endpointLabels: EndpointLabels,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -254,16 +257,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * are not sent a `traceparent`).
    */
   private async request(delivery: ClaimedDelivery): Promise<WebhookResponse> {
-    const span = startSpan(
-      'webhook.attempt',
-      traceparentInJson(delivery.payload),
-      SpanKind.CLIENT,
-      {
-        'switchyard.endpoint.id': delivery.endpointId,
-        'switchyard.message.id': delivery.messageId,
-        'switchyard.attempt': delivery.attempts + 1,
-      },
-    );
+    const parent = tracingOn() ? traceparentInJson(delivery.payload) : undefined;
+    const span = startSpan('webhook.attempt', parent, SpanKind.CLIENT, {
+      'switchyard.endpoint.id': delivery.endpointId,
+      'switchyard.message.id': delivery.messageId,
+      'switchyard.attempt': delivery.attempts + 1,
+    });
     try {
       const response = await this.sender.send(
         {
@@ -454,7 +453,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (verdict === 'retry') this.signalMoreMayBeDue();
     if (outcome.disabled || !outcome.leaseLost) {
       const result = deliveryResult(verdict, delay);
-      deliveriesTotal.inc({ result });
+      deliveriesTotal.inc({ result, endpoint: this.endpointLabels.of(delivery.endpointId) });
       attemptDuration.observe({ result }, response.latencyMs / 1000);
     }
     if (!outcome.disabled && outcome.leaseLost) {

@@ -5,6 +5,7 @@ import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EndpointRepository, type SubscribedEndpoint } from '../endpoints/endpoint.repository';
 import { deliveriesTotal } from './delivery.metrics';
+import { EndpointLabels } from './endpoint-labels';
 import { FanOutRepository } from './fan-out.repository';
 import { SubscribedFilters } from './subscribed-filters';
 
@@ -36,6 +37,7 @@ export class FanOutUseCase {
   constructor(
     private readonly endpoints: EndpointRepository,
     private readonly fanOut: FanOutRepository,
+    private readonly endpointLabels: EndpointLabels,
   ) {}
 
   async execute(manager: EntityManager, event: DomainEvent): Promise<FanOutResult> {
@@ -59,11 +61,18 @@ export class FanOutUseCase {
       })),
       manager,
     );
-    const filtered = verdicts.filter((v) => v.reason !== null).length;
-    const deliveries = verdicts.length - filtered;
-    if (filtered > 0)
-      afterCommit(manager, () => deliveriesTotal.inc({ result: 'filtered' }, filtered));
-    return { deliveries, filtered };
+    const ruledOut = verdicts.filter((v) => v.reason !== null);
+    if (ruledOut.length > 0) {
+      afterCommit(manager, () => {
+        for (const { endpoint } of ruledOut) {
+          deliveriesTotal.inc({
+            result: 'filtered',
+            endpoint: this.endpointLabels.of(endpoint.id),
+          });
+        }
+      });
+    }
+    return { deliveries: verdicts.length - ruledOut.length, filtered: ruledOut.length };
   }
 
   private subscribedTo(eventType: string, manager: EntityManager): Promise<SubscribedEndpoint[]> {

@@ -16,7 +16,7 @@ import {
   traceparentOf,
 } from '@switchyard/messaging';
 import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
-import { logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
+import { afterCommit, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
@@ -223,10 +223,9 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
           ? err.message
           : String(err);
     await this.events.markFailed(manager, claimed, { attempts, error: message, retryInMs: delay });
-    stripeEventsProcessedTotal.inc({
-      type: stripeTypeOf(claimed),
-      result: delay === null ? 'failed' : 'retrying',
-    });
+    const type = stripeTypeOf(claimed);
+    const result = delay === null ? 'failed' : 'retrying';
+    afterCommit(manager, () => stripeEventsProcessedTotal.inc({ type, result }));
     this.logger.warn(
       { stripeEventId: claimed.id, attempts, err: message, parked: delay === null },
       'Stripe event failed',

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { gauge, RepositorySql } from '@switchyard/service';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { gauge, releaseGauges, RepositorySql, scrapeQuery } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 
 /**
@@ -7,19 +7,24 @@ import { DataSource } from 'typeorm';
  * time: the same on every instance, and true whether or not a processor runs.
  */
 @Injectable()
-export class StripeProcessingGauges {
+export class StripeProcessingGauges implements OnApplicationShutdown {
   constructor(dataSource: DataSource, sql: RepositorySql) {
     gauge(
       'switchyard_stripe_events_parked',
       'Stored Stripe events parked as failed, waiting for an operator to reprocess them',
       [],
       async (g) => {
-        const row = await sql.first<{ parked: number }>(
-          dataSource.manager,
+        const row = await scrapeQuery<{ parked: number }>(
+          dataSource,
           `SELECT count(*)::int AS parked FROM ${sql.schema}.stripe_events WHERE status = 'failed'`,
         );
         g.set(row?.parked ?? 0);
       },
+      this,
     );
+  }
+
+  onApplicationShutdown(): void {
+    releaseGauges(this);
   }
 }

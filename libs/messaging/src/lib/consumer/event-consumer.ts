@@ -59,7 +59,7 @@ export interface EventConsumerOptions {
    */
   readonly sessionTimeoutMs?: number;
   readonly onDeadLetter?: (reason: { code: string; message: string; topic: string }) => void;
-  /** A handler failure that will be retried, and the topic of its message. */
+  /** A handler failure that will be retried (not the last, which is dead-lettered), and its topic. */
   readonly onError?: (err: unknown, topic: string) => void;
   /** Called while a dependency outage holds a message back, once per wait. */
   readonly onOutage?: (err: unknown, waitMs: number) => void;
@@ -225,11 +225,11 @@ export class EventConsumer {
         }
         outages = 0;
         attempts++;
-        this.options.onError?.(err, topic);
         const delay = nextAttemptDelay(this.retry, { attemptsMade: attempts });
         if (delay === null) {
           return this.deadLetter(message, context, 'handler_failed', String(err), attempts);
         }
+        this.options.onError?.(err, topic);
         await this.pauseFor(delay, heartbeat);
       }
     }

@@ -3,7 +3,7 @@ import { type EventPublisher } from '../event-publisher';
 import { type TopicMessages } from '../external/kafka.interface';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
 import { PollingLoop } from '../polling-loop';
-import { markFailed, SpanKind, startSpan } from '../tracing/spans';
+import { markFailed, SpanKind, startSpan, tracingOn } from '../tracing/spans';
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -161,6 +161,7 @@ export class OutboxRelay {
    * header), so a trace shows when each event left the outbox and how long Kafka took.
    */
   private async publishTraced(rows: OutboxRow[]): Promise<void> {
+    if (!tracingOn()) return this.publisher.sendBatch(this.toTopicMessages(rows));
     const spans = rows.map((row) =>
       startSpan(`publish ${row.topic}`, row.headers['traceparent'], SpanKind.PRODUCER, {
         'messaging.system': 'kafka',

@@ -2,6 +2,7 @@ import {
   type Attributes,
   context,
   type Context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -28,10 +29,21 @@ export function traceparentOf(span: Span): string | undefined {
   return carrier['traceparent'];
 }
 
-/** The `traceparent` of the span active now (a request being served), if tracing records one. */
+/**
+ * The `traceparent` of the span active now (a request being served) while tracing is on, sampled
+ * or not: what follows keeps the sampler's decision instead of starting a trace of its own.
+ */
 export function activeTraceparent(): string | undefined {
   const active = trace.getActiveSpan();
-  return active?.isRecording() ? traceparentOf(active) : undefined;
+  return active && isSpanContextValid(active.spanContext()) ? traceparentOf(active) : undefined;
+}
+
+/**
+ * Whether tracing is on in this process (an SDK registered a propagator): work that exists only
+ * for spans, such as finding an event's traceparent in its JSON, is skipped when it is not.
+ */
+export function tracingOn(): boolean {
+  return propagation.fields().length > 0;
 }
 
 /**

@@ -14,25 +14,39 @@ export function counter<L extends string>(name: string, help: string, labelNames
 /** What a gauge reads at scrape time (the database, the broker). */
 export type GaugeCollect<L extends string> = (gauge: Gauge<L>) => void | Promise<void>;
 
-/** Each gauge's current reader: the app created last in the process (tests make several). */
-const collectors = new Map<string, GaugeCollect<string>>();
-
-/** A scrape waits this long for a gauge's reading, so a dependency that hangs cannot hang it. */
-const COLLECT_TIMEOUT_MS = 2000;
+interface Reader {
+  readonly owner: object;
+  readonly collect: GaugeCollect<string>;
+}
 
 /**
- * A gauge in the process's registry, reused as `counter` is; `collect` reads it at scrape time.
- * A reading that fails or takes longer than two seconds leaves the gauge without samples for
- * that scrape: no value is better than a stale one that looks current (Prometheus marks it
- * absent, which alerts can test with `absent()`).
+ * Each gauge's readers, the newest last: the newest reads. One app per process has one each;
+ * tests that run several apps in one process release theirs as each app stops, so the app still
+ * running reads its own database again.
+ */
+const readers = new Map<string, Reader[]>();
+
+/** A scrape waits this long for a gauge's reading, so a dependency that hangs cannot hang it. */
+export const COLLECT_TIMEOUT_MS = 2000;
+
+/**
+ * A gauge in the process's registry, reused as `counter` is. With `collect`, it is read at
+ * scrape time on behalf of `owner` (see `releaseGauges`). A reading that fails or takes longer
+ * than two seconds leaves the gauge without a sample for that scrape: no value is better than a
+ * stale one, or a zero that looks healthy (Prometheus sees it absent; alerts test `absent()`).
  */
 export function gauge<L extends string>(
   name: string,
   help: string,
   labelNames: L[],
   collect?: GaugeCollect<L>,
+  owner: object = collectors,
 ): Gauge<L> {
-  if (collect) collectors.set(name, collect as GaugeCollect<string>);
+  if (collect) {
+    const list = readers.get(name) ?? [];
+    list.push({ owner, collect: collect as GaugeCollect<string> });
+    readers.set(name, list);
+  }
   const existing = register.getSingleMetric(name) as Gauge<L> | undefined;
   if (existing) return existing;
   return new Gauge({
@@ -42,15 +56,37 @@ export function gauge<L extends string>(
     ...(collect
       ? {
           async collect(this: Gauge<L>) {
+            const reader = readers.get(name)?.at(-1);
             try {
-              await withinCollectTimeout(collectors.get(name)?.(this as Gauge<string>));
+              if (!reader) throw new Error(`nothing reads ${name}`);
+              await withinCollectTimeout(reader.collect(this as Gauge<string>));
             } catch {
-              this.reset();
+              withoutSamples(this);
             }
           },
         }
       : {}),
   });
+}
+
+/** The default owner, for a gauge read the same way whichever app is running. */
+const collectors = {};
+
+/** Stops reading the gauges `owner` registered (its app is stopping). */
+export function releaseGauges(owner: object): void {
+  for (const [name, list] of readers) {
+    const kept = list.filter((reader) => reader.owner !== owner);
+    if (kept.length > 0) readers.set(name, kept);
+    else readers.delete(name);
+  }
+}
+
+/**
+ * Drops every sample of a gauge. prom-client's `reset()` puts a label-less gauge back at 0, a
+ * value Prometheus would take for a real reading.
+ */
+function withoutSamples(gauge: Gauge<string>): void {
+  (gauge as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
 }
 
 async function withinCollectTimeout(reading: void | Promise<void>): Promise<void> {

@@ -6,8 +6,8 @@ import {
   EventConsumer,
   handleBatchOnce,
   handleOnce,
+  consumerGroupLag,
   type InboxResult,
-  type KafkaAdmin,
   sleepUnless,
   SpanKind,
   startSpan,
@@ -18,7 +18,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { lastValueFrom } from 'rxjs';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
-import { gauge } from '../health/metrics';
+import { gauge, releaseGauges } from '../health/metrics';
 import { EVENT_CONSUMER, SERVICE_CONFIG } from '../service-config.token';
 import { InboxContext } from './inbox-context';
 import {
@@ -77,6 +77,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
 
   async close(): Promise<void> {
     this.stopped.abort();
+    releaseGauges(this);
     await this.starting;
     const consumer = this.consumer;
     this.consumer = null;
@@ -224,12 +225,15 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       "Messages between the consumer group's committed offset and the end of each partition",
       ['consumer', 'topic', 'partition'],
       async (g) => {
-        const lags = await this.runtime.withAdmin((admin) => lagOf(admin, groupId, topics));
+        const lags = await this.runtime.withAdmin('metrics', (admin) =>
+          consumerGroupLag(admin, groupId, topics),
+        );
         g.reset();
         for (const { topic, partition, lag } of lags) {
           g.set({ consumer, topic: this.runtime.logicalTopic(topic), partition }, lag);
         }
       },
+      this,
     );
   }
 
@@ -283,27 +287,4 @@ function abortion(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-/** Each partition's end offset less the group's committed one (or the start, before any commit). */
-async function lagOf(
-  admin: KafkaAdmin,
-  groupId: string,
-  topics: readonly string[],
-): Promise<{ topic: string; partition: string; lag: number }[]> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  const lags = [];
-  for (const { topic, partitions } of committed) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    for (const end of ends) {
-      const offset = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-      const from = offset === '-1' ? Number(end.low) : Number(offset);
-      lags.push({
-        topic,
-        partition: String(end.partition),
-        lag: Math.max(0, Number(end.high) - from),
-      });
-    }
-  }
-  return lags;
 }

@@ -13,15 +13,18 @@ import {
   type KafkaAdmin,
   OutboxRelay,
   physicalName,
-  quoteIdent,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 import { logPollingLoopErrors } from '../background/polling-loop-errors';
-import { gauge } from '../health/metrics';
+import { gauge, releaseGauges } from '../health/metrics';
 import { outboxPublishDuration, outboxPublishedTotal } from './messaging.metrics';
+import { type OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 import { SERVICE_CONFIG } from '../service-config.token';
+
+/** What an admin connection is kept for: each use has its own. */
+type AdminUse = 'health' | 'metrics';
 
 /**
  * Owns one service's Kafka side: the client, the idempotent producer and the outbox relay; the
@@ -40,7 +43,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   readonly ready: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
   private starting: Promise<void> = Promise.resolve();
   private stopping = false;
-  private healthAdmin: KafkaAdmin | null = null;
+  private readonly admins = new Map<AdminUse, Promise<KafkaAdmin>>();
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: CommonEnv,
@@ -65,6 +68,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       "1 while this instance's outbox relay holds the leader lock and publishes, 0 on standby",
       [],
       (g) => g.set(relay().isLeader ? 1 : 0),
+      this,
     );
     this.relay = new OutboxRelay(this.publisher, {
       schema: config.DB_SCHEMA,
@@ -80,7 +84,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         for (const [topic, rows] of rowsByTopic) outboxPublishedTotal.inc({ topic }, rows);
       },
     });
-    outboxGauges(dataSource, config.DB_SCHEMA);
+    outboxGauges(dataSource, config.DB_SCHEMA, this);
   }
 
   /** The logical name of a physical topic (this deployment's prefix taken off). */
@@ -117,7 +121,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     await Promise.all(this.stopFirst.map((stop) => stop()));
     await this.relay.stop();
     await this.publisher.disconnect();
-    await this.healthAdmin?.disconnect().catch(() => undefined);
+    await this.disconnectAdmins();
+    releaseGauges(this);
   }
 
   get isStopping(): boolean {
@@ -156,23 +161,26 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   /** Readiness: the cluster answers a metadata request within the timeout. */
   async checkKafka(timeoutMs = 2000): Promise<void> {
-    await this.withAdmin((admin) => admin.describeCluster(), timeoutMs);
+    await this.withAdmin('health', (admin) => admin.describeCluster(), timeoutMs);
   }
 
   /**
-   * Runs `ask` on the admin connection that health probes and metrics share; a failed or slow
-   * one is dropped and made again next time.
+   * Runs `ask` on an admin connection kept for one use (health probes, metrics), so a slow
+   * scrape cannot drop the connection a readiness probe is using; one that fails or is slow is
+   * dropped and made again next time. Callers at once share one connection attempt.
    */
-  async withAdmin<T>(ask: (admin: KafkaAdmin) => Promise<T>, timeoutMs = 2000): Promise<T> {
-    const attempt = (async () => {
-      let admin = this.healthAdmin;
-      if (!admin) {
-        admin = this.kafka.admin({ retry: { retries: 0 } });
-        this.healthAdmin = admin;
-        await admin.connect();
-      }
-      return ask(admin);
-    })();
+  async withAdmin<T>(
+    use: AdminUse,
+    ask: (admin: KafkaAdmin) => Promise<T>,
+    timeoutMs = 2000,
+  ): Promise<T> {
+    let connected = this.admins.get(use);
+    if (!connected) {
+      const admin = this.kafka.admin({ retry: { retries: 0 } });
+      connected = admin.connect().then(() => admin);
+      this.admins.set(use, connected);
+    }
+    const attempt = connected.then(ask);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -183,14 +191,23 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     try {
       return await Promise.race([attempt, timeout]);
     } catch (err) {
-      const broken = this.healthAdmin;
-      this.healthAdmin = null;
+      if (this.admins.get(use) === connected) this.admins.delete(use);
       attempt.catch(() => undefined);
-      await broken?.disconnect().catch(() => undefined);
+      await connected.then((admin) => admin.disconnect()).catch(() => undefined);
       throw err;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async disconnectAdmins(): Promise<void> {
+    const admins = [...this.admins.values()];
+    this.admins.clear();
+    await Promise.all(
+      admins.map((connected) =>
+        connected.then((admin) => admin.disconnect()).catch(() => undefined),
+      ),
+    );
   }
 }
 
@@ -198,29 +215,25 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
  * The outbox's unpublished events and the age of the oldest, read at scrape time: the same for
  * every instance of a service (one schema), so dashboards take the max, not the sum.
  */
-function outboxGauges(dataSource: DataSource, schema: string): void {
-  const unpublished = async () => {
-    const [row] = (await dataSource.query(
-      `SELECT count(*)::int AS backlog,
-              coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
-       FROM ${quoteIdent(schema)}.outbox WHERE published_at IS NULL`,
-    )) as { backlog: number; age: number }[];
-    return row ?? { backlog: 0, age: 0 };
-  };
+function outboxGauges(dataSource: DataSource, schema: string, owner: object): void {
   // One read serves both gauges of a scrape.
-  let reading: Promise<{ backlog: number; age: number }> | null = null;
+  let reading: Promise<OutboxBacklog> | null = null;
   const read = () =>
-    (reading ??= unpublished().finally(() => setImmediate(() => (reading = null))));
+    (reading ??= readOutboxBacklog(dataSource, schema).finally(() =>
+      setImmediate(() => (reading = null)),
+    ));
   gauge(
     'switchyard_outbox_backlog_events',
     'Events written to the outbox and not yet published to Kafka',
     [],
-    async (g) => g.set((await read()).backlog),
+    async (g) => g.set((await read()).events),
+    owner,
   );
   gauge(
     'switchyard_outbox_oldest_age_seconds',
     'Age of the oldest event waiting in the outbox (0 when none waits)',
     [],
-    async (g) => g.set((await read()).age),
+    async (g) => g.set((await read()).oldestAgeSeconds),
+    owner,
   );
 }
