@@ -57,6 +57,11 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
     private readonly options: ZodPipeOptions = {},
   ) {}
 
+  /** The schema it validates with: @ApiRoute checks that it is the one it documents. */
+  get validates(): z.ZodType {
+    return this.schema;
+  }
+
   transform(value: unknown, metadata: ArgumentMetadata): z.infer<T> {
     const part = partOf(metadata);
     if (value instanceof InvalidJsonBody) {

@@ -11,6 +11,7 @@ import {
   ApiResponse,
 } from '@nestjs/swagger';
 import { type z } from 'zod';
+import { ZodPipe } from '../http/zod.pipe';
 import { type ApiErrorCase, PATH_PARAM_ERRORS } from './api-error-cases';
 import { API_ERROR_SCHEMA_NAME } from './api-error.schema';
 import { openApiPropertiesOf, openApiSchemaOf } from './openapi-schema';
@@ -92,6 +93,53 @@ function assertDocumentsWhatItReads(
       );
     }
   }
+  for (const [argKey, arg] of Object.entries(args)) {
+    assertValidatesWhatItDocuments(target, key, spec, Number(argKey.split(':')[0]), arg);
+  }
+}
+
+/**
+ * The schema a handler's ZodPipe validates with must be the one @ApiRoute publishes (the same
+ * object, not a copy), so the document cannot drift from what the service accepts.
+ */
+function assertValidatesWhatItDocuments(
+  target: object,
+  key: string | symbol,
+  spec: ApiRouteSpec,
+  kind: number,
+  arg: unknown,
+): void {
+  const { data, pipes = [] } = arg as { data?: string; pipes?: unknown[] };
+  const documented = documentedSchema(spec, kind, data);
+  if (documented === undefined) return;
+  for (const pipe of pipes) {
+    if (pipe instanceof ZodPipe && pipe.validates !== documented) {
+      throw new Error(
+        `${target.constructor.name}.${String(key)} validates its ${kindName(kind)}${data ? ` "${data}"` : ''} with a schema @ApiRoute does not publish: pass the same schema to both`,
+      );
+    }
+  }
+}
+
+function documentedSchema(
+  spec: ApiRouteSpec,
+  kind: number,
+  field: string | undefined,
+): z.ZodType | undefined {
+  const whole =
+    kind === RouteParamtypes.BODY
+      ? spec.body
+      : kind === RouteParamtypes.QUERY
+        ? spec.query
+        : kind === RouteParamtypes.PARAM
+          ? spec.params
+          : undefined;
+  if (!whole || field === undefined) return whole;
+  return (whole as z.ZodObject).shape?.[field] as z.ZodType | undefined;
+}
+
+function kindName(kind: number): string {
+  return READS.find(([k]) => k === kind)?.[1] ?? 'argument';
 }
 
 /** Error cases as one response per status, its description listing each code. */
