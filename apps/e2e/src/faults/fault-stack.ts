@@ -1,5 +1,6 @@
 import {
   freePort,
+  MetricsReading,
   PartnerSink,
   PrivateKafka,
   PrivatePostgres,
@@ -170,11 +171,16 @@ export class FaultStack {
     return undefined;
   }
 
-  /** The value of a Prometheus sample on one instance (0 when absent). */
+  /** The value of a Prometheus sample on one instance (0 when absent), named as it is exposed. */
   async metric(instance: ServiceProcess, sample: string): Promise<number> {
-    const text = await (await fetch(`${instance.url}/metrics`)).text();
+    const text = (await this.metrics(instance)).text;
     const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
     return line ? Number(line.slice(sample.length + 1)) : 0;
+  }
+
+  /** What one instance's /metrics says now. */
+  metrics(instance: ServiceProcess): Promise<MetricsReading> {
+    return MetricsReading.of(instance.url);
   }
 
   /** The HTTP status of an instance's /health/<kind>, or 0 when it does not answer. */

@@ -272,6 +272,10 @@ describe('faults under load (two processes of each service, private Kafka and Po
       await whileLoaded('a request refused as database_unavailable', () =>
         driver.refusals.some((r) => r.status === 503 && r.code === 'database_unavailable'),
       );
+      // and metrics read from Postgres go absent rather than read a healthy-looking zero
+      const during = await stack.metrics(stack.all()[0] as ServiceProcess);
+      expect(during.has('switchyard_outbox_backlog_events')).toBe(false);
+      expect(during.families.get('switchyard_outbox_backlog_events')).toBe('gauge');
       await whileLoaded('8 s of outage', () => Date.now() - stoppedAt >= 8000);
       await stack.postgres.start();
 

@@ -13,6 +13,7 @@ import {
   migrationSchema,
   ServiceCoreModule,
 } from '@switchyard/service';
+import { DependencyUnavailableError } from '@switchyard/retry';
 import { MetricsReading, testKafkaBrokers, waitFor } from '@switchyard/testing';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +43,8 @@ class CreateHandled1700000000000 implements MigrationInterface {
 
 /** Events whose first try fails after the handler wrote: the write must not survive it. */
 const failedOnce = new Set<string>();
+/** Events whose first try meets the database unavailable: an outage, not the event's fault. */
+const outageOnce = new Set<string>();
 
 @EventHandlers()
 class ProbeHandlers {
@@ -56,6 +59,10 @@ class ProbeHandlers {
     if (event.type === 'order.cancelled' && !failedOnce.has(event.id)) {
       failedOnce.add(event.id);
       throw new Error('a transient failure after the write');
+    }
+    if (event.type === 'order.fulfilled' && !outageOnce.has(event.id)) {
+      outageOnce.add(event.id);
+      throw new DependencyUnavailableError('postgres', 'the database is restarting');
     }
   }
 }
@@ -200,6 +207,35 @@ describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka a
       after.value('switchyard_event_handler_retries_total', retries) -
         before.value('switchyard_event_handler_retries_total', retries),
     ).toBe(1);
+  });
+
+  it('holds an event through an outage without spending a retry, and counts the wait', async () => {
+    // Given a handler that meets the database unavailable on its first try
+    const id = orderId();
+    const event = createEvent('order.fulfilled', id, {
+      orderId: id,
+      fulfilledAt: new Date().toISOString(),
+    });
+    const before = await MetricsReading.of(service.url);
+
+    // When the event arrives
+    await publish(event);
+
+    // Then it is applied once the database answers, one outage wait is counted and no retry
+    expect(await handled(event)).toEqual(['order.*']);
+    const after = await waitFor('the applied event to be counted', async () => {
+      const now = await MetricsReading.of(service.url);
+      const applied = { consumer: 'probe', event_type: 'order.fulfilled', outcome: 'applied' };
+      return now.value('switchyard_events_handled_total', applied) -
+        before.value('switchyard_events_handled_total', applied) ===
+        1
+        ? now
+        : undefined;
+    });
+    const increase = (name: string) =>
+      after.value(name, { consumer: 'probe' }) - before.value(name, { consumer: 'probe' });
+    expect(increase('switchyard_event_outage_waits_total')).toBe(1);
+    expect(increase('switchyard_event_handler_retries_total')).toBe(0);
   });
 
   it('consumes only the topics its handlers name', async () => {
