@@ -1,4 +1,9 @@
-import { assertKafkaReachable, testKafkaBrokers, uniqueKafkaPrefix } from '@switchyard/testing';
+import {
+  assertKafkaReachable,
+  testKafkaBrokers,
+  uniqueKafkaPrefix,
+  waitFor,
+} from '@switchyard/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { consumerGroupLag } from './consumer-lag';
 
@@ -30,8 +35,17 @@ describe('consumerGroupLag (real Kafka)', () => {
     await admin.disconnect();
   });
 
+  /**
+   * On a broker that has never had a consumer group, the offsets topic is still being made and
+   * its coordinator answers NOT_COORDINATOR for a while (a scrape then has no lag sample).
+   */
+  const lagOnceTheCoordinatorAnswers = () =>
+    waitFor('the group coordinator to answer', () =>
+      consumerGroupLag(admin, groupId, [topic]).catch(() => undefined),
+    );
+
   it('counts every message of a partition as lag before the group commits anything', async () => {
-    const lags = await consumerGroupLag(admin, groupId, [topic]);
+    const lags = await lagOnceTheCoordinatorAnswers();
 
     expect(lags.sort((a, b) => a.partition.localeCompare(b.partition))).toEqual([
       { topic, partition: '0', lag: 5 },
@@ -40,9 +54,14 @@ describe('consumerGroupLag (real Kafka)', () => {
   });
 
   it('counts the messages after the committed offset once the group has committed', async () => {
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }] });
+    await waitFor('the committed offset to be set', () =>
+      admin
+        .setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }] })
+        .then(() => true)
+        .catch(() => undefined),
+    );
 
-    const lags = await consumerGroupLag(admin, groupId, [topic]);
+    const lags = await lagOnceTheCoordinatorAnswers();
 
     expect(lags.find((l) => l.partition === '0')?.lag).toBe(3);
   });
