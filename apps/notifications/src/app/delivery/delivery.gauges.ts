@@ -1,5 +1,11 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { gauge, releaseGauges, RepositorySql, scrapeQuery } from '@switchyard/service';
+import {
+  gauge,
+  releaseGauges,
+  RepositorySql,
+  scrapeQuery,
+  sharedPerScrape,
+} from '@switchyard/service';
 import { DataSource } from 'typeorm';
 
 interface QueueReading {
@@ -20,7 +26,8 @@ interface QueueReading {
  */
 @Injectable()
 export class DeliveryGauges implements OnApplicationShutdown {
-  private reading: Promise<QueueReading> | null = null;
+  /** One query serves the gauges of a scrape. */
+  private readonly read = sharedPerScrape(() => this.query());
 
   constructor(
     private readonly dataSource: DataSource,
@@ -76,12 +83,6 @@ export class DeliveryGauges implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     releaseGauges(this);
-  }
-
-  /** One read serves the gauges of a scrape. */
-  private read(): Promise<QueueReading> {
-    this.reading ??= this.query().finally(() => setImmediate(() => (this.reading = null)));
-    return this.reading;
   }
 
   private async query(): Promise<QueueReading> {

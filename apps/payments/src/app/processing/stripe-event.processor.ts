@@ -13,6 +13,7 @@ import {
   type Span,
   SpanKind,
   startSpan,
+  traceIdOf,
   traceparentOf,
 } from '@switchyard/messaging';
 import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
@@ -201,7 +202,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         status: outcome.status,
         events:
           outcome.status === 'processed' ? outcome.events.map((e) => `${e.type}:${e.id}`) : [],
-        trace_id: traceparent.split('-')[1],
+        trace_id: traceIdOf(traceparent),
       },
       'Stripe event processed',
     );

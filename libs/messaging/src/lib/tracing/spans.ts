@@ -18,7 +18,7 @@ export { SpanKind };
 export type { Span };
 
 /** The context a W3C `traceparent` names (an event's, a stored request's): spans start under it. */
-export function contextOf(traceparent: string | null | undefined): Context {
+function contextOf(traceparent: string | null | undefined): Context {
   return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
 }
 

@@ -27,7 +27,7 @@ interface Reader {
 const readers = new Map<string, Reader[]>();
 
 /** A scrape waits this long for a gauge's reading, so a dependency that hangs cannot hang it. */
-export const COLLECT_TIMEOUT_MS = 2000;
+const COLLECT_TIMEOUT_MS = 2000;
 
 /**
  * A gauge in the process's registry, reused as `counter` is. With `collect`, it is read at
@@ -67,6 +67,15 @@ export function gauge<L extends string>(
         }
       : {}),
   });
+}
+
+/**
+ * One reading shared by the gauges of a scrape: the gauges read in parallel, and each asking
+ * would run the same query once per gauge. The next scrape reads afresh.
+ */
+export function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let reading: Promise<T> | null = null;
+  return () => (reading ??= read().finally(() => setImmediate(() => (reading = null))));
 }
 
 /** The default owner, for a gauge read the same way whichever app is running. */

@@ -18,9 +18,9 @@ import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 import { logPollingLoopErrors } from '../background/polling-loop-errors';
-import { gauge, releaseGauges } from '../health/metrics';
+import { gauge, releaseGauges, sharedPerScrape } from '../health/metrics';
 import { outboxPublishDuration, outboxPublishedTotal } from './messaging.metrics';
-import { type OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
+import { readOutboxBacklog } from './outbox-backlog';
 import { SERVICE_CONFIG } from '../service-config.token';
 
 /** What an admin connection is kept for: each use has its own. */
@@ -216,12 +216,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
  * every instance of a service (one schema), so dashboards take the max, not the sum.
  */
 function outboxGauges(dataSource: DataSource, schema: string, owner: object): void {
-  // One read serves both gauges of a scrape.
-  let reading: Promise<OutboxBacklog> | null = null;
-  const read = () =>
-    (reading ??= readOutboxBacklog(dataSource, schema).finally(() =>
-      setImmediate(() => (reading = null)),
-    ));
+  const read = sharedPerScrape(() => readOutboxBacklog(dataSource, schema));
   gauge(
     'switchyard_outbox_backlog_events',
     'Events written to the outbox and not yet published to Kafka',
