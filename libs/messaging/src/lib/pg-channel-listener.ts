@@ -14,8 +14,8 @@ export interface PgChannelListenerOptions {
 }
 
 /**
- * A Postgres session that LISTENs on one channel, so work committed by any instance (a
- * `pg_notify` in the writing transaction, delivered at commit) wakes this one at once instead of
+ * A Postgres session that LISTENs on one channel, so work committed by another instance (a
+ * `pg_notify` sent after its commit, see `WakeUps`) wakes this one at once instead of
  * at its next poll. It reconnects after the session drops, backing off while the database is
  * down; the poll stays as the backstop for what is said while it is away.
  */

@@ -1,6 +1,7 @@
 import { isDependencyFailure, outageBackoffMs } from '@switchyard/retry';
 import { PgChannelListener } from './pg-channel-listener';
 import { WakeableSleep } from './wakeable-sleep';
+import { type WakeUps } from './wake-ups';
 
 export interface PollingLoopOptions {
   /** Longest pause between rounds when nothing wakes the loop. */
@@ -16,11 +17,17 @@ export interface PollingLoopOptions {
    */
   readonly onError: (err: unknown, info: { outage: boolean; waitMs: number }) => void;
   /**
-   * A Postgres channel that announces new work (`pg_notify` in the writing transaction): every
-   * instance's loop then wakes at the commit, not at its next poll. Its connection problems are
-   * reported through `onError`; the poll carries on meanwhile.
+   * The channel new work is announced on (`WakeUps.announce`, after the writing commit): while
+   * it runs, the loop serves the channel in `wakeUps`, so this instance's writers wake it in the
+   * process, and it LISTENs for other instances' notifications. The listener's connection
+   * problems are reported through `onError`; the poll carries on meanwhile.
    */
-  readonly wakeOn?: { connectionString: string; channel: string; applicationName: string };
+  readonly wakeOn?: {
+    connectionString: string;
+    channel: string;
+    applicationName: string;
+    wakeUps: WakeUps;
+  };
 }
 
 /**
@@ -33,6 +40,7 @@ export class PollingLoop {
   private readonly listener: PgChannelListener | null;
   private running = false;
   private loop: Promise<void> | null = null;
+  private unserve: (() => void) | null = null;
 
   constructor(private readonly options: PollingLoopOptions) {
     const wakeOn = options.wakeOn;
@@ -54,11 +62,15 @@ export class PollingLoop {
     this.running = true;
     this.loop = this.run();
     this.listener?.start();
+    const wakeOn = this.options.wakeOn;
+    if (wakeOn) this.unserve = wakeOn.wakeUps.serve(wakeOn.channel, () => this.wake());
   }
 
   /** Ends the loop after the round in flight. */
   async stop(): Promise<void> {
     this.running = false;
+    this.unserve?.();
+    this.unserve = null;
     this.pause.wake();
     await this.listener?.stop();
     await this.loop;

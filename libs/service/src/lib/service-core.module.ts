@@ -2,7 +2,8 @@ import { RepositorySql } from './database/repository-sql';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
+import { WakeUps } from '@switchyard/messaging';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from './config/common-env';
 import { dataSourceOptions, migrateUnderLock } from './database/database';
@@ -68,6 +69,7 @@ export class ServiceCoreModule {
           provide: RepositorySql,
           useFactory: () => new RepositorySql(config.DB_SCHEMA),
         },
+        { provide: WakeUps, useFactory: wakeUpsOf, inject: [DataSource, PinoLogger] },
         PartitionMaintenance,
         TracingShutdown,
         MessagingRuntime,
@@ -76,6 +78,7 @@ export class ServiceCoreModule {
       exports: [
         SERVICE_CONFIG,
         RepositorySql,
+        WakeUps,
         SERVICE_NAME,
         MessagingRuntime,
         KafkaEventsServer,
@@ -83,4 +86,17 @@ export class ServiceCoreModule {
       ],
     };
   }
+}
+
+/** This instance's wake-ups: other instances are notified through the service's database. */
+function wakeUpsOf(dataSource: DataSource, logger: PinoLogger): WakeUps {
+  logger.setContext('wake-ups');
+  return new WakeUps(
+    (channel) => dataSource.query(`SELECT pg_notify($1, '')`, [channel]),
+    (err, channel) =>
+      logger.warn(
+        { err, channel },
+        'could not notify the other instances of new work; they find it at their next poll',
+      ),
+  );
 }

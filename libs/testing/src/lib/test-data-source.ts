@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestDataSource {
@@ -13,12 +13,15 @@ export async function createTestDataSource(
   label: string,
   schema: string,
   ddl: string[],
+  /** TypeORM subscribers, as the services' data sources have (`AfterCommitSubscriber`). */
+  subscribers: DataSourceOptions['subscribers'] = [],
 ): Promise<TestDataSource> {
   const database = await createTestDatabase(label);
   const dataSource = new DataSource({
     type: 'postgres',
     url: database.url,
     schema,
+    subscribers,
     extra: { max: 10 },
   });
   await dataSource.initialize();

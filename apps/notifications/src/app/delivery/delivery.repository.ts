@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { patternsMatching } from '@switchyard/contracts';
+import { WakeUps } from '@switchyard/messaging';
 import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type PayloadMode } from '../endpoints/endpoint';
 import { healEndpointsSql } from './endpoint-state.repository';
 
 /**
- * The channel due deliveries are announced on (`pg_notify` in the writing statement or
- * transaction), so every instance's worker claims them at commit instead of at its next poll.
+ * The channel due deliveries are announced on (`WakeUps`, once committed), so a worker claims
+ * them at once instead of at its next poll.
  */
 export function dueDeliveriesChannel(schema: string): string {
   return `${schema}_deliveries`;
@@ -91,7 +92,7 @@ export interface RangeReplay {
 
 /**
  * The deliveries table: the queue of what is due to which endpoint. Every statement that makes a
- * delivery due announces it on `dueDeliveriesChannel`, in the same statement or transaction.
+ * delivery due announces it on `dueDeliveriesChannel` once it is committed.
  */
 @Injectable()
 export class DeliveryRepository {
@@ -100,6 +101,7 @@ export class DeliveryRepository {
   constructor(
     private readonly sql: RepositorySql,
     private readonly dataSource: DataSource,
+    private readonly wakeUps: WakeUps,
   ) {
     this.channel = dueDeliveriesChannel(sql.schemaName);
   }
@@ -242,18 +244,18 @@ export class DeliveryRepository {
    */
   async unlease(held: readonly DeliveryKey[], instanceId: string): Promise<void> {
     if (held.length === 0) return;
-    await this.sql.affected(
+    const given = await this.sql.affected(
       this.dataSource.manager,
       `UPDATE ${this.sql.schema}.deliveries SET locked_until = NULL, locked_by = NULL
-       WHERE id = ANY($1::uuid[]) AND event_id = ANY($3::uuid[]) AND locked_by = $2 AND status = 'pending'
-       RETURNING pg_notify($4, '')`,
-      [held.map((d) => d.id), instanceId, eventIdsOf(held), this.channel],
+       WHERE id = ANY($1::uuid[]) AND event_id = ANY($3::uuid[]) AND locked_by = $2 AND status = 'pending'`,
+      [held.map((d) => d.id), instanceId, eventIdsOf(held)],
     );
+    if (given > 0) this.wakeUps.announce(this.channel);
   }
 
   /**
    * Deliveries of an operational message to the partner's other enabled endpoints that subscribe
-   * to `eventType` (exactly, by its family, or `*`), announced at commit.
+   * to `eventType` (exactly, by its family, or `*`), announced once committed.
    */
   async addToSubscribersOf(
     notice: {
@@ -266,21 +268,20 @@ export class DeliveryRepository {
     db: EntityManager,
   ): Promise<void> {
     const s = this.sql.schema;
-    await this.sql.rows(
+    const added = await this.sql.affected(
       db,
       `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), $1, $2, id FROM ${s}.endpoints
-       WHERE partner_id = $3 AND id <> $4 AND enabled AND event_types && $5::text[]
-       RETURNING pg_notify($6, '')`,
+       WHERE partner_id = $3 AND id <> $4 AND enabled AND event_types && $5::text[]`,
       [
         notice.messageId,
         notice.eventId,
         notice.partnerId,
         notice.exceptEndpointId,
         patternsMatching(notice.eventType),
-        this.channel,
       ],
     );
+    if (added > 0) this.wakeUps.announceAfterCommit(db, this.channel);
   }
 
   /**
@@ -356,7 +357,7 @@ export class DeliveryRepository {
 
   /**
    * Makes the message's delivery to the endpoint due now with a fresh schedule, creating it if
-   * the endpoint never had one; announced in the same statement. Answers how many (0 or 1).
+   * the endpoint never had one; announced. Answers how many (0 or 1).
    */
   async replayMessage(messageId: string, endpointId: string): Promise<number> {
     const s = this.sql.schema;
@@ -364,23 +365,21 @@ export class DeliveryRepository {
       `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), id, event_id, $2 FROM ${s}.messages WHERE id = $1
        ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
-       RETURNING pg_notify($3, '')`,
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()`,
       [messageId, endpointId],
     );
   }
 
   /**
    * Makes up to `batch` failed deliveries of the endpoint, created since `since`, due now with a
-   * fresh schedule; announced in the same statement. Answers how many.
+   * fresh schedule; announced. Answers how many.
    */
   async replayFailed(endpointId: string, since: string, batch: number): Promise<number> {
     const s = this.sql.schema;
     return this.announced(
       `UPDATE ${s}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
        WHERE (id, event_id) IN (SELECT id, event_id FROM ${s}.deliveries
-                                WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 LIMIT $3)
-       RETURNING pg_notify($4, '')`,
+                                WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 LIMIT $3)`,
       [endpointId, since, batch],
     );
   }
@@ -388,8 +387,8 @@ export class DeliveryRepository {
   /**
    * Up to `batch` messages of the partner of an event type in [from, to), each made due now to
    * every enabled endpoint of the partner that subscribes to the type now (or to the one named),
-   * with a fresh schedule; skips those already due afresh, so repeating it ends. Announced in the
-   * same statement. Answers how many deliveries.
+   * with a fresh schedule; skips those already due afresh, so repeating it ends. Announced. Answers
+   * how many deliveries.
    */
   async replayRange(range: RangeReplay, batch: number): Promise<number> {
     const s = this.sql.schema;
@@ -406,8 +405,7 @@ export class DeliveryRepository {
        INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), message_id, event_id, endpoint_id FROM targets
        ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
-       RETURNING pg_notify($8, '')`,
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()`,
       [
         range.partnerId,
         range.eventType,
@@ -421,12 +419,12 @@ export class DeliveryRepository {
   }
 
   /**
-   * Runs a statement that makes deliveries due and announces each row it returns on the channel,
-   * passed as its last parameter; answers how many rows. Postgres sends one notification per
-   * channel and payload per transaction, however many rows call pg_notify.
+   * Runs a statement, on its own, that makes deliveries due; announces them when it made any;
+   * answers how many.
    */
   private async announced(text: string, params: readonly unknown[]): Promise<number> {
-    const rows = await this.sql.rows(this.dataSource.manager, text, [...params, this.channel]);
-    return rows.length;
+    const made = await this.sql.affected(this.dataSource.manager, text, params);
+    if (made > 0) this.wakeUps.announce(this.channel);
+    return made;
   }
 }

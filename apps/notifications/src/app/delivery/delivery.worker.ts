@@ -24,6 +24,7 @@ import {
   startSpan,
   traceparentInJson,
   tracingOn,
+  WakeUps,
 } from '@switchyard/messaging';
 import { counter, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
 import { PinoLogger } from 'nestjs-pino';
@@ -111,6 +112,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly endpointLabels: EndpointLabels,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
     private readonly logger: PinoLogger,
+    wakeUps: WakeUps,
   ) {
     logger.setContext(DeliveryWorker.name);
     this.policy = retryPolicy({ scheduleMs: config.DELIVERY_RETRY_SCHEDULE });
@@ -130,11 +132,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.loop = new PollingLoop({
       intervalMs: config.DELIVERY_POLL_MS,
       work: () => this.claimAndSend(),
-      // Fan-out and replays announce due deliveries: every instance claims them at once.
+      // Fan-out and replays announce due deliveries: this instance's worker, or another's when
+      // this one is not sending, claims them at once.
       wakeOn: {
         connectionString: config.DATABASE_URL,
         channel: dueDeliveriesChannel(config.DB_SCHEMA),
         applicationName: `switchyard-delivery-worker:${config.DB_SCHEMA}`,
+        wakeUps,
       },
       onError: logPollingLoopErrors(
         this.logger,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { WakeUps } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type NewMessage } from '../messages/message.repository';
@@ -14,14 +15,17 @@ export interface FanOutDelivery {
 /**
  * Writes what fan-out makes of an event, in one statement: a message per partner (or the one the
  * partner already has for this event) and a delivery per endpoint, under its partner's message.
- * New due deliveries are announced on `dueDeliveriesChannel` in the same statement, at commit; a
- * replayed event (every row a conflict) creates and announces nothing.
+ * New due deliveries are announced on `dueDeliveriesChannel` once committed; a replayed event
+ * (every row a conflict) creates and announces nothing.
  */
 @Injectable()
 export class FanOutRepository {
   private readonly channel: string;
 
-  constructor(private readonly sql: RepositorySql) {
+  constructor(
+    private readonly sql: RepositorySql,
+    private readonly wakeUps: WakeUps,
+  ) {
     this.channel = dueDeliveriesChannel(sql.schemaName);
   }
 
@@ -33,7 +37,7 @@ export class FanOutRepository {
   ): Promise<void> {
     if (messages.length === 0) return;
     const s = this.sql.schema;
-    await this.sql.rows(
+    const [{ due }] = await this.sql.rows<{ due: boolean }>(
       db,
       `WITH stored AS (
          INSERT INTO ${s}.messages (id, partner_id, event_id, event_type, subject, payload)
@@ -49,7 +53,7 @@ export class FanOutRepository {
          JOIN stored ON stored.partner_id = d.partner_id
          ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
          RETURNING status)
-       SELECT pg_notify($10, '') FROM added WHERE status = 'pending' LIMIT 1`,
+       SELECT EXISTS (SELECT 1 FROM added WHERE status = 'pending') AS due`,
       [
         event.eventId,
         event.eventType,
@@ -60,8 +64,8 @@ export class FanOutRepository {
         deliveries.map((d) => d.partnerId),
         deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.filteredReason),
-        this.channel,
       ],
     );
+    if (due) this.wakeUps.announceAfterCommit(db, this.channel);
   }
 }

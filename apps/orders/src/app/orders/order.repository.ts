@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type DomainEvent, type OrderLine } from '@switchyard/contracts';
-import { outboxAppendSql } from '@switchyard/messaging';
+import { announceOutbox, outboxAppendSql, WakeUps } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { type EntityManager, PessimisticLockTransactionRequiredError, Repository } from 'typeorm';
 import { OrderEntity } from './order.entity';
@@ -39,6 +39,7 @@ export class OrderRepository {
   constructor(
     @InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>,
     private readonly sql: RepositorySql,
+    private readonly wakeUps: WakeUps,
   ) {}
 
   async findById(id: string): Promise<OrderEntity | null> {
@@ -140,10 +141,11 @@ export class OrderRepository {
          SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9 FROM claimed
          RETURNING created_at, updated_at),
        appended AS (${append.insert})
-       SELECT created_at, updated_at, ${append.notify} FROM created`,
+       SELECT created_at, updated_at FROM created`,
       [...orderParams, ...keyParams, ...append.params],
     );
     if (!row) return null;
+    if (events.length > 0) announceOutbox(this.wakeUps, this.orders.manager, this.sql.schemaName);
     return this.orders.create({ ...fields, createdAt: row.created_at, updatedAt: row.updated_at });
   }
 
@@ -174,10 +176,11 @@ export class OrderRepository {
          SET status = $2, version = $3, amount_refunded = $4, payment_intent_id = $5, updated_at = now()
          WHERE id = $1 RETURNING updated_at),
        appended AS (${append.insert})
-       SELECT updated_at, ${append.notify} FROM updated`,
+       SELECT updated_at FROM updated`,
       [...orderParams, ...append.params],
     );
     if (!row) throw new OrderNotFoundError(order.id);
+    if (events.length > 0) announceOutbox(this.wakeUps, manager, this.sql.schemaName);
     order.updatedAt = row.updated_at;
   }
 }

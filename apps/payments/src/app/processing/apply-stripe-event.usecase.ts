@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent, type DomainEvent } from '@switchyard/contracts';
-import { appendToOutbox } from '@switchyard/messaging';
+import { appendToOutbox, WakeUps } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
@@ -36,6 +36,7 @@ export class ApplyStripeEventUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly payments: PaymentsRepository,
     private readonly stripeEvents: StripeEventsRepository,
+    private readonly wakeUps: WakeUps,
   ) {}
 
   /** One outcome per event, in the order given. */
@@ -60,6 +61,7 @@ export class ApplyStripeEventUseCase {
       manager,
       this.config.DB_SCHEMA,
       outcomes.flatMap((o) => (o.status === 'processed' ? o.events : [])),
+      this.wakeUps,
     );
     return outcomes;
   }

@@ -15,6 +15,7 @@ import {
   startSpan,
   traceIdOf,
   traceparentOf,
+  WakeUps,
 } from '@switchyard/messaging';
 import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
 import { afterCommit, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
@@ -57,17 +58,19 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly applyStripeEvent: ApplyStripeEventUseCase,
     private readonly logger: PinoLogger,
+    wakeUps: WakeUps,
   ) {
     logger.setContext(StripeEventProcessor.name);
     this.loop = new PollingLoop({
       intervalMs: config.STRIPE_PROCESSOR_POLL_MS,
       work: () => this.processSideBySide(),
-      // Whatever makes an event due announces it (intake, reconciliation, a replay): every
-      // instance's processor takes it at once.
+      // Whatever makes an event due announces it (intake, reconciliation, a replay): this
+      // instance's processor, or another's when this one does not process, takes it at once.
       wakeOn: {
         connectionString: config.DATABASE_URL,
         channel: storedEventsChannel(config.DB_SCHEMA),
         applicationName: `switchyard-stripe-processor:${config.DB_SCHEMA}`,
+        wakeUps,
       },
       onError: logPollingLoopErrors(this.logger, 'Stripe event processing'),
     });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { activeTraceparent } from '@switchyard/messaging';
+import { activeTraceparent, WakeUps } from '@switchyard/messaging';
 import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -16,7 +16,7 @@ export type StripeEventSource = 'webhook' | 'reconciliation';
 export const STRIPE_EVENT_STATUSES = ['received', 'processed', 'ignored', 'failed'] as const;
 export type StripeEventStatus = (typeof STRIPE_EVENT_STATUSES)[number];
 
-/** The channel a stored event is announced on, so every instance's processor wakes for it. */
+/** The channel a stored event is announced on (`WakeUps`), so a processor wakes for it. */
 export function storedEventsChannel(schema: string): string {
   return `${schema}_stripe_events`;
 }
@@ -70,7 +70,7 @@ const LISTED_COLUMNS = `id, type, status, source, attempts, last_error, received
 /**
  * stripe_events: the durable record of every verified Stripe event, one row per Stripe event id,
  * from intake through processing to operators' replays. Whatever makes an event due announces it
- * on storedEventsChannel in the same statement, so every instance's processor wakes at commit.
+ * on storedEventsChannel once committed, so a processor wakes for it.
  */
 @Injectable()
 export class StripeEventsRepository {
@@ -79,6 +79,7 @@ export class StripeEventsRepository {
   constructor(
     private readonly sql: RepositorySql,
     private readonly dataSource: DataSource,
+    private readonly wakeUps: WakeUps,
   ) {
     this.channel = storedEventsChannel(sql.schemaName);
   }
@@ -96,12 +97,12 @@ export class StripeEventsRepository {
     event: VerifiedStripeEvent,
     source: StripeEventSource,
   ): Promise<'stored' | 'duplicate'> {
-    // RETURNING runs only for an inserted row: a duplicate wakes nobody.
+    // RETURNING answers only for an inserted row: a duplicate wakes nobody.
     const stored = await this.sql.rows(
       this.dataSource.manager,
       `INSERT INTO ${this.table} (id, type, created, livemode, payload, source, traceparent)
-       VALUES ($1, $2, $3, $4, $5, $6, $8) ON CONFLICT (id, created) DO NOTHING
-       RETURNING id, pg_notify($7, '') IS NULL AS announced`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id, created) DO NOTHING
+       RETURNING id`,
       [
         event.id,
         event.type,
@@ -109,11 +110,12 @@ export class StripeEventsRepository {
         event.livemode,
         JSON.stringify(event.payload),
         source,
-        this.channel,
         activeTraceparent() ?? null,
       ],
     );
-    return stored.length === 1 ? 'stored' : 'duplicate';
+    if (stored.length === 0) return 'duplicate';
+    this.wakeUps.announce(this.channel);
+    return 'stored';
   }
 
   /**
@@ -254,10 +256,12 @@ export class StripeEventsRepository {
       this.dataSource.manager,
       `UPDATE ${this.table}
        SET status = 'received', attempts = 0, next_attempt_at = now(), last_error = NULL
-       WHERE id = $1 RETURNING id, pg_notify($2, '') IS NULL AS announced`,
-      [id, this.channel],
+       WHERE id = $1 RETURNING id`,
+      [id],
     );
-    return replayed.length > 0;
+    if (replayed.length === 0) return false;
+    this.wakeUps.announce(this.channel);
+    return true;
   }
 
   /** Makes every event received in [from, to) due again, announced once; how many. */
@@ -266,7 +270,6 @@ export class StripeEventsRepository {
     to: string;
     status?: StripeEventStatus;
   }): Promise<number> {
-    // One notification for the lot, and only when something became due.
     const counted = await this.sql.first<{ replayed: number }>(
       this.dataSource.manager,
       `WITH replayed AS (
@@ -275,11 +278,12 @@ export class StripeEventsRepository {
          WHERE received_at >= $1 AND received_at < $2 AND ($3::text IS NULL OR status = $3)
          RETURNING id
        )
-       SELECT count(*)::int AS replayed,
-              CASE WHEN count(*) > 0 THEN pg_notify($4, '') IS NULL END AS announced
-       FROM replayed`,
-      [range.from, range.to, range.status ?? null, this.channel],
+       SELECT count(*)::int AS replayed FROM replayed`,
+      [range.from, range.to, range.status ?? null],
     );
-    return counted?.replayed ?? 0;
+    const replayed = counted?.replayed ?? 0;
+    // One wake-up for the lot, and only when something became due.
+    if (replayed > 0) this.wakeUps.announce(this.channel);
+    return replayed;
   }
 }

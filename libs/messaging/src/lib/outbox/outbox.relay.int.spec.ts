@@ -12,6 +12,8 @@ import { EventPublisher } from '../event-publisher';
 import { createKafka, ensureTopics } from '../kafka-settings';
 import { outboxTableDdl } from '../messaging-ddl';
 import { newTraceparent } from '../trace-context';
+import { AfterCommitSubscriber } from '../database/after-commit';
+import { WakeUps } from '../wake-ups';
 import { appendToOutbox } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
 
@@ -27,9 +29,12 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
   let db: TestDataSource;
   let publisher: EventPublisher;
   let recorder: TopicRecorder;
+  /** This process's writers and relays, as one instance's. */
+  let wakeUps: WakeUps;
 
   beforeAll(async () => {
-    db = await createTestDataSource('relay', 'svc', outboxTableDdl('svc'));
+    db = await createTestDataSource('relay', 'svc', outboxTableDdl('svc'), [AfterCommitSubscriber]);
+    wakeUps = new WakeUps((channel) => db.dataSource.query(`SELECT pg_notify($1, '')`, [channel]));
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [topic]);
@@ -55,6 +60,7 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
       connectionString: db.database.url,
       topicName: (t) => `${prefix}${t}`,
       pollIntervalMs,
+      wakeUps,
     });
     relays.push(created);
     return created;
@@ -97,10 +103,10 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     const slow = db.dataSource.createQueryRunner();
     await slow.connect();
     await slow.startTransaction();
-    await appendToOutbox(slow.manager, 'svc', [first]);
+    await appendToOutbox(slow.manager, 'svc', [first], wakeUps);
 
     // And a later transaction for the same key that commits first, and is published
-    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [second]));
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [second], wakeUps));
     await waitFor('the committed event on Kafka', () => publishedIds(orderId).length === 1);
 
     // When the first transaction finally commits
@@ -123,13 +129,13 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     // Given a transaction that writes an event and rolls back
     await db.dataSource
       .transaction(async (m) => {
-        await appendToOutbox(m, 'svc', [rolledBack]);
+        await appendToOutbox(m, 'svc', [rolledBack], wakeUps);
         throw new Error('business rule failed');
       })
       .catch(() => undefined);
 
     // When a later transaction commits an event for the same key, on the same partition
-    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [committed]));
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [committed], wakeUps));
 
     // Then once the committed one is on Kafka, it is the only event there for that key
     await waitFor('the committed event', () => publishedIds(orderId).includes(committed.id));
@@ -156,6 +162,41 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
       `SELECT count(*)::int AS unpublished FROM svc.outbox WHERE published_at IS NULL`,
     );
     expect(unpublished).toBe(0);
+  });
+
+  it('publishes an event its own instance commits at once, not at its next poll', async () => {
+    // Given a leading relay that will not poll again for a minute
+    const idle = relay(60_000);
+    idle.start();
+    await waitFor('the relay to lead', () => idle.isLeader);
+
+    // When this instance commits an event
+    const event = orderEvent(randomUUID());
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event], wakeUps));
+
+    // Then it is on Kafka well before the poll
+    await waitFor('the event on Kafka', () => publishedIds(event.subject).length === 1, {
+      timeoutMs: 10_000,
+    });
+  });
+
+  it('publishes an event another instance commits at once, through its notification', async () => {
+    // Given a leading relay that will not poll again for a minute
+    const idle = relay(60_000);
+    idle.start();
+    await waitFor('the relay to lead', () => idle.isLeader);
+
+    // When another instance, whose relay does not lead, commits an event
+    const otherInstance = new WakeUps((channel) =>
+      db.dataSource.query(`SELECT pg_notify($1, '')`, [channel]),
+    );
+    const event = orderEvent(randomUUID());
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event], otherInstance));
+
+    // Then the leader publishes it well before its poll
+    await waitFor('the event on Kafka', () => publishedIds(event.subject).length === 1, {
+      timeoutMs: 10_000,
+    });
   });
 
   it('keeps one relay active, and a standby takes over when the leader dies', async () => {
@@ -186,7 +227,7 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     // Then the standby leads and publishes what comes next
     await waitFor('b to lead', () => b.isLeader);
     const event = orderEvent(randomUUID());
-    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event]));
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event], wakeUps));
     await waitFor('the event published by b', () => publishedIds(event.subject).length === 1);
   });
 });

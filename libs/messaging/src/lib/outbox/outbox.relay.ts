@@ -3,12 +3,15 @@ import { type EventPublisher } from '../event-publisher';
 import { type TopicMessages } from '../external/kafka.interface';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
 import { PollingLoop } from '../polling-loop';
+import { type WakeUps } from '../wake-ups';
 import { markFailed, SpanKind, startSpan, tracingOn } from '../tracing/spans';
 
 export interface OutboxRelayOptions {
   readonly schema: string;
   /** Connection string for the relay's own session: it holds the leader lock and LISTENs. */
   readonly connectionString: string;
+  /** While this relay leads, it serves the outbox channel here: this instance's writes wake it. */
+  readonly wakeUps: WakeUps;
   readonly topicName: (logicalTopic: string) => string;
   readonly batchSize?: number;
   /** Upper bound on the wait between drains when no notification arrives. */
@@ -43,6 +46,7 @@ export class OutboxRelay {
   private session: Client | null = null;
   private readonly loop: PollingLoop;
   private leader = false;
+  private unserve: (() => void) | null = null;
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -106,6 +110,8 @@ export class OutboxRelay {
         this.options.onError?.(err);
         this.leader = false;
         this.session = null;
+        this.unserve?.();
+        this.unserve = null;
       });
       session.on('notification', () => this.loop.wake());
       await session.connect();
@@ -120,8 +126,10 @@ export class OutboxRelay {
       [lockKey],
     );
     if (result.rows[0]?.locked) {
-      await this.session.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
+      const channel = outboxChannel(this.options.schema);
+      await this.session.query(`LISTEN ${quoteIdent(channel)}`);
       this.leader = true;
+      this.unserve = this.options.wakeUps.serve(channel, () => this.loop.wake());
     }
   }
 
@@ -194,6 +202,8 @@ export class OutboxRelay {
     const session = this.session;
     this.session = null;
     this.leader = false;
+    this.unserve?.();
+    this.unserve = null;
     // Ending the session releases the advisory lock, so a standby can take over at once.
     await session?.end().catch(() => undefined);
   }

@@ -2,13 +2,12 @@ import { type DomainEvent, topicOf } from '@switchyard/contracts';
 import { type EntityManager } from 'typeorm';
 import { queryPrepared } from '../database/prepared-query';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
+import { type WakeUps } from '../wake-ups';
 
 /** The outbox append as parts of a caller's own statement (see `outboxAppendSql`). */
 export interface OutboxAppendSql {
   /** `INSERT INTO <schema>.outbox … RETURNING 1`, to run as a data-modifying CTE. */
   readonly insert: string;
-  /** `pg_notify(…)`, to select once in the same statement when the insert added rows. */
-  readonly notify: string;
   /** The statement's parameters from `firstParam` on, in order. */
   readonly params: readonly unknown[];
 }
@@ -16,9 +15,9 @@ export interface OutboxAppendSql {
 /**
  * The outbox rows of `events` as a CTE of the caller's statement, so a state change and its
  * events are written in one statement, hence one round trip and, alone, one implicit
- * transaction. Rows take their positions in the order given; the notification is delivered at
- * commit, only if the transaction commits, waking the relay without polling. `onlyIf` is a SQL
- * condition on the statement's other CTEs (the events are written only when it holds).
+ * transaction. Rows take their positions in the order given. `onlyIf` is a SQL condition on the
+ * statement's other CTEs (the events are written only when it holds). When it wrote rows, the
+ * caller wakes the relay with `announceOutbox`.
  */
 export function outboxAppendSql(
   schema: string,
@@ -36,7 +35,6 @@ export function outboxAppendSql(
        ${options.onlyIf ? `WHERE ${options.onlyIf}` : ''}
        ORDER BY n
        RETURNING 1`,
-    notify: `pg_notify(${p(5)}, '')`,
     params: [
       events.map((e) => e.id),
       events.map((e) => topicOf(e.type)),
@@ -49,9 +47,13 @@ export function outboxAppendSql(
           ...(e.traceparent ? { traceparent: e.traceparent } : {}),
         }),
       ),
-      outboxChannel(schema),
     ],
   };
+}
+
+/** Wakes the relay for outbox rows written through `db`, once they are committed. */
+export function announceOutbox(wakeUps: WakeUps, db: EntityManager, schema: string): void {
+  wakeUps.announceAfterCommit(db, outboxChannel(schema));
 }
 
 /**
@@ -63,14 +65,15 @@ export async function appendToOutbox(
   manager: EntityManager,
   schema: string,
   events: readonly DomainEvent[],
+  wakeUps: WakeUps,
 ): Promise<void> {
   if (events.length === 0) return;
   const append = outboxAppendSql(schema, events);
   // One statement for any number of events.
   await queryPrepared(
     manager,
-    `WITH appended AS (${append.insert})
-     SELECT ${append.notify} FROM (SELECT count(*) FROM appended) AS done`,
+    `WITH appended AS (${append.insert}) SELECT count(*) FROM appended`,
     [...append.params],
   );
+  announceOutbox(wakeUps, manager, schema);
 }

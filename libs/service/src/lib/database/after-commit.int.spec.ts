@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@switchyard/testing';
 import { DataSource } from 'typeorm';
-import { afterCommit } from './after-commit';
+import { afterCommit } from '@switchyard/messaging';
 import { dataSourceOptions } from './database';
 
 describe('afterCommit (real Postgres)', () => {

@@ -1,7 +1,7 @@
 import { quoteIdent } from '@switchyard/messaging';
 import { type DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
-import { AfterCommitSubscriber } from './after-commit';
+import { AfterCommitSubscriber } from '@switchyard/messaging';
 
 type MigrationClass = new () => MigrationInterface;
 

@@ -13,6 +13,7 @@ import {
   type KafkaAdmin,
   OutboxRelay,
   physicalName,
+  WakeUps,
 } from '@switchyard/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -51,6 +52,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     // outbox the relay reads; the outbox gauges read it at scrape time.
     dataSource: DataSource,
     private readonly logger: PinoLogger,
+    wakeUps: WakeUps,
   ) {
     logger.setContext('messaging');
     this.kafka = createKafka(
@@ -73,6 +75,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     this.relay = new OutboxRelay(this.publisher, {
       schema: config.DB_SCHEMA,
       connectionString: config.DATABASE_URL,
+      wakeUps,
       topicName: (topic) => this.topic(topic),
       onError: logPollingLoopErrors(
         this.logger,

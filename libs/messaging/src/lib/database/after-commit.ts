@@ -19,10 +19,17 @@ const levels = new WeakMap<QueryRunner, (() => void)[][]>();
  */
 export function afterCommit(manager: EntityManager, effect: () => void): void {
   const runner = manager.queryRunner;
-  const open = runner?.isTransactionActive ? levels.get(runner) : undefined;
-  const level = open?.at(-1);
-  if (level) level.push(effect);
-  else effect();
+  if (!runner?.isTransactionActive) {
+    effect();
+    return;
+  }
+  const level = levels.get(runner)?.at(-1);
+  // Run now, an effect would describe work that may yet roll back (or wake a worker too early).
+  if (!level)
+    throw new Error(
+      "afterCommit was called in a transaction its DataSource does not track: add AfterCommitSubscriber to the DataSource's subscribers (dataSourceOptions does)",
+    );
+  level.push(effect);
 }
 
 /** Keeps `afterCommit`'s levels in step with TypeORM's transactions and savepoints. */
