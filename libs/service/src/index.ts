@@ -16,6 +16,7 @@ export * from './lib/http/api-error';
 export * from './lib/http/json-body';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/admin-token.guard';
+export * from './lib/http/token-matches';
 export * from './lib/health/metrics';
 export * from './lib/health/scrape-query';
 export * from './lib/partitions/partition-bounds';

@@ -28,6 +28,8 @@ import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-f
 import { DeliveryLeaseOwner1764650000000 } from './migrations/1764650000000-delivery-lease-owner';
 import { DeliveriesOrderedWithinATransaction1764800000000 } from './migrations/1764800000000-deliveries-ordered-within-a-transaction';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
+import { PushDevices1765000000000 } from './migrations/1765000000000-push-devices';
+import { PushModule } from './push/push.module';
 import { type NotificationsConfig } from './notifications-env';
 import { OperatorController } from './operator/operator.controller';
 import { partitionedTables } from './partitioned-tables';
@@ -57,10 +59,12 @@ export class AppModule {
             DeliveryLeaseOwner1764650000000,
             PartitionByTime1764700000000,
             DeliveriesOrderedWithinATransaction1764800000000,
+            PushDevices1765000000000,
           ],
           partitionedTables,
           consumer: 'partner-fanout',
         }),
+        PushModule,
       ],
       controllers: [
         OperatorController,

@@ -90,5 +90,10 @@ export const NotificationsEnv = commonEnv({
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   /** On SIGTERM, how long requests in flight may finish before they are cut and rescheduled. */
   DELIVERY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(5000),
+  /**
+   * The shop backend's credential for the devices API (`Authorization: Bearer …`); ADMIN_TOKEN
+   * is accepted too. Unset, and without ADMIN_TOKEN, the devices API answers 403.
+   */
+  DEVICES_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

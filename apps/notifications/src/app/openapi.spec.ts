@@ -5,6 +5,8 @@ describeOpenApiDocument('notifications', openApiDocument, [
   '/health/live',
   '/health/ready',
   '/metrics',
+  '/v1/devices',
+  '/v1/devices/{id}',
   '/v1/endpoints',
   '/v1/endpoints/{id}',
   '/v1/endpoints/{id}/attempts',

@@ -49,8 +49,14 @@ function operationGaps(route: string, op: Operation): string[] {
   if (!op.summary) gaps.push(`${route}: no summary`);
   const statuses = Object.keys(op.responses);
   const successes = statuses.filter((s) => s.startsWith('2'));
-  if (successes.length !== 1) gaps.push(`${route}: ${successes.length} success responses`);
+  // One success, or a create-or-update's 201 (made) and 200 (it existed, updated).
+  const createOrUpdate =
+    successes.length === 2 && successes.includes('200') && successes.includes('201');
+  if (successes.length !== 1 && !createOrUpdate)
+    gaps.push(`${route}: ${successes.length} success responses`);
   for (const status of statuses) {
+    // 204 No Content has no body to describe.
+    if (status === '204') continue;
     const content = Object.values(op.responses[status]?.content ?? {});
     if (content.length === 0 || content.some((c) => c.schema === undefined)) {
       gaps.push(`${route}: response ${status} has no schema`);
@@ -74,8 +80,9 @@ function operationGaps(route: string, op: Operation): string[] {
 }
 
 /**
- * What the document leaves out: an operation without a summary, without a success body schema,
- * without an error response in the shared shape, or with a request part that has no schema.
+ * What the document leaves out: an operation without a summary, without a success body schema
+ * (but for a 204), without an error response in the shared shape, or with a request part that
+ * has no schema.
  */
 export function openApiGaps(document: OpenAPIObject): string[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>

@@ -1,10 +1,10 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { type CommonEnv } from '../config/common-env';
 import { SERVICE_CONFIG } from '../service-config.token';
 import { ApiError } from './api-error';
 import { bearerToken } from './bearer-token';
+import { tokenMatches } from './token-matches';
 
 /** Guards operator endpoints with `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
@@ -20,11 +20,8 @@ export class AdminTokenGuard implements CanActivate {
         'The admin API is disabled: start the service with ADMIN_TOKEN set',
       );
     }
-    const token = Buffer.from(
-      bearerToken(context.switchToHttp().getRequest<FastifyRequest>()) ?? '',
-    );
-    const wanted = Buffer.from(expected);
-    if (token.length !== wanted.length || !timingSafeEqual(token, wanted)) {
+    const token = bearerToken(context.switchToHttp().getRequest<FastifyRequest>());
+    if (!tokenMatches(token, expected)) {
       throw new ApiError(
         401,
         'invalid_admin_token',

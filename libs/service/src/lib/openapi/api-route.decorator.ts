@@ -23,11 +23,11 @@ export interface ApiHeaderSpec {
   readonly schema: z.ZodType;
 }
 
-/** The success answer: its status, and the zod schema of its body. */
+/** The success answer: its status, and the zod schema of its body (none for a 204). */
 export interface ApiSuccessSpec {
   readonly status: number;
   readonly description: string;
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodType | null;
   /** `application/json` unless the body is something else (Prometheus text). */
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, { description: string; schema: z.ZodType }>>;
@@ -168,11 +168,13 @@ function successResponse(response: ApiSuccessSpec): MethodDecorator {
   return ApiResponse({
     status: response.status,
     description: response.description,
-    content: {
-      [response.contentType ?? 'application/json']: {
-        schema: openApiSchemaOf(response.schema, 'output'),
+    ...(response.schema && {
+      content: {
+        [response.contentType ?? 'application/json']: {
+          schema: openApiSchemaOf(response.schema, 'output'),
+        },
       },
-    },
+    }),
     ...(response.headers ? { headers } : {}),
   });
 }

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { RepositorySql } from '@switchyard/service';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type Device } from './device';
+import { type RegisterDeviceCommand } from './device-fields';
+
+interface DeviceRow {
+  id: string;
+  customer_id: string;
+  platform: 'apns' | 'fcm';
+  token: string;
+  app: string;
+  environment: 'production' | 'sandbox' | null;
+  locale: string;
+  registered_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `id, customer_id, platform, token, app, environment, locale, registered_at, created_at, updated_at`;
+
+/** The most devices one customer's list shows; a customer has a phone or two, not hundreds. */
+export const DEVICES_PER_CUSTOMER_SHOWN = 100;
+
+function toDevice(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    platform: row.platform,
+    token: row.token,
+    app: row.app,
+    environment: row.environment,
+    locale: row.locale,
+    registeredAt: row.registered_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** devices: customers' push targets, one row per platform, app and token. */
+@Injectable()
+export class DeviceRepository {
+  constructor(
+    private readonly sql: RepositorySql,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Stores a registration: a new token makes a device; a known one (same platform, app and
+   * token) is updated in place, customer included, and counts as registered now.
+   */
+  async register(
+    command: RegisterDeviceCommand,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<{ device: Device; created: boolean }> {
+    const row = await this.sql.first<DeviceRow & { created: boolean }>(
+      db,
+      `INSERT INTO ${this.sql.schema}.devices (id, customer_id, platform, token, app, environment, locale)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (platform, app, token) DO UPDATE
+       SET customer_id = EXCLUDED.customer_id, environment = EXCLUDED.environment,
+           locale = EXCLUDED.locale, registered_at = now(), updated_at = now()
+       RETURNING ${COLUMNS}, xmax = 0 AS created`,
+      [
+        randomUUID(),
+        command.customerId,
+        command.platform,
+        command.token,
+        command.app,
+        command.platform === 'apns' ? command.environment : null,
+        command.locale,
+      ],
+    );
+    if (!row) throw new Error('INSERT … RETURNING answered no row');
+    return { device: toDevice(row), created: row.created };
+  }
+
+  async find(id: string, db: EntityManager = this.dataSource.manager): Promise<Device | undefined> {
+    const row = await this.sql.first<DeviceRow>(
+      db,
+      `SELECT ${COLUMNS} FROM ${this.sql.schema}.devices WHERE id = $1`,
+      [id],
+    );
+    return row && toDevice(row);
+  }
+
+  /** A customer's devices, oldest first. */
+  async ofCustomer(
+    customerId: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<Device[]> {
+    const rows = await this.sql.rows<DeviceRow>(
+      db,
+      `SELECT ${COLUMNS} FROM ${this.sql.schema}.devices WHERE customer_id = $1
+       ORDER BY created_at, id LIMIT ${DEVICES_PER_CUSTOMER_SHOWN}`,
+      [customerId],
+    );
+    return rows.map(toDevice);
+  }
+
+  /** Removes a device; false when there was none. */
+  async remove(id: string, db: EntityManager = this.dataSource.manager): Promise<boolean> {
+    return (
+      (await this.sql.affected(db, `DELETE FROM ${this.sql.schema}.devices WHERE id = $1`, [id])) >
+      0
+    );
+  }
+
+  /**
+   * Removes a device whose token the provider called dead, unless it registered again after
+   * `unregisteredAt` (APNs' timestamp; null: remove it whatever its registration). True when
+   * removed.
+   */
+  async removeDead(
+    id: string,
+    unregisteredAt: Date | null,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const removed = await this.sql.affected(
+      db,
+      `DELETE FROM ${this.sql.schema}.devices
+       WHERE id = $1 AND ($2::timestamptz IS NULL OR registered_at < $2)`,
+      [id, unregisteredAt],
+    );
+    return removed > 0;
+  }
+}
