@@ -1,4 +1,5 @@
 const orderId = '0b9f6a2e-7c1d-4e8a-9f3b-2d6c5a4e1f00';
+const customerId = 'cus_QXg1hqf4jFNsqG';
 const paymentRef = {
   orderId,
   provider: 'stripe' as const,
@@ -10,7 +11,7 @@ const paymentRef = {
 export const EventExamples = {
   'order.created': {
     orderId,
-    customerId: 'cus_QXg1hqf4jFNsqG',
+    customerId,
     currency: 'usd',
     amountTotal: 3299,
     lines: [
@@ -20,6 +21,7 @@ export const EventExamples = {
   },
   'order.paid': {
     orderId,
+    customerId,
     amount: 3299,
     currency: 'usd',
     paymentIntentId: paymentRef.paymentIntentId,
@@ -27,13 +29,20 @@ export const EventExamples = {
   },
   'order.payment_failed': {
     orderId,
+    customerId,
     paymentIntentId: paymentRef.paymentIntentId,
     failureCode: 'card_declined',
     failureMessage: 'Your card was declined.',
   },
-  'order.cancelled': { orderId, reason: 'requested by the shopper' },
-  'order.refunded': { orderId, amountRefunded: 1250, currency: 'usd', fullyRefunded: false },
-  'order.fulfilled': { orderId, fulfilledAt: '2026-11-29T08:00:00.000Z' },
+  'order.cancelled': { orderId, customerId, reason: 'requested by the shopper' },
+  'order.refunded': {
+    orderId,
+    customerId,
+    amountRefunded: 1250,
+    currency: 'usd',
+    fullyRefunded: false,
+  },
+  'order.fulfilled': { orderId, customerId, fulfilledAt: '2026-11-29T08:00:00.000Z' },
   'payment.succeeded': { ...paymentRef, amount: 3299, currency: 'usd' },
   'payment.failed': {
     ...paymentRef,

@@ -9,9 +9,19 @@ export const OrderLineSchema = z.object({
   unitPrice: minorUnits,
 });
 
+const customerId = z.string().min(1).max(128);
+
+/**
+ * The customer who placed the order, on every order event since push notifications (#14) needed
+ * it: optional, so events written before still read.
+ */
+const orderCustomer = customerId
+  .optional()
+  .describe('The customer who placed the order (on events since push notifications)');
+
 export const OrderCreatedSchema = z.object({
   orderId: z.uuid(),
-  customerId: z.string().min(1).max(128),
+  customerId,
   currency,
   amountTotal: minorUnits,
   lines: z.array(OrderLineSchema).min(1),
@@ -19,6 +29,7 @@ export const OrderCreatedSchema = z.object({
 
 export const OrderPaidSchema = z.object({
   orderId: z.uuid(),
+  customerId: orderCustomer,
   amount: minorUnits,
   currency,
   paymentIntentId: z.string().min(1),
@@ -27,6 +38,7 @@ export const OrderPaidSchema = z.object({
 
 export const OrderPaymentFailedSchema = z.object({
   orderId: z.uuid(),
+  customerId: orderCustomer,
   paymentIntentId: z.string().min(1),
   failureCode: z.string().nullable(),
   failureMessage: z.string().nullable(),
@@ -34,11 +46,13 @@ export const OrderPaymentFailedSchema = z.object({
 
 export const OrderCancelledSchema = z.object({
   orderId: z.uuid(),
+  customerId: orderCustomer,
   reason: z.string().max(500).nullable(),
 });
 
 export const OrderRefundedSchema = z.object({
   orderId: z.uuid(),
+  customerId: orderCustomer,
   amountRefunded: minorUnits,
   currency,
   fullyRefunded: z.boolean(),
@@ -46,6 +60,7 @@ export const OrderRefundedSchema = z.object({
 
 export const OrderFulfilledSchema = z.object({
   orderId: z.uuid(),
+  customerId: orderCustomer,
   fulfilledAt: z.iso.datetime({ offset: true }),
 });
 

@@ -39,7 +39,8 @@ export class OrderTransition {
     const domainEvent = createEvent(
       event.type,
       order.id,
-      event.data,
+      // Every order event names its customer (push notifications find the devices by it).
+      { ...event.data, customerId: order.customerId },
       event.traceparent ? { traceparent: event.traceparent } : {},
     );
     await this.orders.updateWithEvents(manager, order, [domainEvent]);
