@@ -13,3 +13,5 @@ export * from './lib/faults';
 export * from './lib/metrics-scrape';
 export * from './lib/monitoring-config';
 export * from './lib/otlp-trace-receiver';
+export * from './lib/push/fake-google-oauth';
+export * from './lib/push/fake-fcm';
