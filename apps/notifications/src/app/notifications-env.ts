@@ -95,5 +95,11 @@ export const NotificationsEnv = commonEnv({
    * is accepted too. Unset, and without ADMIN_TOKEN, the devices API answers 403.
    */
   DEVICES_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /**
+   * A JSON file of push rules (which event makes which notification, in which languages; see
+   * docs/push.md). Unset: the built-in rules for order.paid, order.fulfilled and
+   * order.payment_failed. Read and checked at start: a bad file stops the service.
+   */
+  PUSH_RULES_FILE: z.string().min(1).optional(),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;
