@@ -17,7 +17,9 @@ export type FcmScriptedError =
   | 'UNAVAILABLE'
   | 'INTERNAL'
   | 'SENDER_ID_MISMATCH'
-  | 'THIRD_PARTY_AUTH_ERROR';
+  | 'THIRD_PARTY_AUTH_ERROR'
+  /** The bearer token refused (401, no FcmError), as for a token FCM will not take though fresh. */
+  | 'UNAUTHENTICATED';
 
 export interface FcmScriptedAnswer {
   readonly error: FcmScriptedError;
@@ -201,6 +203,7 @@ export class FakeFcm {
 
 /** FCM's answer for each scriptable error, as its documentation and the wire show them. */
 function scriptedAnswer({ error, retryAfter }: FcmScriptedAnswer): Answer {
+  if (error === 'UNAUTHENTICATED') return unauthenticated('ACCESS_TOKEN_TYPE_UNSUPPORTED');
   const headers = retryAfter === undefined ? undefined : { 'retry-after': retryAfter };
   const fcm = (status: number, rpc: string, message: string, code: string = error): Answer => ({
     status,

@@ -63,6 +63,7 @@ export class FakeGoogleOAuth {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
   private held: Array<() => void> | null = null;
+  private outageLeft = 0;
   private baseUrl = '';
 
   constructor(options: FakeGoogleOAuthOptions = {}) {
@@ -159,6 +160,11 @@ export class FakeGoogleOAuth {
     for (const issued of this.tokens.values()) issued.revoked = true;
   }
 
+  /** The next `requests` token requests are answered 503, as during an outage at Google. */
+  failNext(requests: number): void {
+    this.outageLeft = requests;
+  }
+
   /** Token requests wait until `release()`: lets a test start sends during a refresh. */
   hold(): void {
     this.held ??= [];
@@ -184,6 +190,12 @@ export class FakeGoogleOAuth {
     }
     this.tokenRequests++;
     if (this.held) await new Promise<void>((go) => this.held?.push(go) ?? go());
+    if (this.outageLeft > 0) {
+      this.outageLeft--;
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'internal_failure', error_description: 'Backend Error' }));
+      return;
+    }
     try {
       const answer = this.grant(req.headers['content-type'], body);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });

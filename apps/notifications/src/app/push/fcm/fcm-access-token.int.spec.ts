@@ -83,6 +83,43 @@ describe('FCM access tokens from a service account', () => {
     expect(await tokens.get()).toBe(second);
   });
 
+  it('keeps using a token that still holds when its early refresh fails, then refreshes', async () => {
+    // Given a 3 s token, and the token endpoint down for its early refresh
+    oauth.expiresInSeconds = 3;
+    const tokens = tokensFor(account.keyFile);
+    const first = await tokens.get();
+    const requestsBefore = oauth.tokenRequests;
+    oauth.failNext(1);
+
+    // When a caller asks after the refresh was due (at 2.7 s), and again
+    await waitFor(
+      'the failed early refresh',
+      async () => {
+        expect(await tokens.get()).toBe(first);
+        return oauth.tokenRequests > requestsBefore;
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    const second = await tokens.get();
+
+    // Then the old token served the first caller, and the next one got a new token
+    expect(second).not.toBe(first);
+    expect(oauth.tokenRequests).toBe(requestsBefore + 2);
+  });
+
+  it('fails with a transient error when the endpoint is down and no token holds', async () => {
+    // Given no token yet, and the token endpoint down
+    const tokens = tokensFor(account.keyFile);
+    oauth.failNext(1);
+
+    // When a token is asked for
+    const error = await tokens.get().catch((err: unknown) => err);
+
+    // Then the error says Google is having trouble and may work later
+    expect(error).toMatchObject({ statusCode: 503, transient: true });
+    expect((error as Error).message).toMatch(/internal_failure: Backend Error.*retried later/);
+  });
+
   it('shares one request among callers that ask during a refresh', async () => {
     // Given a token endpoint that holds its answers
     const tokens = tokensFor(account.keyFile);

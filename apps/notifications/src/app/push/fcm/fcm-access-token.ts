@@ -42,6 +42,7 @@ interface CachedToken {
   readonly token: string;
   /** When to fetch a new one: shortly before Google's expiry. */
   readonly refreshAt: number;
+  readonly expiresAt: number;
 }
 
 const TokenAnswer = z.object({
@@ -73,7 +74,15 @@ export class FcmAccessTokens {
     const cached = this.current;
     if (cached && this.clock.now() < cached.refreshAt) return cached.token;
     this.inFlight ??= this.refresh().finally(() => (this.inFlight = null));
-    return (await abortable(this.inFlight, signal)).token;
+    try {
+      return (await abortable(this.inFlight, signal)).token;
+    } catch (err) {
+      // An early refresh that failed need not stop sends while the old token still holds.
+      if (cached && this.current === cached && this.clock.now() < cached.expiresAt) {
+        return cached.token;
+      }
+      throw err;
+    }
   }
 
   /**
@@ -95,7 +104,8 @@ export class FcmAccessTokens {
     // A minute early, or a tenth of the lifetime when it is short, so no send carries a token
     // that expires on the way.
     const margin = Math.min(REFRESH_MARGIN_MS, lifetimeMs / 10);
-    this.current = { token: answer.access_token, refreshAt: issuedAt + lifetimeMs - margin };
+    const expiresAt = issuedAt + lifetimeMs;
+    this.current = { token: answer.access_token, refreshAt: expiresAt - margin, expiresAt };
     return this.current;
   }
 

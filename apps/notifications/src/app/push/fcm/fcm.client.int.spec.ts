@@ -212,6 +212,24 @@ describe('FcmClient against fake Google OAuth and FCM', () => {
     expect(fcm.receivedBy(target.token)[1].accessToken).not.toBe(revoked);
   });
 
+  it('alerts when FCM refuses a freshly issued token too, after one refresh only', async () => {
+    // Given FCM refuses the bearer token twice running for this token's sends
+    const client = clientFor();
+    await client.send(device(), message());
+    const target = device();
+    fcm.script(target.token, 'UNAUTHENTICATED', 'UNAUTHENTICATED');
+    const grantsBefore = oauth.grants;
+
+    // When a message is sent
+    const outcome = await client.send(target, message());
+
+    // Then one refresh and one resend, then a failure that says what to check
+    expect(outcome).toMatchObject({ kind: 'failed', statusCode: 401, alert: true });
+    expect(outcome.kind === 'failed' && outcome.reason).toMatch(/Firebase Cloud Messaging API/);
+    expect(statusesFor(target.token)).toEqual([401, 401]);
+    expect(oauth.grants).toBe(grantsBefore + 1);
+  });
+
   it.each<[FcmScriptedError, string | undefined, Partial<PushOutcome>]>([
     ['UNREGISTERED', undefined, { kind: 'remove_device', statusCode: 404, reason: 'UNREGISTERED' }],
     ['INVALID_TOKEN', undefined, { kind: 'remove_device', statusCode: 400 }],
