@@ -15,3 +15,5 @@ export * from './lib/monitoring-config';
 export * from './lib/otlp-trace-receiver';
 export * from './lib/push/fake-google-oauth';
 export * from './lib/push/fake-fcm';
+export * from './lib/push/test-ca';
+export * from './lib/push/fake-apns-server';
