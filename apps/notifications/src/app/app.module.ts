@@ -29,6 +29,7 @@ import { DeliveryLeaseOwner1764650000000 } from './migrations/1764650000000-deli
 import { DeliveriesOrderedWithinATransaction1764800000000 } from './migrations/1764800000000-deliveries-ordered-within-a-transaction';
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { PushDevices1765000000000 } from './migrations/1765000000000-push-devices';
+import { PushDeliveries1765100000000 } from './migrations/1765100000000-push-deliveries';
 import { PushModule } from './push/push.module';
 import { type NotificationsConfig } from './notifications-env';
 import { OperatorController } from './operator/operator.controller';
@@ -60,6 +61,7 @@ export class AppModule {
             PartitionByTime1764700000000,
             DeliveriesOrderedWithinATransaction1764800000000,
             PushDevices1765000000000,
+            PushDeliveries1765100000000,
           ],
           partitionedTables,
           consumer: 'partner-fanout',

@@ -101,5 +101,39 @@ export const NotificationsEnv = commonEnv({
    * order.payment_failed. Read and checked at start: a bad file stops the service.
    */
   PUSH_RULES_FILE: z.string().min(1).optional(),
+  /**
+   * APNs token auth: the .p8 key file Apple issued, its key id and the team id. All three, or
+   * none (no APNs). Read at start; the key is never logged.
+   */
+  APNS_KEY_FILE: z.string().min(1).optional(),
+  APNS_KEY_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{10}$/, 'must be the 10-character key id Apple shows')
+    .optional(),
+  APNS_TEAM_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{10}$/, 'must be the 10-character team id')
+    .optional(),
+  /** APNs hosts (production and development tokens), their port, and a CA file for a test server. */
+  APNS_HOST: z.string().min(1).default('api.push.apple.com'),
+  APNS_SANDBOX_HOST: z.string().min(1).default('api.sandbox.push.apple.com'),
+  APNS_PORT: z.coerce.number().int().min(1).max(65_535).default(443),
+  APNS_CA_FILE: z.string().min(1).optional(),
+  /** FCM: a Google service-account key file (JSON) with the firebase.messaging scope. */
+  FCM_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
+  FCM_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://fcm.googleapis.com'),
+  PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** When a push is tried again after 429, 5xx or a lost connection (a provider's retry-after wins). */
+  PUSH_RETRY_SCHEDULE: z
+    .string()
+    .default('0,30s,2m,10m,30m,1h')
+    .transform((text, ctx) => {
+      try {
+        return parseSchedule(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

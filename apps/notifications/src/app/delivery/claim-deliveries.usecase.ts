@@ -2,11 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type NotificationsConfig } from '../notifications-env';
+import { type ClaimedPush, PushDeliveryRepository } from '../push/push-delivery.repository';
+import { PushTransports } from '../push/push-transports';
 import { type ClaimedDelivery, DeliveryRepository, type DueDelivery } from './delivery.repository';
 import { EndpointStateRepository } from './endpoint-state.repository';
 
 export interface Claim {
   readonly deliveries: ClaimedDelivery[];
+  /** Pushes to devices, claimed in the same transaction (none when push is not configured). */
+  readonly pushes: ClaimedPush[];
   /**
    * The claimed deliveries that won a slot on their endpoint (a rate limit, FIFO order, a probe),
    * each with its endpoint's rate limit: the next delivery to that endpoint waits for this one's
@@ -29,6 +33,8 @@ export class ClaimDeliveriesUseCase {
     private readonly deliveries: DeliveryRepository,
     private readonly endpointState: EndpointStateRepository,
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
+    private readonly pushDeliveries: PushDeliveryRepository,
+    private readonly transports: PushTransports,
   ) {}
 
   /**
@@ -38,10 +44,16 @@ export class ClaimDeliveriesUseCase {
    */
   execute(limit: number, instanceId: string): Promise<Claim> {
     return this.dataSource.transaction(async (manager) => {
+      const leaseSeconds = this.config.DELIVERY_LEASE_MS / 1000;
+      // Pushes take up to a quarter of the room, so a webhook backlog never starves them.
+      const pushLimit = this.transports.enabled ? Math.max(1, Math.floor(limit / 4)) : 0;
+      const duePushes = pushLimit > 0 ? await this.pushDeliveries.due(pushLimit, manager) : [];
+      const pushes = await this.pushDeliveries.lease(duePushes, instanceId, leaseSeconds, manager);
+      const room = limit - duePushes.length;
       const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
       const chosen: DueDelivery[] = [];
       const gatedSeen = new Set<string>();
-      for (const delivery of due) {
+      for (const delivery of due.slice(0, room)) {
         if (!isGated(delivery)) {
           chosen.push(delivery);
           continue;
@@ -50,18 +62,16 @@ export class ClaimDeliveriesUseCase {
         gatedSeen.add(delivery.endpointId);
         if (await this.winSlot(delivery, manager)) chosen.push(delivery);
       }
-      const more = due.length === limit || chosen.length < due.length;
+      const more =
+        due.length === limit ||
+        chosen.length < due.length ||
+        (pushLimit > 0 && duePushes.length === pushLimit);
       const gated = new Map(
         chosen.filter(isGated).map((d) => [d.id, d.rateLimitPerSecond] as const),
       );
-      if (chosen.length === 0) return { deliveries: [], gated, more };
-      const deliveries = await this.deliveries.lease(
-        chosen,
-        instanceId,
-        this.config.DELIVERY_LEASE_MS / 1000,
-        manager,
-      );
-      return { deliveries, gated, more };
+      if (chosen.length === 0) return { deliveries: [], pushes, gated, more };
+      const deliveries = await this.deliveries.lease(chosen, instanceId, leaseSeconds, manager);
+      return { deliveries, pushes, gated, more };
     });
   }
 

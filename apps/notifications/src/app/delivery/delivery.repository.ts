@@ -36,6 +36,7 @@ interface DueRow {
 
 /** A delivery this instance holds the lease of, with all it takes to send it. */
 export interface ClaimedDelivery {
+  readonly kind: 'webhook';
   readonly id: string;
   readonly messageId: string;
   readonly eventId: string;
@@ -62,7 +63,7 @@ export interface DeliveryKey {
  * partitions from it when it plans the statement, where a join to the ids could not be pruned
  * and every day's partition would be planned and probed.
  */
-function eventIdsOf(keys: readonly DeliveryKey[]): string[] {
+export function eventIdsOf(keys: readonly DeliveryKey[]): string[] {
   return [...new Set(keys.map((k) => k.eventId))];
 }
 
@@ -207,6 +208,7 @@ export class DeliveryRepository {
       [due.map((d) => d.id), leaseSeconds, instanceId, eventIdsOf(due)],
     );
     return rows.map((r) => ({
+      kind: 'webhook' as const,
       id: r.id,
       messageId: r.message_id,
       eventId: r.event_id,

@@ -42,6 +42,11 @@ import {
   dueDeliveriesChannel,
 } from './delivery.repository';
 import { RecordAttemptUseCase } from './record-attempt.usecase';
+import { DeviceRepository } from '../push/devices/device.repository';
+import { type ClaimedPush } from '../push/push-delivery.repository';
+import { pushSendsTotal } from '../push/push.metrics';
+import { type PushAttempt, PushSender } from '../push/push-sender';
+import { pushVerdict } from '../push/push-verdict';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
@@ -76,11 +81,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly sending = new Set<Promise<void>>();
   /** Answered, their attempts being recorded (with `sending`, at most twice DELIVERY_CONCURRENCY). */
   private readonly recording = new Set<Promise<void>>();
-  /** Claimed and waiting for a free slot, oldest first. */
-  private readonly ready: ClaimedDelivery[] = [];
+  /** Claimed and waiting for a free slot, oldest first: webhook deliveries and pushes alike. */
+  private readonly ready: (ClaimedDelivery | ClaimedPush)[] = [];
   /** Deliveries this instance holds, until their attempts are recorded: their leases are renewed. */
   private readonly leased = new Map<string, DeliveryKey>();
   private readonly policies = new Map<string, RetryPolicy>();
+  private readonly pushPolicy: RetryPolicy;
   private readonly loop: PollingLoop;
   private readonly interrupt = abortControllerForMany();
   private renewTimer: NodeJS.Timeout | null = null;
@@ -113,9 +119,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
     private readonly logger: PinoLogger,
     wakeUps: WakeUps,
+    private readonly pushSender: PushSender,
+    private readonly devices: DeviceRepository,
   ) {
     logger.setContext(DeliveryWorker.name);
     this.policy = retryPolicy({ scheduleMs: config.DELIVERY_RETRY_SCHEDULE });
+    this.pushPolicy = retryPolicy({ scheduleMs: config.PUSH_RETRY_SCHEDULE });
     this.sender = new WebhookSender({
       policy: {
         allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
@@ -200,13 +209,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // planned once per connection, where every size up to the most held was one (~8 ms each).
     const room = powerOfTwoAtMost(3 * this.config.DELIVERY_CONCURRENCY - held);
     const signalsBefore = this.dueSignals;
-    const {
-      deliveries: claimed,
-      gated,
-      more,
-    } = await this.claimDeliveries.execute(room, this.instanceId);
+    const { deliveries, pushes, gated, more } = await this.claimDeliveries.execute(
+      room,
+      this.instanceId,
+    );
     this.moreMayBeDue = more || this.dueSignals !== signalsBefore;
     for (const [id, rateLimitPerSecond] of gated) this.gated.set(id, rateLimitPerSecond);
+    const claimed = [...pushes, ...deliveries];
     for (const delivery of claimed) {
       this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
       this.ready.push(delivery);
@@ -222,7 +231,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       !this.tooMuchUnrecorded() &&
       this.ready.length > 0
     ) {
-      this.send(this.ready.shift() as ClaimedDelivery);
+      const next = this.ready.shift() as ClaimedDelivery | ClaimedPush;
+      if (next.kind === 'push') this.sendPush(next);
+      else this.send(next);
     }
   }
 
@@ -254,6 +265,94 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         this.claimWhenLow();
       });
     this.sending.add(sent);
+  }
+
+  /** Sends a push in a slot of its own, as `send` does a webhook delivery. */
+  private sendPush(push: ClaimedPush): void {
+    const sent: Promise<void> = this.pushSender
+      .send(push, this.interrupt.signal)
+      .then(
+        (attempt) => this.recordInSlot(push, () => this.recordPush(push, attempt)),
+        (err: unknown) => {
+          this.leased.delete(push.id);
+          this.logger.error(
+            { err, deliveryId: push.id },
+            'could not send a push; it goes out again when its lease ends',
+          );
+        },
+      )
+      .finally(() => {
+        this.sending.delete(sent);
+        this.sendReady();
+        this.claimWhenLow();
+      });
+    this.sending.add(sent);
+  }
+
+  /**
+   * A push's attempt on record like a webhook's (the same statement settles both); a dead token
+   * removes its device. Cut short by our own shutdown, it is due again at once.
+   */
+  private async recordPush(push: ClaimedPush, attempt: PushAttempt): Promise<void> {
+    const { outcome } = attempt;
+    const response = {
+      statusCode: outcome.statusCode ?? undefined,
+      latencyMs: attempt.latencyMs,
+      ...(outcome.kind !== 'sent' && { error: outcome.reason }),
+      // The rendered notification, as the attempt log shows a webhook's request.
+      ...(attempt.sent && { body: JSON.stringify(attempt.sent).slice(0, 4096) }),
+    };
+    if (this.interrupt.signal.aborted && outcome.kind === 'retry') {
+      await this.whileDatabaseIsDown(() =>
+        this.recordAttempt.interrupted({
+          deliveryId: push.id,
+          eventId: push.eventId,
+          response: { ...response, error: 'interrupted by shutdown' },
+          instanceId: this.instanceId,
+        }),
+      );
+      return;
+    }
+    this.attemptsMade++;
+    const attempts = push.attempts + 1;
+    const { verdict, delay, removeDevice } = pushVerdict(outcome, this.pushPolicy, {
+      attemptsMade: attempts,
+      elapsedMs: Date.now() - push.createdAt.getTime(),
+    });
+    await this.whileDatabaseIsDown(() =>
+      this.recordAttempt.execute({
+        deliveryId: push.id,
+        eventId: push.eventId,
+        endpointId: null,
+        attempts,
+        verdict,
+        delay,
+        response,
+        instanceId: this.instanceId,
+      }),
+    );
+    if (verdict === 'retry') this.signalMoreMayBeDue();
+    if (removeDevice) {
+      await this.whileDatabaseIsDown(() =>
+        this.devices.removeDead(push.deviceId, removeDevice.unregisteredAt),
+      );
+    }
+    pushSendsTotal.inc({ platform: push.device.platform, result: outcome.kind });
+    const alert = outcome.kind === 'failed' && outcome.alert;
+    this.logger[alert ? 'error' : verdict === 'success' || verdict === 'retry' ? 'debug' : 'info'](
+      {
+        deliveryId: push.id,
+        deviceId: push.deviceId,
+        platform: push.device.platform,
+        statusCode: outcome.statusCode,
+        outcome: outcome.kind,
+        ...(outcome.kind !== 'sent' && { reason: outcome.reason }),
+        attempts,
+      },
+      alert
+        ? 'push refused for a reason an operator must fix (credentials, sender or topic)'
+        : 'push attempt',
+    );
   }
 
   /**
@@ -295,7 +394,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private record(delivery: ClaimedDelivery, response: WebhookResponse): void {
-    const recorded: Promise<void> = this.recordAnswer(delivery, response)
+    this.recordInSlot(delivery, () => this.recordAnswer(delivery, response));
+  }
+
+  /** Records an answer once the slot is free; the lease is held until it is on record. */
+  private recordInSlot(delivery: DeliveryKey, write: () => Promise<void>): void {
+    const recorded: Promise<void> = write()
       .catch((err: unknown) =>
         this.logger.error(
           { err, deliveryId: delivery.id },

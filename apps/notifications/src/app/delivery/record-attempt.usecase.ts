@@ -16,7 +16,8 @@ import { type WebhookResponse } from './webhook-sender';
 export interface AttemptRecord {
   readonly deliveryId: string;
   readonly eventId: string;
-  readonly endpointId: string;
+  /** Null for a push to a device: no endpoint, hence no health to keep. */
+  readonly endpointId: string | null;
   readonly attempts: number;
   readonly verdict: DeliveryVerdict;
   /** Milliseconds to the next attempt; null when this attempt was the last. */
@@ -146,16 +147,19 @@ export class RecordAttemptUseCase {
     const healed = new Set<string>();
     const outcomes: RecordOutcome[] = [];
     for (const record of records) {
+      const endpointId = record.endpointId;
       if (!settled.has(record.deliveryId)) {
         outcomes.push({ disabled: false, leaseLost: true });
+      } else if (endpointId === null) {
+        outcomes.push({ disabled: false });
       } else if (record.verdict === 'success') {
-        healed.add(record.endpointId);
+        healed.add(endpointId);
         outcomes.push({ disabled: false });
       } else {
-        if (healed.delete(record.endpointId)) {
-          await this.endpointState.recordSuccess([record.endpointId], manager);
+        if (healed.delete(endpointId)) {
+          await this.endpointState.recordSuccess([endpointId], manager);
         }
-        outcomes.push(await this.recordFailure(record, manager));
+        outcomes.push(await this.recordFailure({ ...record, endpointId }, manager));
       }
     }
     await this.endpointState.recordSuccess([...healed], manager);
@@ -163,7 +167,7 @@ export class RecordAttemptUseCase {
   }
 
   private async recordFailure(
-    record: AttemptRecord,
+    record: AttemptRecord & { readonly endpointId: string },
     manager: EntityManager,
   ): Promise<RecordOutcome> {
     const health = await this.endpointState.recordFailure(

@@ -4,6 +4,11 @@ import { type NotificationsConfig } from '../notifications-env';
 import { DeviceRepository } from './devices/device.repository';
 import { DevicesApiGuard } from './devices/devices-api.guard';
 import { DevicesController } from './devices/devices.controller';
+import { PushDeliveryRepository } from './push-delivery.repository';
+import { PushFanOutRepository } from './push-fan-out.repository';
+import { PushFanOutUseCase } from './push-fan-out.usecase';
+import { PushSender } from './push-sender';
+import { PushTransports } from './push-transports';
 import { PushRules } from './rules/push-rules';
 
 /** Push notifications to customers' devices through APNs and FCM (#14). */
@@ -17,6 +22,23 @@ import { PushRules } from './rules/push-rules';
       useFactory: (config: NotificationsConfig) => PushRules.load(config.PUSH_RULES_FILE),
       inject: [SERVICE_CONFIG],
     },
+    {
+      provide: PushTransports,
+      useFactory: (config: NotificationsConfig) => PushTransports.fromConfig(config),
+      inject: [SERVICE_CONFIG],
+    },
+    PushFanOutRepository,
+    PushFanOutUseCase,
+    PushDeliveryRepository,
+    PushSender,
+  ],
+  // The delivery worker sends pushes beside webhooks; the partners' fan-out handler makes them.
+  exports: [
+    DeviceRepository,
+    PushDeliveryRepository,
+    PushFanOutUseCase,
+    PushSender,
+    PushTransports,
   ],
 })
 export class PushModule {}

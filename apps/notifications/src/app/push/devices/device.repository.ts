@@ -99,12 +99,9 @@ export class DeviceRepository {
     return rows.map(toDevice);
   }
 
-  /** Removes a device; false when there was none. */
+  /** Removes a device, and settles its pushes still waiting as failed; false when there was none. */
   async remove(id: string, db: EntityManager = this.dataSource.manager): Promise<boolean> {
-    return (
-      (await this.sql.affected(db, `DELETE FROM ${this.sql.schema}.devices WHERE id = $1`, [id])) >
-      0
-    );
+    return this.removeWhere('id = $1', [id], 'the device was removed', db);
   }
 
   /**
@@ -117,12 +114,37 @@ export class DeviceRepository {
     unregisteredAt: Date | null,
     db: EntityManager = this.dataSource.manager,
   ): Promise<boolean> {
-    const removed = await this.sql.affected(
-      db,
-      `DELETE FROM ${this.sql.schema}.devices
-       WHERE id = $1 AND ($2::timestamptz IS NULL OR registered_at < $2)`,
+    return this.removeWhere(
+      'id = $1 AND ($3::timestamptz IS NULL OR registered_at < $3)',
       [id, unregisteredAt],
+      'the provider said the device token is no longer valid; the device was removed',
+      db,
     );
-    return removed > 0;
+  }
+
+  /**
+   * Deletes the devices `condition` selects (parameters from $1, $2 being the reason) and fails
+   * their waiting pushes with that reason, in one statement: a push left pending for a device
+   * that is gone would never be claimed again.
+   */
+  private async removeWhere(
+    condition: string,
+    params: readonly unknown[],
+    reason: string,
+    db: EntityManager,
+  ): Promise<boolean> {
+    const s = this.sql.schema;
+    const [first, ...rest] = params;
+    const row = await this.sql.first<{ removed: number }>(
+      db,
+      `WITH gone AS (DELETE FROM ${s}.devices WHERE ${condition} RETURNING id),
+       dropped AS (
+         UPDATE ${s}.deliveries SET status = 'failed', last_error = $2, locked_until = NULL,
+           locked_by = NULL, updated_at = now()
+         WHERE device_id IN (SELECT id FROM gone) AND status = 'pending')
+       SELECT count(*)::int AS removed FROM gone`,
+      [first, reason, ...rest],
+    );
+    return (row?.removed ?? 0) > 0;
   }
 }

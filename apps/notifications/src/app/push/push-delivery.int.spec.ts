@@ -1,0 +1,281 @@
+import { createEvent, type DomainEvent, type EventData, Topics } from '@switchyard/contracts';
+import { waitFor } from '@switchyard/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
+import { APNS_TOPIC, type PushFakes, startPushFakes } from '../../testing/push-fakes.test-helper';
+
+const DEVICES_API_TOKEN = 'shop-backend-devices-token-0123456789';
+
+const apnsToken = () => randomBytes(32).toString('hex');
+const fcmToken = () =>
+  `${randomBytes(11).toString('base64url')}:APA91b${randomBytes(90).toString('base64url')}`;
+
+describe('pushes to customers’ devices, through the delivery queue (real Postgres and Kafka, fake APNs and FCM)', () => {
+  let fakes: PushFakes;
+  let t: NotificationsTestApp;
+
+  beforeAll(async () => {
+    fakes = await startPushFakes();
+    t = await startNotificationsApp('push_delivery', {
+      ...fakes.env,
+      DEVICES_API_TOKEN,
+      PUSH_RETRY_SCHEDULE: '0,200ms,400ms',
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await fakes?.stop();
+  });
+
+  async function register(
+    customerId: string,
+    device:
+      | { platform: 'apns'; token: string; locale?: string }
+      | { platform: 'fcm'; token: string; locale?: string },
+  ): Promise<{ id: string; registeredAt: string }> {
+    const body =
+      device.platform === 'apns'
+        ? { ...device, app: APNS_TOPIC, environment: 'production' }
+        : { ...device, app: fakes.firebaseProject };
+    const res = await t.api(DEVICES_API_TOKEN, 'POST', '/v1/devices', { customerId, ...body });
+    if (res.status !== 201) throw new Error(`device not registered: ${JSON.stringify(res.body)}`);
+    return res.body as { id: string; registeredAt: string };
+  }
+
+  async function publish<T extends 'order.paid' | 'order.cancelled' | 'order.fulfilled'>(
+    type: T,
+    data: EventData<T>,
+    event: DomainEvent = createEvent(type, data.orderId, data),
+  ): Promise<DomainEvent> {
+    await t.publisher.sendBatch([
+      {
+        topic: `${t.kafkaPrefix}${Topics.ordersEvents}`,
+        messages: [{ key: event.subject, value: JSON.stringify(event) }],
+      },
+    ]);
+    return event;
+  }
+
+  const paid = (customerId: string, orderId = randomUUID()) =>
+    ({
+      orderId,
+      customerId,
+      amount: 3299,
+      currency: 'eur',
+      paymentIntentId: 'pi_push',
+      paidAt: new Date().toISOString(),
+    }) satisfies EventData<'order.paid'>;
+
+  async function pushOf(eventId: string, deviceId: string) {
+    const [row] = await t.dataSource.query(
+      `SELECT status, attempts, last_status_code, last_error FROM notifications.deliveries
+       WHERE event_id = $1 AND device_id = $2`,
+      [eventId, deviceId],
+    );
+    return row as
+      | {
+          status: string;
+          attempts: number;
+          last_status_code: number | null;
+          last_error: string | null;
+        }
+      | undefined;
+  }
+
+  const deviceExists = async (id: string) =>
+    (await t.api(DEVICES_API_TOKEN, 'GET', `/v1/devices/${id}`)).status === 200;
+
+  it('pushes a paid order to each of its customer’s devices, in each device’s language', async () => {
+    // Given a customer with an iPhone in French and an Android phone in English
+    const customerId = `cus_${randomUUID()}`;
+    const [iphone, android] = [apnsToken(), fcmToken()];
+    const apnsDevice = await register(customerId, {
+      platform: 'apns',
+      token: iphone,
+      locale: 'fr-FR',
+    });
+    const fcmDevice = await register(customerId, { platform: 'fcm', token: android, locale: 'en' });
+
+    // When their order is paid
+    const event = await publish('order.paid', paid(customerId));
+
+    // Then APNs gets the French text, with the order as collapse id and thread
+    await waitFor('the APNs push', () => fakes.apns.delivered(iphone).length === 1);
+    const [notification] = fakes.apns.delivered(iphone);
+    expect(notification?.payload).toMatchObject({
+      aps: {
+        alert: {
+          title: 'Paiement reçu',
+          body: 'Nous avons reçu 32,99\u00a0€ pour votre commande.',
+        },
+      },
+    });
+    expect(notification?.headers['apns-collapse-id']).toBe(`order-${event.subject}`);
+    expect(notification?.headers['apns-topic']).toBe(APNS_TOPIC);
+    // And FCM gets the English one
+    await waitFor('the FCM push', () => fakes.fcm.receivedBy(android).length === 1);
+    expect(fakes.fcm.receivedBy(android)[0]?.message).toMatchObject({
+      notification: { title: 'Payment received', body: 'We received €32.99 for your order.' },
+      data: { orderId: event.subject, eventType: 'order.paid' },
+    });
+    // And both are on record as deliveries that succeeded at the first attempt
+    await waitFor(
+      'both recorded',
+      async () =>
+        (await pushOf(event.id, apnsDevice.id))?.status === 'succeeded' &&
+        (await pushOf(event.id, fcmDevice.id))?.status === 'succeeded',
+    );
+    expect(await pushOf(event.id, fcmDevice.id)).toMatchObject({
+      attempts: 1,
+      last_status_code: 200,
+    });
+  });
+
+  it('pushes an event once, however often it is consumed', async () => {
+    // Given a customer's device, and a paid order's event consumed twice
+    const customerId = `cus_${randomUUID()}`;
+    const token = fcmToken();
+    await register(customerId, { platform: 'fcm', token });
+    const event = await publish('order.paid', paid(customerId));
+    await publish('order.paid', paid(customerId), event);
+
+    // When a later event for the same customer has been pushed
+    const later = await publish('order.fulfilled', {
+      orderId: randomUUID(),
+      customerId,
+      fulfilledAt: new Date().toISOString(),
+    });
+    await waitFor('the later push', () =>
+      fakes.fcm
+        .receivedBy(token)
+        .some((r) => (r.message['data'] as Record<string, string>)['orderId'] === later.subject),
+    );
+
+    // Then the paid order was pushed exactly once
+    const forPaid = fakes.fcm
+      .receivedBy(token)
+      .filter((r) => (r.message['data'] as Record<string, string>)['orderId'] === event.subject);
+    expect(forPaid).toHaveLength(1);
+  });
+
+  it('pushes nothing for an event no rule names, nor for a customer without devices', async () => {
+    // Given a customer's device
+    const customerId = `cus_${randomUUID()}`;
+    const token = apnsToken();
+    await register(customerId, { platform: 'apns', token });
+
+    // When an order of theirs is cancelled (no rule), and another customer's order is paid
+    await publish('order.cancelled', { orderId: randomUUID(), customerId, reason: 'test' });
+    await publish('order.paid', paid(`cus_${randomUUID()}`));
+    // And then their own order is paid
+    const marker = await publish('order.paid', paid(customerId));
+
+    // Then the only push they got is for their paid order
+    await waitFor('the marker push', () => fakes.apns.delivered(token).length >= 1);
+    expect(
+      fakes.apns.delivered(token).map((n) => (n.payload as Record<string, string>)['orderId']),
+    ).toEqual([marker.subject]);
+  });
+
+  it('tries a push again when the provider is unavailable, honouring its retry-after', async () => {
+    // Given an Android device FCM answers 503 once
+    const customerId = `cus_${randomUUID()}`;
+    const token = fcmToken();
+    const device = await register(customerId, { platform: 'fcm', token });
+    fakes.fcm.script(token, { error: 'UNAVAILABLE', retryAfter: '1' });
+
+    // When its customer's order is paid
+    const event = await publish('order.paid', paid(customerId));
+
+    // Then the push arrives on the second attempt, a second or more after the first
+    await waitFor('the retried push', () => fakes.fcm.receivedBy(token).length === 1, {
+      timeoutMs: 15_000,
+    });
+    await waitFor(
+      'recorded',
+      async () => (await pushOf(event.id, device.id))?.status === 'succeeded',
+    );
+    expect(await pushOf(event.id, device.id)).toMatchObject({ attempts: 2 });
+    const [first, second] = await t.dataSource.query(
+      `SELECT a.status_code, a.attempted_at FROM notifications.attempts a
+       JOIN notifications.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
+       WHERE d.event_id = $1 AND d.device_id = $2 ORDER BY a.attempted_at`,
+      [event.id, device.id],
+    );
+    expect([first.status_code, second.status_code]).toEqual([503, 200]);
+    expect(second.attempted_at.getTime() - first.attempted_at.getTime()).toBeGreaterThanOrEqual(
+      900,
+    );
+  });
+
+  it('removes a device whose token the provider calls dead, unless it registered again since', async () => {
+    // Given three devices of one customer: FCM says one is unregistered; APNs says another was
+    // unregistered an hour from now, and the third an hour before it registered
+    const customerId = `cus_${randomUUID()}`;
+    const [android, stale, fresh] = [fcmToken(), apnsToken(), apnsToken()];
+    const androidDevice = await register(customerId, { platform: 'fcm', token: android });
+    const staleDevice = await register(customerId, { platform: 'apns', token: stale });
+    const freshDevice = await register(customerId, { platform: 'apns', token: fresh });
+    fakes.fcm.script(android, 'UNREGISTERED');
+    fakes.apns.script(stale, {
+      status: 410,
+      reason: 'Unregistered',
+      timestamp: Date.now() + 3_600_000,
+    });
+    fakes.apns.script(fresh, {
+      status: 410,
+      reason: 'Unregistered',
+      timestamp: Date.parse(freshDevice.registeredAt) - 3_600_000,
+    });
+
+    // When the customer's order is paid
+    const event = await publish('order.paid', paid(customerId));
+
+    // Then each push fails for good, and only the devices unregistered after they registered are gone
+    for (const device of [androidDevice, staleDevice, freshDevice]) {
+      await waitFor(
+        'the push settled',
+        async () => (await pushOf(event.id, device.id))?.status === 'failed',
+      );
+    }
+    await waitFor(
+      'the dead devices removed',
+      async () => !(await deviceExists(androidDevice.id)) && !(await deviceExists(staleDevice.id)),
+    );
+    expect(await deviceExists(freshDevice.id)).toBe(true);
+    expect(await pushOf(event.id, androidDevice.id)).toMatchObject({
+      attempts: 1,
+      last_status_code: 404,
+    });
+  });
+
+  it('fails the pushes still waiting for a device that is removed', async () => {
+    // Given a device whose pushes APNs keeps answering 429 (retried)
+    const customerId = `cus_${randomUUID()}`;
+    const token = apnsToken();
+    const device = await register(customerId, { platform: 'apns', token });
+    fakes.apns.script(token, { status: 429, reason: 'TooManyRequests', retryAfter: '60' });
+    const event = await publish('order.paid', paid(customerId));
+    await waitFor(
+      'the first attempt',
+      async () => (await pushOf(event.id, device.id))?.attempts === 1,
+    );
+
+    // When the shop removes the device
+    const res = await fetch(`${t.url}/v1/devices/${device.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${DEVICES_API_TOKEN}` },
+    });
+    expect(res.status).toBe(204);
+
+    // Then its waiting push is settled as failed, saying why
+    expect(await pushOf(event.id, device.id)).toMatchObject({
+      status: 'failed',
+      last_error: 'the device was removed',
+    });
+  });
+});
