@@ -17,14 +17,11 @@ function commaSeparated<T>(entry: z.ZodType<T, string>) {
     .pipe(z.array(entry));
 }
 
-export const NotificationsEnv = commonEnv({
-  port: 3003,
-  schema: 'notifications',
-  clientId: 'notifications',
-}).extend({
-  DELIVERY_RETRY_SCHEDULE: z
+/** A retry schedule such as "0,5s,5m" (libs/retry's parseSchedule), checked at start. */
+function retrySchedule(fallback: string) {
+  return z
     .string()
-    .default('0,5s,5m,30m,2h,5h,10h,10h')
+    .default(fallback)
     .transform((text, ctx) => {
       try {
         return parseSchedule(text);
@@ -32,7 +29,15 @@ export const NotificationsEnv = commonEnv({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
       }
-    }),
+    });
+}
+
+export const NotificationsEnv = commonEnv({
+  port: 3003,
+  schema: 'notifications',
+  clientId: 'notifications',
+}).extend({
+  DELIVERY_RETRY_SCHEDULE: retrySchedule('0,5s,5m,30m,2h,5h,10h,10h'),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   DELIVERY_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /**
@@ -124,16 +129,6 @@ export const NotificationsEnv = commonEnv({
   FCM_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://fcm.googleapis.com'),
   PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** When a push is tried again after 429, 5xx or a lost connection (a provider's retry-after wins). */
-  PUSH_RETRY_SCHEDULE: z
-    .string()
-    .default('0,30s,2m,10m,30m,1h')
-    .transform((text, ctx) => {
-      try {
-        return parseSchedule(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  PUSH_RETRY_SCHEDULE: retrySchedule('0,30s,2m,10m,30m,1h'),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

@@ -248,39 +248,32 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Sends a delivery in a slot of its own; its answer is recorded once the slot is free again. */
   private send(delivery: ClaimedDelivery): void {
-    const sent: Promise<void> = this.request(delivery)
-      .then(
-        (response) => this.record(delivery, response),
-        (err: unknown) => {
-          this.leased.delete(delivery.id);
-          this.logger.error(
-            { err, deliveryId: delivery.id },
-            'could not send a delivery; it goes out again when its lease ends',
-          );
-        },
-      )
-      .finally(() => {
-        this.sending.delete(sent);
-        this.sendReady();
-        this.claimWhenLow();
-      });
-    this.sending.add(sent);
+    this.inSlot(
+      delivery,
+      this.request(delivery).then((response) => this.record(delivery, response)),
+    );
   }
 
   /** Sends a push in a slot of its own, as `send` does a webhook delivery. */
   private sendPush(push: ClaimedPush): void {
-    const sent: Promise<void> = this.pushSender
-      .send(push, this.interrupt.signal)
-      .then(
-        (attempt) => this.recordInSlot(push, () => this.recordPush(push, attempt)),
-        (err: unknown) => {
-          this.leased.delete(push.id);
-          this.logger.error(
-            { err, deliveryId: push.id },
-            'could not send a push; it goes out again when its lease ends',
-          );
-        },
-      )
+    this.inSlot(
+      push,
+      this.pushSender
+        .send(push, this.interrupt.signal)
+        .then((attempt) => this.recordInSlot(push, () => this.recordPush(push, attempt))),
+    );
+  }
+
+  /** Holds a slot while `sending` (which hands its answer to recording) is in flight. */
+  private inSlot(delivery: DeliveryKey, sending: Promise<void>): void {
+    const sent: Promise<void> = sending
+      .catch((err: unknown) => {
+        this.leased.delete(delivery.id);
+        this.logger.error(
+          { err, deliveryId: delivery.id },
+          'could not send a delivery; it goes out again when its lease ends',
+        );
+      })
       .finally(() => {
         this.sending.delete(sent);
         this.sendReady();
