@@ -7,6 +7,7 @@ describeOpenApiDocument('notifications', openApiDocument, [
   '/metrics',
   '/v1/devices',
   '/v1/devices/{id}',
+  '/v1/devices/{id}/attempts',
   '/v1/endpoints',
   '/v1/endpoints/{id}',
   '/v1/endpoints/{id}/attempts',
@@ -20,5 +21,6 @@ describeOpenApiDocument('notifications', openApiDocument, [
   '/v1/messages/{id}/attempts',
   '/v1/messages/{id}/replay',
   '/v1/partners',
+  '/v1/push-attempts',
   '/v1/replay',
 ]);

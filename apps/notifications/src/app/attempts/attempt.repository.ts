@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
-/** One request to an endpoint and what came of it. */
+/** One request to an endpoint, or push to a device, and what came of it. */
 export interface Attempt {
   /** A bigint, as text: ids outgrow JavaScript's safe integers long before the column does. */
   readonly id: string;
-  readonly endpointId: string;
+  /** The target: an endpoint (webhooks) or a device (pushes, with its customer). */
+  readonly endpointId: string | null;
+  readonly deviceId: string | null;
+  readonly customerId: string | null;
+  readonly eventId: string;
   readonly messageId: string;
   readonly attemptedAt: Date;
   readonly statusCode: number | null;
@@ -26,8 +30,23 @@ export interface NewAttempt {
   readonly sentBy: string;
 }
 
-/** Whose attempts: one endpoint's, or one message's to every endpoint. */
-export type AttemptScope = { readonly endpointId: string } | { readonly messageId: string };
+/**
+ * Whose attempts: one endpoint's, one message's to every endpoint, one device's pushes, or every
+ * push to one customer (devices removed since included).
+ */
+export type AttemptScope =
+  | { readonly endpointId: string }
+  | { readonly messageId: string }
+  | { readonly deviceId: string }
+  | { readonly customerId: string };
+
+/** The deliveries column each scope selects on (each has an index). */
+function scopeColumn(scope: AttemptScope): [string, string] {
+  if ('endpointId' in scope) return ['d.endpoint_id', scope.endpointId];
+  if ('messageId' in scope) return ['d.message_id', scope.messageId];
+  if ('deviceId' in scope) return ['d.device_id', scope.deviceId];
+  return ['d.customer_id', scope.customerId];
+}
 
 export interface AttemptFilter {
   readonly status?: 'succeeded' | 'failed';
@@ -38,7 +57,10 @@ export interface AttemptFilter {
 
 interface AttemptRow {
   id: string;
-  endpoint_id: string;
+  endpoint_id: string | null;
+  device_id: string | null;
+  customer_id: string | null;
+  event_id: string;
   message_id: string;
   attempted_at: Date;
   status_code: number | null;
@@ -84,13 +106,11 @@ export class AttemptRepository {
     db: EntityManager = this.dataSource.manager,
   ): Promise<Attempt[]> {
     const s = this.sql.schema;
-    const [column, value] =
-      'endpointId' in scope
-        ? ['d.endpoint_id', scope.endpointId]
-        : ['d.message_id', scope.messageId];
+    const [column, value] = scopeColumn(scope);
     const rows = await this.sql.rows<AttemptRow>(
       db,
-      `SELECT a.id, d.endpoint_id, d.message_id, a.attempted_at, a.status_code, a.latency_ms, a.error, a.response_body
+      `SELECT a.id, d.endpoint_id, d.device_id, d.customer_id, a.event_id, d.message_id, a.attempted_at,
+         a.status_code, a.latency_ms, a.error, a.response_body
        FROM ${s}.attempts a JOIN ${s}.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
        WHERE ${column} = $1
          AND ($2::text IS NULL OR ($2 = 'succeeded') = COALESCE(a.status_code BETWEEN 200 AND 299, false))
@@ -101,6 +121,9 @@ export class AttemptRepository {
     return rows.map((a) => ({
       id: a.id,
       endpointId: a.endpoint_id,
+      deviceId: a.device_id,
+      customerId: a.customer_id,
+      eventId: a.event_id,
       messageId: a.message_id,
       attemptedAt: a.attempted_at,
       statusCode: a.status_code,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, pageOf, pageQuery } from '@switchyard/service';
+import { decodeCursor, type Page, pageOf, pageQuery } from '@switchyard/service';
 import { z } from 'zod';
 import { EndpointNotFoundError } from '../endpoints/endpoint-not-found.error';
 import { EndpointRepository } from '../endpoints/endpoint.repository';
@@ -17,8 +17,36 @@ export type AttemptsQueryInput = z.infer<typeof AttemptsQuery>;
 /** An attempt id (bigint): at most 18 digits, so it never overflows the column's type. */
 const AttemptCursor = z.tuple([z.string().regex(/^\d{1,18}$/)]);
 
+/** A partner's view of a webhook attempt (its endpoints' and messages' attempts only). */
 function attemptView(attempt: Attempt): AttemptResponse {
-  return { ...attempt, attemptedAt: attempt.attemptedAt.toISOString() };
+  if (attempt.endpointId === null)
+    throw new Error(`attempt ${attempt.id} is a push's, not a partner's`);
+  return {
+    id: attempt.id,
+    endpointId: attempt.endpointId,
+    messageId: attempt.messageId,
+    attemptedAt: attempt.attemptedAt.toISOString(),
+    statusCode: attempt.statusCode,
+    latencyMs: attempt.latencyMs,
+    error: attempt.error,
+    responseBody: attempt.responseBody,
+  };
+}
+
+/** The page of `scope`'s attempts a query asks for, newest first, each shown by `view`. */
+export async function attemptPage<View>(
+  attempts: AttemptRepository,
+  scope: AttemptScope,
+  query: AttemptsQueryInput,
+  view: (attempt: Attempt) => View,
+): Promise<Page<View>> {
+  const beforeId = query.cursor ? decodeCursor(query.cursor, AttemptCursor)[0] : null;
+  const rows = await attempts.list(scope, {
+    ...(query.status && { status: query.status }),
+    limit: query.limit + 1,
+    beforeId,
+  });
+  return pageOf(rows, query.limit, view, (a) => [a.id]);
 }
 
 /** The attempt log of a partner's endpoint or message, newest first, a page at a time. */
@@ -32,20 +60,17 @@ export class ListAttemptsUseCase {
 
   async execute(
     partnerId: string,
-    scope: AttemptScope,
+    scope: { readonly endpointId: string } | { readonly messageId: string },
     query: AttemptsQueryInput,
   ): Promise<AttemptPageResponse> {
-    const beforeId = query.cursor ? decodeCursor(query.cursor, AttemptCursor)[0] : null;
     await this.assertOwned(partnerId, scope);
-    const rows = await this.attempts.list(scope, {
-      ...(query.status && { status: query.status }),
-      limit: query.limit + 1,
-      beforeId,
-    });
-    return pageOf(rows, query.limit, attemptView, (a) => [a.id]);
+    return attemptPage(this.attempts, scope, query, attemptView);
   }
 
-  private async assertOwned(partnerId: string, scope: AttemptScope): Promise<void> {
+  private async assertOwned(
+    partnerId: string,
+    scope: { readonly endpointId: string } | { readonly messageId: string },
+  ): Promise<void> {
     if ('endpointId' in scope) {
       if (!(await this.endpoints.exists(partnerId, scope.endpointId)))
         throw new EndpointNotFoundError();

@@ -1,5 +1,5 @@
 import { createEvent, type DomainEvent, type EventData, Topics } from '@switchyard/contracts';
-import { waitFor } from '@switchyard/testing';
+import { MetricsReading, waitFor } from '@switchyard/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type NotificationsTestApp,
@@ -85,6 +85,15 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
         }
       | undefined;
   }
+
+  /** DELETE /v1/devices/:id; answers its status (204 has no body to parse). */
+  const removeDevice = async (id: string) =>
+    (
+      await fetch(`${t.url}/v1/devices/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${DEVICES_API_TOKEN}` },
+      })
+    ).status;
 
   const deviceExists = async (id: string) =>
     (await t.api(DEVICES_API_TOKEN, 'GET', `/v1/devices/${id}`)).status === 200;
@@ -187,6 +196,7 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
     const token = fcmToken();
     const device = await register(customerId, { platform: 'fcm', token });
     fakes.fcm.script(token, { error: 'UNAVAILABLE', retryAfter: '1' });
+    const before = await MetricsReading.of(t.url);
 
     // When its customer's order is paid
     const event = await publish('order.paid', paid(customerId));
@@ -210,6 +220,63 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
     expect(second.attempted_at.getTime() - first.attempted_at.getTime()).toBeGreaterThanOrEqual(
       900,
     );
+    // And both attempts are counted, by platform and result
+    const after = await MetricsReading.of(t.url);
+    const counted = (result: string) =>
+      after.value('switchyard_push_sends_total', { platform: 'fcm', result }) -
+      before.value('switchyard_push_sends_total', { platform: 'fcm', result });
+    expect([counted('retry'), counted('sent')]).toEqual([1, 1]);
+  });
+
+  it("shows a device's pushes and a customer's, newest first, with what was sent and what the provider answered", async () => {
+    // Given a customer's two pushes: one FCM refused for good, one APNs took, on a device removed since
+    const customerId = `cus_${randomUUID()}`;
+    const [android, iphone] = [fcmToken(), apnsToken()];
+    const androidDevice = await register(customerId, { platform: 'fcm', token: android });
+    const iphoneDevice = await register(customerId, { platform: 'apns', token: iphone });
+    fakes.fcm.script(android, 'SENDER_ID_MISMATCH');
+    const event = await publish('order.paid', paid(customerId));
+    await waitFor(
+      'both settled',
+      async () =>
+        (await pushOf(event.id, androidDevice.id))?.status === 'failed' &&
+        (await pushOf(event.id, iphoneDevice.id))?.status === 'succeeded',
+    );
+    await removeDevice(iphoneDevice.id);
+
+    // When the shop reads the Android device's attempts, and the customer's a page at a time
+    const byDevice = await t.api(
+      DEVICES_API_TOKEN,
+      'GET',
+      `/v1/devices/${androidDevice.id}/attempts`,
+    );
+    const page = (cursor = '') =>
+      t.api(
+        DEVICES_API_TOKEN,
+        'GET',
+        `/v1/push-attempts?customerId=${customerId}&limit=1${cursor && `&cursor=${cursor}`}`,
+      );
+    const first = await page();
+    const second = await page(first.body['nextCursor'] as string);
+
+    // Then the device's shows FCM's refusal and the notification that was sent
+    expect(byDevice.status).toBe(200);
+    expect(byDevice.body['data']).toEqual([
+      expect.objectContaining({
+        deviceId: androidDevice.id,
+        customerId,
+        eventId: event.id,
+        statusCode: 403,
+        error: expect.stringMatching(/SENDER_ID_MISMATCH/),
+        notification: expect.objectContaining({ title: 'Payment received' }),
+      }),
+    ]);
+    // And the customer's lists both, the removed device's included, then no more
+    const listed = [first, second].flatMap((p) => p.body['data'] as { deviceId: string }[]);
+    expect(listed.map((a) => a.deviceId).sort()).toEqual(
+      [androidDevice.id, iphoneDevice.id].sort(),
+    );
+    expect(second.body['nextCursor']).toBeNull();
   });
 
   it('removes a device whose token the provider calls dead, unless it registered again since', async () => {
@@ -266,11 +333,7 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
     );
 
     // When the shop removes the device
-    const res = await fetch(`${t.url}/v1/devices/${device.id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${DEVICES_API_TOKEN}` },
-    });
-    expect(res.status).toBe(204);
+    expect(await removeDevice(device.id)).toBe(204);
 
     // Then its waiting push is settled as failed, saying why
     expect(await pushOf(event.id, device.id)).toMatchObject({

@@ -27,6 +27,7 @@ export class PushFanOutRepository {
 
   async write(
     event: { eventId: string; eventType: string; subject: string; payload: string },
+    customerId: string,
     deviceIds: readonly string[],
     db: EntityManager,
   ): Promise<number> {
@@ -40,8 +41,8 @@ export class PushFanOutRepository {
          ON CONFLICT (id, event_id) DO UPDATE SET event_type = EXCLUDED.event_type
          RETURNING id),
        added AS (
-         INSERT INTO ${s}.deliveries (id, message_id, event_id, device_id)
-         SELECT gen_random_uuid(), stored.id, $2, device_id
+         INSERT INTO ${s}.deliveries (id, message_id, event_id, device_id, customer_id)
+         SELECT gen_random_uuid(), stored.id, $2, device_id, $7
          FROM stored, unnest($6::uuid[]) AS device_id
          ON CONFLICT (message_id, device_id, event_id) WHERE device_id IS NOT NULL DO NOTHING
          RETURNING 1)
@@ -53,6 +54,7 @@ export class PushFanOutRepository {
         event.subject,
         event.payload,
         deviceIds,
+        customerId,
       ],
     );
     const added = row?.added ?? 0;

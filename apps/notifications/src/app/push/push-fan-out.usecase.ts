@@ -35,6 +35,7 @@ export class PushFanOutUseCase {
         subject: event.subject,
         payload: JSON.stringify(event),
       },
+      customerId,
       reachable.map((d) => d.id),
       manager,
     );

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@switchyard/service';
+import { AttemptRepository } from '../attempts/attempt.repository';
 import { type NotificationsConfig } from '../notifications-env';
 import { DeviceRepository } from './devices/device.repository';
 import { DevicesApiGuard } from './devices/devices-api.guard';
 import { DevicesController } from './devices/devices.controller';
+import { PushAttemptsController } from './devices/push-attempts.controller';
 import { PushDeliveryRepository } from './push-delivery.repository';
 import { PushFanOutRepository } from './push-fan-out.repository';
 import { PushFanOutUseCase } from './push-fan-out.usecase';
@@ -13,8 +15,10 @@ import { PushRules } from './rules/push-rules';
 
 /** Push notifications to customers' devices through APNs and FCM (#14). */
 @Module({
-  controllers: [DevicesController],
+  controllers: [DevicesController, PushAttemptsController],
   providers: [
+    // The attempt log's reads, for pushes (stateless: the app module has its own for webhooks).
+    AttemptRepository,
     DeviceRepository,
     DevicesApiGuard,
     {

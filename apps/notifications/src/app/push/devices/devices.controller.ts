@@ -14,12 +14,19 @@ import {
   type ApiErrorCase,
   ApiRoute,
   BODY_ERRORS,
+  PAGE_ERRORS,
   QUERY_ERRORS,
   SERVER_ERRORS,
   ZodPipe,
 } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { AttemptRepository } from '../../attempts/attempt.repository';
+import {
+  attemptPage,
+  AttemptsQuery,
+  type AttemptsQueryInput,
+} from '../../attempts/list-attempts.usecase';
 import {
   ListDevicesQuery,
   type RegisterDeviceCommand,
@@ -29,9 +36,10 @@ import { DeviceNotFoundError } from './device-not-found.error';
 import { DeviceListResponse, DeviceResponse, deviceView } from './device.response';
 import { DeviceRepository } from './device.repository';
 import { DevicesApiGuard } from './devices-api.guard';
+import { PushAttemptPageResponse, pushAttemptView } from './push-attempt.response';
 
 /** What DevicesApiGuard answers a request without the devices API's token. */
-const DEVICES_AUTH_ERRORS: readonly ApiErrorCase[] = [
+export const DEVICES_AUTH_ERRORS: readonly ApiErrorCase[] = [
   {
     status: 401,
     code: 'invalid_devices_token',
@@ -62,7 +70,10 @@ const deviceId = new ZodPipe(DeviceParams.shape.id, { orElse: () => new DeviceNo
 @Controller('v1/devices')
 @UseGuards(DevicesApiGuard)
 export class DevicesController {
-  constructor(private readonly devices: DeviceRepository) {}
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly attempts: AttemptRepository,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -117,7 +128,29 @@ export class DevicesController {
     return deviceView(device);
   }
 
-  /** Nothing more is sent to it; sends already queued for it are dropped when they come due. */
+  /** Its pushes, newest first: what was sent, and what APNs or FCM answered. */
+  @Get(':id/attempts')
+  @ApiRoute({
+    summary: "A device's push attempts, newest first; page with nextCursor",
+    bearer: true,
+    params: DeviceParams,
+    query: AttemptsQuery,
+    response: {
+      status: 200,
+      description: 'A page of push attempts',
+      schema: PushAttemptPageResponse,
+    },
+    errors: [...PAGE_ERRORS, ...DEVICES_AUTH_ERRORS, DEVICE_NOT_FOUND, ...SERVER_ERRORS],
+  })
+  async listAttempts(
+    @Param('id', deviceId) id: string,
+    @Query(new ZodPipe(AttemptsQuery)) query: AttemptsQueryInput,
+  ): Promise<PushAttemptPageResponse> {
+    if (!(await this.devices.find(id))) throw new DeviceNotFoundError();
+    return attemptPage(this.attempts, { deviceId: id }, query, pushAttemptView);
+  }
+
+  /** Its pushes still waiting are settled as failed: nothing more goes to it. */
   @Delete(':id')
   @HttpCode(204)
   @ApiRoute({
