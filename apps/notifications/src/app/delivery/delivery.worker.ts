@@ -44,7 +44,7 @@ import {
 import { RecordAttemptUseCase } from './record-attempt.usecase';
 import { DeviceRepository } from '../push/devices/device.repository';
 import { type ClaimedPush } from '../push/push-delivery.repository';
-import { pushSendsTotal } from '../push/push.metrics';
+import { pushRefusedTotal, pushSendsTotal } from '../push/push.metrics';
 import { type PushAttempt, PushSender } from '../push/push-sender';
 import { pushVerdict } from '../push/push-verdict';
 import { AllowedNetworks } from './url-safety/address-policy';
@@ -332,6 +332,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     pushSendsTotal.inc({ platform: push.device.platform, result: outcome.kind });
     const alert = outcome.kind === 'failed' && outcome.alert;
+    if (alert) pushRefusedTotal.inc({ platform: push.device.platform });
     this.logger[alert ? 'error' : verdict === 'success' || verdict === 'retry' ? 'debug' : 'info'](
       {
         deliveryId: push.id,

@@ -235,6 +235,7 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
     const androidDevice = await register(customerId, { platform: 'fcm', token: android });
     const iphoneDevice = await register(customerId, { platform: 'apns', token: iphone });
     fakes.fcm.script(android, 'SENDER_ID_MISMATCH');
+    const before = await MetricsReading.of(t.url);
     const event = await publish('order.paid', paid(customerId));
     await waitFor(
       'both settled',
@@ -277,6 +278,10 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
       [androidDevice.id, iphoneDevice.id].sort(),
     );
     expect(second.body['nextCursor']).toBeNull();
+    // And the refusal, which an operator must fix, is counted for alerting
+    const refused = (r: MetricsReading) =>
+      r.value('switchyard_push_refused_total', { platform: 'fcm' });
+    expect(refused(await MetricsReading.of(t.url)) - refused(before)).toBe(1);
   });
 
   it('removes a device whose token the provider calls dead, unless it registered again since', async () => {
