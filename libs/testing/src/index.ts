@@ -17,3 +17,4 @@ export * from './lib/push/fake-google-oauth';
 export * from './lib/push/fake-fcm';
 export * from './lib/push/test-ca';
 export * from './lib/push/fake-apns-server';
+export * from './lib/push/push-fakes';

@@ -1,11 +1,16 @@
 import { createEvent, type DomainEvent, type EventData, Topics } from '@switchyard/contracts';
-import { MetricsReading, waitFor } from '@switchyard/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type NotificationsTestApp,
   startNotificationsApp,
 } from '../../testing/notifications-app.test-helper';
-import { APNS_TOPIC, type PushFakes, startPushFakes } from '../../testing/push-fakes.test-helper';
+import {
+  APNS_TOPIC,
+  MetricsReading,
+  type PushFakes,
+  startPushFakes,
+  waitFor,
+} from '@switchyard/testing';
 
 const DEVICES_API_TOKEN = 'shop-backend-devices-token-0123456789';
 

@@ -1,4 +1,6 @@
-import { FakeApnsServer, FakeFcm, FakeGoogleOAuth } from '@switchyard/testing';
+import { FakeApnsServer } from './fake-apns-server';
+import { FakeFcm } from './fake-fcm';
+import { FakeGoogleOAuth } from './fake-google-oauth';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,10 @@ export const APNS_KEY_ID = 'PUSHKEY123';
 export const APNS_TEAM_ID = 'TEAMID1234';
 export const APNS_TOPIC = 'com.example.shop';
 
-/** Fakes of APNs, Google's token endpoint and FCM, and the settings that point notifications at them. */
+/**
+ * Fakes of APNs, Google's token endpoint and FCM, and the notifications settings (APNS_*, FCM_*)
+ * that point the service at them, its key files written to a temporary folder.
+ */
 export interface PushFakes {
   readonly apns: FakeApnsServer;
   readonly oauth: FakeGoogleOAuth;
