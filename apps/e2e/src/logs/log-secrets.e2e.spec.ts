@@ -4,7 +4,9 @@ import {
   FakeStripeApi,
   freePort,
   PartnerSink,
+  type PushFakes,
   ServiceProcess,
+  startPushFakes,
   type TestDatabase,
   testKafkaBrokers,
   uniqueKafkaPrefix,
@@ -17,6 +19,7 @@ const run = randomBytes(4).toString('hex');
 const STRIPE_WEBHOOK_SECRET = `whsec_logs_${randomBytes(16).toString('hex')}`;
 const STRIPE_SECRET_KEY = `sk_test_logs_${randomBytes(16).toString('hex')}`;
 const ADMIN_TOKEN = `admin-logs-${randomBytes(16).toString('hex')}`;
+const DEVICES_API_TOKEN = `devices-logs-${randomBytes(16).toString('hex')}`;
 
 function messageOf(line: LogLine): unknown {
   return line.json?.['msg'];
@@ -38,6 +41,7 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
   let sink: PartnerSink;
   let failingSink: PartnerSink;
   let flow: SecretsFlow;
+  let pushFakes: PushFakes;
   let lines: LogLine[];
 
   beforeAll(async () => {
@@ -45,7 +49,10 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
     database = await createTestDatabase('e2e_logs');
     stripeApi = new FakeStripeApi({ secretKey: STRIPE_SECRET_KEY });
     const stripeAddress = await stripeApi.start();
+    pushFakes = await startPushFakes();
     const env = {
+      ...pushFakes.env,
+      DEVICES_API_TOKEN,
       DATABASE_URL: database.url,
       KAFKA_BROKERS: testKafkaBrokers().join(','),
       KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e_logs'),
@@ -85,6 +92,7 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
       failingSink,
       adminToken: ADMIN_TOKEN,
       stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
+      push: { fakes: pushFakes, devicesToken: DEVICES_API_TOKEN },
     });
     await flow.run();
     // Stopped before reading: every line they wrote, shutdown included, is then in the files.
@@ -97,6 +105,7 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
     await sink?.stop();
     await failingSink?.stop();
     await stripeApi?.stop();
+    await pushFakes?.stop();
     await database?.drop();
   });
 
@@ -157,6 +166,12 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
     "a charge's billing email",
     "a charge's card last4",
     "a charge's payment method details",
+    'the devices API token',
+    'a wrong devices API token',
+    'the APNs signing key',
+    'an APNs provider token',
+    "the FCM service account's private key",
+    'an FCM access token',
   ])('never writes %s to the logs', (what) => {
     const secrets = flow.secrets.filter((secret) => secret.what === what);
 

@@ -1,12 +1,15 @@
 import {
+  APNS_TOPIC,
   chargeRefundedEvent,
   type FakeStripeApi,
   type PartnerSink,
   paymentIntentEvent,
+  type PushFakes,
   type ServiceProcess,
   waitFor,
 } from '@switchyard/testing';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 
 /** A value that must never reach a log line, and what it is (for the failure message). */
@@ -26,7 +29,12 @@ export interface SecretsFlowParties {
   readonly failingSink: PartnerSink;
   readonly adminToken: string;
   readonly stripeWebhookSecret: string;
+  /** Fake APNs and FCM notifications pushes to, and the shop's devices API token. */
+  readonly push: { readonly fakes: PushFakes; readonly devicesToken: string };
 }
+
+/** The customer the flow's order is for: their phones get its pushes. */
+const CUSTOMER = 'cus_logs';
 
 /** A card's details as a Stripe charge carries them, made unique to this run. */
 function cardDetails() {
@@ -59,6 +67,19 @@ export class SecretsFlow {
     // Field names, not values: found whether a payload is logged as an object or as a string.
     this.keep("a charge's card last4", 'last4');
     this.keep("a charge's payment method details", 'payment_method_details');
+    const { env } = parties.push.fakes;
+    this.keep('the devices API token', parties.push.devicesToken);
+    this.keep('the APNs signing key', pemBody(readFileSync(env['APNS_KEY_FILE'] ?? '', 'utf8')));
+    this.keep(
+      "the FCM service account's private key",
+      pemBody(
+        (
+          JSON.parse(readFileSync(env['FCM_SERVICE_ACCOUNT_FILE'] ?? '', 'utf8')) as {
+            private_key: string;
+          }
+        ).private_key,
+      ),
+    );
   }
 
   async run(): Promise<void> {
@@ -68,13 +89,59 @@ export class SecretsFlow {
     await this.createEndpoint(apiKey, this.parties.sink);
     await this.createEndpoint(apiKey, this.parties.failingSink);
     await this.refuseForgedStripeSignatures();
+    const phones = await this.registerPhones();
     const orderId = await this.placeOrderThroughAStripeOutage();
     const paymentIntent = await this.paymentIntentOf(orderId);
     await this.refuseSignedBodiesThatAreNotEvents(paymentIntent);
     await this.sendSigned(paymentIntentEvent('payment_intent.succeeded', paymentIntent));
     await this.sendSigned(this.refundOfTheCharge(paymentIntent));
     await this.waitForDeliveries(orderId);
+    await this.waitForPushes(phones);
     await this.listMessagesWithApiKey(apiKey);
+  }
+
+  /**
+   * The customer's iPhone and Android phone, registered by the shop's backend (a wrong devices
+   * token refused first); their tokens are kept too.
+   */
+  private async registerPhones(): Promise<{ iphone: string; android: string }> {
+    const { notifications, push } = this.parties;
+    const iphone = randomBytes(32).toString('hex');
+    const android = `${randomBytes(11).toString('base64url')}:APA91b${randomBytes(90).toString('base64url')}`;
+    const register = (token: string, device: Record<string, string>) =>
+      fetch(`${notifications.url}/v1/devices`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ customerId: CUSTOMER, ...device }),
+      });
+    const wrongToken = `devices-wrong-${randomBytes(12).toString('hex')}`;
+    this.keep('a wrong devices API token', wrongToken);
+    const apnsDevice = { platform: 'apns', token: iphone, app: APNS_TOPIC, environment: 'sandbox' };
+    if ((await register(wrongToken, apnsDevice)).status !== 401)
+      throw new Error('a wrong devices token was not refused');
+    await ok(await register(push.devicesToken, apnsDevice));
+    await ok(
+      await register(push.devicesToken, {
+        platform: 'fcm',
+        token: android,
+        app: push.fakes.firebaseProject,
+      }),
+    );
+    return { iphone, android };
+  }
+
+  /** order.paid reaches both phones; the provider tokens the pushes carried are kept. */
+  private async waitForPushes({ iphone, android }: { iphone: string; android: string }) {
+    const { fakes } = this.parties.push;
+    await waitFor(
+      'both phones to be pushed order.paid',
+      () => fakes.apns.delivered(iphone).length > 0 && fakes.fcm.receivedBy(android).length > 0,
+      { timeoutMs: 30_000 },
+    );
+    for (const jwt of fakes.apns.received.map((n) => n.jwt)) {
+      if (jwt) this.keep('an APNs provider token', jwt);
+    }
+    for (const token of fakes.oauth.issuedTokens()) this.keep('an FCM access token', token);
   }
 
   private keep(what: string, value: string): void {
@@ -158,7 +225,7 @@ export class SecretsFlow {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          customerId: 'cus_logs',
+          customerId: CUSTOMER,
           currency: 'usd',
           lines: [{ sku: 'mug-blue', quantity: 2, unitPrice: 1250 }],
         }),
@@ -274,4 +341,15 @@ async function ok<T = unknown>(response: Response): Promise<T> {
   const text = await response.text();
   if (!response.ok) throw new Error(`${response.status} ${response.url}: ${text}`);
   return JSON.parse(text) as T;
+}
+
+/**
+ * 64 characters of a PEM's key material, from past the ASN.1 header every key of its kind shares,
+ * on one line: found in a log line whatever the line breaks of the leak.
+ */
+function pemBody(pem: string): string {
+  return pem
+    .replace(/-----[A-Z ]+-----/g, '')
+    .replace(/\s+/g, '')
+    .slice(64, 128);
 }
