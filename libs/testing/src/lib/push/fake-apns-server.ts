@@ -27,7 +27,14 @@ export type FakeApnsAnswer =
       readonly retryAfter?: string;
     }
   /** Sends GOAWAY below this stream and never answers it: the client must send it again. */
-  | { readonly goaway: true };
+  | { readonly goaway: true }
+  /**
+   * Takes the notification (it counts as received) then cuts the connection without answering,
+   * as when the network fails after APNs got the request: the client cannot know it arrived.
+   */
+  | { readonly dropAfterReceiving: true };
+
+type StatusAnswer = Extract<FakeApnsAnswer, { readonly status: number }>;
 
 /** One request as the fake received it, valid or not. */
 export interface FakeApnsNotification {
@@ -43,7 +50,7 @@ export interface FakeApnsNotification {
   /** Which session (1, 2...) carried it. */
   readonly session: number;
   readonly at: number;
-  /** What the fake answered; null: it sent GOAWAY instead. */
+  /** What the fake answered; null: it sent GOAWAY, or cut the connection, instead. */
   readonly status: number | null;
   readonly reason: string | null;
 }
@@ -211,7 +218,7 @@ export class FakeApnsServer {
     const { token, payload, problem } = this.check(headers, body, state);
     const scripted = problem === null ? this.scripts.get(token)?.shift() : undefined;
     const reply = problem ?? scripted ?? { status: 200 };
-    const goaway = 'goaway' in reply;
+    const answered = 'status' in reply;
     this.received.push({
       token,
       authority: String(headers[':authority'] ?? ''),
@@ -220,10 +227,11 @@ export class FakeApnsServer {
       payload,
       session: state.id,
       at: Date.now(),
-      status: goaway ? null : reply.status,
-      reason: goaway ? null : reasonOf(reply),
+      status: answered ? reply.status : null,
+      reason: answered ? reasonOf(reply) : null,
     });
-    if (goaway) this.goAway(stream, state);
+    if ('goaway' in reply) this.goAway(stream, state);
+    else if (!answered) state.session.destroy();
     else
       this.later(() =>
         respond(
@@ -276,8 +284,10 @@ export class FakeApnsServer {
   }
 
   /**
-   * GOAWAY naming the stream before this one as the last processed: the client learns this
-   * stream was not, and must send it again on a new connection.
+   * GOAWAY naming the stream before this one as the last processed, and this stream reset with
+   * REFUSED_STREAM: the client learns it was not processed, and may send it again on a new
+   * connection. (Node turns a last stream id of 0 into the last stream it processed, so on a
+   * connection's first stream the reset is what says so.)
    */
   private goAway(stream: ServerHttp2Stream, state: SessionState): void {
     state.goingAway = true;
@@ -287,8 +297,9 @@ export class FakeApnsServer {
 
   private streamClosed(state: SessionState): void {
     state.openStreams -= 1;
-    // Apple closes a connection it sent GOAWAY on once its streams are done.
-    if (state.goingAway && state.openStreams === 0) state.session.destroy();
+    // Apple closes a connection it sent GOAWAY on once its streams are done; gracefully, so the
+    // GOAWAY and the reset reach the client first (destroy can drop frames not yet written).
+    if (state.goingAway && state.openStreams === 0) state.session.close();
   }
 
   private later(answer: () => void): void {
@@ -307,11 +318,7 @@ function readBody(stream: ServerHttp2Stream, done: (body: Buffer) => void): void
   stream.on('end', () => done(Buffer.concat(chunks)));
 }
 
-function respond(
-  stream: ServerHttp2Stream,
-  apnsId: string,
-  reply: Exclude<FakeApnsAnswer, { goaway: true }>,
-): void {
+function respond(stream: ServerHttp2Stream, apnsId: string, reply: StatusAnswer): void {
   if (stream.closed || stream.destroyed) return;
   const headers: Record<string, string | number> = { ':status': reply.status, 'apns-id': apnsId };
   if (reply.retryAfter !== undefined) headers['retry-after'] = reply.retryAfter;
@@ -326,7 +333,7 @@ function respond(
 }
 
 /** The reason a scripted answer carries, or Apple's usual one for its status. */
-function reasonOf(reply: Exclude<FakeApnsAnswer, { goaway: true }>): string | null {
+function reasonOf(reply: StatusAnswer): string | null {
   if (reply.reason !== undefined) return reply.reason;
   if (reply.status === 200) return null;
   if (reply.status === 503) return 'ServiceUnavailable';

@@ -1,6 +1,6 @@
 import { type ClientHttp2Session, connect } from 'node:http2';
 import { type ApnsRequest } from './apns-notification';
-import { exchangeOnStream, type ExchangeResult } from './apns-stream';
+import { exchangeOnStream, type ExchangeResult, type StreamSession } from './apns-stream';
 
 /** The connection settings cannot work; the message says which and what to give. */
 export class ApnsConfigError extends Error {
@@ -38,15 +38,15 @@ export class ApnsConnection {
     const failure = await untilReady(live, signal);
     if (failure !== null) return failure;
     const result = await exchangeOnStream(
-      live.session,
+      live,
       request,
       jwt,
       this.options.requestTimeoutMs,
       signal,
     );
     // A stream lost on a session that still looks alive (refused, reset) is the first sign of a
-    // session going away: the resend goes on a fresh one, so it cannot be lost the same way.
-    if (result.kind === 'lost') this.retire(live);
+    // session going away: the next send goes on a fresh one, so it cannot be lost the same way.
+    if (result.kind === 'lost' || result.kind === 'unsent') this.retire(live);
     return result;
   }
 
@@ -72,8 +72,9 @@ export class ApnsConnection {
 }
 
 /** One HTTP/2 session with its keep-alive PINGs. */
-class LiveSession {
+class LiveSession implements StreamSession {
   readonly session: ClientHttp2Session;
+  goawayLastStreamId: number | null = null;
   /** Null once the server's first SETTINGS came; else why the session could not be used. */
   readonly ready: Promise<string | null>;
   /** Closing, closed or told to go away: no new streams. */
@@ -90,7 +91,10 @@ class LiveSession {
     });
     this.session.on('error', () => undefined); // Reported through 'close' and the streams.
     // Streams APNs already took still finish; new ones go on the next session.
-    this.session.on('goaway', () => (this.ended = true));
+    this.session.on('goaway', (_code: number, lastStreamId: number) => {
+      this.ended = true;
+      this.goawayLastStreamId = Math.min(lastStreamId, this.goawayLastStreamId ?? lastStreamId);
+    });
     this.closed = new Promise((resolve) =>
       this.session.once('close', () => {
         this.ended = true;
@@ -155,7 +159,8 @@ async function untilReady(live: LiveSession, signal?: AbortSignal): Promise<Exch
   try {
     const failure = await Promise.race([live.ready, aborted]);
     if (failure === 'aborted') return { kind: 'aborted' };
-    return failure === null ? null : { kind: 'lost', reason: failure };
+    // The session never became usable: nothing was sent on it.
+    return failure === null ? null : { kind: 'unsent', reason: failure };
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

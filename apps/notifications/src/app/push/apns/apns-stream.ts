@@ -15,11 +15,27 @@ export type ExchangeResult =
       readonly headers: IncomingHttpHeaders;
       readonly body: string;
     }
-  /** No answer, and APNs did not process it: the session died or refused the stream. */
+  /**
+   * No answer, and APNs cannot have processed it: the request never left (no stream id, the
+   * session was closed already) or APNs refused the stream (REFUSED_STREAM, or a stream above a
+   * GOAWAY's last stream id). Safe to send again at once.
+   */
+  | { readonly kind: 'unsent'; readonly reason: string }
+  /**
+   * No answer, after the request left: the connection died, was reset or went away with the
+   * stream in flight. APNs may have received and delivered it, so it must not be sent again at once.
+   */
   | { readonly kind: 'lost'; readonly reason: string }
   /** No answer in time: APNs may have delivered it. */
   | { readonly kind: 'timeout'; readonly reason: string }
   | { readonly kind: 'aborted' };
+
+/** The session a stream goes on, and what its server said about going away. */
+export interface StreamSession {
+  readonly session: ClientHttp2Session;
+  /** The last stream id of the server's GOAWAY, or null: streams above it were not processed. */
+  readonly goawayLastStreamId: number | null;
+}
 
 /** APNs error bodies are a small JSON object: anything past this is not read. */
 const BODY_LIMIT_BYTES = 8192;
@@ -29,7 +45,7 @@ const BODY_LIMIT_BYTES = 8192;
  * deadline counts from now, so time spent queued behind APNs' stream limit counts too.
  */
 export function exchangeOnStream(
-  session: ClientHttp2Session,
+  session: StreamSession,
   request: ApnsRequest,
   jwt: string,
   timeoutMs: number,
@@ -69,15 +85,15 @@ class StreamExchange {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  start(session: ClientHttp2Session, headers: OutgoingHttpHeaders): void {
+  start(session: StreamSession, headers: OutgoingHttpHeaders): void {
     try {
-      this.stream = session.request(headers);
+      this.stream = session.session.request(headers);
     } catch (err) {
       // The session began closing after it was chosen: the request never left.
-      this.finish({ kind: 'lost', reason: (err as Error).message });
+      this.finish({ kind: 'unsent', reason: (err as Error).message });
       return;
     }
-    this.listen(this.stream);
+    this.listen(this.stream, session);
   }
 
   send(payload: string): void {
@@ -85,7 +101,7 @@ class StreamExchange {
     this.stream?.end(payload);
   }
 
-  private listen(stream: ClientHttp2Stream): void {
+  private listen(stream: ClientHttp2Stream, session: StreamSession): void {
     stream.on('response', (headers) => (this.headers = headers));
     stream.on('data', (chunk: Buffer) => {
       this.bodyBytes += chunk.length;
@@ -100,7 +116,7 @@ class StreamExchange {
       const reason =
         this.lastError?.message ??
         `the stream closed unanswered (code ${stream.rstCode ?? 'none'})`;
-      this.finish(this.answer() ?? { kind: 'lost', reason });
+      this.finish(this.answer() ?? { kind: unanswered(stream, session), reason });
     });
   }
 
@@ -126,4 +142,19 @@ class StreamExchange {
     this.signal?.removeEventListener('abort', this.onAbort);
     this.resolve(result);
   }
+}
+
+/**
+ * Whether a stream that closed without an answer can have reached APNs. Only what HTTP/2 says
+ * was not processed counts as unsent; anything else (the socket died, a PING went unanswered, a
+ * GOAWAY with an error code destroyed the session, a reset such as INTERNAL_ERROR) may have
+ * been received and delivered.
+ */
+function unanswered(stream: ClientHttp2Stream, session: StreamSession): 'unsent' | 'lost' {
+  const id = stream.id;
+  // Never given an id: the session ended before the request was written.
+  if (id === undefined) return 'unsent';
+  if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM) return 'unsent';
+  const lastStreamId = session.goawayLastStreamId;
+  return lastStreamId !== null && id > lastStreamId ? 'unsent' : 'lost';
 }

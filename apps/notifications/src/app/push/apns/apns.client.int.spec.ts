@@ -278,6 +278,35 @@ describe('ApnsClient against a fake APNs speaking HTTP/2, TLS and token auth', (
     expect(fake.delivered(target.token)).toHaveLength(0);
   });
 
+  it('does not send again at once a notification the connection lost after APNs received it: it answers retry', async () => {
+    // Given APNs takes the notification, then the connection dies before it answers
+    const target = device();
+    fake.script(target.token, { dropAfterReceiving: true });
+
+    // When a notification is sent, then a marker notification to another device
+    const outcome = await client.send(target, message());
+    const marker = device();
+    const markerOutcome = await client.send(marker, message());
+
+    // Then the delivery is to retry it on its schedule, saying APNs may have delivered it, and
+    // APNs received it exactly once (the marker arrived after, on a new session)
+    expect(outcome).toEqual({
+      kind: 'retry',
+      statusCode: null,
+      reason: expect.stringMatching(
+        /lost after the notification was sent .*APNs may have delivered it/,
+      ),
+      retryAfterMs: null,
+      minDelayMs: 0,
+    });
+    expect(markerOutcome).toMatchObject({ kind: 'sent' });
+    await waitFor('the marker notification', () => fake.delivered(marker.token).length === 1, {
+      timeoutMs: 5_000,
+    });
+    expect(fake.received.filter((n) => n.token === target.token)).toHaveLength(1);
+    expect(fake.delivered(marker.token)[0].session).toBe(2);
+  });
+
   it('opens a new session after the connection dropped, and the next send succeeds', async () => {
     // Given one send went through and then the connection was cut without a GOAWAY
     await client.send(device(), message());
@@ -388,5 +417,28 @@ describe('ApnsClient against a fake APNs speaking HTTP/2, TLS and token auth', (
     // Then APNs receives PINGs on it
     await waitFor('two PINGs', () => fake.pingsReceived >= 2, { timeoutMs: 5_000 });
     expect(fake.sessionsOpened).toBe(1);
+  });
+
+  it('sends nothing after close', async () => {
+    // Given a send still waiting for its first session when the client is closed
+    const pending = client.send(device(), message());
+    await client.close();
+
+    // When another notification is sent after close
+    const afterClose = await client.send(device(), message());
+
+    // Then both end as interrupted retries, no session was opened to resend, and APNs received
+    // nothing
+    const interrupted = {
+      kind: 'retry',
+      statusCode: null,
+      reason: 'interrupted: the APNs client is closed',
+      retryAfterMs: null,
+      minDelayMs: 0,
+    };
+    expect(await pending).toEqual(interrupted);
+    expect(afterClose).toEqual(interrupted);
+    expect(fake.received).toHaveLength(0);
+    expect(fake.sessionsOpened).toBe(0);
   });
 });

@@ -71,25 +71,31 @@ export class ApnsClient implements PushTransport {
   }
 
   /**
-   * Sends, then sends once more on a fresh session if the stream was lost unanswered (GOAWAY,
-   * refused stream, dead session), and once more with a new provider token if APNs called the
-   * token expired: neither means the notification is wrong.
+   * Sends, then sends once more on a fresh session if APNs cannot have processed the request
+   * (it never left, or APNs refused the stream: GOAWAY, REFUSED_STREAM), and once more with a new
+   * provider token if APNs called the token expired: neither means the notification is wrong. A
+   * stream lost after the request left (dead socket, unanswered PING, a GOAWAY with an error, a
+   * reset) is not sent again here: APNs may have delivered it, so the delivery's retry schedule
+   * decides, and the collapse id limits what a device shows if it arrives twice.
    */
   private async deliver(
     connection: ApnsConnection,
     request: ApnsRequest,
     signal?: AbortSignal,
   ): Promise<PushOutcome> {
-    let lost: string | null = null;
+    let unsent: string | null = null;
     let renewedToken = false;
     for (;;) {
+      // Checked right before the exchange, which picks (or opens) a session synchronously.
+      if (this.closed) return interrupted('the APNs client is closed');
       const jwt = this.token.get();
       const result = await connection.exchange(request, jwt, signal);
-      if (result.kind === 'lost') {
-        if (lost !== null) return connectionLostTwice(lost, result.reason);
-        lost = result.reason;
+      if (result.kind === 'unsent') {
+        if (unsent !== null) return connectionLostTwice(unsent, result.reason);
+        unsent = result.reason;
         continue;
       }
+      if (result.kind === 'lost') return lostAfterSending(result.reason);
       if (result.kind !== 'answer') return unanswered(result);
       const answer = answerOf(result);
       if (!renewedToken && isExpiredProviderToken(answer)) {
@@ -119,6 +125,13 @@ function unanswered(result: Extract<ExchangeResult, { kind: 'timeout' | 'aborted
   return result.kind === 'aborted'
     ? interrupted('the send was aborted before APNs answered')
     : retry(`${result.reason}; it may have been delivered`);
+}
+
+function lostAfterSending(why: string): PushOutcome {
+  return retry(
+    `the connection to APNs was lost after the notification was sent (${why}); ` +
+      'APNs may have delivered it',
+  );
 }
 
 function connectionLostTwice(first: string, second: string): PushOutcome {
