@@ -6,7 +6,13 @@ import {
   waitFor,
 } from '@switchyard/testing';
 import { randomBytes } from 'node:crypto';
-import { type E2eStack, json, sendStripeEvent, startE2eStack } from './support/e2e-stack';
+import {
+  type E2eStack,
+  json,
+  queryDatabase,
+  sendStripeEvent,
+  startE2eStack,
+} from './support/e2e-stack';
 
 const DEVICES_API_TOKEN = 'e2e-push-devices-token-0123456789';
 
@@ -99,5 +105,18 @@ describe("a shopper's phone hears of the payment (three services, real Kafka and
     expect(fakes.fcm.receivedBy(android)[0]?.message).toMatchObject({
       notification: { title: 'Payment received', body: 'We received €42.00 for your order.' },
     });
+    // And once both pushes are settled, each phone got exactly one
+    await waitFor('both pushes settled', async () => {
+      const [row] = await queryDatabase<{ done: number }>(
+        stack,
+        `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS done FROM notifications.deliveries
+         WHERE device_id IS NOT NULL AND customer_id = $1`,
+        [customerId],
+      );
+      return row?.done === 2;
+    });
+    expect([fakes.apns.delivered(iphone).length, fakes.fcm.receivedBy(android).length]).toEqual([
+      1, 1,
+    ]);
   });
 });

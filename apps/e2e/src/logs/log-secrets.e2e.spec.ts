@@ -167,6 +167,8 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
     "a charge's card last4",
     "a charge's payment method details",
     'the devices API token',
+    "a phone's APNs device token",
+    "a phone's FCM registration token",
     'a wrong devices API token',
     'the APNs signing key',
     'an APNs provider token',

@@ -114,6 +114,8 @@ export class SecretsFlow {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ customerId: CUSTOMER, ...device }),
       });
+    this.keep("a phone's APNs device token", iphone);
+    this.keep("a phone's FCM registration token", android);
     const wrongToken = `devices-wrong-${randomBytes(12).toString('hex')}`;
     this.keep('a wrong devices API token', wrongToken);
     const apnsDevice = { platform: 'apns', token: iphone, app: APNS_TOPIC, environment: 'sandbox' };

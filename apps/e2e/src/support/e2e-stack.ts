@@ -6,6 +6,7 @@ import {
   testKafkaBrokers,
   uniqueKafkaPrefix,
 } from '@switchyard/testing';
+import { Client } from 'pg';
 import Stripe from 'stripe';
 
 /** The three services as processes on one fresh database and Kafka prefix, as a deployment runs. */
@@ -114,4 +115,19 @@ export function sendStripeEvent(stack: E2eStack, payload: string): Promise<Respo
     },
     body: payload,
   });
+}
+
+/** Rows of one query on the stack's database (to see what the services stored). */
+export async function queryDatabase<T = Record<string, unknown>>(
+  stack: E2eStack,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new Client({ connectionString: stack.database.url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }

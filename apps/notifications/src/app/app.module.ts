@@ -31,6 +31,7 @@ import { PartitionByTime1764700000000 } from './migrations/1764700000000-partiti
 import { PushDevices1765000000000 } from './migrations/1765000000000-push-devices';
 import { PushDeliveries1765100000000 } from './migrations/1765100000000-push-deliveries';
 import { PushModule } from './push/push.module';
+import { RecordPushAttemptUseCase } from './push/record-push-attempt.usecase';
 import { type NotificationsConfig } from './notifications-env';
 import { OperatorController } from './operator/operator.controller';
 import { partitionedTables } from './partitioned-tables';
@@ -98,6 +99,7 @@ export class AppModule {
         FanOutUseCase,
         ClaimDeliveriesUseCase,
         RecordAttemptUseCase,
+        RecordPushAttemptUseCase,
         DeliveryWorker,
         DeliveryGauges,
         EndpointLabels,

@@ -31,21 +31,23 @@ export interface NewAttempt {
 }
 
 /**
- * Whose attempts: one endpoint's, one message's to every endpoint, one device's pushes, or every
- * push to one customer (devices removed since included).
+ * Whose attempts: one endpoint's, one message's to every endpoint, one device's pushes to its
+ * customer (not those to a customer it belonged to before), or every push to one customer
+ * (devices removed since included).
  */
 export type AttemptScope =
   | { readonly endpointId: string }
   | { readonly messageId: string }
-  | { readonly deviceId: string }
+  | { readonly deviceId: string; readonly customerId: string }
   | { readonly customerId: string };
 
-/** The deliveries column each scope selects on (each has an index). */
-function scopeColumn(scope: AttemptScope): [string, string] {
-  if ('endpointId' in scope) return ['d.endpoint_id', scope.endpointId];
-  if ('messageId' in scope) return ['d.message_id', scope.messageId];
-  if ('deviceId' in scope) return ['d.device_id', scope.deviceId];
-  return ['d.customer_id', scope.customerId];
+/** The condition on deliveries a scope selects by (each has an index), with $1 and $5. */
+function scopeCondition(scope: AttemptScope): [string, string, string | null] {
+  if ('endpointId' in scope) return ['d.endpoint_id = $1', scope.endpointId, null];
+  if ('messageId' in scope) return ['d.message_id = $1', scope.messageId, null];
+  if ('deviceId' in scope)
+    return ['d.device_id = $1 AND d.customer_id = $5', scope.deviceId, scope.customerId];
+  return ['d.customer_id = $1', scope.customerId, null];
 }
 
 export interface AttemptFilter {
@@ -106,17 +108,23 @@ export class AttemptRepository {
     db: EntityManager = this.dataSource.manager,
   ): Promise<Attempt[]> {
     const s = this.sql.schema;
-    const [column, value] = scopeColumn(scope);
+    const [condition, value, customerId] = scopeCondition(scope);
     const rows = await this.sql.rows<AttemptRow>(
       db,
       `SELECT a.id, d.endpoint_id, d.device_id, d.customer_id, a.event_id, d.message_id, a.attempted_at,
          a.status_code, a.latency_ms, a.error, a.response_body
        FROM ${s}.attempts a JOIN ${s}.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
-       WHERE ${column} = $1
+       WHERE ${condition}
          AND ($2::text IS NULL OR ($2 = 'succeeded') = COALESCE(a.status_code BETWEEN 200 AND 299, false))
          AND ($3::bigint IS NULL OR a.id < $3)
        ORDER BY a.id DESC LIMIT $4`,
-      [value, filter.status ?? null, filter.beforeId, filter.limit],
+      [
+        value,
+        filter.status ?? null,
+        filter.beforeId,
+        filter.limit,
+        ...(customerId === null ? [] : [customerId]),
+      ],
     );
     return rows.map((a) => ({
       id: a.id,

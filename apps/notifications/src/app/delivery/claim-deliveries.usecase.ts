@@ -47,9 +47,13 @@ export class ClaimDeliveriesUseCase {
       const leaseSeconds = this.config.DELIVERY_LEASE_MS / 1000;
       // Pushes take up to a quarter of the room, so a webhook backlog never starves them.
       const pushLimit = this.transports.enabled ? Math.max(1, Math.floor(limit / 4)) : 0;
-      const duePushes = pushLimit > 0 ? await this.pushDeliveries.due(pushLimit, manager) : [];
+      const { due: duePushes, orphaned } =
+        pushLimit > 0
+          ? await this.pushDeliveries.due(pushLimit, this.transports.platforms, manager)
+          : { due: [], orphaned: [] };
+      await this.pushDeliveries.failOrphaned(orphaned, manager);
       const pushes = await this.pushDeliveries.lease(duePushes, instanceId, leaseSeconds, manager);
-      const room = limit - duePushes.length;
+      const room = limit - pushes.length;
       const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
       const chosen: DueDelivery[] = [];
       const gatedSeen = new Set<string>();
@@ -65,7 +69,7 @@ export class ClaimDeliveriesUseCase {
       const more =
         due.length === limit ||
         chosen.length < due.length ||
-        (pushLimit > 0 && duePushes.length === pushLimit);
+        (pushLimit > 0 && duePushes.length + orphaned.length === pushLimit);
       const gated = new Map(
         chosen.filter(isGated).map((d) => [d.id, d.rateLimitPerSecond] as const),
       );

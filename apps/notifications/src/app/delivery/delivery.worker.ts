@@ -42,11 +42,9 @@ import {
   dueDeliveriesChannel,
 } from './delivery.repository';
 import { RecordAttemptUseCase } from './record-attempt.usecase';
-import { DeviceRepository } from '../push/devices/device.repository';
 import { type ClaimedPush } from '../push/push-delivery.repository';
-import { pushRefusedTotal, pushSendsTotal } from '../push/push.metrics';
 import { type PushAttempt, PushSender } from '../push/push-sender';
-import { pushVerdict } from '../push/push-verdict';
+import { RecordPushAttemptUseCase } from '../push/record-push-attempt.usecase';
 import { AllowedNetworks } from './url-safety/address-policy';
 import { dnsServersResolver } from './url-safety/dns-servers-resolver';
 import { WebhookSender, type WebhookResponse } from './webhook-sender';
@@ -86,7 +84,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Deliveries this instance holds, until their attempts are recorded: their leases are renewed. */
   private readonly leased = new Map<string, DeliveryKey>();
   private readonly policies = new Map<string, RetryPolicy>();
-  private readonly pushPolicy: RetryPolicy;
   private readonly loop: PollingLoop;
   private readonly interrupt = abortControllerForMany();
   private renewTimer: NodeJS.Timeout | null = null;
@@ -120,11 +117,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly logger: PinoLogger,
     wakeUps: WakeUps,
     private readonly pushSender: PushSender,
-    private readonly devices: DeviceRepository,
+    private readonly recordPushAttempt: RecordPushAttemptUseCase,
   ) {
     logger.setContext(DeliveryWorker.name);
     this.policy = retryPolicy({ scheduleMs: config.DELIVERY_RETRY_SCHEDULE });
-    this.pushPolicy = retryPolicy({ scheduleMs: config.PUSH_RETRY_SCHEDULE });
     this.sender = new WebhookSender({
       policy: {
         allowedNetworks: new AllowedNetworks(config.DELIVERY_ALLOWED_NETWORKS),
@@ -282,71 +278,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.sending.add(sent);
   }
 
-  /**
-   * A push's attempt on record like a webhook's (the same statement settles both); a dead token
-   * removes its device. Cut short by our own shutdown, it is due again at once.
-   */
+  /** A push's answer on record; cut short by our own shutdown, it is due again at once. */
   private async recordPush(push: ClaimedPush, attempt: PushAttempt): Promise<void> {
-    const { outcome } = attempt;
-    const response = {
-      statusCode: outcome.statusCode ?? undefined,
-      latencyMs: attempt.latencyMs,
-      ...(outcome.kind !== 'sent' && { error: outcome.reason }),
-      // The rendered notification, as the attempt log shows a webhook's request.
-      ...(attempt.sent && { body: JSON.stringify(attempt.sent).slice(0, 4096) }),
-    };
-    if (this.interrupt.signal.aborted && outcome.kind === 'retry') {
+    if (this.interrupt.signal.aborted && attempt.outcome.kind === 'retry') {
       await this.whileDatabaseIsDown(() =>
         this.recordAttempt.interrupted({
           deliveryId: push.id,
           eventId: push.eventId,
-          response: { ...response, error: 'interrupted by shutdown' },
+          response: {
+            ...RecordPushAttemptUseCase.responseOf(attempt),
+            error: 'interrupted by shutdown',
+          },
           instanceId: this.instanceId,
         }),
       );
       return;
     }
     this.attemptsMade++;
-    const attempts = push.attempts + 1;
-    const { verdict, delay, removeDevice } = pushVerdict(outcome, this.pushPolicy, {
-      attemptsMade: attempts,
-      elapsedMs: Date.now() - push.createdAt.getTime(),
-    });
-    await this.whileDatabaseIsDown(() =>
-      this.recordAttempt.execute({
-        deliveryId: push.id,
-        eventId: push.eventId,
-        endpointId: null,
-        attempts,
-        verdict,
-        delay,
-        response,
-        instanceId: this.instanceId,
-      }),
+    const { retry } = await this.recordPushAttempt.execute(
+      push,
+      attempt,
+      this.instanceId,
+      (write) => this.whileDatabaseIsDown(write),
     );
-    if (verdict === 'retry') this.signalMoreMayBeDue();
-    if (removeDevice) {
-      await this.whileDatabaseIsDown(() =>
-        this.devices.removeDead(push.deviceId, removeDevice.unregisteredAt),
-      );
-    }
-    pushSendsTotal.inc({ platform: push.device.platform, result: outcome.kind });
-    const alert = outcome.kind === 'failed' && outcome.alert;
-    if (alert) pushRefusedTotal.inc({ platform: push.device.platform });
-    this.logger[alert ? 'error' : verdict === 'success' || verdict === 'retry' ? 'debug' : 'info'](
-      {
-        deliveryId: push.id,
-        deviceId: push.deviceId,
-        platform: push.device.platform,
-        statusCode: outcome.statusCode,
-        outcome: outcome.kind,
-        ...(outcome.kind !== 'sent' && { reason: outcome.reason }),
-        attempts,
-      },
-      alert
-        ? 'push refused for a reason an operator must fix (credentials, sender or topic)'
-        : 'push attempt',
-    );
+    if (retry) this.signalMoreMayBeDue();
   }
 
   /**

@@ -18,7 +18,13 @@ export class PushDeliveries1765100000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE ${s}.deliveries ADD COLUMN customer_id text`);
     await queryRunner.query(
       `ALTER TABLE ${s}.deliveries ADD CONSTRAINT deliveries_one_target
-       CHECK ((endpoint_id IS NULL) <> (device_id IS NULL))`,
+       CHECK ((endpoint_id IS NULL) <> (device_id IS NULL)
+              AND (device_id IS NULL) = (customer_id IS NULL))`,
+    );
+    // The push claim walks due pushes alone, never the webhook backlog.
+    await queryRunner.query(
+      `CREATE INDEX deliveries_push_due_idx ON ${s}.deliveries (next_attempt_at)
+       WHERE status = 'pending' AND device_id IS NOT NULL`,
     );
     // An event's push to a device is made once, however often the event is consumed.
     await queryRunner.query(
@@ -39,6 +45,7 @@ export class PushDeliveries1765100000000 implements MigrationInterface {
     const s = quoteIdent(migrationSchema(queryRunner));
     await queryRunner.query(`DELETE FROM ${s}.deliveries WHERE device_id IS NOT NULL`);
     await queryRunner.query(`DELETE FROM ${s}.messages WHERE partner_id IS NULL`);
+    await queryRunner.query(`DROP INDEX ${s}.deliveries_push_due_idx`);
     await queryRunner.query(`DROP INDEX ${s}.deliveries_customer_idx`);
     await queryRunner.query(`DROP INDEX ${s}.deliveries_device_idx`);
     await queryRunner.query(`DROP INDEX ${s}.deliveries_device_unique`);

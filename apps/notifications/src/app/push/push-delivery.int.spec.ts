@@ -330,6 +330,81 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
     });
   });
 
+  it('settles a push whose device vanished before it was sent, and sends the others', async () => {
+    // Given a push made for a device removed in the same instant (the fan-out raced the removal)
+    const event = await publish('order.fulfilled', {
+      orderId: randomUUID(),
+      customerId: `cus_${randomUUID()}`,
+      fulfilledAt: new Date().toISOString(),
+    });
+    await waitFor(
+      'the event taken in',
+      async () =>
+        (
+          await t.dataSource.query('SELECT 1 FROM notifications.inbox WHERE event_id = $1', [
+            event.id,
+          ])
+        ).length > 0,
+    );
+    await t.dataSource.query(
+      `INSERT INTO notifications.messages (id, partner_id, event_id, event_type, subject, payload)
+       VALUES ($1, NULL, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [`push_${event.id}`, event.id, event.type, event.subject, JSON.stringify(event)],
+    );
+    const [orphan] = await t.dataSource.query(
+      `INSERT INTO notifications.deliveries (id, message_id, event_id, device_id, customer_id)
+       VALUES (gen_random_uuid(), $1, $2, gen_random_uuid(), 'cus_gone') RETURNING id`,
+      [`push_${event.id}`, event.id],
+    );
+
+    // When another customer's order is paid
+    const customerId = `cus_${randomUUID()}`;
+    const token = fcmToken();
+    await register(customerId, { platform: 'fcm', token });
+    await publish('order.paid', paid(customerId));
+
+    // Then their push arrives, and the orphan is settled as failed, saying why
+    await waitFor('the other push', () => fakes.fcm.receivedBy(token).length === 1);
+    await waitFor('the orphan settled', async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT status, last_error FROM notifications.deliveries WHERE id = $1 AND event_id = $2',
+        [orphan.id, event.id],
+      );
+      return row?.status === 'failed' && /removed, or moved/.test(row.last_error);
+    });
+  });
+
+  it('does not send a device the pushes of the customer it belonged to before', async () => {
+    // Given a customer's device with a push waiting (APNs asked for a minute's pause)
+    const [previous, next] = [`cus_${randomUUID()}`, `cus_${randomUUID()}`];
+    const token = apnsToken();
+    const device = await register(previous, { platform: 'apns', token });
+    fakes.apns.script(token, { status: 429, reason: 'TooManyRequests', retryAfter: '60' });
+    const event = await publish('order.paid', paid(previous));
+    await waitFor(
+      'the first attempt',
+      async () => (await pushOf(event.id, device.id))?.attempts === 1,
+    );
+
+    // When the same token is registered for another customer (a phone changed hands)
+    const moved = await t.api(DEVICES_API_TOKEN, 'POST', '/v1/devices', {
+      customerId: next,
+      platform: 'apns',
+      token,
+      app: APNS_TOPIC,
+      environment: 'production',
+    });
+    expect([moved.status, moved.body['id']]).toEqual([200, device.id]);
+
+    // Then the previous customer's push is settled, not sent, and the device shows none of theirs
+    expect(await pushOf(event.id, device.id)).toMatchObject({
+      status: 'failed',
+      last_error: 'the device moved to another customer',
+    });
+    const attempts = await t.api(DEVICES_API_TOKEN, 'GET', `/v1/devices/${device.id}/attempts`);
+    expect(attempts.body['data']).toEqual([]);
+  });
+
   it('fails the pushes still waiting for a device that is removed', async () => {
     // Given a device whose pushes APNs keeps answering 429 (retried)
     const customerId = `cus_${randomUUID()}`;

@@ -41,22 +41,51 @@ interface LeasedRow {
 export class PushDeliveryRepository {
   constructor(private readonly sql: RepositorySql) {}
 
-  /** Due pushes nobody holds, oldest due first, locked for this transaction (SKIP LOCKED). */
-  async due(limit: number, db: EntityManager): Promise<DeliveryKey[]> {
-    const rows = await this.sql.rows<{ id: string; event_id: string }>(
+  /**
+   * Due pushes nobody holds to devices of `platforms` (those this instance can reach), oldest due
+   * first, locked for this transaction (SKIP LOCKED). `orphaned`: the device is gone, or now
+   * belongs to another customer (a removal or a move that raced the push's fan-out).
+   */
+  async due(
+    limit: number,
+    platforms: readonly string[],
+    db: EntityManager,
+  ): Promise<{ due: DeliveryKey[]; orphaned: DeliveryKey[] }> {
+    const s = this.sql.schema;
+    const rows = await this.sql.rows<{ id: string; event_id: string; orphaned: boolean }>(
       db,
-      `SELECT d.id, d.event_id FROM ${this.sql.schema}.deliveries d
+      `SELECT d.id, d.event_id, v.id IS NULL OR v.customer_id <> d.customer_id AS orphaned
+       FROM ${s}.deliveries d LEFT JOIN ${s}.devices v ON v.id = d.device_id
        WHERE d.device_id IS NOT NULL AND d.status = 'pending' AND d.next_attempt_at <= now()
          AND (d.locked_until IS NULL OR d.locked_until < now())
+         AND (v.id IS NULL OR v.customer_id <> d.customer_id OR v.platform = ANY($1::text[]))
        ORDER BY d.next_attempt_at LIMIT ${integerLiteral(limit)}
        FOR UPDATE OF d SKIP LOCKED`,
+      [platforms],
     );
-    return rows.map((r) => ({ id: r.id, eventId: r.event_id }));
+    const key = (r: { id: string; event_id: string }) => ({ id: r.id, eventId: r.event_id });
+    return {
+      due: rows.filter((r) => !r.orphaned).map(key),
+      orphaned: rows.filter((r) => r.orphaned).map(key),
+    };
+  }
+
+  /** Settles pushes whose device is gone or moved as failed: nobody will ever be sent them. */
+  async failOrphaned(orphaned: readonly DeliveryKey[], db: EntityManager): Promise<void> {
+    if (orphaned.length === 0) return;
+    await this.sql.affected(
+      db,
+      `UPDATE ${this.sql.schema}.deliveries
+       SET status = 'failed', last_error = 'the device was removed, or moved to another customer',
+         updated_at = now()
+       WHERE id = ANY($1::uuid[]) AND event_id = ANY($2::uuid[]) AND status = 'pending'`,
+      [orphaned.map((d) => d.id), eventIdsOf(orphaned)],
+    );
   }
 
   /**
-   * Leases these pushes to this instance, with their devices and events. A push whose device
-   * was removed meanwhile is not leased: the removal settled it.
+   * Leases these pushes to this instance, with their devices and events (the due rows, locked by
+   * this transaction: their devices are those `due` saw).
    */
   async lease(
     due: readonly DeliveryKey[],
@@ -71,7 +100,8 @@ export class PushDeliveryRepository {
       `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2), locked_by = $3
        FROM ${s}.devices v, ${s}.messages m
        WHERE d.id = ANY($1::uuid[]) AND d.event_id = ANY($4::uuid[]) AND m.event_id = ANY($4::uuid[])
-         AND v.id = d.device_id AND m.id = d.message_id AND m.event_id = d.event_id
+         AND v.id = d.device_id AND v.customer_id = d.customer_id
+         AND m.id = d.message_id AND m.event_id = d.event_id
        RETURNING d.id, d.message_id, d.event_id, d.attempts, d.created_at, d.device_id,
          v.platform, v.token, v.app, v.environment, v.locale, m.payload`,
       [due.map((d) => d.id), leaseSeconds, instanceId, eventIdsOf(due)],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { parseEvent } from '@switchyard/contracts';
+import { type DomainEvent, parseEvent } from '@switchyard/contracts';
 import { type ClaimedPush } from './push-delivery.repository';
 import { type PushMessage } from './push-message';
 import { type PushOutcome } from './push-outcome';
@@ -40,7 +40,12 @@ export class PushSender {
       latencyMs: Math.round(performance.now() - started),
       sent,
     });
-    const event = parseEvent(push.payload);
+    let event: DomainEvent;
+    try {
+      event = parseEvent(push.payload);
+    } catch (err) {
+      return done(failed(`the stored event no longer reads: ${(err as Error).message}`), null);
+    }
     const rule = this.rules.ruleFor(event.type);
     if (!rule)
       return done(failed(`no push rule for ${event.type} any more (PUSH_RULES_FILE)`), null);

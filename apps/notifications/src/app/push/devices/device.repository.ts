@@ -54,9 +54,18 @@ export class DeviceRepository {
     command: RegisterDeviceCommand,
     db: EntityManager = this.dataSource.manager,
   ): Promise<{ device: Device; created: boolean }> {
+    const s = this.sql.schema;
+    // A device moving to another customer takes none of the previous one's waiting pushes along.
     const row = await this.sql.first<DeviceRow & { created: boolean }>(
       db,
-      `INSERT INTO ${this.sql.schema}.devices (id, customer_id, platform, token, app, environment, locale)
+      `WITH moved AS (
+         SELECT id FROM ${s}.devices
+         WHERE platform = $3 AND app = $5 AND token = $4 AND customer_id <> $2),
+       dropped AS (
+         UPDATE ${s}.deliveries SET status = 'failed',
+           last_error = 'the device moved to another customer', updated_at = now()
+         WHERE device_id IN (SELECT id FROM moved) AND status = 'pending')
+       INSERT INTO ${s}.devices (id, customer_id, platform, token, app, environment, locale)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (platform, app, token) DO UPDATE
        SET customer_id = EXCLUDED.customer_id, environment = EXCLUDED.environment,

@@ -146,8 +146,11 @@ export class DevicesController {
     @Param('id', deviceId) id: string,
     @Query(new ZodPipe(AttemptsQuery)) query: AttemptsQueryInput,
   ): Promise<PushAttemptPageResponse> {
-    if (!(await this.devices.find(id))) throw new DeviceNotFoundError();
-    return attemptPage(this.attempts, { deviceId: id }, query, pushAttemptView);
+    const device = await this.devices.find(id);
+    if (!device) throw new DeviceNotFoundError();
+    // Its pushes to its customer now: a token that changed hands does not show the last owner's.
+    const scope = { deviceId: id, customerId: device.customerId };
+    return attemptPage(this.attempts, scope, query, pushAttemptView);
   }
 
   /** Its pushes still waiting are settled as failed: nothing more goes to it. */
