@@ -1,3 +1,4 @@
+import { readBody } from './loopback-http-server';
 import { randomBytes } from 'node:crypto';
 import {
   createServer,
@@ -950,15 +951,6 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 function redactKey(key: string): string {
   if (key.length <= 12) return '*'.repeat(key.length);
   return `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}`;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function escapeRegExp(s: string): string {

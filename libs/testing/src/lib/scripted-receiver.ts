@@ -1,10 +1,5 @@
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { LoopbackHttpServer } from './loopback-http-server';
+import { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 
 /** How the receiver answers one request. */
 export type Behaviour =
@@ -33,12 +28,10 @@ export class ScriptedReceiver {
   readonly received: ReceivedRequest[] = [];
   private readonly scripts = new Map<string, Behaviour[]>();
   private readonly defaults = new Map<string, Behaviour>();
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
-  private baseUrl = '';
+  private readonly server: LoopbackHttpServer;
 
   constructor() {
-    this.server = createServer((req, res) => {
+    this.server = new LoopbackHttpServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -56,20 +49,14 @@ export class ScriptedReceiver {
         );
       });
     });
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.baseUrl;
+  start(): Promise<string> {
+    return this.server.start();
   }
 
   url(path: string): string {
-    return `${this.baseUrl}${path}`;
+    return `${this.server.url}${path}`;
   }
 
   /** Answers the next requests to `path` with these behaviours, in order. */
@@ -87,8 +74,7 @@ export class ScriptedReceiver {
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   private answer(res: ServerResponse, behaviour: Behaviour): void {

@@ -1,3 +1,4 @@
+import { errorCodeOf, readLimited } from './outbound-answer';
 import { StandardWebhook } from '@switchyard/signing';
 import { type Dispatcher, request } from 'undici';
 import { checkUrl, type DestinationPolicy } from './url-safety/destination-policy';
@@ -162,27 +163,4 @@ class RequestDeadline {
     clearTimeout(this.timer);
     this.interrupt?.removeEventListener('abort', this.onInterrupt);
   }
-}
-
-/**
- * The failure's code as a string. Node and undici put a string in `code` (or in the cause's);
- * a DOMException (an aborted or timed-out request) has a number there and its name is the code.
- */
-function errorCodeOf(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
-  const code = [e?.code, e?.cause?.code, e?.name].find((c) => typeof c === 'string' && c !== '');
-  return (code as string | undefined) ?? 'UNKNOWN';
-}
-
-/** Keeps the first `limit` bytes of a response and discards the rest without buffering it. */
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  for await (const chunk of body) {
-    if (kept < limit) {
-      chunks.push(chunk.subarray(0, limit - kept));
-      kept += Math.min(chunk.length, limit - kept);
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

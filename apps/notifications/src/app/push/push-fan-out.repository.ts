@@ -5,7 +5,7 @@ import { type EntityManager } from 'typeorm';
 import { dueDeliveriesChannel } from '../delivery/delivery.repository';
 
 /** The message id of an event's pushes: one per event, whatever the devices. */
-export function pushMessageId(eventId: string): string {
+function pushMessageId(eventId: string): string {
   return `push_${eventId}`;
 }
 

@@ -40,3 +40,13 @@ export type PushOutcome =
       /** An operator must act (credentials, sender or project mismatch): alerting, not just logged. */
       readonly alert: boolean;
     };
+
+/** Worth another try on the push schedule, with no retry-after from the provider. */
+export function retryLater(reason: string, statusCode: number | null = null): PushOutcome {
+  return { kind: 'retry', statusCode, reason, retryAfterMs: null, minDelayMs: 0 };
+}
+
+/** Over without an answer from the provider: refused before sending, not worth another try. */
+export function failedUnsent(reason: string): PushOutcome {
+  return { kind: 'failed', statusCode: null, reason, alert: false };
+}

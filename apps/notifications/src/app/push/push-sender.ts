@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type DomainEvent, parseEvent } from '@switchyard/contracts';
 import { type ClaimedPush } from './push-delivery.repository';
 import { type PushMessage } from './push-message';
-import { type PushOutcome } from './push-outcome';
+import { failedUnsent, type PushOutcome, retryLater } from './push-outcome';
 import { PushTransports } from './push-transports';
 import { renderPush } from './rules/render-push';
 import { PushRules } from './rules/push-rules';
@@ -14,13 +14,6 @@ export interface PushAttempt {
   /** The notification as rendered for the device (kept with the attempt), or null if none was. */
   readonly sent: PushMessage | null;
 }
-
-const failed = (reason: string): PushOutcome => ({
-  kind: 'failed',
-  statusCode: null,
-  reason,
-  alert: false,
-});
 
 /**
  * Renders a claimed push for its device's locale with the rule of its event type (as the rules
@@ -44,35 +37,29 @@ export class PushSender {
     try {
       event = parseEvent(push.payload);
     } catch (err) {
-      return done(failed(`the stored event no longer reads: ${(err as Error).message}`), null);
+      return done(
+        failedUnsent(`the stored event no longer reads: ${(err as Error).message}`),
+        null,
+      );
     }
     const rule = this.rules.ruleFor(event.type);
     if (!rule)
-      return done(failed(`no push rule for ${event.type} any more (PUSH_RULES_FILE)`), null);
+      return done(failedUnsent(`no push rule for ${event.type} any more (PUSH_RULES_FILE)`), null);
     const transport = this.transports.for(push.device.platform);
     if (!transport)
-      return done(failed(`${push.device.platform} is not configured on this instance`), null);
+      return done(failedUnsent(`${push.device.platform} is not configured on this instance`), null);
     let message: PushMessage;
     try {
       // The delivery's id names the notification: the same across its retries.
       message = renderPush(rule, event, push.locale, push.id, new Date());
     } catch (err) {
-      return done(failed((err as Error).message), null);
+      return done(failedUnsent((err as Error).message), null);
     }
     try {
       return done(await transport.send(push.device, message, signal), message);
     } catch (err) {
       // The clients answer outcomes; anything thrown is unexpected, and worth another try.
-      return done(
-        {
-          kind: 'retry',
-          statusCode: null,
-          reason: (err as Error).message,
-          retryAfterMs: null,
-          minDelayMs: 0,
-        },
-        message,
-      );
+      return done(retryLater((err as Error).message), message);
     }
   }
 }

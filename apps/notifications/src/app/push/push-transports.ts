@@ -34,12 +34,6 @@ export class PushTransports {
     return new PushTransports(transports);
   }
 
-  static of(transports: Partial<Record<PushDevice['platform'], PushTransport>>): PushTransports {
-    return new PushTransports(
-      new Map(Object.entries(transports) as [PushDevice['platform'], PushTransport][]),
-    );
-  }
-
   get platforms(): PushDevice['platform'][] {
     return [...this.byPlatform.keys()];
   }

@@ -1,6 +1,6 @@
+import { LoopbackHttpServer, readBody } from '../loopback-http-server';
 import { randomInt } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type FakeGoogleOAuth } from './fake-google-oauth';
 
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
@@ -78,32 +78,23 @@ export class FakeFcm {
   readonly requests: FcmRequestRecord[] = [];
   private readonly scripts = new Map<string, FcmScriptedAnswer[]>();
   private readonly tokenProjects = new Map<string, string>();
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
-  private baseUrl = '';
+  private readonly server: LoopbackHttpServer;
 
   constructor(private readonly options: FakeFcmOptions) {
-    this.server = createServer((req, res) => {
+    this.server = new LoopbackHttpServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify(rpcStatus(500, 'INTERNAL', `FakeFcm: ${String(err)}`)));
       });
     });
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.baseUrl;
+  start(): Promise<string> {
+    return this.server.start();
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   /** The next sends to `token` get these answers, in order; then it is accepted again. */
@@ -442,13 +433,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -1,6 +1,6 @@
+import { LoopbackHttpServer, readBody } from '../loopback-http-server';
 import { generateKeyPairSync, randomBytes, type KeyObject, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 
 export const FIREBASE_MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -60,42 +60,33 @@ export class FakeGoogleOAuth {
   expiresInSeconds: number;
   private readonly accounts = new Map<string, FakeServiceAccount>();
   private readonly tokens = new Map<string, IssuedToken>();
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
+  private readonly server: LoopbackHttpServer;
   private held: Array<() => void> | null = null;
   private outageLeft = 0;
-  private baseUrl = '';
 
   constructor(options: FakeGoogleOAuthOptions = {}) {
     this.expiresInSeconds = options.expiresInSeconds ?? 3599;
-    this.server = createServer((req, res) => {
+    this.server = new LoopbackHttpServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'internal_failure', error_description: String(err) }));
       });
     });
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.baseUrl;
+  start(): Promise<string> {
+    return this.server.start();
   }
 
   /** The token_uri of the accounts it makes. */
   get tokenUrl(): string {
-    if (!this.baseUrl) throw new Error('FakeGoogleOAuth: call start() first');
-    return `${this.baseUrl}${TOKEN_PATH}`;
+    if (!this.server.url) throw new Error('FakeGoogleOAuth: call start() first');
+    return `${this.server.url}${TOKEN_PATH}`;
   }
 
   async stop(): Promise<void> {
     this.release();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   /** A new service account (a fresh 2048-bit RSA key) the fake accepts assertions from. */
@@ -298,13 +289,4 @@ function jsonPart(part: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

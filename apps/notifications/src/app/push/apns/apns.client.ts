@@ -1,5 +1,5 @@
 import { type PushDevice, type PushMessage, type PushTransport } from '../push-message';
-import { type PushOutcome } from '../push-outcome';
+import { failedUnsent, type PushOutcome, retryLater } from '../push-outcome';
 import { ApnsConnection } from './apns-connection';
 import { apnsRequestFor, type ApnsRequest } from './apns-notification';
 import { type ApnsAnswer, classifyApnsAnswer, isExpiredProviderToken } from './apns-outcome';
@@ -54,7 +54,7 @@ export class ApnsClient implements PushTransport {
 
   async send(device: PushDevice, message: PushMessage, signal?: AbortSignal): Promise<PushOutcome> {
     if (device.platform !== 'apns' || device.environment === null) {
-      return failed(
+      return failedUnsent(
         `not an APNs device (platform ${device.platform}, environment ${device.environment}): ` +
           "an APNs device needs environment 'production' or 'sandbox'",
       );
@@ -124,28 +124,22 @@ function headerOf(value: string | string[] | undefined): string | null {
 function unanswered(result: Extract<ExchangeResult, { kind: 'timeout' | 'aborted' }>): PushOutcome {
   return result.kind === 'aborted'
     ? interrupted('the send was aborted before APNs answered')
-    : retry(`${result.reason}; it may have been delivered`);
+    : retryLater(`${result.reason}; it may have been delivered`);
 }
 
 function lostAfterSending(why: string): PushOutcome {
-  return retry(
+  return retryLater(
     `the connection to APNs was lost after the notification was sent (${why}); ` +
       'APNs may have delivered it',
   );
 }
 
 function connectionLostTwice(first: string, second: string): PushOutcome {
-  return retry(`the connection to APNs was lost twice before an answer (${first}; then ${second})`);
+  return retryLater(
+    `the connection to APNs was lost twice before an answer (${first}; then ${second})`,
+  );
 }
 
 function interrupted(why: string): PushOutcome {
-  return retry(`interrupted: ${why}`);
-}
-
-function retry(reason: string): PushOutcome {
-  return { kind: 'retry', statusCode: null, reason, retryAfterMs: null, minDelayMs: 0 };
-}
-
-function failed(reason: string): PushOutcome {
-  return { kind: 'failed', statusCode: null, reason, alert: false };
+  return retryLater(`interrupted: ${why}`);
 }

@@ -21,7 +21,7 @@ interface DeviceRow {
 const COLUMNS = `id, customer_id, platform, token, app, environment, locale, registered_at, created_at, updated_at`;
 
 /** The most devices one customer's list shows; a customer has a phone or two, not hundreds. */
-export const DEVICES_PER_CUSTOMER_SHOWN = 100;
+const DEVICES_PER_CUSTOMER_SHOWN = 100;
 
 function toDevice(row: DeviceRow): Device {
   return {

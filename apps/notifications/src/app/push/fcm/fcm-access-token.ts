@@ -1,3 +1,4 @@
+import { errorCodeOf } from '../../delivery/outbound-answer';
 import { createSign } from 'node:crypto';
 import { Pool } from 'undici';
 import { z } from 'zod';
@@ -214,11 +215,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Node's or undici's error code, else the error's name (`TimeoutError`...). */
-export function errorCodeOf(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
-  const code = [e?.code, e?.cause?.code, e?.name].find((c) => typeof c === 'string' && c !== '');
-  return (code as string | undefined) ?? 'UNKNOWN';
 }

@@ -1,13 +1,8 @@
+import { errorCodeOf, readLimited } from '../../delivery/outbound-answer';
 import { Pool } from 'undici';
 import { type PushDevice, type PushMessage, type PushTransport } from '../push-message';
-import { type PushOutcome } from '../push-outcome';
-import {
-  type Clock,
-  errorCodeOf,
-  FcmAccessTokens,
-  FcmAuthError,
-  systemClock,
-} from './fcm-access-token';
+import { failedUnsent, type PushOutcome, retryLater } from '../push-outcome';
+import { type Clock, FcmAccessTokens, FcmAuthError, systemClock } from './fcm-access-token';
 import { classifyFcmAnswer, type FcmAnswer, type FcmClassification } from './fcm-outcome';
 import { fcmRequestBody } from './fcm-request';
 import { type ServiceAccount } from './service-account';
@@ -47,7 +42,7 @@ export class FcmClient implements PushTransport {
 
   async send(device: PushDevice, message: PushMessage, signal?: AbortSignal): Promise<PushOutcome> {
     const body = fcmRequestBody(device, message, this.clock.now());
-    if (!body.ok) return { kind: 'failed', statusCode: null, reason: body.reason, alert: false };
+    if (!body.ok) return failedUnsent(body.reason);
     const path = `/v1/projects/${encodeURIComponent(device.app)}/messages:send`;
     try {
       const first = await this.attempt(path, body.json, signal);
@@ -107,19 +102,15 @@ export class FcmClient implements PushTransport {
   /** A send that got no answer from FCM: our shutdown, the token endpoint, or the network. */
   private failure(err: unknown, signal: AbortSignal | undefined): PushOutcome {
     if (signal?.aborted) {
-      return retry('interrupted: the send was cut by our side before FCM answered');
+      return retryLater('interrupted: the send was cut by our side before FCM answered');
     }
     if (err instanceof FcmAuthError) {
       return err.transient
-        ? retry(err.message, err.statusCode)
+        ? retryLater(err.message, err.statusCode)
         : { kind: 'failed', statusCode: err.statusCode, reason: err.message, alert: true };
     }
-    return retry(`no answer from FCM (${errorCodeOf(err)}): sent again later`);
+    return retryLater(`no answer from FCM (${errorCodeOf(err)}): sent again later`);
   }
-}
-
-function retry(reason: string, statusCode: number | null = null): PushOutcome {
-  return { kind: 'retry', statusCode, reason, retryAfterMs: null, minDelayMs: 0 };
 }
 
 function refusedFreshToken(reason: string, project: string): PushOutcome {
@@ -132,17 +123,4 @@ function refusedFreshToken(reason: string, project: string): PushOutcome {
       'Firebase Cloud Messaging API is enabled there.',
     alert: true,
   };
-}
-
-/** Keeps the first `limit` bytes of an answer and discards the rest without buffering it. */
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  for await (const chunk of body) {
-    if (kept < limit) {
-      chunks.push(chunk.subarray(0, limit - kept));
-      kept += Math.min(chunk.length, limit - kept);
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
