@@ -13,6 +13,8 @@
 // when the last event was answered (events answered, order.paid not yet received).
 // Checks (non-zero exit if any fails): every event answered 200, every order.paid received
 // exactly once, every request signed and a sample verified with `standardwebhooks`.
+// Then, for order POST → partner receipt of `order.created`: orders paced at BENCH_ORDER_RATES
+// (default 50/s) to an endpoint of its own on a second sink port, with the same checks.
 // Reproduce: `npm run bench:e2e` (see docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -46,6 +48,8 @@ const { generateStripeSignatureHeader } = require('../../../dist/libs/signing/sr
 
 const RATES = listSetting('BENCH_RATES', [50, 200, 1000], [50, 200, 1000]);
 const SECONDS = setting('BENCH_E2E_SECONDS', 2, 30);
+/** Orders per second for order POST → partner receipt of order.created. */
+const ORDER_RATES = listSetting('BENCH_ORDER_RATES', [50], [50]);
 const WARMUP_SECONDS = setting('BENCH_E2E_WARMUP_SECONDS', 2, 5);
 /** Gives up waiting for receipts when none arrives for this long. */
 const STALL_MS = setting('BENCH_STALL_MS', 30_000, 60_000);
@@ -55,6 +59,20 @@ const LINES = [
 ];
 const AMOUNT = 3299;
 
+/** One POST /orders, as a checkout sends it (its own Idempotency-Key); the status and the body. */
+async function postOrder(pool) {
+  const res = await pool.request({
+    method: 'POST',
+    path: '/orders',
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': `bench-${randomUUID()}`,
+    },
+    body: JSON.stringify({ customerId: 'cus_bench', currency: 'usd', lines: LINES }),
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
 /** Places `count` orders through POST /orders (20 at a time); resolves with their ids. */
 async function placeOrders(ordersUrl, count) {
   const pool = new Pool(ordersUrl, { connections: 20 });
@@ -63,17 +81,8 @@ async function placeOrders(ordersUrl, count) {
   await Promise.all(
     Array.from({ length: 20 }, async () => {
       for (let i = next++; i < count; i = next++) {
-        const res = await pool.request({
-          method: 'POST',
-          path: '/orders',
-          headers: {
-            'content-type': 'application/json',
-            'idempotency-key': `bench-${randomUUID()}`,
-          },
-          body: JSON.stringify({ customerId: 'cus_bench', currency: 'usd', lines: LINES }),
-        });
-        const text = await res.body.text();
-        if (res.statusCode !== 201) throw new Error(`POST /orders: ${res.statusCode} ${text}`);
+        const { status, text } = await postOrder(pool);
+        if (status !== 201) throw new Error(`POST /orders: ${status} ${text}`);
         ids[i] = JSON.parse(text).id;
       }
     }),
@@ -276,7 +285,6 @@ async function run(ctx, rate) {
   const monitor = new ResourceMonitor(Object.values(services));
   await monitor.start();
   const { answers, maxLateMs } = await payPaced(services.payments.url, orderIds, rate);
-  const lastAnswerAt = Math.max(...answers.map((a) => a.answeredAt));
   const acknowledged = answers.filter((a) => a.status === 200);
   await waitForReceipts(sink, acknowledged.length);
   const resources = await monitor.stop();
@@ -285,12 +293,76 @@ async function run(ctx, rate) {
     db,
     acknowledged.map((a) => a.orderId),
   );
+  return {
+    rate,
+    ...(await receiptLatencies(sink, 'order.paid', answers, count)),
+    maxLateMs,
+    floor: floorLatency,
+    resources,
+    hops,
+  };
+}
+
+/**
+ * POSTs an order to orders at `rate` per second (open loop); each answer with its order id, send
+ * and answer times.
+ */
+async function orderPaced(ordersUrl, rate, count) {
+  const pool = new Pool(ordersUrl, { connections: 64 });
+  const answers = new Array(count);
+  const { maxLateMs } = await paced(rate, count, async (i) => {
+    const sentAt = nowMs();
+    let status = 0;
+    let orderId = null;
+    try {
+      const answer = await postOrder(pool);
+      status = answer.status;
+      if (status === 201) orderId = JSON.parse(answer.text).id;
+    } catch (err) {
+      status = err.code ?? 'error';
+    }
+    answers[i] = { orderId, sentAt, answeredAt: nowMs(), status };
+  });
+  await pool.close();
+  return { answers, maxLateMs };
+}
+
+/**
+ * Order POST → partner receipt of `order.created`, paced at `rate`: orders commits the order and
+ * its event in one statement and answers 201; its relay publishes; notifications takes it in,
+ * fans it out to the endpoint subscribed to order.created and delivers it, signed.
+ */
+async function runOrderCreated(ctx, rate) {
+  const { sink, services, secrets } = ctx;
+  const count = rate * SECONDS;
+  await sink.reset({ secrets, verifyEvery: 10, record: true });
+  const monitor = new ResourceMonitor(Object.values(services));
+  await monitor.start();
+  const { answers, maxLateMs } = await orderPaced(services.orders.url, rate, count);
+  ctx.ordersPlaced += count;
+  await waitForReceipts(sink, answers.filter((a) => a.status === 201).length);
+  const resources = await monitor.stop();
+  return {
+    rate,
+    ...(await receiptLatencies(sink, 'order.created', answers, count)),
+    maxLateMs,
+    resources,
+  };
+}
+
+/**
+ * Latency from each answer to the sink's receipt of `type` for its order, with the checks:
+ * answered 200, received exactly once, nothing else received, signed, a sample verified.
+ */
+async function receiptLatencies(sink, type, answers, count) {
+  const lastAnswerAt = Math.max(...answers.map((a) => a.answeredAt));
+  const acknowledged = answers.filter((a) => a.status === 200 || a.status === 201);
   const stats = await sink.stats();
   const receipts = new Map();
   let duplicates = 0;
   let stray = 0;
   for (const e of await sink.events()) {
-    if (e.type !== 'order.paid') stray++;
+    if (e.type !== type) stray++;
     else if (receipts.has(e.orderId)) duplicates++;
     else receipts.set(e.orderId, e.at);
   }
@@ -310,25 +382,24 @@ async function run(ctx, rate) {
   const tenth = Math.max(1, Math.floor(latencies.length / 10));
   const sortedOf = (xs) => xs.filter(Number.isFinite).sort((a, b) => a - b);
   const all = sortedOf(latencies);
-  const intake = sortedOf(answers.map((a) => a.answeredAt - a.sentAt));
+  const answer = sortedOf(answers.map((a) => a.answeredAt - a.sentAt));
   const firstTenth = percentile(sortedOf(latencies.slice(0, tenth)), 50);
   const lastTenth = percentile(sortedOf(latencies.slice(-tenth)), 50);
   const lastReceipt = Math.max(...receipts.values());
   const problems = [];
   if (acknowledged.length !== count)
     problems.push(
-      `${count - acknowledged.length} events not answered 200 (${[...new Set(answers.filter((a) => a.status !== 200).map((a) => a.status))].join(', ')})`,
+      `${count - acknowledged.length} requests not answered 2xx (${[...new Set(answers.filter((a) => !acknowledged.includes(a)).map((a) => a.status))].join(', ')})`,
     );
-  if (lost) problems.push(`${lost} order.paid never arrived`);
+  if (lost) problems.push(`${lost} ${type} never arrived`);
   if (duplicates || stats.duplicates)
-    problems.push(`${Math.max(duplicates, stats.duplicates)} order.paid received more than once`);
-  if (stray) problems.push(`${stray} receipts that are not order.paid`);
+    problems.push(`${Math.max(duplicates, stats.duplicates)} ${type} received more than once`);
+  if (stray) problems.push(`${stray} receipts that are not ${type}`);
   if (stats.unsigned) problems.push(`${stats.unsigned} requests without a signature`);
   if (stats.badSignatures)
     problems.push(`${stats.badSignatures} signatures that do not verify: ${stats.firstError}`);
   if (stats.verified === 0) problems.push('no signature was verified');
   return {
-    rate,
     count,
     delivered: receipts.size / ((lastReceipt - answers[0].sentAt) / 1000),
     p50: percentile(all, 50),
@@ -338,22 +409,64 @@ async function run(ctx, rate) {
     lastTenth,
     grows: lastTenth > 2 * firstTenth && lastTenth - firstTenth > 100,
     backlogAtEnd,
-    intakeP99: percentile(intake, 99),
-    maxLateMs,
-    floor: floorLatency,
+    intakeP99: percentile(answer, 99),
     verified: stats.verified,
     lost,
     duplicates: Math.max(duplicates, stats.duplicates),
-    resources,
-    hops,
     problems,
   };
+}
+
+/** One row per rate: throughput, latency, lag, the answer's p99 and the checks. */
+function receiptTable(results, { units, answer }) {
+  const withFloor = results.some((r) => r.floor);
+  return table(
+    [
+      'offered /s',
+      units,
+      'delivered /s',
+      '× offered',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'first tenth p50 ms',
+      'last tenth p50 ms',
+      'lag grows',
+      'backlog at last answer',
+      ...(withFloor ? ['floor p50 / p99 ms'] : []),
+      answer,
+      'signatures verified',
+      'lost',
+      'duplicated',
+      'checks',
+    ],
+    results.map((r) => [
+      fmt.int(r.rate),
+      fmt.int(r.count),
+      fmt.int(r.delivered),
+      fmt.ratio(r.delivered / r.rate),
+      fmt.ms(r.p50),
+      fmt.ms(r.p99),
+      fmt.ms(r.max),
+      fmt.ms(r.firstTenth),
+      fmt.ms(r.lastTenth),
+      r.grows ? '**yes**' : 'no',
+      fmt.int(r.backlogAtEnd),
+      ...(withFloor ? [`${fmt.ms(r.floor.p50)} / ${fmt.ms(r.floor.p99)}`] : []),
+      fmt.ms(r.intakeP99),
+      fmt.int(r.verified),
+      fmt.int(r.lost),
+      fmt.int(r.duplicates),
+      r.problems.length ? `**FAILED**: ${r.problems.join('; ')}` : 'pass',
+    ]),
+    `rrrrrrrrrl${withFloor ? 'rrrrrr' : 'rrrrr'}l`,
+  );
 }
 
 await runBench(async () => {
   const db = await freshDatabase('e2e');
   const prefix = kafkaPrefix(db.name);
-  const sink = await startSink(1);
+  const sink = await startSink(2);
   const services = {};
   for (const name of ['orders', 'payments', 'notifications'])
     services[name] = await startService(name, { databaseUrl: db.url, prefix });
@@ -382,61 +495,49 @@ await runBench(async () => {
       `e2e at ${rate}/s: p50 ${fmt.ms(result.p50)} ms, p99 ${fmt.ms(result.p99)} ms${result.problems.length ? `; FAILED: ${result.problems.join('; ')}` : ''}\n`,
     );
   }
+  // order.created gets an endpoint of its own once every earlier order.created is through, so
+  // only the orders placed from here on reach it.
+  await waitForQuiet(db, ctx.ordersPlaced);
+  const createdEndpoint = await httpJson('POST', `${services.notifications.url}/v1/endpoints`, {
+    headers: { authorization: `Bearer ${partner.apiKey}` },
+    body: { url: sink.urls[1], eventTypes: ['order.created'] },
+  });
+  ctx.secrets[sink.ports[1]] = createdEndpoint.secret;
+  const createdResults = [];
+  for (const rate of ORDER_RATES) {
+    if (WARMUP_SECONDS > 0) {
+      await sink.reset({ secrets: ctx.secrets });
+      const count = Math.max(1, Math.round(rate * WARMUP_SECONDS));
+      await orderPaced(services.orders.url, rate, count);
+      ctx.ordersPlaced += count;
+      await waitForReceipts(sink, count);
+    }
+    const result = await runOrderCreated(ctx, rate);
+    createdResults.push(result);
+    process.stderr.write(
+      `order.created at ${rate}/s: p50 ${fmt.ms(result.p50)} ms, p99 ${fmt.ms(result.p99)} ms${result.problems.length ? `; FAILED: ${result.problems.join('; ')}` : ''}\n`,
+    );
+  }
   for (const s of Object.values(services)) await s.stop();
   await sink.stop();
   // Latency itself does not carry from one machine to another, and the floor (a sub-millisecond
   // loopback POST) is too small and too noisy to divide by; delivered ÷ offered does carry.
-  writeResults(
-    'e2e',
-    results.map((r) => ({ name: `e2e.rate-${r.rate}.x-offered`, ratio: r.delivered / r.rate })),
-  );
+  writeResults('e2e', [
+    ...results.map((r) => ({ name: `e2e.rate-${r.rate}.x-offered`, ratio: r.delivered / r.rate })),
+    ...createdResults.map((r) => ({
+      name: `e2e.order-created-rate-${r.rate}.x-offered`,
+      ratio: r.delivered / r.rate,
+    })),
+  ]);
 
   console.log(
     `# end to end, Stripe webhook 200 → partner receipt of order.paid: ${machineLine()}; ${SECONDS} s of paced events per rate\n`,
   );
+  console.log(receiptTable(results, { units: 'events', answer: 'intake answer p99 ms' }));
   console.log(
-    table(
-      [
-        'offered /s',
-        'events',
-        'delivered /s',
-        '× offered',
-        'p50 ms',
-        'p99 ms',
-        'max ms',
-        'first tenth p50 ms',
-        'last tenth p50 ms',
-        'lag grows',
-        'backlog at last answer',
-        'floor p50 / p99 ms',
-        'intake answer p99 ms',
-        'signatures verified',
-        'lost',
-        'duplicated',
-        'checks',
-      ],
-      results.map((r) => [
-        fmt.int(r.rate),
-        fmt.int(r.count),
-        fmt.int(r.delivered),
-        fmt.ratio(r.delivered / r.rate),
-        fmt.ms(r.p50),
-        fmt.ms(r.p99),
-        fmt.ms(r.max),
-        fmt.ms(r.firstTenth),
-        fmt.ms(r.lastTenth),
-        r.grows ? '**yes**' : 'no',
-        fmt.int(r.backlogAtEnd),
-        `${fmt.ms(r.floor.p50)} / ${fmt.ms(r.floor.p99)}`,
-        fmt.ms(r.intakeP99),
-        fmt.int(r.verified),
-        fmt.int(r.lost),
-        fmt.int(r.duplicates),
-        r.problems.length ? `**FAILED**: ${r.problems.join('; ')}` : 'pass',
-      ]),
-      'rrrrrrrrrlrrrrrrl',
-    ),
+    `\n# end to end, order POST 201 → partner receipt of order.created, ${SECONDS} s of paced orders per rate\n`,
   );
+  console.log(receiptTable(createdResults, { units: 'orders', answer: 'orders answer p99 ms' }));
   console.log(
     "\nWhere the time went, hop by hop (p50 / p99 ms, from the services' own timestamps):\n",
   );
@@ -450,18 +551,21 @@ await runBench(async () => {
       'l' + 'r'.repeat(results.length),
     ),
   );
-  const late = results.filter((r) => r.maxLateMs > 50);
+  const late = [...results, ...createdResults].filter((r) => r.maxLateMs > 50);
   if (late.length)
     console.log(
       `\nThe load generator ran late (max ${late.map((r) => `${fmt.ms(r.maxLateMs)} ms at ${r.rate}/s`).join(', ')}): those rates were offered less evenly than scheduled.`,
     );
   console.log('');
   console.log(
-    resourceTable(
-      results.flatMap((r) =>
+    resourceTable([
+      ...results.flatMap((r) =>
         r.resources.map((x) => ({ ...x, phase: `${r.rate}/s`, units: r.count })),
       ),
-    ),
+      ...createdResults.flatMap((r) =>
+        r.resources.map((x) => ({ ...x, phase: `orders ${r.rate}/s`, units: r.count })),
+      ),
+    ]),
   );
-  return results.every((r) => r.problems.length === 0);
+  return [...results, ...createdResults].every((r) => r.problems.length === 0);
 });
