@@ -18,3 +18,6 @@ export * from './lib/push/fake-fcm';
 export * from './lib/push/test-ca';
 export * from './lib/push/fake-apns-server';
 export * from './lib/push/push-fakes';
+export * from './lib/browser/chromium';
+export * from './lib/browser/axe';
+export * from './lib/browser/screenshots';
