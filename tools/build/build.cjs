@@ -11,6 +11,17 @@ if (!projectRoot) {
   process.exit(2);
 }
 
+/** Files a service reads at run time beside its code (templates, stylesheets): copied as they are. */
+const ASSET = /\.(eta|css)$/;
+
+function assetsUnder(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return assetsUnder(full);
+    return ASSET.test(entry.name) ? [full] : [];
+  });
+}
+
 function sourcesUnder(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -38,7 +49,15 @@ async function main() {
       if (map) fs.writeFileSync(`${out}.map`, map);
     }),
   );
-  process.stdout.write(`built ${files.length} files of ${projectRoot} into dist/${projectRoot}\n`);
+  const assets = assetsUnder(srcDir);
+  for (const file of assets) {
+    const out = path.join(root, 'dist', path.relative(root, file));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.copyFileSync(file, out);
+  }
+  process.stdout.write(
+    `built ${files.length} files and copied ${assets.length} assets of ${projectRoot} into dist/${projectRoot}\n`,
+  );
 }
 
 main().catch((err) => {

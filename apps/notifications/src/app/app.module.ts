@@ -21,6 +21,7 @@ import { UpdateEndpointUseCase } from './endpoints/update-endpoint.usecase';
 import { EventsController } from './messages/events.controller';
 import { MessageRepository } from './messages/message.repository';
 import { MessagesController } from './messages/messages.controller';
+import { consoleControllers, consoleProviders } from './console/console.parts';
 import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
 import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
 import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
@@ -30,6 +31,7 @@ import { DeliveriesOrderedWithinATransaction1764800000000 } from './migrations/1
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { PushDevices1765000000000 } from './migrations/1765000000000-push-devices';
 import { PushDeliveries1765100000000 } from './migrations/1765100000000-push-deliveries';
+import { Console1765200000000 } from './migrations/1765200000000-console';
 import { PushModule } from './push/push.module';
 import { RecordPushAttemptUseCase } from './push/record-push-attempt.usecase';
 import { type NotificationsConfig } from './notifications-env';
@@ -63,6 +65,7 @@ export class AppModule {
             DeliveriesOrderedWithinATransaction1764800000000,
             PushDevices1765000000000,
             PushDeliveries1765100000000,
+            Console1765200000000,
           ],
           partitionedTables,
           consumer: 'partner-fanout',
@@ -76,6 +79,7 @@ export class AppModule {
         EventsController,
         FilterDryRunController,
         PartnerEventsHandler,
+        ...consoleControllers,
       ],
       providers: [
         PartnerRepository,
@@ -103,6 +107,7 @@ export class AppModule {
         DeliveryWorker,
         DeliveryGauges,
         EndpointLabels,
+        ...consoleProviders,
       ],
     };
   }

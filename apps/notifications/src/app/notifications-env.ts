@@ -130,5 +130,41 @@ export const NotificationsEnv = commonEnv({
   PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** When a push is tried again after 429, 5xx or a lost connection (a provider's retry-after wins). */
   PUSH_RETRY_SCHEDULE: retrySchedule('0,30s,2m,10m,30m,1h'),
+  /** How long a console session stays signed in without being used. */
+  CONSOLE_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  /** How long a console session lasts at most, however much it is used. */
+  CONSOLE_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24)
+    .default(12),
+  /** How long a partner portal link can be used (once). */
+  CONSOLE_PORTAL_LINK_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(15),
+  /** Console cookies are sent over HTTPS only; on by default when NODE_ENV=production. */
+  CONSOLE_SECURE_COOKIES: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? process.env['NODE_ENV'] === 'production' : v === 'true')),
+  /**
+   * First run: with both set, an operator with this email and password is created at start when
+   * there is none yet (`npm run console:operator` adds more). Ignored once an operator exists.
+   */
+  CONSOLE_BOOTSTRAP_EMAIL: z.email().optional(),
+  CONSOLE_BOOTSTRAP_PASSWORD: z
+    .string()
+    .min(12, 'must be at least 12 characters')
+    .max(256, 'must be at most 256 characters')
+    .optional(),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsEnv>;

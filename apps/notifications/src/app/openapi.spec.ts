@@ -21,6 +21,7 @@ describeOpenApiDocument('notifications', openApiDocument, [
   '/v1/messages/{id}/attempts',
   '/v1/messages/{id}/replay',
   '/v1/partners',
+  '/v1/partners/{id}/portal-links',
   '/v1/push-attempts',
   '/v1/replay',
 ]);

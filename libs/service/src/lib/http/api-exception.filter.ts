@@ -57,7 +57,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 
-  private toResponse(exception: unknown): { status: number; body: unknown } {
+  /** The status and body an exception answers with; subclasses render it otherwise (HTML). */
+  protected toResponse(exception: unknown): { status: number; body: unknown } {
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       // Ours, or a deliberate body such as the health report of a 503: sent as thrown.

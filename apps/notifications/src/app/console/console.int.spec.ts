@@ -1,0 +1,639 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ADMIN_TOKEN,
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
+
+const OPERATOR_EMAIL = 'Ops.Lead@Example.com';
+const OPERATOR_PASSWORD = 'correct horse battery staple';
+const PORTAL_LINK_MINUTES = 20;
+
+/** What a page answered, with the cookies it set (the raw Set-Cookie lines, by name). */
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly html: string;
+  readonly setCookies: ReadonlyMap<string, string>;
+}
+
+/**
+ * One browser: a cookie jar filled from Set-Cookie and sent back on every request, redirects
+ * left for the test to see. Cookies are kept whatever their Secure flag (the test talks HTTP).
+ */
+class Browser {
+  private readonly jar = new Map<string, string>();
+
+  constructor(private readonly baseUrl: string) {}
+
+  get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
+    return this.send('GET', path, undefined, headers);
+  }
+
+  /** Posts an HTML form (application/x-www-form-urlencoded). */
+  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+    return this.send('POST', path, new URLSearchParams(form), headers);
+  }
+
+  cookie(name: string): string | undefined {
+    return this.jar.get(name);
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: URLSearchParams | undefined,
+    headers: Record<string, string>,
+  ): Promise<Answer> {
+    const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      redirect: 'manual',
+      headers: { ...(cookie ? { cookie } : {}), ...headers },
+      ...(body ? { body } : {}),
+    });
+    const setCookies = new Map<string, string>();
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const name = pair.slice(0, pair.indexOf('=')).trim();
+      const value = pair.slice(pair.indexOf('=') + 1).trim();
+      setCookies.set(name, line);
+      if (value === '' || /;\s*max-age=0\b/i.test(line)) this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    return { status: res.status, headers: res.headers, html: await res.text(), setCookies };
+  }
+}
+
+/** The hidden `_csrf` field of the page's first form, as a browser would post it back. */
+function csrfOf(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error(`no _csrf field in the page:\n${html}`);
+  return match[1];
+}
+
+/** The text of an element marked `data-testid`, for what a page shows once. */
+function shownOnce(html: string, testId: string): string | undefined {
+  return new RegExp(`data-testid="${testId}">([^<]*)<`).exec(html)?.[1]?.replace(/&amp;/g, '&');
+}
+
+/** The attributes of a Set-Cookie line, lowercased, without the name and value. */
+function attributesOf(setCookie: string | undefined): string[] {
+  return (setCookie ?? '')
+    .split(';')
+    .slice(1)
+    .map((a) => a.trim().toLowerCase());
+}
+
+describe('the web console: operators and partners in a browser (real Postgres)', () => {
+  let t: NotificationsTestApp;
+
+  beforeAll(async () => {
+    t = await startNotificationsApp('console', {
+      CONSOLE_BOOTSTRAP_EMAIL: OPERATOR_EMAIL,
+      CONSOLE_BOOTSTRAP_PASSWORD: OPERATOR_PASSWORD,
+      CONSOLE_PORTAL_LINK_MINUTES: String(PORTAL_LINK_MINUTES),
+    });
+  });
+
+  afterAll(() => t?.close());
+
+  const browser = (app: NotificationsTestApp = t) => new Browser(app.url);
+
+  /** Opens the sign-in page, fills it in and posts it, as an operator does. */
+  async function signIn(
+    b: Browser,
+    email = OPERATOR_EMAIL,
+    password = OPERATOR_PASSWORD,
+    next?: string,
+  ): Promise<Answer> {
+    const page = await b.get(
+      next === undefined ? '/console/sign-in' : `/console/sign-in?next=${encodeURIComponent(next)}`,
+    );
+    expect(page.status).toBe(200);
+    const nextField = /name="next" value="([^"]*)"/.exec(page.html)?.[1] ?? '/console';
+    return b.post('/console/sign-in', {
+      _csrf: csrfOf(page.html),
+      next: next ?? nextField,
+      email,
+      password,
+    });
+  }
+
+  async function signedInOperator(): Promise<Browser> {
+    const b = browser();
+    expect((await signIn(b)).status).toBe(303);
+    return b;
+  }
+
+  async function newPartner(name = `Partner ${randomUUID()}`) {
+    const res = await t.api(ADMIN_TOKEN, 'POST', '/v1/partners', { name });
+    expect(res.status).toBe(201);
+    return { id: res.body['id'] as string, apiKey: res.body['apiKey'] as string, name };
+  }
+
+  function issueLink(partnerId: string, capability = 'manage', token = ADMIN_TOKEN) {
+    return t.api(token, 'POST', `/v1/partners/${partnerId}/portal-links`, { capability });
+  }
+
+  /** A partner's browser, signed into its portal through a fresh link from the admin API. */
+  async function partnerBrowser(partnerId: string, capability = 'manage'): Promise<Browser> {
+    const link = await issueLink(partnerId, capability);
+    const b = browser();
+    const entered = await b.get(link.body['url'] as string);
+    expect(entered.status).toBe(303);
+    return b;
+  }
+
+  async function partnersNamed(name: string): Promise<number> {
+    const [row] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM notifications.partners WHERE name = $1',
+      [name],
+    );
+    return row.n;
+  }
+
+  describe('signing in', () => {
+    it('sends a visitor without a session to the sign-in page, and tells htmx to go there', async () => {
+      // Given a browser that never signed in
+      const b = browser();
+
+      // When it opens the console
+      const page = await b.get('/console');
+
+      // Then it is sent to sign in, and back to the console afterwards
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole');
+
+      // And htmx, fetching a fragment, is told to navigate instead of swapping a form in
+      const fragment = await b.get('/console/partners', { 'HX-Request': 'true' });
+      expect(fragment.status).toBe(401);
+      expect(fragment.headers.get('hx-redirect')).toBe(
+        '/console/sign-in?next=%2Fconsole%2Fpartners',
+      );
+    });
+
+    it('signs in the operator created at first run, with a cookie scripts cannot read and other sites do not send', async () => {
+      // Given the operator of CONSOLE_BOOTSTRAP_EMAIL, typing the email in another case
+      const b = browser();
+
+      // When they sign in
+      const signedIn = await signIn(b, OPERATOR_EMAIL.toUpperCase());
+
+      // Then they are sent to the console with a session cookie only HTTP carries, on this site
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.get('location')).toBe('/console');
+      const attributes = attributesOf(signedIn.setCookies.get('sy_console'));
+      expect(attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=strict', 'path=/']));
+      expect(attributes).not.toContain('secure');
+
+      // And the overview opens, in their name
+      const overview = await b.get('/console');
+      expect(overview.status).toBe(200);
+      expect(overview.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(overview.html).toContain(OPERATOR_EMAIL);
+    });
+
+    it('marks the session cookie Secure when CONSOLE_SECURE_COOKIES is on', async () => {
+      // Given a second instance of the same deployment, serving the console over HTTPS
+      const secure = await startNotificationsApp(
+        'console_secure',
+        { CONSOLE_SECURE_COOKIES: 'true' },
+        { database: t.database, kafkaPrefix: t.kafkaPrefix },
+      );
+      try {
+        // When the operator signs in there
+        const b = browser(secure);
+        const form = await b.get('/console/sign-in');
+        const signedIn = await b.post('/console/sign-in', {
+          _csrf: csrfOf(form.html),
+          email: OPERATOR_EMAIL,
+          password: OPERATOR_PASSWORD,
+        });
+
+        // Then both the sign-in form's cookie and the session cookie travel over HTTPS only
+        expect(attributesOf(form.setCookies.get('sy_sign_in'))).toContain('secure');
+        expect(signedIn.status).toBe(303);
+        expect(attributesOf(signedIn.setCookies.get('sy_console'))).toEqual(
+          expect.arrayContaining(['secure', 'httponly', 'samesite=strict']),
+        );
+      } finally {
+        await secure.close();
+      }
+    });
+
+    it('refuses a wrong password without saying whether the email exists', async () => {
+      // Given the operator's email with a wrong password, and an email no operator has
+      const wrongPassword = await signIn(browser(), OPERATOR_EMAIL, 'not the right password');
+      const unknownEmail = await signIn(browser(), 'nobody@example.com', OPERATOR_PASSWORD);
+
+      // Then both are refused with the same page (but for the email typed, kept in the form)
+      // and no session
+      const same = (a: Answer, email: string) =>
+        a.html.replace(csrfOf(a.html), 'CSRF').replace(`value="${email}"`, 'value="EMAIL"');
+      expect(wrongPassword.status).toBe(401);
+      expect(unknownEmail.status).toBe(401);
+      expect(wrongPassword.html).toContain('The email or the password is not right.');
+      expect(same(wrongPassword, OPERATOR_EMAIL)).toBe(same(unknownEmail, 'nobody@example.com'));
+      expect(wrongPassword.setCookies.has('sy_console')).toBe(false);
+      expect(unknownEmail.setCookies.has('sy_console')).toBe(false);
+    });
+
+    it('refuses a sign-in form that did not come from the sign-in page', async () => {
+      // Given a form posted by another site: no sign-in cookie at all
+      const forged = await browser().post('/console/sign-in', {
+        _csrf: 'syc_forged',
+        email: OPERATOR_EMAIL,
+        password: OPERATOR_PASSWORD,
+      });
+      // And a form whose token is from another browser's sign-in page
+      const victim = browser();
+      await victim.get('/console/sign-in');
+      const attackerPage = await browser().get('/console/sign-in');
+      const mismatched = await victim.post('/console/sign-in', {
+        _csrf: csrfOf(attackerPage.html),
+        email: OPERATOR_EMAIL,
+        password: OPERATOR_PASSWORD,
+      });
+
+      // Then neither signs anyone in, though the credentials are right
+      for (const refused of [forged, mismatched]) {
+        expect(refused.status).toBe(403);
+        expect(refused.html).toContain('csrf_token_invalid');
+        expect(refused.setCookies.has('sy_console')).toBe(false);
+      }
+      expect(victim.cookie('sy_console')).toBeUndefined();
+    });
+
+    it('only follows a next address inside the console', async () => {
+      // Given sign-in links whose next address leads to another site
+      for (const next of ['https://evil.example', '//evil.example', '/\\evil.example']) {
+        // When the operator signs in through them
+        const signedIn = await signIn(browser(), OPERATOR_EMAIL, OPERATOR_PASSWORD, next);
+
+        // Then they land on the console instead
+        expect(signedIn.status).toBe(303);
+        expect(signedIn.headers.get('location')).toBe('/console');
+      }
+      // While a page of the console is followed
+      const inside = await signIn(
+        browser(),
+        OPERATOR_EMAIL,
+        OPERATOR_PASSWORD,
+        '/console/partners',
+      );
+      expect(inside.headers.get('location')).toBe('/console/partners');
+    });
+  });
+
+  describe('forms', () => {
+    it("refuses a form posted without the session's CSRF token, and changes nothing", async () => {
+      // Given a signed-in operator on the partners page
+      const b = await signedInOperator();
+      const page = await b.get('/console/partners');
+      expect(page.status).toBe(200);
+      const name = `Forged ${randomUUID()}`;
+
+      // When a form adding a partner arrives without the page's token, or with another one
+      const without = await b.post('/console/partners', { name });
+      const wrong = await b.post('/console/partners', { name, _csrf: 'syc_not-the-token' });
+
+      // Then it is refused and no partner is added
+      for (const refused of [without, wrong]) {
+        expect(refused.status).toBe(403);
+        expect(refused.html).toContain('csrf_token_invalid');
+      }
+      expect(await partnersNamed(name)).toBe(0);
+
+      // When the page's own form is posted
+      const added = await b.post('/console/partners', { name, _csrf: csrfOf(page.html) });
+
+      // Then the partner is added and its API key shown this once
+      expect(added.status).toBe(201);
+      expect(await partnersNamed(name)).toBe(1);
+      const apiKey = shownOnce(added.html, 'api-key');
+      expect(apiKey).toMatch(/\S{20,}/);
+      expect((await t.api(apiKey as string, 'GET', '/v1/endpoints')).status).toBe(200);
+      // And the next page shows it no more
+      const again = await b.get('/console/partners');
+      expect(again.html).toContain(name);
+      expect(again.html).not.toContain(apiKey);
+    });
+
+    it('takes the CSRF token from the X-CSRF-Token header, as htmx sends it', async () => {
+      // Given a signed-in operator
+      const b = await signedInOperator();
+      const token = csrfOf((await b.get('/console/partners')).html);
+      const name = `Htmx ${randomUUID()}`;
+
+      // When htmx posts the form with the token in its header
+      const added = await b.post(
+        '/console/partners',
+        { name },
+        { 'HX-Request': 'true', 'X-CSRF-Token': token },
+      );
+
+      // Then the partner is added
+      expect(added.status).toBe(201);
+      expect(await partnersNamed(name)).toBe(1);
+    });
+
+    it('keeps refusing forms on the API', async () => {
+      // Given an HTML form posted to the partners API
+      const res = await fetch(`${t.url}/v1/partners`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: new URLSearchParams({ name: `Form ${randomUUID()}` }),
+      });
+
+      // Then it is refused as any body but JSON was before the console
+      expect(res.status).toBe(415);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    });
+  });
+
+  describe('portal links', () => {
+    it('issues a portal link through the admin API, usable for CONSOLE_PORTAL_LINK_MINUTES', async () => {
+      // Given a partner
+      const partner = await newPartner();
+
+      // When an operator asks the admin API for a read-only link
+      const before = Date.now();
+      const res = await issueLink(partner.id, 'read');
+
+      // Then it is a link into the portal with a token, expiring after the configured time
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ partnerName: partner.name, capability: 'read' });
+      const url = new URL(res.body['url'] as string);
+      expect(url.origin).toBe(new URL(t.url).origin);
+      expect(url.pathname).toBe('/portal/enter');
+      expect(url.searchParams.get('token')).toMatch(/^syp_[\w-]{43}$/);
+      const expiresIn = Date.parse(res.body['expiresAt'] as string) - before;
+      expect(expiresIn).toBeGreaterThan((PORTAL_LINK_MINUTES * 60 - 30) * 1000);
+      expect(expiresIn).toBeLessThan((PORTAL_LINK_MINUTES * 60 + 30) * 1000);
+    });
+
+    it('refuses a portal link for a partner that does not exist, or without the admin token', async () => {
+      // Given an id no partner has, a value that is no id, and a partner asked for without a token
+      const unknown = await issueLink(randomUUID());
+      const notAnId = await issueLink('not-a-uuid');
+      const partner = await newPartner();
+      const anonymous = await issueLink(partner.id, 'manage', 'not-the-admin-token-0123456789');
+
+      // Then each is refused, and the partner got no link
+      expect(unknown.status).toBe(404);
+      expect(unknown.body['error']).toMatchObject({ code: 'partner_not_found' });
+      expect(notAnId.status).toBe(404);
+      expect(notAnId.body['error']).toMatchObject({ code: 'partner_not_found' });
+      expect(anonymous.status).toBe(401);
+      const [row] = await t.dataSource.query(
+        'SELECT count(*)::int AS n FROM notifications.portal_links WHERE partner_id = $1',
+        [partner.id],
+      );
+      expect(row.n).toBe(0);
+    });
+
+    it('lets a partner in once with a link, and not a second time', async () => {
+      // Given a link for a partner
+      const partner = await newPartner();
+      const link = (await issueLink(partner.id)).body['url'] as string;
+      const token = new URL(link).searchParams.get('token') as string;
+
+      // When the partner opens it
+      const b = browser();
+      const entered = await b.get(link);
+
+      // Then they get a session and are sent to the portal, the token left behind
+      expect(entered.status).toBe(303);
+      expect(entered.headers.get('location')).toBe('/portal');
+      expect(entered.headers.get('location')).not.toContain(token);
+      expect(entered.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(attributesOf(entered.setCookies.get('sy_console'))).toEqual(
+        expect.arrayContaining(['httponly', 'samesite=strict', 'path=/']),
+      );
+      const portal = await b.get('/portal');
+      expect(portal.status).toBe(200);
+      expect(portal.html).toContain(partner.name);
+
+      // When the same link is opened again (someone who found it in a mail)
+      const again = await browser().get(link);
+
+      // Then it lets nobody in
+      expect(again.status).toBe(410);
+      expect(again.html).toContain('portal_link_invalid');
+      expect(again.setCookies.has('sy_console')).toBe(false);
+    });
+
+    it('refuses a link that has expired', async () => {
+      // Given a link whose time has passed
+      const partner = await newPartner();
+      const link = (await issueLink(partner.id)).body['url'] as string;
+      await t.dataSource.query(
+        `UPDATE notifications.portal_links SET expires_at = now() - interval '1 second'
+         WHERE partner_id = $1`,
+        [partner.id],
+      );
+
+      // When the partner opens it
+      const late = await browser().get(link);
+
+      // Then it lets them in no more
+      expect(late.status).toBe(410);
+      expect(late.html).toContain('portal_link_invalid');
+      expect(late.setCookies.has('sy_console')).toBe(false);
+    });
+
+    it('refuses a link that is not one of ours', async () => {
+      // Given a made-up token, and one too long to be ours
+      for (const token of ['syp_made-up', `syp_${'x'.repeat(200)}`]) {
+        // When it is opened
+        const res = await browser().get(`/portal/enter?token=${token}`);
+
+        // Then nobody gets in
+        expect(res.status).toBe(410);
+        expect(res.setCookies.has('sy_console')).toBe(false);
+      }
+    });
+
+    it("issues a read-only portal link from the console's partners page, and lets that partner sign out", async () => {
+      // Given an operator on the partners page, and a partner listed there
+      const partner = await newPartner();
+      const operator = await signedInOperator();
+      const page = await operator.get('/console/partners');
+      expect(page.html).toContain(partner.id);
+
+      // When they issue a read-only link for the partner
+      const issued = await operator.post(`/console/partners/${partner.id}/portal-links`, {
+        _csrf: csrfOf(page.html),
+        capability: 'read',
+      });
+
+      // Then the link is shown once, and lets the partner in, read only
+      expect(issued.status).toBe(201);
+      const link = shownOnce(issued.html, 'portal-link');
+      expect(link).toMatch(/\/portal\/enter\?token=syp_/);
+      const b = browser();
+      expect((await b.get(link as string)).status).toBe(303);
+      const portal = await b.get('/portal');
+      expect(portal.status).toBe(200);
+      expect(portal.html).toContain('read only');
+
+      // When the read-only partner signs out
+      const signedOut = await b.post('/console/sign-out', { _csrf: csrfOf(portal.html) });
+
+      // Then the session ends and the cookie is cleared, though that session may change nothing
+      expect(signedOut.status).toBe(303);
+      expect(signedOut.headers.get('location')).toBe('/portal/signed-out');
+      expect(attributesOf(signedOut.setCookies.get('sy_console'))).toContain('max-age=0');
+      expect(b.cookie('sy_console')).toBeUndefined();
+      const after = await b.get('/portal');
+      expect(after.status).toBe(401);
+      expect(after.html).toContain('portal_session_ended');
+    });
+  });
+
+  describe('what each session may see', () => {
+    let a: { id: string; apiKey: string; name: string };
+    let endpointId: string;
+    let partnerA: Browser;
+    let partnerB: Browser;
+
+    beforeAll(async () => {
+      a = await newPartner();
+      endpointId = (await t.createEndpoint(a.apiKey, { url: 'http://127.0.0.1:9/orders-hook' })).id;
+      partnerA = await partnerBrowser(a.id);
+      partnerB = await partnerBrowser((await newPartner()).id);
+    });
+
+    it('shows a partner its own endpoints', async () => {
+      // When partner A opens its portal
+      const list = await partnerA.get('/portal');
+
+      // Then its endpoint is listed, and its page opens
+      expect(list.status).toBe(200);
+      expect(list.html).toContain(`/portal/endpoints/${endpointId}`);
+      expect(list.html).toContain('http://127.0.0.1:9/orders-hook');
+      const one = await partnerA.get(`/portal/endpoints/${endpointId}`);
+      expect(one.status).toBe(200);
+      expect(one.html).toContain(endpointId);
+      expect(one.html).toContain('order.*');
+    });
+
+    it("finds nothing for a partner where another partner's endpoint or the operators' pages are", async () => {
+      // When partner B opens A's endpoint, a page with no id, and the operators' pages
+      for (const path of [
+        `/portal/endpoints/${endpointId}`,
+        '/portal/endpoints/not-a-uuid',
+        '/console',
+        '/console/partners',
+      ]) {
+        const res = await partnerB.get(path);
+
+        // Then each is a page that does not exist, telling nothing of A
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect(res.html).not.toContain('orders-hook');
+        expect(res.html).not.toContain(a.name);
+      }
+      // And B's own portal does not list A's endpoint
+      expect((await partnerB.get('/portal')).html).not.toContain(endpointId);
+    });
+
+    it("finds nothing for an operator in a partner's portal", async () => {
+      // Given a signed-in operator
+      const operator = await signedInOperator();
+
+      // When they open the portal
+      const res = await operator.get('/portal');
+
+      // Then there is no such page for them (the console is where they work)
+      expect(res.status).toBe(404);
+      expect(res.html).toContain('not_found');
+    });
+  });
+
+  describe('sessions ending', () => {
+    async function sessionRows(): Promise<number> {
+      const [row] = await t.dataSource.query(
+        'SELECT count(*)::int AS n FROM notifications.console_sessions',
+      );
+      return row.n;
+    }
+
+    it('ends a session at sign-out', async () => {
+      // Given a signed-in operator, and their cookie as it is now
+      const b = await signedInOperator();
+      const page = await b.get('/console');
+      const cookie = b.cookie('sy_console') as string;
+      const before = await sessionRows();
+
+      // When they sign out
+      const signedOut = await b.post('/console/sign-out', { _csrf: csrfOf(page.html) });
+
+      // Then they are sent to the sign-in page, their cookie cleared, their session gone
+      expect(signedOut.status).toBe(303);
+      expect(signedOut.headers.get('location')).toBe('/console/sign-in');
+      expect(attributesOf(signedOut.setCookies.get('sy_console'))).toContain('max-age=0');
+      expect(await sessionRows()).toBe(before - 1);
+
+      // And the old cookie, replayed, opens nothing
+      const replayed = await fetch(`${t.url}/console`, {
+        redirect: 'manual',
+        headers: { cookie: `sy_console=${cookie}` },
+      });
+      expect(replayed.status).toBe(303);
+      expect(replayed.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole');
+    });
+
+    it('refuses a sign-out posted by another site', async () => {
+      // Given a signed-in operator
+      const b = await signedInOperator();
+
+      // When a form without their token signs them out
+      const forged = await b.post('/console/sign-out', {});
+
+      // Then they stay signed in
+      expect(forged.status).toBe(403);
+      expect((await b.get('/console')).status).toBe(200);
+    });
+
+    it('ends a session left idle', async () => {
+      // Given a signed-in operator whose session has been idle past CONSOLE_SESSION_IDLE_MINUTES
+      const b = await signedInOperator();
+      expect((await b.get('/console')).status).toBe(200);
+      await t.dataSource.query(
+        `UPDATE notifications.console_sessions SET expires_at = now() - interval '1 second'
+         WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
+        [b.cookie('sy_console')],
+      );
+
+      // When they come back
+      const back = await b.get('/console/partners');
+
+      // Then they are asked to sign in again
+      expect(back.status).toBe(303);
+      expect(back.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole%2Fpartners');
+    });
+  });
+
+  describe('assets', () => {
+    it('serves htmx and the stylesheet from the service, and nothing else', async () => {
+      // Given a browser loading a console page's script and stylesheet
+      const b = browser();
+
+      // When it fetches them, and names that are not assets
+      const htmx = await b.get('/console/assets/htmx.min.js');
+      const css = await b.get('/console/assets/console.css');
+      const unknown = await b.get('/console/assets/unknown');
+      const inherited = await b.get('/console/assets/constructor');
+
+      // Then the two assets come with their types, and nothing else is served
+      expect(htmx.status).toBe(200);
+      expect(htmx.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(htmx.html).toContain('htmx');
+      expect(css.status).toBe(200);
+      expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+      expect(unknown.status).toBe(404);
+      expect(inherited.status).toBe(404);
+    });
+  });
+});

@@ -1,0 +1,46 @@
+import { ConsoleSessionGuard } from './auth/console-session.guard';
+import { ConsoleSessionRepository } from './auth/console-session.repository';
+import { CreateOperatorUseCase } from './auth/create-operator.usecase';
+import { EnterPortalUseCase } from './auth/enter-portal.usecase';
+import { IssuePortalLinkUseCase } from './auth/issue-portal-link.usecase';
+import { OperatorBootstrap } from './auth/operator-bootstrap';
+import { OperatorRepository } from './auth/operator.repository';
+import { PortalLinkRepository } from './auth/portal-link.repository';
+import { SignInUseCase } from './auth/sign-in.usecase';
+import { ConsoleAssetsController } from './console-assets.controller';
+import { ConsoleErrorFilter } from './console-error.filter';
+import { ConsoleFormBody } from './console-form-body';
+import { ConsoleViews } from './console-views';
+import { ConsoleOverviewRepository } from './operator/console-overview.repository';
+import { OverviewPageController } from './operator/overview-page.controller';
+import { PartnersPageController } from './operator/partners-page.controller';
+import { PortalEndpointsPageController } from './portal/portal-endpoints-page.controller';
+import { PortalEntryController } from './portal/portal-entry.controller';
+import { SignInController } from './sign-in.controller';
+
+/** The web console's controllers (HTML pages, not in the OpenAPI document). */
+export const consoleControllers = [
+  ConsoleAssetsController,
+  SignInController,
+  OverviewPageController,
+  PartnersPageController,
+  PortalEntryController,
+  PortalEndpointsPageController,
+];
+
+/** The web console's providers; IssuePortalLinkUseCase also serves the admin API. */
+export const consoleProviders = [
+  ConsoleViews,
+  ConsoleErrorFilter,
+  ConsoleFormBody,
+  ConsoleSessionGuard,
+  ConsoleSessionRepository,
+  OperatorRepository,
+  PortalLinkRepository,
+  ConsoleOverviewRepository,
+  CreateOperatorUseCase,
+  SignInUseCase,
+  IssuePortalLinkUseCase,
+  EnterPortalUseCase,
+  OperatorBootstrap,
+];

@@ -1,0 +1,101 @@
+import { Body, Get, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CreatePartnerUseCase } from '../../partners/create-partner.usecase';
+import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
+import { type ConsoleSession, PORTAL_CAPABILITIES } from '../auth/console-session';
+import { IssuePortalLinkUseCase } from '../auth/issue-portal-link.usecase';
+import { formFields, problemOf } from '../console-form';
+import { ConsoleViews } from '../console-views';
+import { ConsoleOverviewRepository } from './console-overview.repository';
+
+const NewPartnerForm = z.object({ name: z.string().trim().min(1).max(200) });
+const PortalLinkForm = z.object({ capability: z.enum(PORTAL_CAPABILITIES) });
+
+/** What a page shows once after a change: a new API key or a portal link, never stored. */
+type ShownOnce =
+  | { kind: 'api-key'; partnerName: string; apiKey: string }
+  | {
+      kind: 'portal-link';
+      partnerName: string;
+      url: string;
+      capability: string;
+      expiresAt: string;
+    };
+
+/** Partners: list them, add one (its API key shown once), issue a portal link (shown once). */
+@ConsolePages('console/partners', 'operator')
+export class PartnersPageController {
+  constructor(
+    private readonly views: ConsoleViews,
+    private readonly overview: ConsoleOverviewRepository,
+    private readonly createPartner: CreatePartnerUseCase,
+    private readonly issuePortalLink: IssuePortalLinkUseCase,
+  ) {}
+
+  @Get()
+  page(
+    @CurrentSession() session: ConsoleSession,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return this.render(reply, session, {});
+  }
+
+  @Post()
+  async create(
+    @CurrentSession() session: ConsoleSession,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const form = NewPartnerForm.safeParse(formFields(body));
+    if (!form.success) return this.render(reply, session, { problem: problemOf(form.error) }, 400);
+    const partner = await this.createPartner.execute(form.data.name);
+    return this.render(
+      reply,
+      session,
+      { shownOnce: { kind: 'api-key', partnerName: partner.name, apiKey: partner.apiKey } },
+      201,
+    );
+  }
+
+  @Post(':id/portal-links')
+  async issueLink(
+    @CurrentSession() session: ConsoleSession,
+    @Param('id', new ParseUUIDPipe()) partnerId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const form = PortalLinkForm.safeParse(formFields(body));
+    if (!form.success) return this.render(reply, session, { problem: problemOf(form.error) }, 400);
+    const issuer = session.kind === 'operator' ? session.email : 'operator';
+    const link = await this.issuePortalLink.execute(
+      partnerId,
+      form.data.capability,
+      issuer,
+      `${request.protocol}://${request.host}`,
+    );
+    return this.render(reply, session, { shownOnce: { kind: 'portal-link', ...link } }, 201);
+  }
+
+  private async render(
+    reply: FastifyReply,
+    session: ConsoleSession,
+    extra: { problem?: string; shownOnce?: ShownOnce },
+    status = 200,
+  ): Promise<string> {
+    return this.views.render(
+      reply,
+      './operator/partners',
+      {
+        title: 'Partners',
+        nav: 'partners',
+        session,
+        partners: await this.overview.partners(200),
+        problem: extra.problem ?? null,
+        shownOnce: extra.shownOnce ?? null,
+      },
+      status,
+    );
+  }
+}
