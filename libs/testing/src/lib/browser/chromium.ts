@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
 
-export type { Browser, Page } from 'playwright-core';
+export type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** Debian's package installs `/usr/bin/chromium`; Ubuntu's older one `/usr/bin/chromium-browser`. */
 const SYSTEM_CHROMIUMS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];

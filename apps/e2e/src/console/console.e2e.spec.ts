@@ -1,0 +1,229 @@
+import {
+  accessibilityViolations,
+  assertKafkaReachable,
+  type Browser,
+  type BrowserContext,
+  createTestDatabase,
+  formatViolations,
+  launchChromium,
+  type Page,
+  saveScreenshot,
+  ServiceProcess,
+  type TestDatabase,
+  testKafkaBrokers,
+  uniqueKafkaPrefix,
+} from '@switchyard/testing';
+import { json } from '../support/e2e-stack';
+
+const ADMIN_TOKEN = 'e2e-console-admin-token-0123456789abcdef';
+const OPERATOR = { email: 'ops@example.com', password: 'correct horse battery staple' };
+
+/** Pages must not block anyone: no serious or critical axe violation. */
+async function expectAccessible(page: Page): Promise<void> {
+  const violations = await accessibilityViolations(page);
+  expect(formatViolations(violations)).toBe(formatViolations([]));
+}
+
+describe('the console in a real browser (notifications as a process, real Postgres and Kafka, Debian Chromium)', () => {
+  let database: TestDatabase;
+  let notifications: ServiceProcess;
+  let browser: Browser;
+  let operator: BrowserContext;
+  const partnerContexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    await assertKafkaReachable();
+    database = await createTestDatabase('e2e_console');
+    notifications = new ServiceProcess({
+      name: 'notifications',
+      port: 4143,
+      env: {
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e_console'),
+        ADMIN_TOKEN,
+        DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
+        CONSOLE_BOOTSTRAP_EMAIL: OPERATOR.email,
+        CONSOLE_BOOTSTRAP_PASSWORD: OPERATOR.password,
+      },
+    });
+    await notifications.start();
+    browser = await launchChromium();
+    operator = await browser.newContext({ baseURL: notifications.url });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await notifications?.stop();
+    await database?.drop();
+  });
+
+  /** A browser of the partner's own: it shares no cookie with the operator's. */
+  async function partnerBrowser(): Promise<Page> {
+    const context = await browser.newContext({ baseURL: notifications.url });
+    partnerContexts.push(context);
+    return context.newPage();
+  }
+
+  /** A partner, its endpoint, and a portal link for it, made through the admin and partner APIs. */
+  async function partnerWithEndpoint(
+    name: string,
+    url: string,
+  ): Promise<{ endpointId: string; link: string }> {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const partner = await json<{ id: string; apiKey: string }>(
+      await fetch(`${notifications.url}/v1/partners`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name }),
+      }),
+    );
+    const endpoint = await json<{ id: string }>(
+      await fetch(`${notifications.url}/v1/endpoints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url, eventTypes: ['order.paid'] }),
+      }),
+    );
+    const link = await json<{ url: string }>(
+      await fetch(`${notifications.url}/v1/partners/${partner.id}/portal-links`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ capability: 'manage' }),
+      }),
+    );
+    return { endpointId: endpoint.id, link: link.url };
+  }
+
+  it('sends an operator to sign in, then shows the overview', async () => {
+    // Given an operator created at first run, not signed in
+    const page = await operator.newPage();
+
+    // When they open the console
+    await page.goto('/console');
+
+    // Then they are asked to sign in, and once signed in they see the overview
+    await page.waitForURL(/\/console\/sign-in\?next=%2Fconsole$/);
+    await expectAccessible(page);
+    await saveScreenshot(page, 'console-sign-in');
+    await page.getByLabel('Email').fill(OPERATOR.email);
+    await page.getByLabel('Password').fill(OPERATOR.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console$/);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Overview');
+    await expect(page.getByText(OPERATOR.email).count()).resolves.toBe(1);
+    await expectAccessible(page);
+    await saveScreenshot(page, 'console-overview');
+  });
+
+  it('adds a partner and shows its API key once, without leaving the page', async () => {
+    // Given the signed-in operator on the partners page
+    const page = await operator.newPage();
+    await page.goto('/console/partners');
+
+    // When they add a partner
+    const posted = page.waitForRequest(
+      (r) => r.method() === 'POST' && r.url().endsWith('/console/partners'),
+    );
+    await page.getByLabel('New partner').fill('Acme Logistics');
+    await page.getByRole('button', { name: 'Add partner' }).click();
+    // htmx sent it (it runs under the page's Content-Security-Policy), with the CSRF header
+    const request = await posted;
+    expect(request.headers()['hx-request']).toBe('true');
+    expect(request.headers()['x-csrf-token']).toMatch(/^syc_/);
+
+    // Then the key is shown (htmx swapped the page's main part in) and the partner is listed
+    const apiKey = page.getByTestId('api-key');
+    await apiKey.waitFor();
+    await expect(apiKey.textContent()).resolves.toMatch(/^sy_[\w-]{43}$/);
+    await expect(page.locator('tr[data-partner="Acme Logistics"]').count()).resolves.toBe(1);
+    await expectAccessible(page);
+    await saveScreenshot(page, 'console-partners');
+
+    // And a reload shows the partner but not the key again
+    await page.reload();
+    await expect(page.getByTestId('api-key').count()).resolves.toBe(0);
+    await expect(page.locator('tr[data-partner="Acme Logistics"]').count()).resolves.toBe(1);
+  });
+
+  it('issues a portal link that lets the partner in once, and takes the token out of the address', async () => {
+    // Given a partner with an endpoint, and the operator on the partners page
+    const { endpointId } = await partnerWithEndpoint(
+      'Beta Freight',
+      'http://127.0.0.1:9/beta-hooks',
+    );
+    const page = await operator.newPage();
+    await page.goto('/console/partners');
+
+    // When the operator issues a link for it
+    const row = page.locator('tr[data-partner="Beta Freight"]');
+    await row.getByLabel('Access').selectOption('manage');
+    await row.getByRole('button', { name: 'Issue link' }).click();
+    const shown = page.getByTestId('portal-link');
+    await shown.waitFor();
+    const link = (await shown.textContent()) ?? '';
+    expect(link).toMatch(/\/portal\/enter\?token=syp_[\w-]{43}$/);
+
+    // Then the partner's browser gets in with it, and the token is no longer in the address
+    const partner = await partnerBrowser();
+    await partner.goto(link);
+    await partner.waitForURL(/\/portal$/);
+    expect(partner.url()).not.toContain('token');
+    await expect(partner.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Your endpoints',
+    );
+    await expectAccessible(partner);
+    await saveScreenshot(partner, 'portal-endpoints');
+    await partner.getByRole('link', { name: 'http://127.0.0.1:9/beta-hooks' }).click();
+    await partner.waitForURL(new RegExp(`/portal/endpoints/${endpointId}$`));
+    await expect(partner.getByText(endpointId).count()).resolves.toBe(1);
+    await expectAccessible(partner);
+    await saveScreenshot(partner, 'portal-endpoint');
+
+    // And the same link opened again, in another browser, lets nobody in
+    const again = await partnerBrowser();
+    const answer = await again.goto(link);
+    expect(answer?.status()).toBe(410);
+    await expect(again.getByRole('alert').textContent()).resolves.toContain('used already');
+    await expectAccessible(again);
+    await saveScreenshot(again, 'portal-link-used');
+  });
+
+  it("shows partner B nothing of partner A's: its pages and the operator's are not found", async () => {
+    // Given two partners, each with an endpoint, and B signed in through its link
+    const a = await partnerWithEndpoint('Partner A', 'http://127.0.0.1:9/a-hooks');
+    const b = await partnerWithEndpoint('Partner B', 'http://127.0.0.1:9/b-hooks');
+    const partnerB = await partnerBrowser();
+    await partnerB.goto(b.link);
+    await partnerB.waitForURL(/\/portal$/);
+
+    // Then B's list holds its own endpoint only
+    await expect(
+      partnerB.getByRole('link', { name: 'http://127.0.0.1:9/b-hooks' }).count(),
+    ).resolves.toBe(1);
+    await expect(partnerB.getByText('a-hooks').count()).resolves.toBe(0);
+
+    // And A's endpoint page, and the operator's pages, are not found for B
+    for (const path of [`/portal/endpoints/${a.endpointId}`, '/console', '/console/partners']) {
+      const answer = await partnerB.goto(path);
+      expect({ path, status: answer?.status() }).toEqual({ path, status: 404 });
+      await expect(partnerB.getByText('a-hooks').count()).resolves.toBe(0);
+    }
+    await saveScreenshot(partnerB, 'portal-not-found');
+  });
+
+  it('refuses a form posted without the CSRF token, and adds nothing', async () => {
+    // Given the signed-in operator (their cookie goes with the request)
+    const page = await operator.newPage();
+    await page.goto('/console/partners');
+
+    // When a form is posted to the console without the page's CSRF token
+    const answer = await page.request.post('/console/partners', { form: { name: 'Forged Ltd' } });
+
+    // Then it is refused, and no partner was added
+    expect(answer.status()).toBe(403);
+    expect(await answer.text()).toContain('csrf_token_invalid');
+    await page.reload();
+    await expect(page.locator('tr[data-partner="Forged Ltd"]').count()).resolves.toBe(0);
+  });
+});
