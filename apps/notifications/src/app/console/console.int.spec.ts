@@ -191,6 +191,8 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       const overview = await b.get('/console');
       expect(overview.status).toBe(200);
       expect(overview.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(overview.headers.get('cache-control')).toBe('no-store');
+      expect(overview.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(overview.html).toContain(OPERATOR_EMAIL);
     });
 
@@ -339,16 +341,19 @@ describe('the web console: operators and partners in a browser (real Postgres)',
     });
 
     it('keeps refusing forms on the API', async () => {
-      // Given an HTML form posted to the partners API
+      // Given an HTML form posted to the partners API, with the admin token
+      const name = `Form ${randomUUID()}`;
       const res = await fetch(`${t.url}/v1/partners`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: new URLSearchParams({ name: `Form ${randomUUID()}` }),
+        body: new URLSearchParams({ name }),
       });
 
-      // Then it is refused as any body but JSON was before the console
+      // Then it is refused as any body but JSON was before the console, and adds no partner
       expect(res.status).toBe(415);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
+      expect(await partnersNamed(name)).toBe(0);
     });
   });
 
@@ -536,6 +541,19 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       }
       // And B's own portal does not list A's endpoint
       expect((await partnerB.get('/portal')).html).not.toContain(endpointId);
+    });
+
+    it("does not let a partner post an operator's form, even with its own CSRF token", async () => {
+      // Given partner B's portal page, with its session's token
+      const token = csrfOf((await partnerB.get('/portal')).html);
+      const name = `Added by a partner ${randomUUID()}`;
+
+      // When B posts the operators' form adding a partner
+      const res = await partnerB.post('/console/partners', { name, _csrf: token });
+
+      // Then there is no such page for B, and no partner is added
+      expect(res.status).toBe(404);
+      expect(await partnersNamed(name)).toBe(0);
     });
 
     it("finds nothing for an operator in a partner's portal", async () => {
