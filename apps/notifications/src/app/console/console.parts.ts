@@ -26,6 +26,10 @@ export const consoleControllers = [
   PartnersPageController,
   PortalEntryController,
   PortalEndpointsPageController,
+  // portal endpoints management (helper 1)
+  // portal messages (helper 2)
+  // operator endpoints and messages (helper 3)
+  // operator stripe events, replays, catalog
 ];
 
 /** The web console's providers; IssuePortalLinkUseCase also serves the admin API. */
@@ -43,4 +47,8 @@ export const consoleProviders = [
   IssuePortalLinkUseCase,
   EnterPortalUseCase,
   OperatorBootstrap,
+  // portal endpoints management (helper 1)
+  // portal messages (helper 2)
+  // operator endpoints and messages (helper 3)
+  // operator stripe events, replays, catalog
 ];
