@@ -4,86 +4,17 @@ import {
   type NotificationsTestApp,
   startNotificationsApp,
 } from '../../testing/notifications-app.test-helper';
+import {
+  type Answer,
+  attributesOf,
+  ConsoleClient,
+  csrfOf,
+  shownOnce,
+} from '../../testing/console-client.test-helper';
 
 const OPERATOR_EMAIL = 'Ops.Lead@Example.com';
 const OPERATOR_PASSWORD = 'correct horse battery staple';
 const PORTAL_LINK_MINUTES = 20;
-
-/** What a page answered, with the cookies it set (the raw Set-Cookie lines, by name). */
-interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly html: string;
-  readonly setCookies: ReadonlyMap<string, string>;
-}
-
-/**
- * One browser: a cookie jar filled from Set-Cookie and sent back on every request, redirects
- * left for the test to see. Cookies are kept whatever their Secure flag (the test talks HTTP).
- */
-class Browser {
-  private readonly jar = new Map<string, string>();
-
-  constructor(private readonly baseUrl: string) {}
-
-  get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
-    return this.send('GET', path, undefined, headers);
-  }
-
-  /** Posts an HTML form (application/x-www-form-urlencoded). */
-  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-    return this.send('POST', path, new URLSearchParams(form), headers);
-  }
-
-  cookie(name: string): string | undefined {
-    return this.jar.get(name);
-  }
-
-  private async send(
-    method: string,
-    path: string,
-    body: URLSearchParams | undefined,
-    headers: Record<string, string>,
-  ): Promise<Answer> {
-    const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    const res = await fetch(new URL(path, this.baseUrl), {
-      method,
-      redirect: 'manual',
-      headers: { ...(cookie ? { cookie } : {}), ...headers },
-      ...(body ? { body } : {}),
-    });
-    const setCookies = new Map<string, string>();
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const name = pair.slice(0, pair.indexOf('=')).trim();
-      const value = pair.slice(pair.indexOf('=') + 1).trim();
-      setCookies.set(name, line);
-      if (value === '' || /;\s*max-age=0\b/i.test(line)) this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    return { status: res.status, headers: res.headers, html: await res.text(), setCookies };
-  }
-}
-
-/** The hidden `_csrf` field of the page's first form, as a browser would post it back. */
-function csrfOf(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error(`no _csrf field in the page:\n${html}`);
-  return match[1];
-}
-
-/** The text of an element marked `data-testid`, for what a page shows once. */
-function shownOnce(html: string, testId: string): string | undefined {
-  return new RegExp(`data-testid="${testId}">([^<]*)<`).exec(html)?.[1]?.replace(/&amp;/g, '&');
-}
-
-/** The attributes of a Set-Cookie line, lowercased, without the name and value. */
-function attributesOf(setCookie: string | undefined): string[] {
-  return (setCookie ?? '')
-    .split(';')
-    .slice(1)
-    .map((a) => a.trim().toLowerCase());
-}
 
 describe('the web console: operators and partners in a browser (real Postgres)', () => {
   let t: NotificationsTestApp;
@@ -98,11 +29,11 @@ describe('the web console: operators and partners in a browser (real Postgres)',
 
   afterAll(() => t?.close());
 
-  const browser = (app: NotificationsTestApp = t) => new Browser(app.url);
+  const browser = (app: NotificationsTestApp = t) => new ConsoleClient(app.url);
 
   /** Opens the sign-in page, fills it in and posts it, as an operator does. */
   async function signIn(
-    b: Browser,
+    b: ConsoleClient,
     email = OPERATOR_EMAIL,
     password = OPERATOR_PASSWORD,
     next?: string,
@@ -120,7 +51,7 @@ describe('the web console: operators and partners in a browser (real Postgres)',
     });
   }
 
-  async function signedInOperator(): Promise<Browser> {
+  async function signedInOperator(): Promise<ConsoleClient> {
     const b = browser();
     expect((await signIn(b)).status).toBe(303);
     return b;
@@ -137,7 +68,7 @@ describe('the web console: operators and partners in a browser (real Postgres)',
   }
 
   /** A partner's browser, signed into its portal through a fresh link from the admin API. */
-  async function partnerBrowser(partnerId: string, capability = 'manage'): Promise<Browser> {
+  async function partnerBrowser(partnerId: string, capability = 'manage'): Promise<ConsoleClient> {
     const link = await issueLink(partnerId, capability);
     const b = browser();
     const entered = await b.get(link.body['url'] as string);
@@ -194,6 +125,40 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       expect(overview.headers.get('cache-control')).toBe('no-store');
       expect(overview.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(overview.html).toContain(OPERATOR_EMAIL);
+      // And the sign-in form's token, spent, is cleared
+      expect(attributesOf(signedIn.setCookies.get('sy_sign_in'))).toContain('max-age=0');
+    });
+
+    it("answers an address no console page has with a 404 page, not the API's JSON", async () => {
+      // Given a signed-in operator
+      const b = await signedInOperator();
+
+      // When they open addresses under /console and /portal that no page answers
+      for (const path of ['/console/nope', '/console/partners/x/y', '/portal/nope']) {
+        const answer = await b.get(path);
+
+        // Then each is a page saying so
+        expect({ path, status: answer.status }).toEqual({ path, status: 404 });
+        expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(answer.html).toContain('There is no such page');
+      }
+    });
+
+    it('finds no partner for an id that is not one, as the admin API does', async () => {
+      // Given a signed-in operator on the partners page
+      const b = await signedInOperator();
+      const page = await b.get('/console/partners');
+
+      // When a portal link is asked for a partner id that is not a UUID
+      const answer = await b.post('/console/partners/nope/portal-links', {
+        _csrf: csrfOf(page.html),
+        capability: 'read',
+      });
+
+      // Then nothing is found, and no link is issued
+      expect(answer.status).toBe(404);
+      expect(answer.html).toContain('partner_not_found');
+      expect(shownOnce(answer.html, 'portal-link')).toBeUndefined();
     });
 
     it('marks the session cookie Secure when CONSOLE_SECURE_COOKIES is on', async () => {
@@ -500,8 +465,8 @@ describe('the web console: operators and partners in a browser (real Postgres)',
   describe('what each session may see', () => {
     let a: { id: string; apiKey: string; name: string };
     let endpointId: string;
-    let partnerA: Browser;
-    let partnerB: Browser;
+    let partnerA: ConsoleClient;
+    let partnerB: ConsoleClient;
 
     beforeAll(async () => {
       a = await newPartner();

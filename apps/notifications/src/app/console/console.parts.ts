@@ -10,6 +10,7 @@ import { SignInUseCase } from './auth/sign-in.usecase';
 import { ConsoleAssetsController } from './console-assets.controller';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { ConsoleFormBody } from './console-form-body';
+import { ConsoleNotFoundController } from './console-not-found.controller';
 import { ConsoleViews } from './console-views';
 import { ConsoleOverviewRepository } from './operator/console-overview.repository';
 import { OverviewPageController } from './operator/overview-page.controller';
@@ -20,6 +21,7 @@ import { SignInController } from './sign-in.controller';
 
 /** The web console's controllers (HTML pages, not in the OpenAPI document). */
 export const consoleControllers = [
+  ConsoleNotFoundController,
   ConsoleAssetsController,
   SignInController,
   OverviewPageController,

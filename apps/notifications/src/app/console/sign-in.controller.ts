@@ -16,6 +16,7 @@ import { type NotificationsConfig } from '../notifications-env';
 import { CurrentSession, ConsoleAreaOf, ConsolePages } from './auth/console-area.decorator';
 import {
   clearSessionCookie,
+  clearSignInCsrfCookie,
   sessionTokenOf,
   setSessionCookie,
   setSignInCsrfCookie,
@@ -82,6 +83,7 @@ export class SignInController {
       this.config.CONSOLE_SECURE_COOKIES,
       this.config.CONSOLE_SESSION_MAX_HOURS * 3600,
     );
+    clearSignInCsrfCookie(reply, this.config.CONSOLE_SECURE_COOKIES);
     void reply.status(303).header('location', next);
     return '';
   }

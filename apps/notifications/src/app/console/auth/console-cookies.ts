@@ -55,3 +55,7 @@ export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
 export function setSignInCsrfCookie(reply: FastifyReply, token: string, secure: boolean): void {
   addCookie(reply, serialize(SIGN_IN_CSRF_COOKIE, token, options(secure, 3600)));
 }
+
+export function clearSignInCsrfCookie(reply: FastifyReply, secure: boolean): void {
+  addCookie(reply, serialize(SIGN_IN_CSRF_COOKIE, '', options(secure, 0)));
+}

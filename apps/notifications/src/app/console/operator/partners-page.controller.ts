@@ -1,4 +1,5 @@
 import { Body, Get, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { ApiError } from '@switchyard/service';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CreatePartnerUseCase } from '../../partners/create-partner.usecase';
@@ -11,6 +12,10 @@ import { ConsoleOverviewRepository } from './console-overview.repository';
 
 const NewPartnerForm = z.object({ name: z.string().trim().min(1).max(200) });
 const PortalLinkForm = z.object({ capability: z.enum(PORTAL_CAPABILITIES) });
+
+/** An id that is not a UUID names no partner: 404, as the admin API answers. */
+const partnerNotFound = () =>
+  new ApiError(404, 'partner_not_found', 'There is no partner with this id');
 
 /** What a page shows once after a change: a new API key or a portal link, never stored. */
 type ShownOnce =
@@ -61,7 +66,7 @@ export class PartnersPageController {
   @Post(':id/portal-links')
   async issueLink(
     @CurrentSession() session: ConsoleSession,
-    @Param('id', new ParseUUIDPipe()) partnerId: string,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: partnerNotFound })) partnerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -1,0 +1,16 @@
+import { All } from '@nestjs/common';
+import { ApiError } from '@switchyard/service';
+import { ConsolePages } from './auth/console-area.decorator';
+
+/**
+ * An address under /console or /portal that no page answers is a page too: a 404 in HTML, as
+ * the console's other errors, rather than the API's JSON. The router prefers every real route
+ * over these wildcards, whatever the order they were registered in.
+ */
+@ConsolePages('')
+export class ConsoleNotFoundController {
+  @All(['console/*', 'portal/*'])
+  notFound(): never {
+    throw new ApiError(404, 'not_found', 'There is no such page');
+  }
+}
