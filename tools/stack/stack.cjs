@@ -22,6 +22,31 @@ const cleanups = [];
 const children = [];
 const log = (line) => process.stdout.write(`[stack] ${line}\n`);
 
+/**
+ * The console's first operator: CONSOLE_BOOTSTRAP_EMAIL / _PASSWORD as given, else one made at
+ * the first run and kept in .local, so the password printed at every start is the one that works
+ * (notifications creates that operator only while there is none).
+ */
+function consoleOperator() {
+  const file = path.join(local, 'console-operator.json');
+  if (process.env.CONSOLE_BOOTSTRAP_EMAIL && process.env.CONSOLE_BOOTSTRAP_PASSWORD) {
+    return {
+      email: process.env.CONSOLE_BOOTSTRAP_EMAIL,
+      password: process.env.CONSOLE_BOOTSTRAP_PASSWORD,
+      source: 'CONSOLE_BOOTSTRAP_EMAIL and CONSOLE_BOOTSTRAP_PASSWORD',
+    };
+  }
+  const source = path.relative(root, file);
+  if (fs.existsSync(file)) return { ...JSON.parse(fs.readFileSync(file, 'utf8')), source };
+  const operator = {
+    email: 'operator@switchyard.local',
+    password: randomBytes(12).toString('base64url'),
+  };
+  fs.mkdirSync(local, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(operator, null, 2)}\n`, { mode: 0o600 });
+  return { ...operator, source };
+}
+
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
   return result.status === 0;
@@ -228,6 +253,7 @@ async function main() {
   const adminToken = process.env.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const stripeSecrets = process.env.STRIPE_WEBHOOK_SECRETS ?? 'whsec_local_development_only';
   const devicesToken = process.env.DEVICES_API_TOKEN ?? randomBytes(24).toString('base64url');
+  const operator = consoleOperator();
   const env = {
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
@@ -240,7 +266,16 @@ async function main() {
   const services = [
     ['orders', 3001, {}],
     ['payments', 3002, {}],
-    ['notifications', 3003, { DEVICES_API_TOKEN: devicesToken, ...pushFakes?.env }],
+    [
+      'notifications',
+      3003,
+      {
+        DEVICES_API_TOKEN: devicesToken,
+        CONSOLE_BOOTSTRAP_EMAIL: operator.email,
+        CONSOLE_BOOTSTRAP_PASSWORD: operator.password,
+        ...pushFakes?.env,
+      },
+    ],
   ];
   // Migrations run at each service's start: one at a time keeps the first boot's output readable.
   for (const [name, port, own] of services) {
@@ -258,6 +293,11 @@ async function main() {
   log('  orders         http://127.0.0.1:3001   (POST /orders, GET /orders/:id)');
   log('  payments       http://127.0.0.1:3002   (POST /webhooks/stripe, GET /payments/:orderId)');
   log('  notifications  http://127.0.0.1:3003   (POST /v1/partners, /v1/endpoints, /v1/devices)');
+  log('  console        http://127.0.0.1:3003/console');
+  log(`                 sign in as ${operator.email} with the password ${operator.password}`);
+  log(
+    `                 (the first operator, from ${operator.source}; npm run console:operator -- <email> adds more)`,
+  );
   log(`  Postgres       ${databaseUrl}`);
   log(`  Kafka          ${kafkaBrokers}`);
   log(`  admin token    ${adminToken}   (Authorization: Bearer … for the admin APIs)`);

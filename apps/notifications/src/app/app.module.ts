@@ -22,18 +22,9 @@ import { EventsController } from './messages/events.controller';
 import { MessageRepository } from './messages/message.repository';
 import { MessagesController } from './messages/messages.controller';
 import { consoleControllers, consoleProviders } from './console/console.parts';
-import { CreateNotificationsSchema1764300000000 } from './migrations/1764300000000-create-notifications-schema';
-import { EndpointOptions1764400000000 } from './migrations/1764400000000-endpoint-options';
-import { DeliveryControls1764500000000 } from './migrations/1764500000000-delivery-controls';
-import { FiltersAndPayloadMode1764600000000 } from './migrations/1764600000000-filters-and-payload-mode';
-import { DeliveryLeaseOwner1764650000000 } from './migrations/1764650000000-delivery-lease-owner';
-import { DeliveriesOrderedWithinATransaction1764800000000 } from './migrations/1764800000000-deliveries-ordered-within-a-transaction';
-import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
-import { PushDevices1765000000000 } from './migrations/1765000000000-push-devices';
-import { PushDeliveries1765100000000 } from './migrations/1765100000000-push-deliveries';
-import { Console1765200000000 } from './migrations/1765200000000-console';
 import { PushModule } from './push/push.module';
 import { RecordPushAttemptUseCase } from './push/record-push-attempt.usecase';
+import { notificationsMigrations } from './migrations/notifications-migrations';
 import { type NotificationsConfig } from './notifications-env';
 import { OperatorController } from './operator/operator.controller';
 import { partitionedTables } from './partitioned-tables';
@@ -55,18 +46,7 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'notifications',
           config,
-          migrations: [
-            CreateNotificationsSchema1764300000000,
-            EndpointOptions1764400000000,
-            DeliveryControls1764500000000,
-            FiltersAndPayloadMode1764600000000,
-            DeliveryLeaseOwner1764650000000,
-            PartitionByTime1764700000000,
-            DeliveriesOrderedWithinATransaction1764800000000,
-            PushDevices1765000000000,
-            PushDeliveries1765100000000,
-            Console1765200000000,
-          ],
+          migrations: notificationsMigrations,
           partitionedTables,
           consumer: 'partner-fanout',
         }),
