@@ -13,6 +13,7 @@ import { ConsoleFormBody } from './console-form-body';
 import { ConsoleNotFoundController } from './console-not-found.controller';
 import { ConsoleViews } from './console-views';
 import { ConsoleOverviewRepository } from './operator/console-overview.repository';
+import { EventCatalogPageController } from './operator/event-catalog-page.controller';
 import { OverviewPageController } from './operator/overview-page.controller';
 import { PartnersPageController } from './operator/partners-page.controller';
 import { PortalEndpointsPageController } from './portal/portal-endpoints-page.controller';
@@ -31,6 +32,7 @@ export const consoleControllers = [
   // portal endpoints management (helper 1)
   // portal messages (helper 2)
   // operator endpoints and messages (helper 3)
+  EventCatalogPageController,
   // operator stripe events, replays, catalog
 ];
 
