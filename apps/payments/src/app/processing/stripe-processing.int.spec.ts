@@ -151,6 +151,26 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
     expect((await admin('?limit=0')).status).toBe(400);
   });
 
+  it("finds an order's events by its id, and no other order's", async () => {
+    // Given two orders, each with a Stripe event
+    const orderId = randomUUID();
+    const mine = paymentIntentEvent('payment_intent.succeeded', paidPaymentIntent(orderId), at(50));
+    const other = paymentIntentEvent(
+      'payment_intent.succeeded',
+      paidPaymentIntent(randomUUID()),
+      at(51),
+    );
+    await deliver(mine);
+    await deliver(other);
+
+    // When an operator lists the events of the first order
+    const found = await admin(`?orderId=${orderId}`);
+
+    // Then only its event is listed
+    expect(found.status).toBe(200);
+    expect((found.body['data'] as { id: string }[]).map((e) => e.id)).toEqual([mine.id]);
+  });
+
   it('pages through events received in the same millisecond without skipping one', async () => {
     // Given three events of one type received within a millisecond
     const type = `test.same_millisecond_${randomUUID().replace(/-/g, '')}`;

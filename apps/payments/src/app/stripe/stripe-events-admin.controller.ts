@@ -29,6 +29,11 @@ import {
 const ListQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   type: z.string().max(100).optional(),
+  orderId: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("Only events about this order (the PaymentIntent's metadata.order_id)"),
   ...pageQuery(500),
 });
 
@@ -90,7 +95,7 @@ export class StripeEventsAdminController {
   /** Newest first; filter by status and type; page with `cursor`. */
   @Get()
   @ApiRoute({
-    summary: 'Stripe events received, newest first; filter by status and type',
+    summary: 'Stripe events received, newest first; filter by status, type and order',
     bearer: true,
     query: ListQuery,
     response: { status: 200, description: 'A page of events', schema: StripeEventPageResponse },
@@ -103,6 +108,7 @@ export class StripeEventsAdminController {
       {
         status: query.status,
         type: query.type,
+        orderId: query.orderId,
         ...(query.cursor ? { after: decodeCursor(query.cursor, PageKey) } : {}),
       },
       query.limit + 1,

@@ -51,6 +51,8 @@ export interface StoredStripeEvent {
 export interface StripeEventFilter {
   readonly status?: StripeEventStatus;
   readonly type?: string;
+  /** Events about this order: its id in the PaymentIntent's metadata, as checkout sets it. */
+  readonly orderId?: string;
   /** The key of the last event of the previous page: [received_key, id]. */
   readonly after?: readonly [string, string];
 }
@@ -237,8 +239,9 @@ export class StripeEventsRepository {
       `SELECT ${LISTED_COLUMNS} FROM ${this.table}
        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR type = $2)
          AND ($3::timestamptz IS NULL OR (received_at, id) < ($3::timestamptz, $4::text))
+         AND ($6::text IS NULL OR payload->'data'->'object'->'metadata'->>'order_id' = $6)
        ORDER BY received_at DESC, id DESC LIMIT $5`,
-      [filter.status ?? null, filter.type ?? null, afterKey, afterId, take],
+      [filter.status ?? null, filter.type ?? null, afterKey, afterId, take, filter.orderId ?? null],
     );
   }
 
