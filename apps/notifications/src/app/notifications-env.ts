@@ -130,6 +130,11 @@ export const NotificationsEnv = commonEnv({
   PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** When a push is tried again after 429, 5xx or a lost connection (a provider's retry-after wins). */
   PUSH_RETRY_SCHEDULE: retrySchedule('0,30s,2m,10m,30m,1h'),
+  /**
+   * Where the console reaches payments' admin API (Stripe events), with ADMIN_TOKEN: the
+   * services of one deployment share it.
+   */
+  PAYMENTS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
   /** How long a console session stays signed in without being used. */
   CONSOLE_SESSION_IDLE_MINUTES: z.coerce
     .number()

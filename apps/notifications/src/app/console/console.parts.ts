@@ -18,6 +18,8 @@ import { OverviewPageController } from './operator/overview-page.controller';
 import { PartnersPageController } from './operator/partners-page.controller';
 import { PortalEndpointsPageController } from './portal/portal-endpoints-page.controller';
 import { PortalEntryController } from './portal/portal-entry.controller';
+import { StripeEventsPageController } from './operator/stripe-events-page.controller';
+import { PaymentsAdminClient } from './operator/payments-admin.client';
 import { SignInController } from './sign-in.controller';
 
 /** The web console's controllers (HTML pages, not in the OpenAPI document). */
@@ -33,6 +35,7 @@ export const consoleControllers = [
   // portal messages (helper 2)
   // operator endpoints and messages (helper 3)
   EventCatalogPageController,
+  StripeEventsPageController,
   // operator stripe events, replays, catalog
 ];
 
@@ -54,5 +57,6 @@ export const consoleProviders = [
   // portal endpoints management (helper 1)
   // portal messages (helper 2)
   // operator endpoints and messages (helper 3)
+  PaymentsAdminClient,
   // operator stripe events, replays, catalog
 ];

@@ -1,0 +1,28 @@
+import { accessibilityViolations, formatViolations, type Page } from '@switchyard/testing';
+
+/** The operator the console tests' services create at first run (CONSOLE_BOOTSTRAP_*). */
+export const CONSOLE_OPERATOR = {
+  email: 'ops@example.com',
+  password: 'correct horse battery staple',
+} as const;
+
+/** The settings that make a service create CONSOLE_OPERATOR at its first start. */
+export const CONSOLE_OPERATOR_ENV = {
+  CONSOLE_BOOTSTRAP_EMAIL: CONSOLE_OPERATOR.email,
+  CONSOLE_BOOTSTRAP_PASSWORD: CONSOLE_OPERATOR.password,
+} as const;
+
+/** Pages must not block anyone: no serious or critical axe violation. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const violations = await accessibilityViolations(page);
+  expect(formatViolations(violations)).toBe(formatViolations([]));
+}
+
+/** Signs CONSOLE_OPERATOR in through the sign-in form, as a person does, and waits for the overview. */
+export async function signInOperator(page: Page): Promise<void> {
+  await page.goto('/console/sign-in');
+  await page.getByLabel('Email').fill(CONSOLE_OPERATOR.email);
+  await page.getByLabel('Password').fill(CONSOLE_OPERATOR.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/console$/);
+}
