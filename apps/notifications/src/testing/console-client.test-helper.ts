@@ -1,3 +1,5 @@
+import { ADMIN_TOKEN, type NotificationsTestApp } from './notifications-app.test-helper';
+
 /**
  * The console seen from a test over plain HTTP: a client with a browser's cookie jar, and what a
  * browser reads from the pages (the CSRF field, what is shown once, cookie attributes).
@@ -23,8 +25,12 @@ export class ConsoleClient {
     return this.send('GET', path, undefined, headers);
   }
 
-  /** Posts an HTML form (application/x-www-form-urlencoded). */
-  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+  /** Posts an HTML form (application/x-www-form-urlencoded); URLSearchParams for repeated fields. */
+  post(
+    path: string,
+    form: Record<string, string> | URLSearchParams,
+    headers: Record<string, string> = {},
+  ) {
     return this.send('POST', path, new URLSearchParams(form), headers);
   }
 
@@ -76,4 +82,19 @@ export function attributesOf(setCookie: string | undefined): string[] {
     .split(';')
     .slice(1)
     .map((a) => a.trim().toLowerCase());
+}
+
+/** A partner's client, in its portal through a fresh link issued by the admin API. */
+export async function enterPortal(
+  app: NotificationsTestApp,
+  partnerId: string,
+  capability: 'read' | 'manage' = 'manage',
+): Promise<ConsoleClient> {
+  const link = await app.api(ADMIN_TOKEN, 'POST', `/v1/partners/${partnerId}/portal-links`, {
+    capability,
+  });
+  const client = new ConsoleClient(app.url);
+  const entered = await client.get(link.body['url'] as string);
+  if (entered.status !== 303) throw new Error(`the portal link let nobody in: ${entered.status}`);
+  return client;
 }

@@ -16,6 +16,11 @@ import { ConsoleOverviewRepository } from './operator/console-overview.repositor
 import { EventCatalogPageController } from './operator/event-catalog-page.controller';
 import { OverviewPageController } from './operator/overview-page.controller';
 import { PartnersPageController } from './operator/partners-page.controller';
+import { SendExampleEventUseCase } from '../delivery/send-example-event.usecase';
+import { EndpointCircuitRepository } from './portal/endpoint-circuit.repository';
+import { PortalEndpointActionsController } from './portal/portal-endpoint-actions.controller';
+import { PortalEndpointFormController } from './portal/portal-endpoint-form.controller';
+import { PortalEndpointPage } from './portal/portal-endpoint-page';
 import { PortalEndpointsPageController } from './portal/portal-endpoints-page.controller';
 import { PortalEntryController } from './portal/portal-entry.controller';
 import { StripeEventsPageController } from './operator/stripe-events-page.controller';
@@ -31,7 +36,8 @@ export const consoleControllers = [
   PartnersPageController,
   PortalEntryController,
   PortalEndpointsPageController,
-  // portal endpoints management (helper 1)
+  PortalEndpointFormController,
+  PortalEndpointActionsController,
   // portal messages (helper 2)
   // operator endpoints and messages (helper 3)
   EventCatalogPageController,
@@ -54,7 +60,9 @@ export const consoleProviders = [
   IssuePortalLinkUseCase,
   EnterPortalUseCase,
   OperatorBootstrap,
-  // portal endpoints management (helper 1)
+  PortalEndpointPage,
+  EndpointCircuitRepository,
+  SendExampleEventUseCase,
   // portal messages (helper 2)
   // operator endpoints and messages (helper 3)
   PaymentsAdminClient,

@@ -1,14 +1,12 @@
-import { Get, Param, ParseUUIDPipe, Res } from '@nestjs/common';
-import { ApiError } from '@switchyard/service';
+import { Get, Param, Res } from '@nestjs/common';
 import { type FastifyReply } from 'fastify';
 import { endpointView } from '../../endpoints/endpoint';
 import { EndpointRepository } from '../../endpoints/endpoint.repository';
 import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
 import { ConsoleViews } from '../console-views';
-
-/** Pages answer 404 for what is not this partner's, exactly as for what does not exist. */
-const NOT_FOUND = () => new ApiError(404, 'not_found', 'There is no such page');
+import { PortalEndpointPage } from './portal-endpoint-page';
+import { partnerOf, portalId } from './portal-scope';
 
 /** The partner's endpoints, read through the partner-scoped repository with the session's partner. */
 @ConsolePages('portal', 'partner')
@@ -16,6 +14,7 @@ export class PortalEndpointsPageController {
   constructor(
     private readonly views: ConsoleViews,
     private readonly endpoints: EndpointRepository,
+    private readonly endpointPage: PortalEndpointPage,
   ) {}
 
   @Get()
@@ -33,24 +32,11 @@ export class PortalEndpointsPageController {
   }
 
   @Get('endpoints/:id')
-  async one(
+  one(
     @CurrentSession() session: ConsoleSession,
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: NOT_FOUND })) id: string,
+    @Param('id', portalId()) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const endpoint = await this.endpoints.find(partnerOf(session), id);
-    if (!endpoint) throw NOT_FOUND();
-    return this.views.render(reply, './portal/endpoint', {
-      title: endpoint.url,
-      nav: 'endpoints',
-      session,
-      endpoint: endpointView(endpoint),
-    });
+    return this.endpointPage.render(reply, session, id);
   }
-}
-
-/** The guard lets only partner sessions through; this keeps the compiler sure of it too. */
-function partnerOf(session: ConsoleSession): string {
-  if (session.kind !== 'partner') throw NOT_FOUND();
-  return session.partnerId;
 }
