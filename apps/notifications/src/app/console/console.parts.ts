@@ -23,6 +23,8 @@ import { PortalEndpointFormController } from './portal/portal-endpoint-form.cont
 import { PortalEndpointPage } from './portal/portal-endpoint-page';
 import { PortalEndpointsPageController } from './portal/portal-endpoints-page.controller';
 import { PortalEntryController } from './portal/portal-entry.controller';
+import { PortalMessagesPageController } from './portal/portal-messages-page.controller';
+import { RecoverFailedMessagesUseCase } from './portal/recover-failed-messages.usecase';
 import { StripeEventsPageController } from './operator/stripe-events-page.controller';
 import { PaymentsAdminClient } from './operator/payments-admin.client';
 import { SignInController } from './sign-in.controller';
@@ -38,7 +40,7 @@ export const consoleControllers = [
   PortalEndpointsPageController,
   PortalEndpointFormController,
   PortalEndpointActionsController,
-  // portal messages (helper 2)
+  PortalMessagesPageController,
   // operator endpoints and messages (helper 3)
   EventCatalogPageController,
   StripeEventsPageController,
@@ -63,7 +65,7 @@ export const consoleProviders = [
   PortalEndpointPage,
   EndpointCircuitRepository,
   SendExampleEventUseCase,
-  // portal messages (helper 2)
+  RecoverFailedMessagesUseCase,
   // operator endpoints and messages (helper 3)
   PaymentsAdminClient,
   // operator stripe events, replays, catalog

@@ -28,9 +28,20 @@ export interface MessageSummary {
   }[];
 }
 
+/** Where a delivery stands: due (again), delivered, or given up on. */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
 export interface MessageFilter {
+  /** Only this message. */
+  readonly id?: string;
   readonly eventType?: string;
   readonly subject?: string;
+  readonly eventId?: string;
+  /** Only messages with at least one delivery in this state. */
+  readonly status?: DeliveryStatus;
+  /** Only messages made at or after `since` and before `until`. */
+  readonly since?: Date;
+  readonly until?: Date;
   readonly limit: number;
   /** Only messages older than this one (message ids begin with a UUID v7: they sort by time). */
   readonly beforeId: string | null;
@@ -91,6 +102,16 @@ export class MessageRepository {
     return row?.payload;
   }
 
+  /** One of the partner's messages with its deliveries; undefined when it is not the partner's. */
+  async find(
+    partnerId: string,
+    id: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<MessageSummary | undefined> {
+    const [message] = await this.list(partnerId, { id, limit: 1, beforeId: null }, db);
+    return message;
+  }
+
   /** The partner's messages, newest first, each with its deliveries. */
   async list(
     partnerId: string,
@@ -112,9 +133,24 @@ export class MessageRepository {
                        FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
        FROM ${s}.messages m LEFT JOIN ${s}.deliveries d ON d.message_id = m.id AND d.event_id = m.event_id
        WHERE m.partner_id = $1 AND ($2::text IS NULL OR m.event_type = $2) AND ($3::text IS NULL OR m.subject = $3)
-         AND ($4::text IS NULL OR m.id < $4)
-       GROUP BY m.id, m.event_id ORDER BY m.id DESC LIMIT $5`,
-      [partnerId, filter.eventType ?? null, filter.subject ?? null, filter.beforeId, filter.limit],
+         AND ($4::text IS NULL OR m.id < $4) AND ($6::uuid IS NULL OR m.event_id = $6)
+         AND ($7::timestamptz IS NULL OR m.created_at >= $7) AND ($8::timestamptz IS NULL OR m.created_at < $8)
+         AND ($10::text IS NULL OR m.id = $10)
+       GROUP BY m.id, m.event_id
+       HAVING $9::text IS NULL OR bool_or(d.status = $9)
+       ORDER BY m.id DESC LIMIT $5`,
+      [
+        partnerId,
+        filter.eventType ?? null,
+        filter.subject ?? null,
+        filter.beforeId,
+        filter.limit,
+        filter.eventId ?? null,
+        filter.since ?? null,
+        filter.until ?? null,
+        filter.status ?? null,
+        filter.id ?? null,
+      ],
     );
     return rows.map((r) => ({
       id: r.id,
