@@ -19,7 +19,11 @@ describe("the operator's Stripe events and event catalog, in Chromium (the three
     stack = await startE2eStack(
       'e2e_console_stripe',
       { orders: 4147, payments: 4148, notifications: 4149 },
-      { ...CONSOLE_OPERATOR_ENV, PAYMENTS_URL: 'http://127.0.0.1:4148' },
+      {
+        ...CONSOLE_OPERATOR_ENV,
+        PAYMENTS_URL: 'http://127.0.0.1:4148',
+        ORDERS_URL: 'http://127.0.0.1:4147',
+      },
     );
     browser = await launchChromium();
     operator = await browser.newContext({ baseURL: stack.notifications.url });
@@ -85,6 +89,34 @@ describe("the operator's Stripe events and event catalog, in Chromium (the three
     const answer = await page.goto('/console/stripe-events/evt_doesnotexist');
     expect(answer?.status()).toBe(404);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('evt_doesnotexist');
+  });
+
+  it("shows Stripe's signature failures and every service's figures on the overview", async () => {
+    // Given a webhook whose signature does not match, refused by payments
+    const forged = await fetch(`${stack.payments.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+      body: JSON.stringify(
+        paymentIntentSucceededEvent({ orderId: randomUUID(), amount: 100, currency: 'eur' }),
+      ),
+    });
+    expect(forged.status).toBe(400);
+    const page = await operator.newPage();
+
+    // When the operator opens the overview
+    await page.goto('/console');
+
+    // Then payments' refusal is counted, and each service's metrics were read
+    const failures = Number(
+      await page.locator('[data-figure="stripe-signature-failures"]').textContent(),
+    );
+    expect(failures).toBeGreaterThanOrEqual(1);
+    for (const service of ['orders', 'payments', 'notifications']) {
+      const row = page.locator(`tr[data-service="${service}"] td`);
+      await expect(row.count()).resolves.toBe(3);
+    }
+    await expectAccessible(page);
+    await saveScreenshot(page, 'console-overview-services');
   });
 
   it('shows the event catalog with every type and its fields', async () => {

@@ -135,6 +135,8 @@ export const NotificationsEnv = commonEnv({
    * services of one deployment share it.
    */
   PAYMENTS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
+  /** Where the console's overview reads orders' metrics (`/metrics`). */
+  ORDERS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001'),
   /** How long a console session stays signed in without being used. */
   CONSOLE_SESSION_IDLE_MINUTES: z.coerce
     .number()

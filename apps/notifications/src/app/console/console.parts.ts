@@ -27,6 +27,7 @@ import { PortalMessagesPageController } from './portal/portal-messages-page.cont
 import { RecoverFailedMessagesUseCase } from './portal/recover-failed-messages.usecase';
 import { StripeEventsPageController } from './operator/stripe-events-page.controller';
 import { PaymentsAdminClient } from './operator/payments-admin.client';
+import { ServiceMetricsReader } from './operator/service-metrics.reader';
 import { SignInController } from './sign-in.controller';
 
 /** The web console's controllers (HTML pages, not in the OpenAPI document). */
@@ -68,5 +69,6 @@ export const consoleProviders = [
   RecoverFailedMessagesUseCase,
   // operator endpoints and messages (helper 3)
   PaymentsAdminClient,
+  ServiceMetricsReader,
   // operator stripe events, replays, catalog
 ];

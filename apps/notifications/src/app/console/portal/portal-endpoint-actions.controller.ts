@@ -12,7 +12,7 @@ import { type ConsoleSession } from '../auth/console-session';
 import { formFields, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
 import { PortalEndpointPage } from './portal-endpoint-page';
-import { asPortalPage, NOT_FOUND, partnerOf, portalId } from './portal-scope';
+import { asPortalPage, NOT_FOUND, managingPartnerOf, partnerOf, portalId } from './portal-scope';
 
 const ExampleForm = z.object({ eventType: z.enum(EventTypes) });
 
@@ -49,7 +49,8 @@ export class PortalEndpointActionsController {
     @Param('id', portalId()) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const secrets = await this.endpoints.secrets(partnerOf(session), id);
+    // The secret lets its holder sign as Switchyard: a read-only link does not show it.
+    const secrets = await this.endpoints.secrets(managingPartnerOf(session), id);
     if (!secrets) throw NOT_FOUND();
     const previousActive =
       secrets.previousSecret !== null &&

@@ -473,7 +473,7 @@ describe("a partner's endpoints in the portal: create, edit, secrets, circuit, e
       expect(row.url).toBe(receiver.url('/page-hook'));
     });
 
-    it('lets a read-only session see the endpoint but change nothing', async () => {
+    it('lets a read-only session see the endpoint but not its secret, and change nothing', async () => {
       // Given A in its portal through a read-only link
       const reader = await portal(a, 'read');
       const page = await reader.get(`/portal/endpoints/${endpointId}`);
@@ -482,6 +482,7 @@ describe("a partner's endpoints in the portal: create, edit, secrets, circuit, e
       // Then the page offers no change
       expect(page.status).toBe(200);
       expect(page.html).not.toContain('Rotate secret');
+      expect(page.html).not.toContain('Reveal secret');
       expect(page.html).not.toContain('Send example');
       expect(page.html).not.toContain('/edit"');
       expect((await reader.get('/portal')).html).not.toContain('New endpoint');
@@ -490,6 +491,7 @@ describe("a partner's endpoints in the portal: create, edit, secrets, circuit, e
       const refused: [string, Answer][] = [
         ['new form', await reader.get('/portal/endpoints/new')],
         ['edit form', await reader.get(`/portal/endpoints/${endpointId}/edit`)],
+        ['secret', await reader.get(`/portal/endpoints/${endpointId}/secret`)],
         ['create', await submit(reader, '/portal/endpoints', endpointForm(csrf))],
         ['save', await submit(reader, `/portal/endpoints/${endpointId}`, endpointForm(csrf))],
         [
