@@ -14,6 +14,10 @@ import { ConsoleNotFoundController } from './console-not-found.controller';
 import { ConsoleViews } from './console-views';
 import { ConsoleOverviewRepository } from './operator/console-overview.repository';
 import { EventCatalogPageController } from './operator/event-catalog-page.controller';
+import { OperatorEndpointActionsUseCase } from './operator/operator-endpoint-actions.usecase';
+import { OperatorEndpointsPageController } from './operator/operator-endpoints-page.controller';
+import { OperatorEndpointsRepository } from './operator/operator-endpoints.repository';
+import { OperatorMessagesPageController } from './operator/operator-messages-page.controller';
 import { OverviewPageController } from './operator/overview-page.controller';
 import { PartnersPageController } from './operator/partners-page.controller';
 import { SendExampleEventUseCase } from '../delivery/send-example-event.usecase';
@@ -42,7 +46,8 @@ export const consoleControllers = [
   PortalEndpointFormController,
   PortalEndpointActionsController,
   PortalMessagesPageController,
-  // operator endpoints and messages (helper 3)
+  OperatorEndpointsPageController,
+  OperatorMessagesPageController,
   EventCatalogPageController,
   StripeEventsPageController,
   // operator stripe events, replays, catalog
@@ -67,7 +72,8 @@ export const consoleProviders = [
   EndpointCircuitRepository,
   SendExampleEventUseCase,
   RecoverFailedMessagesUseCase,
-  // operator endpoints and messages (helper 3)
+  OperatorEndpointsRepository,
+  OperatorEndpointActionsUseCase,
   PaymentsAdminClient,
   ServiceMetricsReader,
   // operator stripe events, replays, catalog

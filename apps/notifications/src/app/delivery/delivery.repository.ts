@@ -373,6 +373,19 @@ export class DeliveryRepository {
   }
 
   /**
+   * Makes the endpoint's deliveries waiting for a retry due now, attempts unchanged, as after its
+   * circuit is reset; those in flight are left to their lease. Announced. Answers how many.
+   */
+  async dueNowTo(endpointId: string): Promise<number> {
+    return this.announced(
+      `UPDATE ${this.sql.schema}.deliveries SET next_attempt_at = now(), updated_at = now()
+       WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > now()
+         AND (locked_until IS NULL OR locked_until < now())`,
+      [endpointId],
+    );
+  }
+
+  /**
    * Makes up to `batch` failed deliveries of the endpoint, created since `since`, due now with a
    * fresh schedule; announced. Answers how many.
    */

@@ -89,6 +89,16 @@ export class EndpointStateRepository {
     return row && { enabled: row.enabled, failingForMs: Number(row.failing_for_ms) };
   }
 
+  /**
+   * Ends the failure streak and closes the circuit at once, as an operator's reset does once the
+   * partner's endpoint works again; false when there was neither to clear.
+   */
+  async resetCircuit(endpointId: string, db: EntityManager): Promise<boolean> {
+    return (
+      (await this.sql.affected(db, healEndpointsSql(this.sql.schema, 'id = $1'), [endpointId])) > 0
+    );
+  }
+
   async disable(
     endpointId: string,
     reason: string,

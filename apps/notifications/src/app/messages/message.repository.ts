@@ -47,6 +47,32 @@ export interface MessageFilter {
   readonly beforeId: string | null;
 }
 
+/** A message of any partner, as the operator's screens show it: whose it is. */
+export interface PartnerMessageSummary extends MessageSummary {
+  readonly partnerId: string;
+  readonly partnerName: string;
+}
+
+interface MessageRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  subject: string;
+  created_at: Date;
+  deliveries: MessageSummary['deliveries'];
+}
+
+function toSummary(r: MessageRow): MessageSummary {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    subject: r.subject,
+    createdAt: r.created_at,
+    deliveries: r.deliveries,
+  };
+}
+
 /** The messages table: each event as sent to each partner. Partner-facing reads are scoped to the partner. */
 @Injectable()
 export class MessageRepository {
@@ -119,14 +145,7 @@ export class MessageRepository {
     db: EntityManager = this.dataSource.manager,
   ): Promise<MessageSummary[]> {
     const s = this.sql.schema;
-    const rows = await this.sql.rows<{
-      id: string;
-      event_id: string;
-      event_type: string;
-      subject: string;
-      created_at: Date;
-      deliveries: MessageSummary['deliveries'];
-    }>(
+    const rows = await this.sql.rows<MessageRow>(
       db,
       `SELECT m.id, m.event_id, m.event_type, m.subject, m.created_at,
               COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts, 'reason', d.last_error))
@@ -152,13 +171,48 @@ export class MessageRepository {
         filter.id ?? null,
       ],
     );
+    return rows.map(toSummary);
+  }
+
+  /**
+   * Every partner's messages (or one partner's), newest first, each with its partner's name and
+   * its deliveries: for the operator's screens only, never a partner's.
+   */
+  async listAcrossPartners(
+    filter: MessageFilter & { readonly partnerId?: string },
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<PartnerMessageSummary[]> {
+    const s = this.sql.schema;
+    const rows = await this.sql.rows<MessageRow & { partner_id: string; partner_name: string }>(
+      db,
+      `SELECT m.id, m.partner_id, p.name AS partner_name, m.event_id, m.event_type, m.subject, m.created_at,
+              COALESCE(json_agg(json_build_object('endpointId', d.endpoint_id, 'status', d.status, 'attempts', d.attempts, 'reason', d.last_error)
+                                ORDER BY d.created_at) FILTER (WHERE d.id IS NOT NULL), '[]') AS deliveries
+       FROM ${s}.messages m JOIN ${s}.partners p ON p.id = m.partner_id
+         LEFT JOIN ${s}.deliveries d ON d.message_id = m.id AND d.event_id = m.event_id AND d.endpoint_id IS NOT NULL
+       WHERE ($1::uuid IS NULL OR m.partner_id = $1) AND ($2::text IS NULL OR m.id = $2)
+         AND ($3::uuid IS NULL OR m.event_id = $3) AND ($4::text IS NULL OR m.event_type = $4)
+         AND ($5::timestamptz IS NULL OR m.created_at >= $5) AND ($6::timestamptz IS NULL OR m.created_at < $6)
+         AND ($7::text IS NULL OR m.id < $7)
+       GROUP BY m.id, m.event_id, p.name
+       HAVING $8::text IS NULL OR bool_or(d.status = $8)
+       ORDER BY m.id DESC LIMIT $9`,
+      [
+        filter.partnerId ?? null,
+        filter.id ?? null,
+        filter.eventId ?? null,
+        filter.eventType ?? null,
+        filter.since ?? null,
+        filter.until ?? null,
+        filter.beforeId,
+        filter.status ?? null,
+        filter.limit,
+      ],
+    );
     return rows.map((r) => ({
-      id: r.id,
-      eventId: r.event_id,
-      eventType: r.event_type,
-      subject: r.subject,
-      createdAt: r.created_at,
-      deliveries: r.deliveries,
+      ...toSummary(r),
+      partnerId: r.partner_id,
+      partnerName: r.partner_name,
     }));
   }
 }
