@@ -1,39 +1,21 @@
 import { decodeCursor } from '@switchyard/service';
 import { z } from 'zod';
 import { MessageId } from '../../messages/message-id';
-import { type DeliveryStatus, type MessageFilter } from '../../messages/message.repository';
+import { type MessageFilter } from '../../messages/message.repository';
 import { problemOf } from '../console-form';
+import { consoleTime, DELIVERY_STATUSES } from '../portal/message-log-query';
 import { optionalFilter as optional } from './query-filters';
 
 export const MESSAGE_SEARCH_PAGE = 50;
-
-export const DELIVERY_STATES = [
-  'pending',
-  'succeeded',
-  'failed',
-] as const satisfies readonly DeliveryStatus[];
-
-/**
- * A time as a datetime-local field sends it, read as UTC (the zone the pages show), or a full ISO
- * instant, as a shared address may carry one.
- */
-const utcTime = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/,
-    'must be a date and time such as 2026-01-31T14:30 (UTC)',
-  )
-  .transform((text) => new Date(/(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`))
-  .refine((date) => !Number.isNaN(date.getTime()), { message: 'must be a date that exists' });
 
 const SearchQuery = z
   .object({
     eventId: optional(z.uuid('must be an event id (a UUID)')),
     partner: optional(z.uuid('must be a partner from the list')),
     type: optional(z.string().max(100)),
-    status: optional(z.enum(DELIVERY_STATES)),
-    since: optional(utcTime),
-    until: optional(utcTime),
+    status: optional(z.enum(DELIVERY_STATUSES)),
+    since: optional(consoleTime),
+    until: optional(consoleTime),
     cursor: optional(z.string().max(500, 'must be a link from this page')),
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, {

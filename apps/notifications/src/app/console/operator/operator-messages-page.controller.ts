@@ -9,12 +9,8 @@ import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
 import { problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
-import {
-  DELIVERY_STATES,
-  MESSAGE_SEARCH_PAGE,
-  messageSearchOf,
-  nextSearchUrl,
-} from './operator-message-search';
+import { DELIVERY_STATUSES } from '../portal/message-log-query';
+import { MESSAGE_SEARCH_PAGE, messageSearchOf, nextSearchUrl } from './operator-message-search';
 import { OperatorEndpointsRepository } from './operator-endpoints.repository';
 
 /** How much of an endpoint's answer the timeline shows; the attempt keeps the start of it. */
@@ -28,7 +24,7 @@ function messageRow(m: PartnerMessageSummary) {
   return {
     ...m,
     createdAt: m.createdAt.toISOString(),
-    deliveryCounts: DELIVERY_STATES.filter((s) => counts.has(s)).map((s) => ({
+    deliveryCounts: DELIVERY_STATUSES.filter((s) => counts.has(s)).map((s) => ({
       status: s,
       count: counts.get(s) ?? 0,
     })),
@@ -90,7 +86,7 @@ export class OperatorMessagesPageController {
         session,
         fields: search.fields,
         partners: await this.endpoints.partnerNames(),
-        states: DELIVERY_STATES,
+        states: DELIVERY_STATUSES,
         searched: search.ok && Object.values(search.fields).some((v) => v !== ''),
         messages: page.data,
         nextUrl: page.nextCursor ? nextSearchUrl(search.fields, page.nextCursor) : null,
