@@ -33,7 +33,10 @@ import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { PartnerRepository } from './partners/partner.repository';
 import { ReplayFailedDeliveriesUseCase } from './replays/replay-failed-deliveries.usecase';
 import { ReplayMessageUseCase } from './replays/replay-message.usecase';
+import { ReplayJobRepository } from './replays/replay-job.repository';
+import { ReplayJobWorker } from './replays/replay-job.worker';
 import { ReplayRangeUseCase } from './replays/replay-range.usecase';
+import { StartReplayJobUseCase } from './replays/start-replay-job.usecase';
 import { DryRunFilterUseCase } from './subscriptions/dry-run-filter.usecase';
 import { FilterDryRunController } from './subscriptions/filter-dry-run.controller';
 
@@ -78,6 +81,9 @@ export class AppModule {
         ReplayMessageUseCase,
         ReplayFailedDeliveriesUseCase,
         ReplayRangeUseCase,
+        ReplayJobRepository,
+        StartReplayJobUseCase,
+        ReplayJobWorker,
         DryRunFilterUseCase,
         FanOutRepository,
         FanOutUseCase,

@@ -13,11 +13,13 @@ import { ConsoleFormBody } from './console-form-body';
 import { ConsoleNotFoundController } from './console-not-found.controller';
 import { ConsoleViews } from './console-views';
 import { ConsoleOverviewRepository } from './operator/console-overview.repository';
-import { EventCatalogPageController } from './operator/event-catalog-page.controller';
 import { OperatorEndpointActionsUseCase } from './operator/operator-endpoint-actions.usecase';
 import { OperatorEndpointsPageController } from './operator/operator-endpoints-page.controller';
 import { OperatorEndpointsRepository } from './operator/operator-endpoints.repository';
 import { OperatorMessagesPageController } from './operator/operator-messages-page.controller';
+import { EventCatalogPageController } from './operator/event-catalog-page.controller';
+import { PaymentsAdminClient } from './operator/payments-admin.client';
+import { StripeEventsPageController } from './operator/stripe-events-page.controller';
 import { OverviewPageController } from './operator/overview-page.controller';
 import { PartnersPageController } from './operator/partners-page.controller';
 import { SendExampleEventUseCase } from '../delivery/send-example-event.usecase';
@@ -29,9 +31,8 @@ import { PortalEndpointsPageController } from './portal/portal-endpoints-page.co
 import { PortalEntryController } from './portal/portal-entry.controller';
 import { PortalMessagesPageController } from './portal/portal-messages-page.controller';
 import { RecoverFailedMessagesUseCase } from './portal/recover-failed-messages.usecase';
-import { StripeEventsPageController } from './operator/stripe-events-page.controller';
-import { PaymentsAdminClient } from './operator/payments-admin.client';
 import { ServiceMetricsReader } from './operator/service-metrics.reader';
+import { ReplaysPageController } from './operator/replays-page.controller';
 import { SignInController } from './sign-in.controller';
 
 /** The web console's controllers (HTML pages, not in the OpenAPI document). */
@@ -50,6 +51,7 @@ export const consoleControllers = [
   OperatorMessagesPageController,
   EventCatalogPageController,
   StripeEventsPageController,
+  ReplaysPageController,
   // operator stripe events, replays, catalog
 ];
 

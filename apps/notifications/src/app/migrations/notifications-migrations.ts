@@ -9,6 +9,7 @@ import { PartitionByTime1764700000000 } from './1764700000000-partition-by-time'
 import { PushDevices1765000000000 } from './1765000000000-push-devices';
 import { PushDeliveries1765100000000 } from './1765100000000-push-deliveries';
 import { Console1765200000000 } from './1765200000000-console';
+import { ReplayJobs1765300000000 } from './1765300000000-replay-jobs';
 
 /** The notifications schema's migrations, in order: run at start, and by the console CLI. */
 export const notificationsMigrations: readonly (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const notificationsMigrations: readonly (new () => MigrationInterface)[] 
   PushDevices1765000000000,
   PushDeliveries1765100000000,
   Console1765200000000,
+  ReplayJobs1765300000000,
 ];

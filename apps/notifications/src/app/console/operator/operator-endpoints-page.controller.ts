@@ -4,8 +4,8 @@ import { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
-import { formFields, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
+import { formFields, optionalFilter, problemOf } from '../console-form';
 import {
   type EndpointActionDone,
   OperatorEndpointActionsUseCase,
@@ -15,15 +15,14 @@ import {
   type OperatorEndpoint,
   OperatorEndpointsRepository,
 } from './operator-endpoints.repository';
-import { optionalFilter as optional } from './query-filters';
 
 const PAGE_SIZE = 50;
 
 /** The list's filters, from the address or, after an action, from the form's hidden fields. */
 const EndpointFilters = z.object({
-  partner: optional(z.uuid()),
-  state: optional(z.enum(ENDPOINT_HEALTHS)),
-  cursor: optional(z.string().max(500)),
+  partner: optionalFilter(z.uuid()),
+  state: optionalFilter(z.enum(ENDPOINT_HEALTHS)),
+  cursor: optionalFilter(z.string().max(500)),
 });
 type EndpointFilters = z.infer<typeof EndpointFilters>;
 

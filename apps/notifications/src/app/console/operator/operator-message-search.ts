@@ -2,21 +2,20 @@ import { decodeCursor } from '@switchyard/service';
 import { z } from 'zod';
 import { MessageId } from '../../messages/message-id';
 import { type MessageFilter } from '../../messages/message.repository';
-import { problemOf } from '../console-form';
-import { consoleTime, DELIVERY_STATUSES } from '../portal/message-log-query';
-import { optionalFilter as optional } from './query-filters';
+import { DELIVERY_STATUSES } from '../portal/message-log-query';
+import { consoleTime, optionalFilter, problemOf } from '../console-form';
 
 export const MESSAGE_SEARCH_PAGE = 50;
 
 const SearchQuery = z
   .object({
-    eventId: optional(z.uuid('must be an event id (a UUID)')),
-    partner: optional(z.uuid('must be a partner from the list')),
-    type: optional(z.string().max(100)),
-    status: optional(z.enum(DELIVERY_STATUSES)),
-    since: optional(consoleTime),
-    until: optional(consoleTime),
-    cursor: optional(z.string().max(500, 'must be a link from this page')),
+    eventId: optionalFilter(z.uuid('must be an event id (a UUID)')),
+    partner: optionalFilter(z.uuid('must be a partner from the list')),
+    type: optionalFilter(z.string().max(100)),
+    status: optionalFilter(z.enum(DELIVERY_STATUSES)),
+    since: optionalFilter(consoleTime),
+    until: optionalFilter(consoleTime),
+    cursor: optionalFilter(z.string().max(500, 'must be a link from this page')),
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, {
     message: 'must be before "until"',

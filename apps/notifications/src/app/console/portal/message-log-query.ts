@@ -2,7 +2,7 @@ import { decodeCursor, encodeCursor } from '@switchyard/service';
 import { z } from 'zod';
 import { MessageId } from '../../messages/message-id';
 import { type DeliveryStatus, type MessageFilter } from '../../messages/message.repository';
-import { problemOf } from '../console-form';
+import { consoleTime, optionalFilter, problemOf } from '../console-form';
 
 export const MESSAGE_LOG_PAGE = 50;
 
@@ -12,31 +12,14 @@ export const DELIVERY_STATUSES = [
   'failed',
 ] as const satisfies readonly DeliveryStatus[];
 
-/**
- * A time as a datetime-local field sends it (minutes, maybe seconds), read as UTC, the zone the
- * pages show times in; an instant in UTC (Z) is taken too, as a shared link may carry one.
- */
-export const consoleTime = z.iso
-  .datetime({
-    offset: true,
-    local: true,
-    message: 'must be a date and time that exists, such as 2026-01-31T14:30 (UTC)',
-  })
-  .refine((text) => !text.startsWith('0000'), 'must be in year 1 or later')
-  .transform((text) => new Date(text.endsWith('Z') ? text : `${text}Z`));
-
-/** An empty field of a GET form is no filter at all. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
-
 const LogQuery = z
   .object({
-    status: optional(z.enum(DELIVERY_STATUSES)),
-    eventType: optional(z.string().max(100)),
-    eventId: optional(z.uuid('must be an event id (a UUID)')),
-    since: optional(consoleTime),
-    until: optional(consoleTime),
-    cursor: optional(z.string().max(500, 'must be a link from this page')),
+    status: optionalFilter(z.enum(DELIVERY_STATUSES)),
+    eventType: optionalFilter(z.string().max(100)),
+    eventId: optionalFilter(z.uuid('must be an event id (a UUID)')),
+    since: optionalFilter(consoleTime),
+    until: optionalFilter(consoleTime),
+    cursor: optionalFilter(z.string().max(500, 'must be a link from this page')),
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, {
     message: 'must be before "until"',

@@ -10,10 +10,9 @@ import { MessageRepository } from '../../messages/message.repository';
 import { ReplayMessageUseCase } from '../../replays/replay-message.usecase';
 import { ConsolePages, CurrentSession } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
-import { formFields, problemOf } from '../console-form';
+import { consoleTime, formFields, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
 import {
-  consoleTime,
   DELIVERY_STATUSES,
   type LogFields,
   MESSAGE_LOG_PAGE,
