@@ -4,6 +4,7 @@ import {
   type NotificationsTestApp,
   startNotificationsApp,
 } from '../../testing/notifications-app.test-helper';
+import { CreateOperatorUseCase } from './auth/create-operator.usecase';
 import {
   type Answer,
   attributesOf,
@@ -187,6 +188,36 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       } finally {
         await secure.close();
       }
+    });
+
+    it('locks an account after five wrong passwords in a row, even against the right one', async () => {
+      // Given an operator
+      const email = `locked-${randomUUID()}@example.com`;
+      await t.app.get(CreateOperatorUseCase).execute(email, 'the right long password');
+      const b = browser();
+
+      // When five wrong passwords are tried in a row
+      for (let i = 0; i < 5; i++)
+        expect((await signIn(b, email, `wrong password ${i}`)).status).toBe(401);
+
+      // Then the account is locked: the right password is not even checked
+      const locked = await signIn(b, email, 'the right long password');
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
+      expect(locked.html).toContain('Too many failed sign-ins');
+      expect(locked.setCookies.get('sy_console')).toBeUndefined();
+
+      // And once the lock has passed, the right password signs in and clears the count
+      await t.dataSource.query(
+        `UPDATE notifications.operators SET locked_until = now() - interval '1 second' WHERE email = $1`,
+        [email],
+      );
+      expect((await signIn(b, email, 'the right long password')).status).toBe(303);
+      const [row] = await t.dataSource.query(
+        `SELECT failed_sign_ins, locked_until FROM notifications.operators WHERE email = $1`,
+        [email],
+      );
+      expect(row).toEqual({ failed_sign_ins: 0, locked_until: null });
     });
 
     it('refuses a wrong password without saying whether the email exists', async () => {

@@ -70,16 +70,29 @@ export class SignInController {
         'This sign-in form is stale or was not sent from the console; open the sign-in page again',
       );
     const email = form['email'] ?? '';
-    const token = await this.signIn.execute(email, form['password'] ?? '');
-    if (!token)
+    const outcome = await this.signIn.execute(email, form['password'] ?? '', request.ip);
+    if (outcome.kind === 'refused')
       return this.renderForm(
         reply,
         { next, email, problem: 'The email or the password is not right.' },
         401,
       );
+    if (outcome.kind === 'throttled') {
+      const seconds = Math.max(1, Math.ceil((outcome.until.getTime() - Date.now()) / 1000));
+      void reply.header('retry-after', String(seconds));
+      return this.renderForm(
+        reply,
+        {
+          next,
+          email,
+          problem: `Too many failed sign-ins: try again after ${outcome.until.toISOString().slice(11, 16)} UTC.`,
+        },
+        429,
+      );
+    }
     setSessionCookie(
       reply,
-      token,
+      outcome.token,
       this.config.CONSOLE_SECURE_COOKIES,
       this.config.CONSOLE_SESSION_MAX_HOURS * 3600,
     );

@@ -10,6 +10,7 @@ import { PushDevices1765000000000 } from './1765000000000-push-devices';
 import { PushDeliveries1765100000000 } from './1765100000000-push-deliveries';
 import { Console1765200000000 } from './1765200000000-console';
 import { ReplayJobs1765300000000 } from './1765300000000-replay-jobs';
+import { OperatorSignInLock1765400000000 } from './1765400000000-operator-sign-in-lock';
 
 /** The notifications schema's migrations, in order: run at start, and by the console CLI. */
 export const notificationsMigrations: readonly (new () => MigrationInterface)[] = [
@@ -24,4 +25,5 @@ export const notificationsMigrations: readonly (new () => MigrationInterface)[] 
   PushDeliveries1765100000000,
   Console1765200000000,
   ReplayJobs1765300000000,
+  OperatorSignInLock1765400000000,
 ];

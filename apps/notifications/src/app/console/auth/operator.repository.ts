@@ -8,6 +8,11 @@ export interface Operator {
   readonly passwordHash: string;
 }
 
+/** An operator as sign-in reads it: with its lock, if too many sign-ins failed in a row. */
+export interface OperatorSignIn extends Operator {
+  readonly lockedUntil: Date | null;
+}
+
 /** The console's operators; an email is unique whatever its case. */
 @Injectable()
 export class OperatorRepository {
@@ -27,13 +32,62 @@ export class OperatorRepository {
     return added === 1;
   }
 
-  async byEmail(email: string, db: EntityManager = this.dataSource.manager) {
-    const row = await this.sql.first<{ id: string; email: string; password_hash: string }>(
+  async byEmail(
+    email: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<OperatorSignIn | undefined> {
+    const row = await this.sql.first<{
+      id: string;
+      email: string;
+      password_hash: string;
+      locked_until: Date | null;
+    }>(
       db,
-      `SELECT id, email, password_hash FROM ${this.sql.schema}.operators WHERE lower(email) = lower($1)`,
+      `SELECT id, email, password_hash,
+              CASE WHEN locked_until > now() THEN locked_until END AS locked_until
+       FROM ${this.sql.schema}.operators WHERE lower(email) = lower($1)`,
       [email],
     );
-    return row && { id: row.id, email: row.email, passwordHash: row.password_hash };
+    return (
+      row && {
+        id: row.id,
+        email: row.email,
+        passwordHash: row.password_hash,
+        lockedUntil: row.locked_until,
+      }
+    );
+  }
+
+  /**
+   * Counts a failed sign-in; from the `threshold`th in a row, every failure locks the account
+   * for `lockSeconds` more. Answers the lock's end, if it is locked now.
+   */
+  async recordFailure(
+    id: string,
+    threshold: number,
+    lockSeconds: number,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<Date | null> {
+    const row = await this.sql.first<{ locked_until: Date | null }>(
+      db,
+      `UPDATE ${this.sql.schema}.operators
+       SET failed_sign_ins = failed_sign_ins + 1,
+           locked_until = CASE WHEN failed_sign_ins + 1 >= $2
+                               THEN now() + $3::int * interval '1 second' ELSE locked_until END
+       WHERE id = $1
+       RETURNING CASE WHEN locked_until > now() THEN locked_until END AS locked_until`,
+      [id, threshold, lockSeconds],
+    );
+    return row?.locked_until ?? null;
+  }
+
+  async recordSuccess(id: string, db: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.sql.affected(
+      db,
+      `UPDATE ${this.sql.schema}.operators SET failed_sign_ins = 0, locked_until = NULL
+       WHERE id = $1 AND (failed_sign_ins > 0 OR locked_until IS NOT NULL)`,
+      [id],
+    );
   }
 
   async count(db: EntityManager = this.dataSource.manager): Promise<number> {
