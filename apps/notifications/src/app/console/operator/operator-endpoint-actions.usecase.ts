@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@switchyard/service';
+import { type EventType } from '@switchyard/contracts';
 import { DataSource } from 'typeorm';
 import { DeliveryRepository } from '../../delivery/delivery.repository';
+import { SendExampleEventUseCase } from '../../delivery/send-example-event.usecase';
 import { EndpointStateRepository } from '../../delivery/endpoint-state.repository';
 import { RotateEndpointSecretUseCase } from '../../endpoints/rotate-endpoint-secret.usecase';
 import { UpdateEndpointUseCase } from '../../endpoints/update-endpoint.usecase';
@@ -25,6 +27,12 @@ export type EndpointActionDone =
       readonly kind: 'secret-rotated';
       readonly endpoint: OperatorEndpoint;
       readonly previousSecretExpiresAt: Date;
+    }
+  | {
+      readonly kind: 'test-sent';
+      readonly endpoint: OperatorEndpoint;
+      readonly eventType: EventType;
+      readonly messageId: string;
     };
 
 /**
@@ -39,8 +47,19 @@ export class OperatorEndpointActionsUseCase {
     private readonly deliveries: DeliveryRepository,
     private readonly updateEndpoint: UpdateEndpointUseCase,
     private readonly rotateSecret: RotateEndpointSecretUseCase,
+    private readonly sendExample: SendExampleEventUseCase,
     private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * The catalog's example of a type, sent to this endpoint alone as the partner's "Send example"
+   * sends it: signed, retried and logged like any message, its subject saying it is an example.
+   */
+  async sendTest(id: string, eventType: EventType): Promise<EndpointActionDone> {
+    const endpoint = await this.existing(id);
+    const sent = await this.sendExample.execute(endpoint.partnerId, endpoint.id, eventType);
+    return { kind: 'test-sent', endpoint, eventType, messageId: sent.messageId };
+  }
 
   /** Disabled, saying which operator paused it; its deliveries wait until it is resumed. */
   async pause(id: string, operatorEmail: string): Promise<EndpointActionDone> {

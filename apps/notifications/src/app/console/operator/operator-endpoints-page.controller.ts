@@ -1,4 +1,5 @@
 import { Body, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { EventTypes } from '@switchyard/contracts';
 import { ApiError, decodeCursor, pageOf } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -28,6 +29,8 @@ type EndpointFilters = z.infer<typeof EndpointFilters>;
 
 /** The last endpoint of a page: its creation time (to the millisecond) and id. */
 const EndpointCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+
+const TestEventType = z.enum(EventTypes);
 
 const NOT_FOUND = () => new ApiError(404, 'not_found', 'There is no such endpoint');
 
@@ -119,6 +122,20 @@ export class OperatorEndpointsPageController {
     return this.act(reply, session, body, () => this.actions.rotate(id));
   }
 
+  @Post(':id/send-test')
+  sendTest(
+    @CurrentSession() session: ConsoleSession,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: NOT_FOUND })) id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const type = TestEventType.safeParse(formFields(body)['eventType']);
+    if (!type.success)
+      throw new ApiError(400, 'invalid_event_type', 'Choose an event type of the catalog');
+    const eventType = type.data;
+    return this.act(reply, session, body, () => this.actions.sendTest(id, eventType));
+  }
+
   /** Does it, then shows the list as the operator had it filtered, saying what was done. */
   private async act(
     reply: FastifyReply,
@@ -157,6 +174,7 @@ export class OperatorEndpointsPageController {
         partners: await this.endpoints.partnerNames(),
         states: ENDPOINT_HEALTHS,
         endpoints: page.data,
+        eventTypes: EventTypes,
         nextUrl: page.nextCursor ? listUrl(filters, page.nextCursor) : null,
         problem: extra.problem ?? null,
         done: extra.done ? doneView(extra.done) : null,
@@ -186,6 +204,12 @@ function doneView(done: EndpointActionDone): { kind: string; text: string; until
       return {
         kind: done.kind,
         text: `Reset the circuit of ${which}: its deliveries go out now${done.madeDue > 0 ? `, ${done.madeDue} of them brought forward from a later retry` : ''}.`,
+        until: null,
+      };
+    case 'test-sent':
+      return {
+        kind: done.kind,
+        text: `Sent an example ${done.eventType} to ${which} as message ${done.messageId}.`,
         until: null,
       };
     case 'secret-rotated':

@@ -173,6 +173,30 @@ describe("the operator's endpoint and message screens (real Postgres and Kafka)"
     expect(rotated.html).not.toContain(before['secret'] as string);
   });
 
+  it('sends a test event of a chosen type to one endpoint, signed, and to no other', async () => {
+    // Given B's endpoint, answering 204
+    const before = receiver.requestsTo('/b').length;
+    const atA = receiver.requestsTo('/a').length;
+
+    // When the operator sends it a test order.fulfilled
+    const sent = await act(operator, b.endpointId, 'send-test', { eventType: 'order.fulfilled' });
+
+    // Then the page says so, and B's receiver gets one signed order.fulfilled, A's nothing more
+    expect(sent.status).toBe(200);
+    expect(sent.html).toContain('Sent an example order.fulfilled');
+    await waitFor('the test event at B', () => receiver.requestsTo('/b').length === before + 1);
+    const request = receiver.requestsTo('/b').at(-1);
+    expect(JSON.parse(request?.body ?? '{}')).toMatchObject({
+      type: 'order.fulfilled',
+      subject: 'example',
+    });
+    expect(request?.headers['webhook-signature']).toMatch(/^v1,/);
+    expect(receiver.requestsTo('/a')).toHaveLength(atA);
+    expect((await act(operator, b.endpointId, 'send-test', { eventType: 'nope' })).status).toBe(
+      400,
+    );
+  });
+
   it('resets an open circuit: the streak ends, nothing else of the endpoint changes, and the waiting delivery goes now', async () => {
     // Given A's endpoint, its circuit open, working again
     const before = await endpointRow(a.endpointId);
