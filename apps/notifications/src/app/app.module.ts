@@ -31,6 +31,7 @@ import { partitionedTables } from './partitioned-tables';
 import { CreatePartnerUseCase } from './partners/create-partner.usecase';
 import { PartnerAuthGuard } from './partners/partner-auth.guard';
 import { PartnerRepository } from './partners/partner.repository';
+import { RevokeApiKeyUseCase } from './partners/revoke-api-key.usecase';
 import { ReplayFailedDeliveriesUseCase } from './replays/replay-failed-deliveries.usecase';
 import { ReplayMessageUseCase } from './replays/replay-message.usecase';
 import { ReplayJobRepository } from './replays/replay-job.repository';
@@ -74,6 +75,7 @@ export class AppModule {
         PartnerAuthGuard,
         DestinationCheck,
         CreatePartnerUseCase,
+        RevokeApiKeyUseCase,
         CreateEndpointUseCase,
         UpdateEndpointUseCase,
         RotateEndpointSecretUseCase,

@@ -318,6 +318,28 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       expect(again.html).not.toContain(apiKey);
     });
 
+    it("revokes a partner's API key: the old one fails from then on, the new one is shown once and works", async () => {
+      // Given a partner whose API key works, and the operator on the partners page
+      const partner = await newPartner();
+      expect((await t.api(partner.apiKey, 'GET', '/v1/endpoints')).status).toBe(200);
+      const b = await signedInOperator();
+      const page = await b.get('/console/partners');
+
+      // When the operator revokes it
+      const revoked = await b.post(`/console/partners/${partner.id}/api-key`, {
+        _csrf: csrfOf(page.html),
+      });
+
+      // Then the old key is refused, and the new one, shown this once, works
+      expect(revoked.status).toBe(200);
+      expect(revoked.html).toContain('The previous key no longer works.');
+      const newKey = shownOnce(revoked.html, 'api-key') as string;
+      expect(newKey).toMatch(/^sy_/);
+      expect((await t.api(partner.apiKey, 'GET', '/v1/endpoints')).status).toBe(401);
+      expect((await t.api(newKey, 'GET', '/v1/endpoints')).status).toBe(200);
+      expect((await b.get('/console/partners')).html).not.toContain(newKey);
+    });
+
     it('takes the CSRF token from the X-CSRF-Token header, as htmx sends it', async () => {
       // Given a signed-in operator
       const b = await signedInOperator();

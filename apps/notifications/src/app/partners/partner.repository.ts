@@ -33,4 +33,18 @@ export class PartnerRepository {
     );
     return row?.id;
   }
+
+  /** Replaces the partner's API key hash: the previous key stops working at once. */
+  async replaceApiKey(
+    id: string,
+    apiKeyHash: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<string | undefined> {
+    const row = await this.sql.first<{ name: string }>(
+      db,
+      `UPDATE ${this.sql.schema}.partners SET api_key_hash = $2 WHERE id = $1 RETURNING name`,
+      [id, apiKeyHash],
+    );
+    return row?.name;
+  }
 }

@@ -3,6 +3,7 @@ import { ApiError } from '@switchyard/service';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CreatePartnerUseCase } from '../../partners/create-partner.usecase';
+import { RevokeApiKeyUseCase } from '../../partners/revoke-api-key.usecase';
 import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession, PORTAL_CAPABILITIES } from '../auth/console-session';
 import { IssuePortalLinkUseCase } from '../auth/issue-portal-link.usecase';
@@ -19,7 +20,7 @@ const partnerNotFound = () =>
 
 /** What a page shows once after a change: a new API key or a portal link, never stored. */
 type ShownOnce =
-  | { kind: 'api-key'; partnerName: string; apiKey: string }
+  | { kind: 'api-key'; partnerName: string; apiKey: string; revoked?: boolean }
   | {
       kind: 'portal-link';
       partnerName: string;
@@ -36,6 +37,7 @@ export class PartnersPageController {
     private readonly overview: ConsoleOverviewRepository,
     private readonly createPartner: CreatePartnerUseCase,
     private readonly issuePortalLink: IssuePortalLinkUseCase,
+    private readonly revokeApiKey: RevokeApiKeyUseCase,
   ) {}
 
   @Get()
@@ -81,6 +83,22 @@ export class PartnersPageController {
       `${request.protocol}://${request.host}`,
     );
     return this.render(reply, session, { shownOnce: { kind: 'portal-link', ...link } }, 201);
+  }
+
+  /** The partner's API key revoked; its replacement shown once, for the operator to hand over. */
+  @Post(':id/api-key')
+  async replaceKey(
+    @CurrentSession() session: ConsoleSession,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: partnerNotFound })) partnerId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const replaced = await this.revokeApiKey.execute(partnerId);
+    return this.render(
+      reply,
+      session,
+      { shownOnce: { kind: 'api-key', revoked: true, ...replaced } },
+      200,
+    );
   }
 
   private async render(
