@@ -1,98 +1,52 @@
 import {
-  accessibilityViolations,
-  assertKafkaReachable,
   type Browser,
   type BrowserContext,
-  createTestDatabase,
-  formatViolations,
   launchChromium,
   type Page,
   saveScreenshot,
-  ServiceProcess,
-  type TestDatabase,
-  testKafkaBrokers,
-  uniqueKafkaPrefix,
 } from '@switchyard/testing';
-import { json } from '../support/e2e-stack';
-
-const ADMIN_TOKEN = 'e2e-console-admin-token-0123456789abcdef';
-const OPERATOR = { email: 'ops@example.com', password: 'correct horse battery staple' };
-
-/** Pages must not block anyone: no serious or critical axe violation. */
-async function expectAccessible(page: Page): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  expect(formatViolations(violations)).toBe(formatViolations([]));
-}
+import { CONSOLE_OPERATOR, expectAccessible } from '../support/console-browser';
+import {
+  type ConsoleNotifications,
+  issuePortalLink,
+  partnerWithEndpoint,
+  startConsoleNotifications,
+} from '../support/console-stack';
 
 describe('the console in a real browser (notifications as a process, real Postgres and Kafka, Debian Chromium)', () => {
-  let database: TestDatabase;
-  let notifications: ServiceProcess;
+  let stack: ConsoleNotifications;
   let browser: Browser;
   let operator: BrowserContext;
   const partnerContexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    await assertKafkaReachable();
-    database = await createTestDatabase('e2e_console');
-    notifications = new ServiceProcess({
-      name: 'notifications',
-      port: 4143,
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
-        KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e_console'),
-        ADMIN_TOKEN,
-        DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
-        CONSOLE_BOOTSTRAP_EMAIL: OPERATOR.email,
-        CONSOLE_BOOTSTRAP_PASSWORD: OPERATOR.password,
-      },
-    });
-    await notifications.start();
+    stack = await startConsoleNotifications('e2e_console', 4143);
     browser = await launchChromium();
-    operator = await browser.newContext({ baseURL: notifications.url });
+    operator = await browser.newContext({ baseURL: stack.notifications.url });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await notifications?.stop();
-    await database?.drop();
+    await stack?.stop();
   });
 
   /** A browser of the partner's own: it shares no cookie with the operator's. */
   async function partnerBrowser(): Promise<Page> {
-    const context = await browser.newContext({ baseURL: notifications.url });
+    const context = await browser.newContext({ baseURL: stack.notifications.url });
     partnerContexts.push(context);
     return context.newPage();
   }
 
   /** A partner, its endpoint, and a portal link for it, made through the admin and partner APIs. */
-  async function partnerWithEndpoint(
+  async function partnerWithLink(
     name: string,
     url: string,
   ): Promise<{ endpointId: string; link: string }> {
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const partner = await json<{ id: string; apiKey: string }>(
-      await fetch(`${notifications.url}/v1/partners`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name }),
-      }),
-    );
-    const endpoint = await json<{ id: string }>(
-      await fetch(`${notifications.url}/v1/endpoints`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url, eventTypes: ['order.paid'] }),
-      }),
-    );
-    const link = await json<{ url: string }>(
-      await fetch(`${notifications.url}/v1/partners/${partner.id}/portal-links`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ capability: 'manage' }),
-      }),
-    );
-    return { endpointId: endpoint.id, link: link.url };
+    const partner = await partnerWithEndpoint(stack, name, { url, eventTypes: ['order.paid'] });
+    return {
+      endpointId: partner.endpointId,
+      link: await issuePortalLink(stack, partner.partnerId),
+    };
   }
 
   it('sends an operator to sign in, then shows the overview', async () => {
@@ -106,12 +60,12 @@ describe('the console in a real browser (notifications as a process, real Postgr
     await page.waitForURL(/\/console\/sign-in\?next=%2Fconsole$/);
     await expectAccessible(page);
     await saveScreenshot(page, 'console-sign-in');
-    await page.getByLabel('Email').fill(OPERATOR.email);
-    await page.getByLabel('Password').fill(OPERATOR.password);
+    await page.getByLabel('Email').fill(CONSOLE_OPERATOR.email);
+    await page.getByLabel('Password').fill(CONSOLE_OPERATOR.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/console$/);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Overview');
-    await expect(page.getByText(OPERATOR.email).count()).resolves.toBe(1);
+    await expect(page.getByText(CONSOLE_OPERATOR.email).count()).resolves.toBe(1);
     await expectAccessible(page);
     await saveScreenshot(page, 'console-overview');
   });
@@ -148,10 +102,7 @@ describe('the console in a real browser (notifications as a process, real Postgr
 
   it('issues a portal link that lets the partner in once, and takes the token out of the address', async () => {
     // Given a partner with an endpoint, and the operator on the partners page
-    const { endpointId } = await partnerWithEndpoint(
-      'Beta Freight',
-      'http://127.0.0.1:9/beta-hooks',
-    );
+    const { endpointId } = await partnerWithLink('Beta Freight', 'http://127.0.0.1:9/beta-hooks');
     const page = await operator.newPage();
     await page.goto('/console/partners');
 
@@ -191,8 +142,8 @@ describe('the console in a real browser (notifications as a process, real Postgr
 
   it("shows partner B nothing of partner A's: its pages and the operator's are not found", async () => {
     // Given two partners, each with an endpoint, and B signed in through its link
-    const a = await partnerWithEndpoint('Partner A', 'http://127.0.0.1:9/a-hooks');
-    const b = await partnerWithEndpoint('Partner B', 'http://127.0.0.1:9/b-hooks');
+    const a = await partnerWithLink('Partner A', 'http://127.0.0.1:9/a-hooks');
+    const b = await partnerWithLink('Partner B', 'http://127.0.0.1:9/b-hooks');
     const partnerB = await partnerBrowser();
     await partnerB.goto(b.link);
     await partnerB.waitForURL(/\/portal$/);

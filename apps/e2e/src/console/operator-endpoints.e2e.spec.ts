@@ -1,34 +1,18 @@
-import { createEvent, Topics } from '@switchyard/contracts';
-import { type EventPublisher } from '@switchyard/messaging';
-import { createTestPublisher } from '@switchyard/service-testing';
 import {
-  accessibilityViolations,
-  assertKafkaReachable,
   type Browser,
   type BrowserContext,
-  createTestDatabase,
-  formatViolations,
   launchChromium,
-  type Page,
   saveScreenshot,
   ScriptedReceiver,
-  ServiceProcess,
-  type TestDatabase,
-  testKafkaBrokers,
-  uniqueKafkaPrefix,
   waitFor,
 } from '@switchyard/testing';
-import { randomUUID } from 'node:crypto';
-import { json } from '../support/e2e-stack';
-
-const ADMIN_TOKEN = 'e2e-console-operator-admin-token-0123456789';
-const OPERATOR = { email: 'ops.endpoints@example.com', password: 'correct horse battery staple' };
-
-/** Pages must not block anyone: no serious or critical axe violation. */
-async function expectAccessible(page: Page): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  expect(formatViolations(violations)).toBe(formatViolations([]));
-}
+import { CONSOLE_OPERATOR, expectAccessible } from '../support/console-browser';
+import {
+  cancelledOrder,
+  type ConsoleNotifications,
+  partnerWithEndpoint,
+  startConsoleNotifications,
+} from '../support/console-stack';
 
 interface PartnerBed {
   readonly name: string;
@@ -37,11 +21,8 @@ interface PartnerBed {
 }
 
 describe("the operator's endpoints and messages in a real browser (notifications as a process, real Postgres and Kafka)", () => {
-  let database: TestDatabase;
-  let kafkaPrefix: string;
-  let publisher: EventPublisher;
+  let stack: ConsoleNotifications;
   let receiver: ScriptedReceiver;
-  let notifications: ServiceProcess;
   let browser: Browser;
   let operator: BrowserContext;
   /** Its endpoint answers 503 until it recovers: its circuit opens. */
@@ -49,66 +30,34 @@ describe("the operator's endpoints and messages in a real browser (notifications
   let healthy: PartnerBed;
   let eventId: string;
 
-  async function partnerWithEndpoint(name: string, path: string): Promise<PartnerBed> {
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const partner = await json<{ apiKey: string }>(
-      await fetch(`${notifications.url}/v1/partners`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name }),
-      }),
-    );
+  async function partnerBed(name: string, path: string): Promise<PartnerBed> {
     const url = receiver.url(path);
-    const endpoint = await json<{ id: string }>(
-      await fetch(`${notifications.url}/v1/endpoints`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${partner.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url, eventTypes: ['order.*'] }),
-      }),
-    );
-    return { name, endpointId: endpoint.id, url };
+    const { endpointId } = await partnerWithEndpoint(stack, name, { url, eventTypes: ['order.*'] });
+    return { name, endpointId, url };
   }
 
   beforeAll(async () => {
-    await assertKafkaReachable();
-    database = await createTestDatabase('e2e_console_operator');
-    kafkaPrefix = uniqueKafkaPrefix('e2e_console_operator');
-    publisher = await createTestPublisher(kafkaPrefix, [Topics.ordersEvents]);
     receiver = new ScriptedReceiver();
     await receiver.start();
     receiver.always('/failing', { kind: 'status', status: 503, body: 'maintenance until noon' });
-    notifications = new ServiceProcess({
-      name: 'notifications',
-      port: 4146,
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
-        KAFKA_NAME_PREFIX: kafkaPrefix,
-        ADMIN_TOKEN,
-        DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
-        DELIVERY_BREAKER_THRESHOLD: '2',
-        // Open for the whole test unless reset: only the operator closes it.
-        DELIVERY_BREAKER_COOLDOWN_MS: '600000',
-        // After the second failure the next try is far off: only the reset brings it forward.
-        DELIVERY_RETRY_SCHEDULE: '0,200ms,10m,10m',
-        DELIVERY_POLL_MS: '100',
-        CONSOLE_BOOTSTRAP_EMAIL: OPERATOR.email,
-        CONSOLE_BOOTSTRAP_PASSWORD: OPERATOR.password,
-      },
+    stack = await startConsoleNotifications('e2e_console_operator', 4146, {
+      DELIVERY_BREAKER_THRESHOLD: '2',
+      // Open for the whole test unless reset: only the operator closes it.
+      DELIVERY_BREAKER_COOLDOWN_MS: '600000',
+      // After the second failure the next try is far off: only the reset brings it forward.
+      DELIVERY_RETRY_SCHEDULE: '0,200ms,10m,10m',
+      DELIVERY_POLL_MS: '100',
     });
-    await notifications.start();
-    failing = await partnerWithEndpoint('Gamma Parcels', '/failing');
-    healthy = await partnerWithEndpoint('Delta Couriers', '/healthy');
+    failing = await partnerBed('Gamma Parcels', '/failing');
+    healthy = await partnerBed('Delta Couriers', '/healthy');
     browser = await launchChromium();
-    operator = await browser.newContext({ baseURL: notifications.url });
+    operator = await browser.newContext({ baseURL: stack.notifications.url });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await notifications?.stop();
-    await publisher?.disconnect();
+    await stack?.stop();
     await receiver?.stop();
-    await database?.drop();
   });
 
   it('sends the operator to sign in first, then to the endpoints they asked for', async () => {
@@ -118,8 +67,8 @@ describe("the operator's endpoints and messages in a real browser (notifications
     // When they open the endpoints and sign in
     await page.goto('/console/endpoints');
     await page.waitForURL(/\/console\/sign-in/);
-    await page.getByLabel('Email').fill(OPERATOR.email);
-    await page.getByLabel('Password').fill(OPERATOR.password);
+    await page.getByLabel('Email').fill(CONSOLE_OPERATOR.email);
+    await page.getByLabel('Password').fill(CONSOLE_OPERATOR.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     // Then they are on the endpoints page
@@ -129,15 +78,9 @@ describe("the operator's endpoints and messages in a real browser (notifications
 
   it('shows an open circuit, filtered by state, and resets it once the receiver recovers: the delivery then succeeds', async () => {
     // Given an order event that reaches both partners, the first answering 503 until its circuit opens
-    const orderId = randomUUID();
-    const event = createEvent('order.cancelled', orderId, { orderId, reason: 'console e2e' });
+    const event = cancelledOrder('console e2e');
     eventId = event.id;
-    await publisher.sendBatch([
-      {
-        topic: `${kafkaPrefix}${Topics.ordersEvents}`,
-        messages: [{ key: orderId, value: JSON.stringify(event) }],
-      },
-    ]);
+    await stack.publishOrderEvent(event);
     await waitFor('two failed requests to the failing receiver', () =>
       receiver.requestsTo('/failing').length >= 2 ? true : undefined,
     );
@@ -197,7 +140,7 @@ describe("the operator's endpoints and messages in a real browser (notifications
     await page.getByTestId('action-done').waitFor();
     await expect(row.getAttribute('data-health')).resolves.toBe('disabled');
     await expect(row.getByTestId('endpoint-state').textContent()).resolves.toContain(
-      `paused by an operator (${OPERATOR.email})`,
+      `paused by an operator (${CONSOLE_OPERATOR.email})`,
     );
     await expectAccessible(page);
 

@@ -7,7 +7,11 @@ import {
   waitFor,
 } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
-import { CONSOLE_OPERATOR_ENV, expectAccessible, signInOperator } from '../support/console-browser';
+import {
+  CONSOLE_OPERATOR_ENV,
+  expectAccessible,
+  signedInOperator,
+} from '../support/console-browser';
 import { type E2eStack, sendStripeEvent, startE2eStack } from '../support/e2e-stack';
 
 describe("the operator's Stripe events and event catalog, in Chromium (the three services as processes)", () => {
@@ -26,8 +30,7 @@ describe("the operator's Stripe events and event catalog, in Chromium (the three
       },
     );
     browser = await launchChromium();
-    operator = await browser.newContext({ baseURL: stack.notifications.url });
-    await signInOperator(await operator.newPage());
+    operator = await signedInOperator(browser, stack.notifications.url);
   });
 
   afterAll(async () => {

@@ -1,89 +1,54 @@
 import {
-  accessibilityViolations,
-  assertKafkaReachable,
   type Browser,
-  createTestDatabase,
-  formatViolations,
   launchChromium,
   type Page,
   saveScreenshot,
   ScriptedReceiver,
-  ServiceProcess,
-  type TestDatabase,
-  testKafkaBrokers,
-  uniqueKafkaPrefix,
   waitFor,
 } from '@switchyard/testing';
 import { Webhook } from 'standardwebhooks';
-import { json } from '../support/e2e-stack';
+import { expectAccessible, waitForNewestAttemptToSucceed } from '../support/console-browser';
+import {
+  type ConsoleNotifications,
+  createPartner,
+  issuePortalLink,
+  startConsoleNotifications,
+} from '../support/console-stack';
 
-const ADMIN_TOKEN = 'e2e-portal-endpoints-admin-token-0123456789';
 const PORT = 4144;
 const BREAKER_THRESHOLD = 2;
+const BREAKER_COOLDOWN_MS = 5000;
 const HOOK = '/gamma-hooks';
 
-/** Pages must not block anyone: no serious or critical axe violation. */
-async function expectAccessible(page: Page): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  expect(formatViolations(violations)).toBe(formatViolations([]));
-}
-
 describe("a partner's endpoint set up in the portal, in a real browser (notifications as a process, real Postgres and Kafka)", () => {
-  let database: TestDatabase;
-  let notifications: ServiceProcess;
+  let stack: ConsoleNotifications;
   let browser: Browser;
   let receiver: ScriptedReceiver;
 
   beforeAll(async () => {
-    await assertKafkaReachable();
     receiver = new ScriptedReceiver();
     await receiver.start();
-    database = await createTestDatabase('e2e_portal_endpoints');
-    notifications = new ServiceProcess({
-      name: 'notifications',
-      port: PORT,
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
-        KAFKA_NAME_PREFIX: uniqueKafkaPrefix('e2e_portal_endpoints'),
-        ADMIN_TOKEN,
-        DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
-        DELIVERY_POLL_MS: '100',
-        // Two failures in a row open the circuit, for long enough to see it open on the page
-        DELIVERY_BREAKER_THRESHOLD: String(BREAKER_THRESHOLD),
-        DELIVERY_BREAKER_COOLDOWN_MS: '600000',
-        DELIVERY_RETRY_SCHEDULE: '0,1s,1s',
-      },
+    stack = await startConsoleNotifications('e2e_portal_endpoints', PORT, {
+      DELIVERY_POLL_MS: '100',
+      // Two failures in a row open the circuit, long enough to see it open on the page and
+      // short enough that the probe after it goes within the test
+      DELIVERY_BREAKER_THRESHOLD: String(BREAKER_THRESHOLD),
+      DELIVERY_BREAKER_COOLDOWN_MS: String(BREAKER_COOLDOWN_MS),
+      // One attempt each: a refused example is failed at once, for the partner to resend
+      DELIVERY_RETRY_SCHEDULE: '0',
     });
-    await notifications.start();
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await notifications?.stop();
+    await stack?.stop();
     await receiver?.stop();
-    await database?.drop();
   });
 
   /** A partner made through the admin API, and a portal link (manage) issued for it there. */
   async function partnerLink(name: string): Promise<string> {
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const partner = await json<{ id: string }>(
-      await fetch(`${notifications.url}/v1/partners`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name }),
-      }),
-    );
-    const link = await json<{ url: string }>(
-      await fetch(`${notifications.url}/v1/partners/${partner.id}/portal-links`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ capability: 'manage' }),
-      }),
-    );
-    return link.url;
+    return issuePortalLink(stack, (await createPartner(stack, name)).id);
   }
 
   /** Sends an example of `type` from the endpoint's page; answers the message id it shows. */
@@ -99,9 +64,9 @@ describe("a partner's endpoint set up in the portal, in a real browser (notifica
     });
   }
 
-  it('creates an endpoint, tests its filter live, receives a signed example, then shows its circuit open when the receiver fails', async () => {
+  it('creates an endpoint, tests its filter live, receives a signed example, shows its circuit open when the receiver fails, and delivers the resent message once it recovers', async () => {
     // Given a partner entering its portal with a link issued through the admin API
-    const page = await (await browser.newContext({ baseURL: notifications.url })).newPage();
+    const page = await (await browser.newContext({ baseURL: stack.notifications.url })).newPage();
     await page.goto(await partnerLink('Gamma Goods'));
     await page.waitForURL(/\/portal$/);
 
@@ -140,6 +105,7 @@ describe("a partner's endpoint set up in the portal, in a real browser (notifica
     await saveScreenshot(page, 'portal-endpoint-created');
     await page.getByRole('link', { name: 'Open the endpoint' }).click();
     await page.waitForURL(/\/portal\/endpoints\/[0-9a-f-]{36}$/);
+    const endpointPage = page.url();
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(url);
     await expect(page.getByTestId('circuit').getAttribute('data-circuit')).resolves.toBe('closed');
     await expectAccessible(page);
@@ -171,7 +137,7 @@ describe("a partner's endpoint set up in the portal, in a real browser (notifica
     // When the receiver goes down and two more examples are sent
     receiver.always(HOOK, { kind: 'status', status: 503 });
     const failingFrom = receiver.requestsTo(HOOK).length;
-    await sendExample(page, 'order.paid');
+    const failedId = await sendExample(page, 'order.paid');
     await sendExample(page, 'order.created');
 
     // Then after BREAKER_THRESHOLD failed attempts the page shows the circuit open, until a time
@@ -192,5 +158,46 @@ describe("a partner's endpoint set up in the portal, in a real browser (notifica
     );
     await expectAccessible(page);
     await saveScreenshot(page, 'portal-endpoint-circuit-open');
+    const openUntil = Date.parse(
+      (await page.getByTestId('circuit').locator('time').first().getAttribute('datetime')) ?? '',
+    );
+
+    // When the receiver recovers and the partner resends the failed order.paid from its message page
+    receiver.always(HOOK, { kind: 'status', status: 204 });
+    const recoveredFrom = receiver.requestsTo(HOOK).length;
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.waitForURL(/\/portal\/messages$/);
+    await page.locator(`tr[data-message="${failedId}"] a`).click();
+    await page.waitForURL(new RegExp(`/portal/messages/${failedId}$`));
+    await expect(page.locator('td[data-status]').textContent()).resolves.toBe('failed');
+    await page.getByRole('button', { name: `Resend to ${url}` }).click();
+    await page.waitForURL(/\?resent=1$/);
+    await page.getByTestId('resent').waitFor();
+
+    // Then, once the cool-down is over, the circuit's probe delivers it: a new successful attempt
+    await waitForNewestAttemptToSucceed(page, BREAKER_COOLDOWN_MS + 20_000);
+    await expect(page.getByTestId('status-code').allTextContents()).resolves.toEqual([
+      '204',
+      '503',
+    ]);
+    await expect(page.locator('td[data-status]').textContent()).resolves.toBe('succeeded');
+    await expectAccessible(page);
+
+    // And the receiver got that message again, not before the cool-down ended, signed with the endpoint's secret
+    const redelivered = receiver
+      .requestsTo(HOOK)
+      .slice(recoveredFrom)
+      .filter((r) => r.headers['webhook-id'] === failedId);
+    expect(redelivered).toHaveLength(1);
+    const [again] = redelivered;
+    if (!again) throw new Error('the resent message did not reach the receiver');
+    expect(again.at).toBeGreaterThanOrEqual(openUntil);
+    expect(
+      new Webhook(secret).verify(again.body, again.headers as Record<string, string>),
+    ).toMatchObject({ type: 'order.paid', subject: 'example' });
+
+    // And the endpoint's circuit is closed again
+    await page.goto(endpointPage);
+    await expect(page.getByTestId('circuit').getAttribute('data-circuit')).resolves.toBe('closed');
   });
 });

@@ -1,48 +1,30 @@
-import { createEvent, type DomainEvent, Topics } from '@switchyard/contracts';
-import { type EventPublisher } from '@switchyard/messaging';
-import { createTestPublisher } from '@switchyard/service-testing';
+import { type DomainEvent } from '@switchyard/contracts';
 import {
-  accessibilityViolations,
-  assertKafkaReachable,
   type Browser,
-  createTestDatabase,
-  formatViolations,
   launchChromium,
   type Page,
   saveScreenshot,
   ScriptedReceiver,
-  ServiceProcess,
-  type TestDatabase,
-  testKafkaBrokers,
-  uniqueKafkaPrefix,
   waitFor,
 } from '@switchyard/testing';
-import { randomUUID } from 'node:crypto';
-import { json } from '../support/e2e-stack';
+import { expectAccessible, waitForNewestAttemptToSucceed } from '../support/console-browser';
+import {
+  cancelledOrder,
+  type ConsoleNotifications,
+  issuePortalLink,
+  type LoggedMessage,
+  partnerMessages,
+  partnerWithEndpoint,
+  startConsoleNotifications,
+} from '../support/console-stack';
 
-const ADMIN_TOKEN = 'e2e-portal-messages-admin-token-0123456789';
 const HOOKS = '/hooks';
 const DOWN = { kind: 'status', status: 503, body: 'down for maintenance' } as const;
 const UP = { kind: 'status', status: 204 } as const;
 
-/** Pages must not block anyone: no serious or critical axe violation. */
-async function expectAccessible(page: Page): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  expect(formatViolations(violations)).toBe(formatViolations([]));
-}
-
-interface LoggedMessage {
-  id: string;
-  eventId: string;
-  deliveries: { status: string }[];
-}
-
 describe("a partner's messages in its portal (notifications as a process, real Postgres and Kafka, Chromium)", () => {
-  let database: TestDatabase;
+  let stack: ConsoleNotifications;
   let receiver: ScriptedReceiver;
-  let kafkaPrefix: string;
-  let publisher: EventPublisher;
-  let notifications: ServiceProcess;
   let browser: Browser;
   let page: Page;
   let apiKey: string;
@@ -50,68 +32,34 @@ describe("a partner's messages in its portal (notifications as a process, real P
   let startedAt: Date;
 
   /** The partner's messages as its API lists them. */
-  async function messagesOf(): Promise<LoggedMessage[]> {
-    const response = await fetch(`${notifications.url}/v1/messages?eventType=order.cancelled`, {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    return (await json<{ data: LoggedMessage[] }>(response)).data;
+  function messagesOf(): Promise<LoggedMessage[]> {
+    return partnerMessages(stack, apiKey, 'order.cancelled');
   }
 
   async function publishOrder(): Promise<DomainEvent> {
-    const orderId = randomUUID();
-    const event = createEvent('order.cancelled', orderId, { orderId, reason: 'out of stock' });
-    await publisher.sendBatch([
-      {
-        topic: `${kafkaPrefix}${Topics.ordersEvents}`,
-        messages: [{ key: orderId, value: JSON.stringify(event) }],
-      },
-    ]);
+    const event = cancelledOrder('out of stock');
+    await stack.publishOrderEvent(event);
     return event;
   }
 
   beforeAll(async () => {
-    await assertKafkaReachable();
-    database = await createTestDatabase('e2e_portal_messages');
     receiver = new ScriptedReceiver();
     await receiver.start();
-    kafkaPrefix = uniqueKafkaPrefix('e2e_portal_messages');
-    publisher = await createTestPublisher(kafkaPrefix, [Topics.ordersEvents]);
-    notifications = new ServiceProcess({
-      name: 'notifications',
-      port: 4145,
-      env: {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
-        KAFKA_NAME_PREFIX: kafkaPrefix,
-        ADMIN_TOKEN,
-        DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
-        DELIVERY_RETRY_SCHEDULE: '0,200ms,400ms',
-        DELIVERY_POLL_MS: '100',
-        // The circuit stays shut, so each failed delivery has all its attempts in the log
-        DELIVERY_BREAKER_THRESHOLD: '100',
-      },
+    stack = await startConsoleNotifications('e2e_portal_messages', 4145, {
+      DELIVERY_RETRY_SCHEDULE: '0,200ms,400ms',
+      DELIVERY_POLL_MS: '100',
+      // The circuit stays shut, so each failed delivery has all its attempts in the log
+      DELIVERY_BREAKER_THRESHOLD: '100',
     });
-    await notifications.start();
     browser = await launchChromium();
-    page = await (await browser.newContext({ baseURL: notifications.url })).newPage();
+    page = await (await browser.newContext({ baseURL: stack.notifications.url })).newPage();
 
     // Given a partner whose receiver is down while three orders are cancelled
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const partner = await json<{ id: string; apiKey: string }>(
-      await fetch(`${notifications.url}/v1/partners`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'Gamma Parcels' }),
-      }),
-    );
+    const partner = await partnerWithEndpoint(stack, 'Gamma Parcels', {
+      url: receiver.url(HOOKS),
+      eventTypes: ['order.cancelled'],
+    });
     apiKey = partner.apiKey;
-    await json(
-      await fetch(`${notifications.url}/v1/endpoints`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: receiver.url(HOOKS), eventTypes: ['order.cancelled'] }),
-      }),
-    );
     receiver.always(HOOKS, DOWN);
     startedAt = new Date(Date.now() - 60_000);
     events = [await publishOrder(), await publishOrder(), await publishOrder()];
@@ -126,23 +74,14 @@ describe("a partner's messages in its portal (notifications as a process, real P
       { timeoutMs: 60_000 },
     );
     // And the partner in its portal, through a link issued with the admin API
-    const link = await json<{ url: string }>(
-      await fetch(`${notifications.url}/v1/partners/${partner.id}/portal-links`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ capability: 'manage' }),
-      }),
-    );
-    await page.goto(link.url);
+    await page.goto(await issuePortalLink(stack, partner.partnerId));
     await page.waitForURL(/\/portal$/);
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await notifications?.stop();
-    await publisher?.disconnect();
+    await stack?.stop();
     await receiver?.stop();
-    await database?.drop();
   });
 
   it('lists the messages and narrows them to the failed ones through the URL', async () => {
@@ -203,17 +142,7 @@ describe("a partner's messages in its portal (notifications as a process, real P
     await page.getByTestId('resent').waitFor();
 
     // Then a successful attempt appears at the top of the timeline
-    await waitFor(
-      'the resent attempt to show',
-      async () => {
-        await page.reload();
-        return (await page.locator('[data-attempt]').first().getAttribute('data-outcome')) ===
-          'succeeded'
-          ? true
-          : undefined;
-      },
-      { timeoutMs: 20_000, intervalMs: 300 },
-    );
+    await waitForNewestAttemptToSucceed(page, 20_000);
     await expect(page.getByTestId('status-code').first().textContent()).resolves.toBe('204');
     await expect(attempts.count()).resolves.toBe(4);
     await expect(page.locator('td[data-status]').textContent()).resolves.toBe('succeeded');

@@ -1,4 +1,11 @@
-import { accessibilityViolations, formatViolations, type Page } from '@switchyard/testing';
+import {
+  accessibilityViolations,
+  type Browser,
+  type BrowserContext,
+  formatViolations,
+  type Page,
+  waitFor,
+} from '@switchyard/testing';
 
 /** The operator the console tests' services create at first run (CONSOLE_BOOTSTRAP_*). */
 export const CONSOLE_OPERATOR = {
@@ -25,4 +32,27 @@ export async function signInOperator(page: Page): Promise<void> {
   await page.getByLabel('Password').fill(CONSOLE_OPERATOR.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/console$/);
+}
+
+/** A browser context of its own at `baseURL`, CONSOLE_OPERATOR signed in there. */
+export async function signedInOperator(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL });
+  await signInOperator(await context.newPage());
+  return context;
+}
+
+/**
+ * Reloads a portal message page until its newest attempt succeeded (attempts are listed newest
+ * first), for up to `timeoutMs`.
+ */
+export async function waitForNewestAttemptToSucceed(page: Page, timeoutMs: number): Promise<void> {
+  await waitFor(
+    'the newest attempt to succeed',
+    async () => {
+      await page.reload();
+      const outcome = await page.locator('[data-attempt]').first().getAttribute('data-outcome');
+      return outcome === 'succeeded' || undefined;
+    },
+    { timeoutMs, intervalMs: 300 },
+  );
 }

@@ -26,28 +26,16 @@ const stripe = new Stripe('sk_test_e2e_unused');
 
 /**
  * Starts orders, payments and notifications on `ports`, with `env` over the settings every e2e
- * flow needs (loopback partners allowed, an admin token, a Stripe webhook secret). Fails when
- * Kafka cannot be reached rather than skip.
+ * flow needs (e2eStorage's, and a Stripe webhook secret).
  */
 export async function startE2eStack(
   label: string,
   ports: { orders: number; payments: number; notifications: number },
   env: Record<string, string> = {},
 ): Promise<E2eStack> {
-  await assertKafkaReachable();
-  const database = await createTestDatabase(label);
-  const kafkaPrefix = uniqueKafkaPrefix(label);
-  const adminToken = `${label}-admin-token-0123456789abcdef`;
+  const { database, kafkaPrefix, adminToken, serviceEnv } = await e2eStorage(label);
   const stripeWebhookSecret = `whsec_${label}_secret`;
-  const shared = {
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_NAME_PREFIX: kafkaPrefix,
-    STRIPE_WEBHOOK_SECRETS: stripeWebhookSecret,
-    ADMIN_TOKEN: adminToken,
-    DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
-    ...env,
-  };
+  const shared = { ...serviceEnv, STRIPE_WEBHOOK_SECRETS: stripeWebhookSecret, ...env };
   const orders = new ServiceProcess({ name: 'orders', port: ports.orders, env: shared });
   const payments = new ServiceProcess({ name: 'payments', port: ports.payments, env: shared });
   const notifications = new ServiceProcess({
@@ -71,6 +59,31 @@ export async function startE2eStack(
       await database.drop();
     },
   };
+}
+
+/**
+ * A fresh database and Kafka prefix named after `label`, an admin token, and the settings every
+ * e2e service takes from them (loopback partners allowed). Fails when Kafka cannot be reached
+ * rather than skip.
+ */
+export async function e2eStorage(label: string): Promise<{
+  database: TestDatabase;
+  kafkaPrefix: string;
+  adminToken: string;
+  serviceEnv: Record<string, string>;
+}> {
+  await assertKafkaReachable();
+  const database = await createTestDatabase(label);
+  const kafkaPrefix = uniqueKafkaPrefix(label);
+  const adminToken = `${label}-admin-token-0123456789abcdef`;
+  const serviceEnv = {
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    KAFKA_NAME_PREFIX: kafkaPrefix,
+    ADMIN_TOKEN: adminToken,
+    DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
+  };
+  return { database, kafkaPrefix, adminToken, serviceEnv };
 }
 
 /** The body of a 2xx answer; anything else fails with the status and what the service said. */
