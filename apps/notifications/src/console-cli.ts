@@ -18,11 +18,16 @@ import { NotificationsEnv } from './app/notifications-env';
 
 const USAGE = `usage: npm run console:operator -- <email>
 Adds a console operator. The password (at least 12 characters) is read from
-CONSOLE_OPERATOR_PASSWORD, or else from the first line of standard input. The database is the
+CONSOLE_OPERATOR_PASSWORD, or else from the first line of standard input (piped). The database is the
 one notifications uses (DATABASE_URL, DB_SCHEMA); its tables are created if this runs first.`;
 
-/** The first line of standard input: a password piped in, or typed (not echoed by the shell). */
+/** The first line of standard input, piped in: a password typed at a terminal would show. */
 async function firstLineOfInput(): Promise<string> {
+  if (process.stdin.isTTY)
+    throw new OperatorNotCreatedError(
+      'password_not_piped',
+      'Pipe the password in (e.g. from a password manager) or set CONSOLE_OPERATOR_PASSWORD: typed here it would show on the screen',
+    );
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const line of lines) {
     lines.close();

@@ -21,3 +21,4 @@ export * from './lib/push/push-fakes';
 export * from './lib/browser/chromium';
 export * from './lib/browser/axe';
 export * from './lib/browser/screenshots';
+export * from './lib/loopback-http-server';

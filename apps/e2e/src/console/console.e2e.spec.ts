@@ -2,10 +2,11 @@ import {
   type Browser,
   type BrowserContext,
   launchChromium,
+  LoopbackHttpServer,
   type Page,
   saveScreenshot,
 } from '@switchyard/testing';
-import { CONSOLE_OPERATOR, expectAccessible } from '../support/console-browser';
+import { CONSOLE_OPERATOR, expectAccessible, enterPortal } from '../support/console-browser';
 import {
   type ConsoleNotifications,
   issuePortalLink,
@@ -118,6 +119,12 @@ describe('the console in a real browser (notifications as a process, real Postgr
     // Then the partner's browser gets in with it, and the token is no longer in the address
     const partner = await partnerBrowser();
     await partner.goto(link);
+    await expect(partner.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Portal of Beta Freight',
+    );
+    await expectAccessible(partner);
+    await saveScreenshot(partner, 'portal-enter');
+    await partner.getByRole('button', { name: 'Enter the portal' }).click();
     await partner.waitForURL(/\/portal$/);
     expect(partner.url()).not.toContain('token');
     await expect(partner.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
@@ -140,13 +147,49 @@ describe('the console in a real browser (notifications as a process, real Postgr
     await saveScreenshot(again, 'portal-link-used');
   });
 
+  it('lets a partner in from a link on another site, and takes a signed-in operator to the page linked', async () => {
+    // Given a page of another site (localhost, not 127.0.0.1) linking to a portal link and to
+    // a console page, as a mail or a chat does: SameSite=Strict cookies do not follow such links
+    const { link } = await partnerWithLink('Delta Post', 'http://127.0.0.1:9/delta-hooks');
+    const elsewhere = new LoopbackHttpServer((_, res) => {
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          `<!doctype html><html lang="en"><title>Mail</title><a href="${link}">Open your portal</a> ` +
+            `<a href="${stack.notifications.url}/console/partners">Partners</a></html>`,
+        );
+    });
+    const mail = (await elsewhere.start()).replace('127.0.0.1', 'localhost');
+    try {
+      // When the partner follows the link from there and enters
+      const partner = await partnerBrowser();
+      await partner.goto(mail);
+      await partner.getByRole('link', { name: 'Open your portal' }).click();
+      await partner.getByRole('button', { name: 'Enter the portal' }).click();
+
+      // Then the portal opens
+      await partner.waitForURL(/\/portal$/);
+      await expect(partner.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+        'Your endpoints',
+      );
+
+      // And a signed-in operator following the other link lands on it, not on the sign-in page
+      const page = await operator.newPage();
+      await page.goto(mail);
+      await page.getByRole('link', { name: 'Partners' }).click();
+      await page.waitForURL(/\/console\/partners$/);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Partners');
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it("shows partner B nothing of partner A's: its pages and the operator's are not found", async () => {
     // Given two partners, each with an endpoint, and B signed in through its link
     const a = await partnerWithLink('Partner A', 'http://127.0.0.1:9/a-hooks');
     const b = await partnerWithLink('Partner B', 'http://127.0.0.1:9/b-hooks');
     const partnerB = await partnerBrowser();
-    await partnerB.goto(b.link);
-    await partnerB.waitForURL(/\/portal$/);
+    await enterPortal(partnerB, b.link);
 
     // Then B's list holds its own endpoint only
     await expect(

@@ -7,7 +7,11 @@ import {
   waitFor,
 } from '@switchyard/testing';
 import { Webhook } from 'standardwebhooks';
-import { expectAccessible, waitForNewestAttemptToSucceed } from '../support/console-browser';
+import {
+  expectAccessible,
+  waitForNewestAttemptToSucceed,
+  enterPortal,
+} from '../support/console-browser';
 import {
   type ConsoleNotifications,
   createPartner,
@@ -67,8 +71,7 @@ describe("a partner's endpoint set up in the portal, in a real browser (notifica
   it('creates an endpoint, tests its filter live, receives a signed example, shows its circuit open when the receiver fails, and delivers the resent message once it recovers', async () => {
     // Given a partner entering its portal with a link issued through the admin API
     const page = await (await browser.newContext({ baseURL: stack.notifications.url })).newPage();
-    await page.goto(await partnerLink('Gamma Goods'));
-    await page.waitForURL(/\/portal$/);
+    await enterPortal(page, await partnerLink('Gamma Goods'));
 
     // When it opens the form for a new endpoint
     await page.getByRole('link', { name: 'New endpoint' }).click();

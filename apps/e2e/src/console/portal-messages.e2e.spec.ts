@@ -7,7 +7,11 @@ import {
   ScriptedReceiver,
   waitFor,
 } from '@switchyard/testing';
-import { expectAccessible, waitForNewestAttemptToSucceed } from '../support/console-browser';
+import {
+  expectAccessible,
+  waitForNewestAttemptToSucceed,
+  enterPortal,
+} from '../support/console-browser';
 import {
   cancelledOrder,
   type ConsoleNotifications,
@@ -74,8 +78,7 @@ describe("a partner's messages in its portal (notifications as a process, real P
       { timeoutMs: 60_000 },
     );
     // And the partner in its portal, through a link issued with the admin API
-    await page.goto(await issuePortalLink(stack, partner.partnerId));
-    await page.waitForURL(/\/portal$/);
+    await enterPortal(page, await issuePortalLink(stack, partner.partnerId));
   }, 120_000);
 
   afterAll(async () => {

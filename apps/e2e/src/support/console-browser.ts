@@ -56,3 +56,13 @@ export async function waitForNewestAttemptToSucceed(page: Page, timeoutMs: numbe
     { timeoutMs, intervalMs: 300 },
   );
 }
+
+/**
+ * Follows a portal link as a partner does: its page says whose portal it opens (and spends
+ * nothing), the button enters, and the portal opens at /portal.
+ */
+export async function enterPortal(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Enter the portal' }).click();
+  await page.waitForURL(/\/portal$/);
+}

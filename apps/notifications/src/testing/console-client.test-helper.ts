@@ -34,6 +34,17 @@ export class ConsoleClient {
     return this.send('POST', path, new URLSearchParams(form), headers);
   }
 
+  /**
+   * Follows a portal link as a partner does: opens its page (which spends nothing), then
+   * presses its button. Answers the button's answer, or the page's when it has no button.
+   */
+  async enter(link: string, headers: Record<string, string> = {}): Promise<Answer> {
+    const page = await this.get(link);
+    const token = /name="token" value="([^"]+)"/.exec(page.html)?.[1];
+    if (page.status !== 200 || !token) return page;
+    return this.post('/portal/enter', { token }, headers);
+  }
+
   cookie(name: string): string | undefined {
     return this.jar.get(name);
   }
@@ -94,7 +105,7 @@ export async function enterPortal(
     capability,
   });
   const client = new ConsoleClient(app.url);
-  const entered = await client.get(link.body['url'] as string);
+  const entered = await client.enter(link.body['url'] as string);
   if (entered.status !== 303) throw new Error(`the portal link let nobody in: ${entered.status}`);
   return client;
 }

@@ -24,6 +24,9 @@ export class ConsoleErrorFilter extends ApiExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<ConsoleRequest>();
+    if (exception instanceof SignInRequiredError && crossSiteNavigation(request)) {
+      return this.reopen(request, reply);
+    }
     if (exception instanceof SignInRequiredError && exception.area === 'operator') {
       return this.toSignIn(request, reply);
     }
@@ -35,6 +38,13 @@ export class ConsoleErrorFilter extends ApiExceptionFilter {
           }
         : this.toResponse(exception);
     const error = (body as ErrorBody).error ?? {};
+    // An htmx request swaps a fragment; its failure is a whole page, shown in the page's place.
+    if (request.headers['hx-request'] === 'true')
+      void reply.headers({
+        'hx-retarget': '#main',
+        'hx-reselect': '#main',
+        'hx-reswap': 'outerHTML',
+      });
     void reply
       .status(status)
       .headers(this.views.headers())
@@ -49,6 +59,18 @@ export class ConsoleErrorFilter extends ApiExceptionFilter {
       );
   }
 
+  /**
+   * The session cookie is SameSite=Strict, so a page opened from another site (a link in a mail
+   * or a chat) arrives without it. This page reloads itself: the reload is this site's own
+   * navigation, the cookie goes with it, and a signed-in user lands where the link pointed.
+   */
+  private reopen(request: FastifyRequest, reply: FastifyReply): void {
+    void reply
+      .status(200)
+      .headers(this.views.headers())
+      .send(this.views.html('./bounce', { url: request.url }));
+  }
+
   private toSignIn(request: FastifyRequest, reply: FastifyReply): void {
     const next = request.method === 'GET' ? request.url : '/console';
     const location = `/console/sign-in?next=${encodeURIComponent(next)}`;
@@ -58,4 +80,14 @@ export class ConsoleErrorFilter extends ApiExceptionFilter {
     }
     void reply.status(303).header('location', location).send('');
   }
+}
+
+/** A top-level GET that another site started (its link followed), not an htmx request. */
+function crossSiteNavigation(request: FastifyRequest): boolean {
+  return (
+    request.method === 'GET' &&
+    request.headers['sec-fetch-site'] === 'cross-site' &&
+    request.headers['sec-fetch-mode'] === 'navigate' &&
+    request.headers['hx-request'] !== 'true'
+  );
 }

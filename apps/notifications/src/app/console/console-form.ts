@@ -37,5 +37,7 @@ export const consoleTime = z.iso
     local: true,
     message: 'must be a date and time that exists, such as 2026-01-31T14:30 (UTC)',
   })
-  .refine((text) => !text.startsWith('0000'), 'must be in year 1 or later')
-  .transform((text) => new Date(ZONE.test(text) ? text : `${text}Z`));
+  .transform((text) => new Date(ZONE.test(text) ? text : `${text}Z`))
+  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999, {
+    message: 'must be between the years 1970 and 9999',
+  });

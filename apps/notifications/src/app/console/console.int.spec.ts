@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import {
   ADMIN_TOKEN,
   type NotificationsTestApp,
@@ -72,7 +73,7 @@ describe('the web console: operators and partners in a browser (real Postgres)',
   async function partnerBrowser(partnerId: string, capability = 'manage'): Promise<ConsoleClient> {
     const link = await issueLink(partnerId, capability);
     const b = browser();
-    const entered = await b.get(link.body['url'] as string);
+    const entered = await b.enter(link.body['url'] as string);
     expect(entered.status).toBe(303);
     return b;
   }
@@ -422,9 +423,23 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       const link = (await issueLink(partner.id)).body['url'] as string;
       const token = new URL(link).searchParams.get('token') as string;
 
-      // When the partner opens it
+      // When the partner opens it (a mail scanner may have fetched it first)
+      expect((await browser().get(link)).status).toBe(200);
       const b = browser();
-      const entered = await b.get(link);
+      const page = await b.get(link);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain(`Portal of ${partner.name}`);
+      expect(page.setCookies.has('sy_console')).toBe(false);
+      // and a page of another site posts the token: it is refused, and the link not spent
+      const forged = await browser().post(
+        '/portal/enter',
+        { token },
+        { 'sec-fetch-site': 'cross-site' },
+      );
+      expect(forged.status).toBe(403);
+      expect(forged.html).toContain('cross_site_entry');
+      // and the partner presses the button
+      const entered = await b.post('/portal/enter', { token });
 
       // Then they get a session and are sent to the portal, the token left behind
       expect(entered.status).toBe(303);
@@ -438,13 +453,30 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       expect(portal.status).toBe(200);
       expect(portal.html).toContain(partner.name);
 
-      // When the same link is opened again (someone who found it in a mail)
-      const again = await browser().get(link);
+      // When the same link is used again (someone who found it in a mail)
+      const again = await browser().enter(link);
 
       // Then it lets nobody in
       expect(again.status).toBe(410);
       expect(again.html).toContain('portal_link_invalid');
       expect(again.setCookies.has('sy_console')).toBe(false);
+    });
+
+    it('reopens a page that another site linked to, so the SameSite=Strict cookie goes with it', async () => {
+      // Given a browser arriving from another site's link: its Strict cookie was not sent
+      // (undici's request, as fetch sets Sec-Fetch-Mode itself)
+      const arriving = await request(`${t.url}/console/partners`, {
+        headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
+      });
+      const html = await arriving.body.text();
+
+      // Then the page reloads itself (a navigation of this site's own, which carries the cookie)
+      expect(arriving.statusCode).toBe(200);
+      expect(html).toContain('<meta http-equiv="refresh" content="0">');
+      expect(html).toContain('href="/console/partners"');
+      // And a visit from this site still goes to sign-in
+      const local = await browser().get('/console/partners', { 'sec-fetch-site': 'same-origin' });
+      expect(local.status).toBe(303);
     });
 
     it('refuses a link that has expired', async () => {
@@ -458,7 +490,7 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       );
 
       // When the partner opens it
-      const late = await browser().get(link);
+      const late = await browser().enter(link);
 
       // Then it lets them in no more
       expect(late.status).toBe(410);
@@ -496,7 +528,7 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       const link = shownOnce(issued.html, 'portal-link');
       expect(link).toMatch(/\/portal\/enter\?token=syp_/);
       const b = browser();
-      expect((await b.get(link as string)).status).toBe(303);
+      expect((await b.enter(link as string)).status).toBe(303);
       const portal = await b.get('/portal');
       expect(portal.status).toBe(200);
       expect(portal.html).toContain('read only');

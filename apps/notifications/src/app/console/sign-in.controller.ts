@@ -96,6 +96,9 @@ export class SignInController {
       this.config.CONSOLE_SECURE_COOKIES,
       this.config.CONSOLE_SESSION_MAX_HOURS * 3600,
     );
+    // A session this browser had before ends: one browser, one session.
+    const previous = sessionTokenOf(request);
+    if (previous) await this.sessions.remove(hashConsoleToken(previous));
     clearSignInCsrfCookie(reply, this.config.CONSOLE_SECURE_COOKIES);
     void reply.status(303).header('location', next);
     return '';

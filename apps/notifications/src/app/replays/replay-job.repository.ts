@@ -38,10 +38,10 @@ function matching(s: string): string {
      JOIN ${s}.messages m ON m.id = d.message_id AND m.event_id = d.event_id
      WHERE d.status = ANY($1::text[]) AND d.created_at >= $2 AND d.created_at < $3
        AND ($4::uuid IS NULL OR e.partner_id = $4) AND ($5::uuid IS NULL OR d.endpoint_id = $5)
-       AND ($6::text IS NULL OR m.event_type = $6) AND e.enabled AND d.updated_at < $7`;
+       AND ($6::text IS NULL OR m.event_type = $6) AND e.enabled AND d.updated_at < coalesce($7::timestamptz, now())`;
 }
 
-function matchParams(filter: ReplayFilter, before: Date): unknown[] {
+function matchParams(filter: ReplayFilter, before: Date | null): unknown[] {
   return [
     filter.statuses,
     filter.from,
@@ -61,26 +61,32 @@ export class ReplayJobRepository {
     private readonly dataSource: DataSource,
   ) {}
 
-  /** How many deliveries the filter matches now: the dry run, and a job's total. */
+  /**
+   * How many deliveries the filter matches, as of the transaction's start (Postgres' now()): in
+   * a job's own transaction, exactly what its batches will match.
+   */
   async count(filter: ReplayFilter, db: EntityManager = this.dataSource.manager): Promise<number> {
     const row = await this.sql.first<{ n: number }>(
       db,
       `SELECT count(*)::int AS n ${matching(this.sql.schema)}`,
-      matchParams(filter, new Date()),
+      matchParams(filter, null),
     );
     return row?.n ?? 0;
   }
 
+  /** A job counting what its filter matches as of its own start (one statement, one now()). */
   async add(
-    job: { id: string; filter: ReplayFilter; total: number; createdBy: string },
+    job: { id: string; filter: ReplayFilter; createdBy: string },
     db: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    await this.sql.affected(
+  ): Promise<number> {
+    const row = await this.sql.first<{ total: number }>(
       db,
       `INSERT INTO ${this.sql.schema}.replay_jobs (id, filter, total, created_by)
-       VALUES ($1, $2::jsonb, $3, $4)`,
-      [job.id, JSON.stringify(job.filter), job.total, job.createdBy],
+       SELECT $8, $9::jsonb, count(*)::int, $10 ${matching(this.sql.schema)}
+       RETURNING total`,
+      [...matchParams(job.filter, null), job.id, JSON.stringify(job.filter), job.createdBy],
     );
+    return row?.total ?? 0;
   }
 
   async find(id: string, db: EntityManager = this.dataSource.manager) {

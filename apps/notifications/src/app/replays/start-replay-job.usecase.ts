@@ -12,8 +12,8 @@ export function replayJobsChannel(schema: string): string {
 }
 
 /**
- * A bulk replay: the deliveries matching the filter now are counted (the operator saw the same
- * count in the dry run) and the job is stored; ReplayJobWorker makes them due a batch at a time.
+ * A bulk replay: the job is stored with the count of what its filter matches as it starts (the
+ * operator saw that count in the dry run, give or take what settled since); ReplayJobWorker makes them due a batch at a time.
  */
 @Injectable()
 export class StartReplayJobUseCase {
@@ -29,7 +29,7 @@ export class StartReplayJobUseCase {
 
   async execute(filter: ReplayFilter, createdBy: string): Promise<string> {
     const id = randomUUID();
-    await this.jobs.add({ id, filter, total: await this.jobs.count(filter), createdBy });
+    await this.jobs.add({ id, filter, createdBy });
     this.wakeUps.announce(replayJobsChannel(this.config.DB_SCHEMA));
     return id;
   }

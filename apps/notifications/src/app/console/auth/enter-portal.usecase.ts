@@ -20,6 +20,11 @@ export class EnterPortalUseCase {
     private readonly sessions: ConsoleSessionRepository,
   ) {}
 
+  /** Whose portal the link opens, without spending it: the page before entering says it. */
+  async peek(linkToken: string) {
+    return this.links.peek(hashConsoleToken(linkToken));
+  }
+
   /** The session's cookie value, or nothing for a link that is unknown, used or expired. */
   async execute(linkToken: string): Promise<string | undefined> {
     return this.dataSource.transaction(async (db) => {

@@ -36,6 +36,21 @@ export class PortalLinkRepository {
     return row && { expiresAt: row.expires_at, partnerName: row.name };
   }
 
+  /** Whose portal a link opens, without spending it; nothing when it is used or expired. */
+  async peek(
+    tokenHash: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<{ partnerName: string; capability: PortalCapability } | undefined> {
+    const row = await this.sql.first<{ name: string; capability: PortalCapability }>(
+      db,
+      `SELECT p.name, l.capability FROM ${this.sql.schema}.portal_links l
+       JOIN ${this.sql.schema}.partners p ON p.id = l.partner_id
+       WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now()`,
+      [tokenHash],
+    );
+    return row && { partnerName: row.name, capability: row.capability };
+  }
+
   /**
    * Marks the link used and says whose it is, only if it was neither used nor expired: one
    * statement, so two requests racing with one link cannot both get in.

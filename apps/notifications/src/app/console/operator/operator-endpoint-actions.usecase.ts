@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@switchyard/service';
 import { type EventType } from '@switchyard/contracts';
+import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { DeliveryRepository } from '../../delivery/delivery.repository';
 import { SendExampleEventUseCase } from '../../delivery/send-example-event.usecase';
@@ -14,6 +15,12 @@ import {
 
 /** How long the secret before a rotation keeps signing beside the new one: a day, as the API's default. */
 const ROTATION_GRACE_SECONDS = 86_400;
+
+/**
+ * The disabled reason partners read in their portal: which operator paused it stays in the
+ * service's log, not in front of the partner.
+ */
+export const PAUSED_REASON = 'paused by an operator';
 
 /** What an operator did to an endpoint, for the page to say. */
 export type EndpointActionDone =
@@ -49,7 +56,10 @@ export class OperatorEndpointActionsUseCase {
     private readonly rotateSecret: RotateEndpointSecretUseCase,
     private readonly sendExample: SendExampleEventUseCase,
     private readonly dataSource: DataSource,
-  ) {}
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext(OperatorEndpointActionsUseCase.name);
+  }
 
   /**
    * The catalog's example of a type, sent to this endpoint alone as the partner's "Send example"
@@ -61,14 +71,11 @@ export class OperatorEndpointActionsUseCase {
     return { kind: 'test-sent', endpoint, eventType, messageId: sent.messageId };
   }
 
-  /** Disabled, saying which operator paused it; its deliveries wait until it is resumed. */
+  /** Disabled, by an operator; its deliveries wait until it is resumed. */
   async pause(id: string, operatorEmail: string): Promise<EndpointActionDone> {
     const endpoint = await this.existing(id);
-    await this.state.disable(
-      endpoint.id,
-      `paused by an operator (${operatorEmail})`,
-      this.dataSource.manager,
-    );
+    this.logger.info({ endpointId: endpoint.id, operator: operatorEmail }, 'endpoint paused');
+    await this.state.disable(endpoint.id, PAUSED_REASON, this.dataSource.manager);
     return { kind: 'paused', endpoint };
   }
 
