@@ -479,6 +479,32 @@ describe('the web console: operators and partners in a browser (real Postgres)',
       expect(local.status).toBe(303);
     });
 
+    it("ends a partner's portal access at once: its sessions end and its unused links stop working", async () => {
+      // Given a partner in its portal, and a second link issued but not used yet
+      const partner = await newPartner();
+      const inside = await partnerBrowser(partner.id);
+      expect((await inside.get('/portal')).status).toBe(200);
+      const unused = (await issueLink(partner.id)).body['url'] as string;
+      const other = await newPartner();
+      const otherInside = await partnerBrowser(other.id);
+
+      // When an operator ends its portal access
+      const operator = await signedInOperator();
+      const page = await operator.get('/console/partners');
+      const ended = await operator.post(`/console/partners/${partner.id}/portal-access/end`, {
+        _csrf: csrfOf(page.html),
+      });
+
+      // Then the page says what ended, the session is over and the link lets nobody in
+      expect(ended.status).toBe(200);
+      expect(ended.html).toContain(`Ended 1 portal session(s) of ${partner.name}`);
+      expect(ended.html).toContain('expired 1 unused link(s)');
+      expect((await inside.get('/portal')).status).toBe(401);
+      expect((await browser().enter(unused)).status).toBe(410);
+      // And another partner's session goes on
+      expect((await otherInside.get('/portal')).status).toBe(200);
+    });
+
     it('refuses a link that has expired', async () => {
       // Given a link whose time has passed
       const partner = await newPartner();

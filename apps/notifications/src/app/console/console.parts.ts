@@ -1,6 +1,7 @@
 import { ConsoleSessionGuard } from './auth/console-session.guard';
 import { ConsoleSessionRepository } from './auth/console-session.repository';
 import { CreateOperatorUseCase } from './auth/create-operator.usecase';
+import { EndPortalAccessUseCase } from './auth/end-portal-access.usecase';
 import { EnterPortalUseCase } from './auth/enter-portal.usecase';
 import { IssuePortalLinkUseCase } from './auth/issue-portal-link.usecase';
 import { OperatorBootstrap } from './auth/operator-bootstrap';
@@ -70,6 +71,7 @@ export const consoleProviders = [
   IssuePortalLinkUseCase,
   EnterPortalUseCase,
   OperatorBootstrap,
+  EndPortalAccessUseCase,
   PortalEndpointPage,
   EndpointCircuitRepository,
   SendExampleEventUseCase,

@@ -47,4 +47,16 @@ export class PartnerRepository {
     );
     return row?.name;
   }
+
+  async nameOf(
+    id: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<string | undefined> {
+    const row = await this.sql.first<{ name: string }>(
+      db,
+      `SELECT name FROM ${this.sql.schema}.partners WHERE id = $1`,
+      [id],
+    );
+    return row?.name;
+  }
 }

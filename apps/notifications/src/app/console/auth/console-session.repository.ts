@@ -89,6 +89,18 @@ export class ConsoleSessionRepository {
     return row && toSession(row);
   }
 
+  /** Ends every session of the partner's portal; answers how many there were. */
+  async removeOfPartner(
+    partnerId: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
+    return this.sql.affected(
+      db,
+      `DELETE FROM ${this.sql.schema}.console_sessions WHERE partner_id = $1 AND expires_at > now()`,
+      [partnerId],
+    );
+  }
+
   async remove(tokenHash: string, db: EntityManager = this.dataSource.manager): Promise<void> {
     await this.sql.affected(
       db,

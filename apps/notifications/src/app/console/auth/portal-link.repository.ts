@@ -68,4 +68,14 @@ export class PortalLinkRepository {
     );
     return row && { partnerId: row.partner_id, capability: row.capability };
   }
+
+  /** Expires the partner's links not used yet; answers how many. */
+  async expireUnused(partnerId: string, db: EntityManager = this.dataSource.manager) {
+    return this.sql.affected(
+      db,
+      `UPDATE ${this.sql.schema}.portal_links SET expires_at = now()
+       WHERE partner_id = $1 AND used_at IS NULL AND expires_at > now()`,
+      [partnerId],
+    );
+  }
 }

@@ -3,9 +3,11 @@ import { ApiError } from '@switchyard/service';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CreatePartnerUseCase } from '../../partners/create-partner.usecase';
+import { PartnerRepository } from '../../partners/partner.repository';
 import { RevokeApiKeyUseCase } from '../../partners/revoke-api-key.usecase';
 import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession, PORTAL_CAPABILITIES } from '../auth/console-session';
+import { EndPortalAccessUseCase } from '../auth/end-portal-access.usecase';
 import { IssuePortalLinkUseCase } from '../auth/issue-portal-link.usecase';
 import { formFields, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
@@ -38,6 +40,8 @@ export class PartnersPageController {
     private readonly createPartner: CreatePartnerUseCase,
     private readonly issuePortalLink: IssuePortalLinkUseCase,
     private readonly revokeApiKey: RevokeApiKeyUseCase,
+    private readonly endPortalAccess: EndPortalAccessUseCase,
+    private readonly partners: PartnerRepository,
   ) {}
 
   @Get()
@@ -101,10 +105,25 @@ export class PartnersPageController {
     );
   }
 
+  /** Every portal session of the partner ended, every unused link expired. */
+  @Post(':id/portal-access/end')
+  async endAccess(
+    @CurrentSession() session: ConsoleSession,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: partnerNotFound })) partnerId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const partnerName = await this.partners.nameOf(partnerId);
+    if (partnerName === undefined) throw partnerNotFound();
+    const ended = await this.endPortalAccess.execute(partnerId);
+    return this.render(reply, session, {
+      notice: `Ended ${ended.sessions} portal session(s) of ${partnerName} and expired ${ended.links} unused link(s).`,
+    });
+  }
+
   private async render(
     reply: FastifyReply,
     session: ConsoleSession,
-    extra: { problem?: string; shownOnce?: ShownOnce },
+    extra: { problem?: string; shownOnce?: ShownOnce; notice?: string },
     status = 200,
   ): Promise<string> {
     return this.views.render(
@@ -117,6 +136,7 @@ export class PartnersPageController {
         partners: await this.overview.partners(200),
         problem: extra.problem ?? null,
         shownOnce: extra.shownOnce ?? null,
+        notice: extra.notice ?? null,
       },
       status,
     );

@@ -4,6 +4,7 @@ import { ApiError } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { progressOf, type ReplayFilter } from '../../replays/replay-job';
+import { PartnerRepository } from '../../partners/partner.repository';
 import { ReplayJobRepository } from '../../replays/replay-job.repository';
 import { StartReplayJobUseCase } from '../../replays/start-replay-job.usecase';
 import { ConsolePages, CurrentSession } from '../auth/console-area.decorator';
@@ -41,6 +42,7 @@ export class ReplaysPageController {
     private readonly overview: ConsoleOverviewRepository,
     private readonly startReplay: StartReplayJobUseCase,
     private readonly jobs: ReplayJobRepository,
+    private readonly partners: PartnerRepository,
   ) {}
 
   @Get()
@@ -50,8 +52,11 @@ export class ReplaysPageController {
   ): Promise<string> {
     const now = new Date();
     const dayAgo = new Date(now.getTime() - 86_400_000);
+    // Until the next minute: a datetime-local field has minutes only, and "until now" rounded
+    // down would leave out what failed in the last seconds.
+    const nextMinute = new Date(now.getTime() + 60_000);
     return this.render(reply, session, {
-      form: { from: minuteOf(dayAgo), to: minuteOf(now), statuses: ['failed'] },
+      form: { from: minuteOf(dayAgo), to: minuteOf(nextMinute), statuses: ['failed'] },
     });
   }
 
@@ -90,12 +95,14 @@ export class ReplaysPageController {
   ): Promise<string> {
     const job = await this.jobs.find(id);
     if (!job) throw jobNotFound();
+    const partnerId = job.filter.partnerId;
     return this.views.render(reply, './operator/replay-job', {
       title: 'Replay',
       nav: 'replays',
       session,
       job,
       progress: progressOf(job),
+      partnerName: partnerId ? ((await this.partners.nameOf(partnerId)) ?? partnerId) : null,
     });
   }
 
