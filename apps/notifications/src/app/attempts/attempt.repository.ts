@@ -17,6 +17,8 @@ export interface Attempt {
   readonly latencyMs: number;
   readonly error: string | null;
   readonly responseBody: string | null;
+  /** The headers as sent (webhooks; credentials redacted), where they were recorded. */
+  readonly requestHeaders: Readonly<Record<string, string>> | null;
 }
 
 export interface NewAttempt {
@@ -28,6 +30,7 @@ export interface NewAttempt {
   readonly responseBody: string | null;
   /** The instance that made it. */
   readonly sentBy: string;
+  readonly requestHeaders?: Readonly<Record<string, string>> | null;
 }
 
 /**
@@ -69,6 +72,7 @@ interface AttemptRow {
   latency_ms: number;
   error: string | null;
   response_body: string | null;
+  request_headers: Record<string, string> | null;
 }
 
 /** The attempts table: the log of every request made to partners' endpoints. */
@@ -87,8 +91,10 @@ export class AttemptRepository {
     if (attempts.length === 0) return;
     await this.sql.affected(
       db,
-      `INSERT INTO ${this.sql.schema}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[])`,
+      `INSERT INTO ${this.sql.schema}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by, request_headers)
+       SELECT d, e, c, l, er, r, s, h::jsonb
+       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+         AS a(d, e, c, l, er, r, s, h)`,
       [
         attempts.map((a) => a.deliveryId),
         attempts.map((a) => a.eventId),
@@ -97,6 +103,7 @@ export class AttemptRepository {
         attempts.map((a) => a.error),
         attempts.map((a) => a.responseBody),
         attempts.map((a) => a.sentBy),
+        attempts.map((a) => (a.requestHeaders ? JSON.stringify(a.requestHeaders) : null)),
       ],
     );
   }
@@ -112,7 +119,7 @@ export class AttemptRepository {
     const rows = await this.sql.rows<AttemptRow>(
       db,
       `SELECT a.id, d.endpoint_id, d.device_id, d.customer_id, a.event_id, d.message_id, a.attempted_at,
-         a.status_code, a.latency_ms, a.error, a.response_body
+         a.status_code, a.latency_ms, a.error, a.response_body, a.request_headers
        FROM ${s}.attempts a JOIN ${s}.deliveries d ON d.id = a.delivery_id AND d.event_id = a.event_id
        WHERE ${condition}
          AND ($2::text IS NULL OR ($2 = 'succeeded') = COALESCE(a.status_code BETWEEN 200 AND 299, false))
@@ -138,6 +145,7 @@ export class AttemptRepository {
       latencyMs: a.latency_ms,
       error: a.error,
       responseBody: a.response_body,
+      requestHeaders: a.request_headers,
     }));
   }
 }

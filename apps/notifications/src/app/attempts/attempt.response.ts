@@ -11,6 +11,12 @@ export const AttemptResponse = z.object({
   latencyMs: z.number(),
   error: z.string().nullable(),
   responseBody: z.string().nullable().describe("The start of the endpoint's answer"),
+  requestHeaders: z
+    .record(z.string(), z.string())
+    .nullable()
+    .describe(
+      'The headers sent (Standard Webhooks, content type, yours), credentials redacted; null for attempts made before they were recorded',
+    ),
 });
 export type AttemptResponse = z.infer<typeof AttemptResponse>;
 

@@ -30,6 +30,7 @@ function attemptView(attempt: Attempt): AttemptResponse {
     latencyMs: attempt.latencyMs,
     error: attempt.error,
     responseBody: attempt.responseBody,
+    requestHeaders: attempt.requestHeaders,
   };
 }
 

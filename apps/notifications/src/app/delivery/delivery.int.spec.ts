@@ -65,10 +65,22 @@ describe('outbound webhook delivery (real Kafka and Postgres, real receivers on 
     ]).toEqual([2, 1]);
     expect(secondPage.body['nextCursor']).toBeNull();
     const log = await t.api(apiKey, 'GET', `/v1/endpoints/${endpoint.id}/attempts?status=failed`);
-    const attempts = log.body['data'] as { statusCode: number; responseBody: string }[];
+    const attempts = log.body['data'] as {
+      statusCode: number;
+      responseBody: string;
+      requestHeaders: Record<string, string>;
+    }[];
     expect(attempts).toHaveLength(3);
     expect(attempts.every((a) => a.statusCode === 503 && a.responseBody.length === 4096)).toBe(
       true,
+    );
+    // Each with the headers it was sent with: the same webhook-id, its own signature
+    const sent = receiver.requestsTo('/broken');
+    expect(attempts.map((a) => a.requestHeaders['webhook-signature']).sort()).toEqual(
+      sent.map((r) => r.headers['webhook-signature']).sort(),
+    );
+    expect(new Set(attempts.map((a) => a.requestHeaders['webhook-id']))).toEqual(
+      new Set([sent[0]?.headers['webhook-id']]),
     );
   });
 

@@ -81,6 +81,7 @@ export interface DeliveryOutcome {
   /** What goes on record in the attempt besides the status and the error. */
   readonly latencyMs: number;
   readonly responseBody: string | null;
+  readonly requestHeaders: Readonly<Record<string, string>> | null;
 }
 
 export interface RangeReplay {
@@ -305,11 +306,11 @@ export class DeliveryRepository {
       db,
       `WITH o AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::double precision[], $5::int[],
-                              $6::text[], $7::text[], $8::uuid[], $9::int[], $10::text[])
-           AS o(id, status, attempts, delay_ms, status_code, error, instance_id, event_id, latency_ms, response_body)
+                              $6::text[], $7::text[], $8::uuid[], $9::int[], $10::text[], $12::text[])
+           AS o(id, status, attempts, delay_ms, status_code, error, instance_id, event_id, latency_ms, response_body, request_headers)
        ), attempted AS (
-         INSERT INTO ${s}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by)
-         SELECT id, event_id, status_code, latency_ms, error, response_body, instance_id FROM o
+         INSERT INTO ${s}.attempts (delivery_id, event_id, status_code, latency_ms, error, response_body, sent_by, request_headers)
+         SELECT id, event_id, status_code, latency_ms, error, response_body, instance_id, request_headers::jsonb FROM o
        ), settled AS (
          UPDATE ${s}.deliveries d SET status = o.status, attempts = o.attempts, locked_until = NULL, locked_by = NULL,
            next_attempt_at = now() + make_interval(secs => o.delay_ms / 1000),
@@ -333,6 +334,7 @@ export class DeliveryRepository {
         outcomes.map((o) => o.latencyMs),
         outcomes.map((o) => o.responseBody),
         options.healEndpoints,
+        outcomes.map((o) => (o.requestHeaders ? JSON.stringify(o.requestHeaders) : null)),
       ],
     );
     return new Set(rows.map((r) => r.id));

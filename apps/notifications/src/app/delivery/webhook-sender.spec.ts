@@ -90,3 +90,72 @@ describe('WebhookSender deadlines', () => {
     expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
   });
 });
+
+describe("WebhookSender's record of the request", () => {
+  let server: Server;
+  let url: string;
+  let received: Record<string, string | string[] | undefined> = {};
+  const sender = new WebhookSender({
+    policy: {
+      allowedNetworks: new AllowedNetworks(['127.0.0.0/8']),
+      requireHttps: false,
+      resolver: async () => [],
+    },
+    timeoutMs: 2000,
+    connectTimeoutMs: 1000,
+  });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      received = req.headers;
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+
+  afterAll(async () => {
+    await sender.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('keeps the headers it sent, with the credentials among the endpoint’s own redacted', async () => {
+    // Given an endpoint whose custom headers carry its receiver's credentials
+    const headers = { Authorization: 'Bearer s3cret', 'X-Api-Key': 'k-123', 'X-Team': 'blue' };
+
+    // When a webhook is sent to it
+    const response = await sender.send({
+      url,
+      messageId: 'msg_1',
+      secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      body: '{"type":"order.paid"}',
+      headers,
+    });
+
+    // Then the receiver got every header as configured, and the record hides the credentials
+    expect(response.statusCode).toBe(204);
+    expect(received['authorization']).toBe('Bearer s3cret');
+    expect(response.requestHeaders).toEqual({
+      Authorization: '[redacted]',
+      'X-Api-Key': '[redacted]',
+      'X-Team': 'blue',
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': received['webhook-timestamp'],
+      'webhook-signature': received['webhook-signature'],
+      'content-type': 'application/json',
+      'user-agent': received['user-agent'],
+    });
+  });
+
+  it('keeps no headers for a request it never sent', async () => {
+    const response = await sender.send({
+      url: 'http://10.0.0.1/hook',
+      messageId: 'msg_2',
+      secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      body: '{}',
+    });
+
+    expect(response.error).toBeDefined();
+    expect(response.requestHeaders).toBeUndefined();
+  });
+});

@@ -23,6 +23,8 @@ export interface WebhookResponse {
   /** The request was cut short by our own shutdown, not by the partner or the network. */
   readonly interrupted?: boolean;
   readonly latencyMs: number;
+  /** The headers as sent, for the attempt's record: credentials among custom ones redacted. */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface WebhookSenderOptions {
@@ -32,6 +34,8 @@ export interface WebhookSenderOptions {
 }
 
 const RESPONSE_BODY_LIMIT = 4096;
+/** Custom headers whose values are credentials of the partner's receiver: kept off the record. */
+const CREDENTIAL_HEADER = /authorization|cookie|token|secret|password|api[-_]?key/i;
 const USER_AGENT = 'Switchyard-Webhooks/0.1';
 const RESERVED_HEADERS = new Set([
   'webhook-id',
@@ -64,6 +68,7 @@ export class WebhookSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const deadline = new RequestDeadline(this.options.timeoutMs, interrupt);
+    let requestHeaders: Record<string, string> | undefined;
     try {
       const url = checkUrl(req.url, this.options.policy);
       const custom = Object.fromEntries(
@@ -76,15 +81,17 @@ export class WebhookSender {
         Math.floor(Date.now() / 1000),
         req.body,
       );
+      const headers = {
+        ...custom,
+        ...signed,
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+      };
+      requestHeaders = recordable(headers);
       const response = await request(url, {
         method: 'POST',
         dispatcher: this.dispatcher,
-        headers: {
-          ...custom,
-          ...signed,
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-        },
+        headers,
         body: req.body,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
@@ -97,6 +104,7 @@ export class WebhookSender {
         retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
         body: text,
         latencyMs: elapsed(),
+        requestHeaders,
       };
     } catch (err) {
       if (interrupt?.aborted) {
@@ -105,10 +113,16 @@ export class WebhookSender {
           errorCode: 'INTERRUPTED',
           interrupted: true,
           latencyMs: elapsed(),
+          ...(requestHeaders && { requestHeaders }),
         };
       }
       const code = errorCodeOf(err);
-      return { error: `${code}: ${(err as Error).message}`, errorCode: code, latencyMs: elapsed() };
+      return {
+        error: `${code}: ${(err as Error).message}`,
+        errorCode: code,
+        latencyMs: elapsed(),
+        ...(requestHeaders && { requestHeaders }),
+      };
     } finally {
       deadline.clear();
     }
@@ -163,4 +177,14 @@ class RequestDeadline {
     clearTimeout(this.timer);
     this.interrupt?.removeEventListener('abort', this.onInterrupt);
   }
+}
+
+/** The headers of a request as its attempt records them: credential values redacted. */
+function recordable(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      CREDENTIAL_HEADER.test(name) ? '[redacted]' : value,
+    ]),
+  );
 }

@@ -11,6 +11,7 @@ import { PushDeliveries1765100000000 } from './1765100000000-push-deliveries';
 import { Console1765200000000 } from './1765200000000-console';
 import { ReplayJobs1765300000000 } from './1765300000000-replay-jobs';
 import { OperatorSignInLock1765400000000 } from './1765400000000-operator-sign-in-lock';
+import { AttemptRequestHeaders1765500000000 } from './1765500000000-attempt-request-headers';
 
 /** The notifications schema's migrations, in order: run at start, and by the console CLI. */
 export const notificationsMigrations: readonly (new () => MigrationInterface)[] = [
@@ -26,4 +27,5 @@ export const notificationsMigrations: readonly (new () => MigrationInterface)[] 
   Console1765200000000,
   ReplayJobs1765300000000,
   OperatorSignInLock1765400000000,
+  AttemptRequestHeaders1765500000000,
 ];

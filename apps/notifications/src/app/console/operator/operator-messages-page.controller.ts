@@ -40,6 +40,7 @@ function attemptRow(a: Attempt) {
     succeeded: a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300,
     latencyMs: a.latencyMs,
     error: a.error,
+    requestHeaders: a.requestHeaders,
     response:
       a.responseBody === null
         ? null

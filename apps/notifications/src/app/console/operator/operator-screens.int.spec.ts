@@ -258,6 +258,11 @@ describe("the operator's endpoint and message screens (real Postgres and Kafka)"
     expect(timeline.html.match(/data-status="204"/g)).toHaveLength(1);
     expect(timeline.html).toContain('down for maintenance');
     expect(timeline.html).toContain(receiver.url('/a'));
+    // each with the request headers it was sent with
+    expect(timeline.html.match(/data-testid="request-headers"/g)).toHaveLength(3);
+    expect(timeline.html).toContain(
+      `<td class="mono">${receiver.requestsTo('/a')[0]?.headers['webhook-signature'] as string}</td>`,
+    );
 
     // And a search that cannot be one says what to fix; a message that is none is not found
     const bad = await operator.get('/console/messages?eventId=not-an-id');
