@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RepositorySql } from '@switchyard/service';
+import { dayBound, dayOf, RepositorySql } from '@switchyard/service';
 import { DataSource } from 'typeorm';
 
 export interface DeliveryFigures {
@@ -7,6 +7,7 @@ export interface DeliveryFigures {
   readonly endpointsEnabled: number;
   readonly endpointsDisabled: number;
   readonly circuitsOpen: number;
+  readonly endpointsFailing: number;
   readonly succeeded24h: number;
   readonly failed24h: number;
   readonly waiting: number;
@@ -36,11 +37,16 @@ export class ConsoleOverviewRepository {
               (SELECT count(*)::int FROM ${s}.endpoints WHERE NOT enabled) AS "endpointsDisabled",
               (SELECT count(*)::int FROM ${s}.endpoints
                 WHERE enabled AND circuit_open_until > now()) AS "circuitsOpen",
+              (SELECT count(*)::int FROM ${s}.endpoints
+                WHERE enabled AND consecutive_failures > 0) AS "endpointsFailing",
               count(*) FILTER (WHERE d.status = 'succeeded')::int AS "succeeded24h",
               count(*) FILTER (WHERE d.status = 'failed')::int AS "failed24h",
               count(*) FILTER (WHERE d.status = 'pending')::int AS "waiting"
        FROM ${s}.deliveries d
-       WHERE d.updated_at > now() - interval '24 hours' AND d.endpoint_id IS NOT NULL`,
+       WHERE d.updated_at > now() - interval '24 hours' AND d.endpoint_id IS NOT NULL
+         AND d.event_id >= $1::uuid`,
+      // Deliveries are partitioned by their event's time: only yesterday's and today's are read.
+      [dayBound('uuidv7', dayOf(Date.now() - 86_400_000))],
     );
     if (!row) throw new Error('the overview query returned no row');
     return row;

@@ -128,6 +128,19 @@ describe("the operator's endpoint and message screens (real Postgres and Kafka)"
     expect(bad.html).toContain('role="alert"');
   });
 
+  it("shows on the overview the endpoint that fails and its open circuit, and the day's deliveries", async () => {
+    const overview = await operator.get('/console');
+
+    expect(overview.status).toBe(200);
+    const figure = (name: string) =>
+      new RegExp(`data-figure="${name}">([^<]*)<`).exec(overview.html)?.[1];
+    expect(figure('failing')).toBe('1');
+    expect(figure('circuits-open')).toBe('1');
+    // A's two failed attempts leave its delivery waiting for a retry; B's succeeded
+    expect(figure('waiting')).toBe('1');
+    expect(figure('success-rate')).toBe('100.0 %');
+  });
+
   it('pauses an endpoint (saying an operator did, not which) and resumes it, changing nothing else of it', async () => {
     // Given B's endpoint as stored
     const before = await endpointRow(b.endpointId);
