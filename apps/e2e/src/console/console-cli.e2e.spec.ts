@@ -38,15 +38,20 @@ describe('npm run console:operator (the built CLI, real Postgres)', () => {
 
   afterAll(() => database?.drop());
 
-  async function operatorRows(): Promise<{ email: string; password_hash: string }[]> {
+  async function sql<T = Record<string, unknown>>(text: string): Promise<T[]> {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
-      return (await client.query('SELECT email, password_hash FROM notifications.operators')).rows;
+      return (await client.query(text)).rows as T[];
     } finally {
       await client.end();
     }
   }
+
+  const operatorRows = () =>
+    sql<{ email: string; password_hash: string }>(
+      'SELECT email, password_hash FROM notifications.operators',
+    );
 
   it('adds an operator on a database notifications never ran on, with the password from standard input', async () => {
     // Given a database without the notifications schema
@@ -85,6 +90,37 @@ describe('npm run console:operator (the built CLI, real Postgres)', () => {
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('at least 12 characters');
     expect(await operatorRows()).toHaveLength(1);
+  });
+
+  it("changes an operator's password, and removes an operator, saying so", async () => {
+    // Given the operator added before, signed in somewhere, and its password's hash
+    const [before] = await operatorRows();
+    await sql(
+      `INSERT INTO notifications.console_sessions
+         (token_hash, operator_id, capability, csrf_token, expires_at, ends_at)
+       SELECT 'a-session', id, 'operator', 'a-token', now() + interval '1 hour', now() + interval '1 hour'
+       FROM notifications.operators`,
+    );
+
+    // When its password is changed, then it is removed
+    const changed = await runCli(['set-password', 'LEAD@example.com'], {
+      ...env,
+      CONSOLE_OPERATOR_PASSWORD: 'a brand new passphrase',
+    });
+    const [after] = await operatorRows();
+    const removed = await runCli(['remove-operator', 'lead@example.com'], env);
+    const again = await runCli(['remove-operator', 'lead@example.com'], env);
+
+    // Then the hash changed, the operator is gone, and a second removal says there is none
+    expect(changed).toMatchObject({ code: 0, stderr: '' });
+    expect(changed.stdout).toContain('its sessions have ended');
+    expect(await sql('SELECT token_hash FROM notifications.console_sessions')).toEqual([]);
+    expect(after?.password_hash).toMatch(/^scrypt\$/);
+    expect(after?.password_hash).not.toBe(before?.password_hash);
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(await operatorRows()).toHaveLength(0);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('There is no operator lead@example.com');
   });
 
   it('prints how to use it when the email is missing', async () => {

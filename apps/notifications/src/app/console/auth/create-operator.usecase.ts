@@ -9,7 +9,7 @@ export class OperatorNotCreatedError extends Error {
   override readonly name = 'OperatorNotCreatedError';
 
   constructor(
-    readonly code: 'invalid_email' | 'weak_password' | 'operator_exists' | 'password_not_piped',
+    readonly code: 'invalid_email' | 'weak_password' | 'operator_exists',
     message: string,
   ) {
     super(message);

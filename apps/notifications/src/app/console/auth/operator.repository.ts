@@ -97,4 +97,38 @@ export class OperatorRepository {
     );
     return row?.n ?? 0;
   }
+
+  /**
+   * A new password hash for the operator with this email, its failed sign-ins cleared and every
+   * session of it ended (whoever knew the old password is signed out). False when there is none.
+   */
+  async replacePassword(
+    email: string,
+    passwordHash: string,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const rows = await this.sql.rows<{ id: string }>(
+      db,
+      `WITH changed AS (
+         UPDATE ${this.sql.schema}.operators
+         SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL
+         WHERE lower(email) = lower($1) RETURNING id),
+       ended AS (
+         DELETE FROM ${this.sql.schema}.console_sessions
+         WHERE operator_id IN (SELECT id FROM changed))
+       SELECT id FROM changed`,
+      [email, passwordHash],
+    );
+    return rows.length === 1;
+  }
+
+  /** Removes the operator with this email; its sessions go with it. False when there is none. */
+  async remove(email: string, db: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const removed = await this.sql.affected(
+      db,
+      `DELETE FROM ${this.sql.schema}.operators WHERE lower(email) = lower($1)`,
+      [email],
+    );
+    return removed === 1;
+  }
 }
