@@ -13,6 +13,9 @@ import { formFields, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
 import { ConsoleOverviewRepository } from './console-overview.repository';
 
+/** Partners the page lists, newest first; it says so when there are more. */
+const PARTNER_LIMIT = 200;
+
 const NewPartnerForm = z.object({ name: z.string().trim().min(1).max(200) });
 const PortalLinkForm = z.object({ capability: z.enum(PORTAL_CAPABILITIES) });
 
@@ -133,7 +136,8 @@ export class PartnersPageController {
         title: 'Partners',
         nav: 'partners',
         session,
-        partners: await this.overview.partners(200),
+        partners: await this.overview.partners(PARTNER_LIMIT),
+        partnerLimit: PARTNER_LIMIT,
         problem: extra.problem ?? null,
         shownOnce: extra.shownOnce ?? null,
         notice: extra.notice ?? null,
