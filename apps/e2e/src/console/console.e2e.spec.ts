@@ -109,7 +109,7 @@ describe('the console in a real browser (notifications as a process, real Postgr
 
     // When the operator issues a link for it
     const row = page.locator('tr[data-partner="Beta Freight"]');
-    await row.getByLabel('Access').selectOption('manage');
+    await row.getByLabel('Access', { exact: true }).selectOption('manage');
     await row.getByRole('button', { name: 'Issue link' }).click();
     const shown = page.getByTestId('portal-link');
     await shown.waitFor();
