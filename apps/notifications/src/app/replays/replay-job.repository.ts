@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RepositorySql } from '@switchyard/service';
+import { dayBound, dayOf, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ReplayFilter, type ReplayJob, type ReplayJobState } from './replay-job';
 
@@ -30,7 +30,9 @@ const JOB_COLUMNS = 'id, filter, total, replayed, state, created_by, created_at,
 /**
  * The deliveries a filter matches: settled, to an enabled endpoint, created in [from, to),
  * last changed before `$7` (a job's start: what it made due is never matched again, so it ends).
- * Parameters $1–$7; shared by the dry-run count and each batch.
+ * Parameters $1–$8; shared by the dry-run count and each batch. $8 bounds the event ids: a
+ * delivery's event happened before it was created, so nothing of partitions after `to`'s day
+ * can match, and Postgres leaves them unread (deliveries are partitioned by event time).
  */
 function matching(s: string): string {
   return `FROM ${s}.deliveries d
@@ -38,7 +40,8 @@ function matching(s: string): string {
      JOIN ${s}.messages m ON m.id = d.message_id AND m.event_id = d.event_id
      WHERE d.status = ANY($1::text[]) AND d.created_at >= $2 AND d.created_at < $3
        AND ($4::uuid IS NULL OR e.partner_id = $4) AND ($5::uuid IS NULL OR d.endpoint_id = $5)
-       AND ($6::text IS NULL OR m.event_type = $6) AND e.enabled AND d.updated_at < coalesce($7::timestamptz, now())`;
+       AND ($6::text IS NULL OR m.event_type = $6) AND e.enabled AND d.updated_at < coalesce($7::timestamptz, now())
+       AND d.event_id < $8::uuid`;
 }
 
 function matchParams(filter: ReplayFilter, before: Date | null): unknown[] {
@@ -50,6 +53,7 @@ function matchParams(filter: ReplayFilter, before: Date | null): unknown[] {
     filter.endpointId ?? null,
     filter.eventType ?? null,
     before,
+    dayBound('uuidv7', dayOf(Date.parse(filter.to)) + 1),
   ];
 }
 
@@ -82,7 +86,7 @@ export class ReplayJobRepository {
     const row = await this.sql.first<{ total: number }>(
       db,
       `INSERT INTO ${this.sql.schema}.replay_jobs (id, filter, total, created_by)
-       SELECT $8, $9::jsonb, count(*)::int, $10 ${matching(this.sql.schema)}
+       SELECT $9, $10::jsonb, count(*)::int, $11 ${matching(this.sql.schema)}
        RETURNING total`,
       [...matchParams(job.filter, null), job.id, JSON.stringify(job.filter), job.createdBy],
     );
@@ -127,7 +131,7 @@ export class ReplayJobRepository {
       db,
       `UPDATE ${s}.deliveries
        SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
-       WHERE (id, event_id) IN (SELECT d.id, d.event_id ${matching(s)} LIMIT $8)`,
+       WHERE (id, event_id) IN (SELECT d.id, d.event_id ${matching(s)} LIMIT $9)`,
       [...matchParams(job.filter, job.createdAt), batch],
     );
   }
