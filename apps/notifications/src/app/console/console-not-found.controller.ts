@@ -1,5 +1,5 @@
 import { All } from '@nestjs/common';
-import { ApiError } from '@switchyard/service';
+import { pageNotFound } from './console-errors';
 import { ConsolePages } from './auth/console-area.decorator';
 
 /**
@@ -11,6 +11,6 @@ import { ConsolePages } from './auth/console-area.decorator';
 export class ConsoleNotFoundController {
   @All(['console/*', 'portal/*'])
   notFound(): never {
-    throw new ApiError(404, 'not_found', 'There is no such page');
+    throw pageNotFound();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Eta } from 'eta';
-import { type FastifyReply } from 'fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 
 /**
@@ -31,6 +31,18 @@ export class ConsoleViews {
   render(reply: FastifyReply, template: string, data: object, status = 200): string {
     void reply.status(status).headers(PAGE_HEADERS);
     return this.eta.render(template, data);
+  }
+
+  /**
+   * After a change, the page to show next (post, redirect, get): a 303 for a form, and for htmx
+   * an HX-Redirect, as htmx would otherwise swap the next page in without changing the address.
+   */
+  seeOther(request: FastifyRequest, reply: FastifyReply, location: string): string {
+    void reply.headers(PAGE_HEADERS);
+    if (request.headers['hx-request'] === 'true')
+      void reply.status(200).header('hx-redirect', location);
+    else void reply.status(303).header('location', location);
+    return '';
   }
 
   /** The HTML alone, for an error page written by a filter. */

@@ -100,8 +100,7 @@ export class SignInController {
     const previous = sessionTokenOf(request);
     if (previous) await this.sessions.remove(hashConsoleToken(previous));
     clearSignInCsrfCookie(reply, this.config.CONSOLE_SECURE_COOKIES);
-    void reply.status(303).header('location', next);
-    return '';
+    return this.views.seeOther(request, reply, next);
   }
 
   @Post('sign-out')

@@ -59,4 +59,14 @@ export class PartnerRepository {
     );
     return row?.name;
   }
+
+  /** Every partner's id and name, by name: the console's partner filters. */
+  async names(
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<{ id: string; name: string }[]> {
+    return this.sql.rows<{ id: string; name: string }>(
+      db,
+      `SELECT id, name FROM ${this.sql.schema}.partners ORDER BY name, id`,
+    );
+  }
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiError, SERVICE_CONFIG } from '@switchyard/service';
 import { type FastifyRequest } from 'fastify';
 import { type NotificationsConfig } from '../../notifications-env';
+import { pageNotFound } from '../console-errors';
 import { CONSOLE_AREA, type ConsoleArea } from './console-area.decorator';
 import { sessionTokenOf } from './console-cookies';
 import { type ConsoleSession } from './console-session';
@@ -55,8 +56,7 @@ export class ConsoleSessionGuard implements CanActivate {
             this.config.CONSOLE_SESSION_IDLE_MINUTES * 60,
           );
     if (!session) throw new SignInRequiredError(area === 'any' ? 'operator' : area);
-    if (area !== 'any' && session.kind !== area)
-      throw new ApiError(404, 'not_found', 'There is no such page');
+    if (area !== 'any' && session.kind !== area) throw pageNotFound();
     if (!SAFE_METHODS.has(request.method)) {
       if (!sameToken(csrfTokenSent(request), session.csrfToken))
         throw new ApiError(

@@ -2,6 +2,7 @@ import { Body, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/commo
 import { EventTypes } from '@switchyard/contracts';
 import { ApiError, decodeCursor, pageOf } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
+import { PartnerRepository } from '../../partners/partner.repository';
 import { z } from 'zod';
 import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
@@ -62,6 +63,7 @@ function listUrl(filters: EndpointFilters, cursor?: string): string {
 @ConsolePages('console/endpoints', 'operator')
 export class OperatorEndpointsPageController {
   constructor(
+    private readonly partners: PartnerRepository,
     private readonly views: ConsoleViews,
     private readonly endpoints: OperatorEndpointsRepository,
     private readonly actions: OperatorEndpointActionsUseCase,
@@ -171,7 +173,7 @@ export class OperatorEndpointsPageController {
         nav: 'endpoints',
         session,
         filters: { partner: filters.partner ?? '', state: filters.state ?? '' },
-        partners: await this.endpoints.partnerNames(),
+        partners: await this.partners.names(),
         states: ENDPOINT_HEALTHS,
         endpoints: page.data,
         eventTypes: EventTypes,

@@ -125,12 +125,4 @@ export class OperatorEndpointsRepository {
     );
     return row && toEndpoint(row);
   }
-
-  /** Every partner's id and name, by name, for the screens' partner filters. */
-  async partnerNames(): Promise<{ id: string; name: string }[]> {
-    return this.sql.rows<{ id: string; name: string }>(
-      this.dataSource.manager,
-      `SELECT id, name FROM ${this.sql.schema}.partners ORDER BY name, id`,
-    );
-  }
 }

@@ -1,6 +1,7 @@
 import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiError, pageOf } from '@switchyard/service';
 import { type FastifyReply } from 'fastify';
+import { PartnerRepository } from '../../partners/partner.repository';
 import { AttemptRepository, type Attempt } from '../../attempts/attempt.repository';
 import { AttemptsQuery, attemptPage } from '../../attempts/list-attempts.usecase';
 import { MessageId } from '../../messages/message-id';
@@ -9,8 +10,13 @@ import { CurrentSession, ConsolePages } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
 import { problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
-import { DELIVERY_STATUSES } from '../portal/message-log-query';
-import { MESSAGE_SEARCH_PAGE, messageSearchOf, nextSearchUrl } from './operator-message-search';
+import {
+  DELIVERY_STATUSES,
+  filtered,
+  MESSAGE_PAGE,
+  nextMessagePageHref,
+  parseMessageQuery,
+} from '../message-query';
 import { OperatorEndpointsRepository } from './operator-endpoints.repository';
 
 /** How much of an endpoint's answer the timeline shows; the attempt keeps the start of it. */
@@ -57,6 +63,7 @@ function attemptRow(a: Attempt) {
 @ConsolePages('console/messages', 'operator')
 export class OperatorMessagesPageController {
   constructor(
+    private readonly partners: PartnerRepository,
     private readonly views: ConsoleViews,
     private readonly messages: MessageRepository,
     private readonly attempts: AttemptRepository,
@@ -69,11 +76,11 @@ export class OperatorMessagesPageController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const search = messageSearchOf(query);
+    const search = parseMessageQuery(query, 'across-partners');
     const page = search.ok
       ? pageOf(
           await this.messages.listAcrossPartners(search.filter),
-          MESSAGE_SEARCH_PAGE,
+          MESSAGE_PAGE,
           messageRow,
           (m) => [m.id],
         )
@@ -86,11 +93,13 @@ export class OperatorMessagesPageController {
         nav: 'messages',
         session,
         fields: search.fields,
-        partners: await this.endpoints.partnerNames(),
+        partners: await this.partners.names(),
         states: DELIVERY_STATUSES,
-        searched: search.ok && Object.values(search.fields).some((v) => v !== ''),
+        searched: search.ok && filtered(search.fields),
         messages: page.data,
-        nextUrl: page.nextCursor ? nextSearchUrl(search.fields, page.nextCursor) : null,
+        nextUrl: page.nextCursor
+          ? nextMessagePageHref('/console/messages', search.fields, page.nextCursor)
+          : null,
         problem: search.ok ? null : search.problem,
       },
       search.ok ? 200 : 400,

@@ -247,7 +247,9 @@ describe("the operator's endpoint and message screens (real Postgres and Kafka)"
     const byEvent = await operator.get(`/console/messages?eventId=${eventId}`);
     const ofA = await operator.get(`/console/messages?eventId=${eventId}&partner=${a.partnerId}`);
     const failed = await operator.get(`/console/messages?eventId=${eventId}&status=failed`);
-    const otherType = await operator.get(`/console/messages?eventId=${eventId}&type=order.paid`);
+    const otherType = await operator.get(
+      `/console/messages?eventId=${eventId}&eventType=order.paid`,
+    );
     const future = await operator.get(
       `/console/messages?eventId=${eventId}&since=2999-01-01T00:00`,
     );

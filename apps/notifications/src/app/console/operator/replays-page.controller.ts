@@ -1,7 +1,7 @@
-import { Body, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Get, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { EventTypes } from '@switchyard/contracts';
 import { ApiError } from '@switchyard/service';
-import { type FastifyReply } from 'fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { progressOf, type ReplayFilter } from '../../replays/replay-job';
 import { PartnerRepository } from '../../partners/partner.repository';
@@ -11,7 +11,6 @@ import { ConsolePages, CurrentSession } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
 import { consoleTime, formFields, formValues, optionalFilter, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
-import { ConsoleOverviewRepository } from './console-overview.repository';
 
 /** The replay form: which settled deliveries, created when, of whom. */
 const ReplayForm = z
@@ -39,7 +38,6 @@ const jobNotFound = () => new ApiError(404, 'replay_not_found', 'There is no suc
 export class ReplaysPageController {
   constructor(
     private readonly views: ConsoleViews,
-    private readonly overview: ConsoleOverviewRepository,
     private readonly startReplay: StartReplayJobUseCase,
     private readonly jobs: ReplayJobRepository,
     private readonly partners: PartnerRepository,
@@ -77,14 +75,14 @@ export class ReplaysPageController {
   async start(
     @CurrentSession() session: ConsoleSession,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const { echo, filter, problem } = parseForm(body);
     if (!filter) return this.render(reply, session, { form: echo, problem }, 400);
     const by = session.kind === 'operator' ? session.email : 'operator';
     const id = await this.startReplay.execute(filter, by);
-    void reply.status(303).header('location', `/console/replays/${id}`);
-    return '';
+    return this.views.seeOther(request, reply, `/console/replays/${id}`);
   }
 
   @Get(':id')
@@ -109,12 +107,12 @@ export class ReplaysPageController {
   @Post(':id/cancel')
   async cancel(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: jobNotFound })) id: string,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!(await this.jobs.find(id))) throw jobNotFound();
     await this.jobs.cancel(id);
-    void reply.status(303).header('location', `/console/replays/${id}`);
-    return '';
+    return this.views.seeOther(request, reply, `/console/replays/${id}`);
   }
 
   private async render(
@@ -123,7 +121,7 @@ export class ReplaysPageController {
     extra: { form: FormEcho; problem?: string; matched?: number },
     status = 200,
   ): Promise<string> {
-    const [partners, jobs] = await Promise.all([this.overview.partners(500), this.jobs.recent(20)]);
+    const [partners, jobs] = await Promise.all([this.partners.names(), this.jobs.recent(20)]);
     return this.views.render(
       reply,
       './operator/replays',

@@ -1,6 +1,6 @@
-import { Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiError } from '@switchyard/service';
-import { type FastifyReply } from 'fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConsolePages, CurrentSession } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
@@ -112,10 +112,10 @@ export class StripeEventsPageController {
   @Post(':id/replay')
   async replay(
     @Param('id') id: string,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!STRIPE_EVENT_ID.test(id) || !(await this.payments.replay(id))) throw notFound(id);
-    void reply.status(303).header('location', `/console/stripe-events/${id}?replayed=1`);
-    return '';
+    return this.views.seeOther(request, reply, `/console/stripe-events/${id}?replayed=1`);
   }
 }

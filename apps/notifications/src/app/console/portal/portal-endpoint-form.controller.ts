@@ -1,6 +1,6 @@
-import { Body, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { createEvent, EventTypes, exampleDataOf } from '@switchyard/contracts';
-import { type FastifyReply } from 'fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CreateEndpointUseCase } from '../../endpoints/create-endpoint.usecase';
 import { EndpointRepository } from '../../endpoints/endpoint.repository';
@@ -99,6 +99,7 @@ export class PortalEndpointFormController {
     @CurrentSession() session: ConsoleSession,
     @Param('id', portalId()) id: string,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const partnerId = managingPartnerOf(session);
@@ -119,8 +120,7 @@ export class PortalEndpointFormController {
       (err: unknown) => formProblemOf(err),
     );
     if (problem !== null) return this.form(reply, session, { kind: 'edit', id }, values, problem);
-    void reply.status(303).header('location', `/portal/endpoints/${id}`);
-    return '';
+    return this.views.seeOther(request, reply, `/portal/endpoints/${id}`);
   }
 
   /**

@@ -72,8 +72,7 @@ export class PortalEntryController {
       this.config.CONSOLE_SECURE_COOKIES,
       this.config.CONSOLE_SESSION_MAX_HOURS * 3600,
     );
-    void reply.status(303).header('location', '/portal').headers(this.views.headers());
-    return '';
+    return this.views.seeOther(request, reply, '/portal');
   }
 
   @Get('signed-out')

@@ -12,13 +12,14 @@ import { ConsolePages, CurrentSession } from '../auth/console-area.decorator';
 import { type ConsoleSession } from '../auth/console-session';
 import { consoleTime, formFields, problemOf } from '../console-form';
 import { ConsoleViews } from '../console-views';
+import { encodeCursor } from '@switchyard/service';
 import {
   DELIVERY_STATUSES,
-  type LogFields,
-  MESSAGE_LOG_PAGE,
-  olderPageHref,
-  parseLogQuery,
-} from './message-log-query';
+  filtered,
+  MESSAGE_PAGE,
+  nextMessagePageHref,
+  parseMessageQuery,
+} from '../message-query';
 import {
   attemptView,
   endpointNames,
@@ -127,7 +128,7 @@ export class PortalMessagesPageController {
         throw NOT_FOUND();
       throw error;
     }
-    return seeOther(request, reply, `/portal/messages/${messageId}?resent=1`);
+    return this.views.seeOther(request, reply, `/portal/messages/${messageId}?resent=1`);
   }
 
   private async renderLog(
@@ -138,10 +139,10 @@ export class PortalMessagesPageController {
     status = 200,
   ): Promise<string> {
     const partnerId = partnerOf(session);
-    const parsed = parseLogQuery(query);
+    const parsed = parseMessageQuery(query, 'partner');
     const rows = parsed.ok ? await this.messages.list(partnerId, parsed.filter) : [];
     const names = await this.endpointNames(partnerId);
-    const shown = rows.slice(0, MESSAGE_LOG_PAGE);
+    const shown = rows.slice(0, MESSAGE_PAGE);
     const last = shown.at(-1);
     return this.views.render(
       reply,
@@ -150,12 +151,14 @@ export class PortalMessagesPageController {
         title: 'Messages',
         nav: 'messages',
         session,
-        fields: parsed.fields satisfies LogFields,
+        fields: parsed.fields,
         statuses: DELIVERY_STATUSES,
-        filtered: Object.entries(parsed.fields).some(([k, v]) => k !== 'cursor' && v !== ''),
+        filtered: filtered(parsed.fields),
         messages: shown.map((m) => messageView(m, names)),
         olderHref:
-          rows.length > MESSAGE_LOG_PAGE && last ? olderPageHref(parsed.fields, last.id) : null,
+          rows.length > MESSAGE_PAGE && last
+            ? nextMessagePageHref('/portal/messages', parsed.fields, encodeCursor([last.id]))
+            : null,
         problem: parsed.ok ? notice.problem : parsed.problem,
         recovered: notice.recovered,
         recoverSince: notice.recoverSince ?? '',
@@ -212,17 +215,6 @@ export class PortalMessagesPageController {
   private async endpointNames(partnerId: string): Promise<EndpointNames> {
     return endpointNames(await this.endpoints.list(partnerId, ENDPOINTS_SHOWN, null));
   }
-}
-
-/**
- * After a change, the page to see it on: a 303 for a plain form; for htmx, which would follow a
- * redirect without changing the address, a navigation, so the address names the page shown.
- */
-function seeOther(request: FastifyRequest, reply: FastifyReply, location: string): string {
-  if (request.headers['hx-request'] === 'true')
-    void reply.status(200).header('hx-redirect', location);
-  else void reply.status(303).header('location', location);
-  return '';
 }
 
 /** A message id of the right shape, or the same 404 as for another partner's message. */

@@ -1,10 +1,11 @@
 import { ParseUUIDPipe } from '@nestjs/common';
 import { ApiError } from '@switchyard/service';
 import { type ConsoleSession } from '../auth/console-session';
+import { pageNotFound } from '../console-errors';
 import { EndpointNotFoundError } from '../../endpoints/endpoint-not-found.error';
 
 /** Pages answer 404 for what is not this partner's, exactly as for what does not exist. */
-export const NOT_FOUND = () => new ApiError(404, 'not_found', 'There is no such page');
+export const NOT_FOUND = pageNotFound;
 
 /** An id in a portal address: one that is not a UUID names nothing, 404 like any other. */
 export const portalId = () => new ParseUUIDPipe({ exceptionFactory: NOT_FOUND });
