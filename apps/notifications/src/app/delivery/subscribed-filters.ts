@@ -15,7 +15,7 @@ class IndexedSet {
 
   constructor(
     readonly endpoints: readonly SubscribedEndpoint[],
-    private readonly filters: readonly (CompiledFilter | null)[],
+    filters: readonly (CompiledFilter | null)[],
   ) {
     this.versions = new Map(endpoints.map((e) => [e.id, e.updatedAt.getTime()]));
     this.index = new FilterIndex(filters);
@@ -30,23 +30,8 @@ class IndexedSet {
   }
 
   verdicts(event: unknown): EndpointVerdict[] {
-    const passed = new Uint8Array(this.endpoints.length);
-    for (const position of this.index.matching(event)) passed[position] = 1;
-    // Reasons cost a second look at the event, so only for the endpoints it did not pass, and
-    // once per distinct filter: equal filters share their compiled test, and fail alike.
-    const reasons = new Map<CompiledFilter['matches'], string>();
-    const reasonOf = (filter: CompiledFilter): string => {
-      let reason = reasons.get(filter.matches);
-      if (reason === undefined) {
-        reason = filter.explain(event);
-        reasons.set(filter.matches, reason);
-      }
-      return reason;
-    };
-    return this.endpoints.map((endpoint, i) => ({
-      endpoint,
-      reason: passed[i] ? null : reasonOf(this.filters[i] as CompiledFilter),
-    }));
+    const reasons = this.index.verdicts(event);
+    return this.endpoints.map((endpoint, i) => ({ endpoint, reason: reasons[i] ?? null }));
   }
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import sift from 'sift';
-import { compileQuery } from './filter-compiler';
+import { compileFilter, compileQuery } from './filter-compiler';
 import { condition, event, query, value } from '../../testing/filters.test-helper';
 import { CompiledFilter, validateFilter } from './subscription-filter';
 
@@ -69,6 +69,37 @@ describe('compiled filters', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it("Given a filter with operands and paths a partner chose, then none of the partner's text is part of the generated code", () => {
+    // Given operands that would be code if they were pasted into it
+    const operand = '"); globalThis.hacked = true; ("';
+    const filter = {
+      'data.evil_path_0': operand,
+      'data.amount': { $gt: 100, $in: [operand] },
+      $or: [{ subject: { $ne: operand } }, { 'data.x': { $exists: true } }],
+    };
+    validateFilter(filter);
+
+    // When it is compiled
+    const code = compileFilter(filter);
+
+    // Then the code names bound values, never the operands or the paths
+    expect(code.toString()).not.toContain('hacked');
+    expect(code.toString()).not.toContain('evil_path_0');
+    expect(code.toString()).not.toContain('100');
+    // And it still decides on them
+    expect(code({ data: { evil_path_0: operand, amount: 150 }, subject: 's' })).toBe(1);
+    expect((globalThis as { hacked?: boolean }).hacked).toBeUndefined();
+  });
+
+  it("Given an event a filter does not match, firstFailure names the first top-level entry it fails, in the filter's order", () => {
+    const code = compileFilter({ type: 'a', 'data.amount': { $gt: 10 }, subject: 's' });
+
+    expect(code({ type: 'a', data: { amount: 11 }, subject: 's' })).toBe(-1);
+    expect(code({ type: 'b', data: { amount: 11 }, subject: 's' })).toBe(0);
+    expect(code({ type: 'a', data: { amount: 9 }, subject: 'x' })).toBe(1);
+    expect(code({ type: 'a', data: { amount: 11 } })).toBe(2);
   });
 
   it('Given an event a filter does not match, explain words the reason as it was worded with sift', () => {

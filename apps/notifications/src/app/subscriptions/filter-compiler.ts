@@ -3,71 +3,37 @@ import {
   type FieldTest,
   memberOf,
   operatorTest,
-  type Ordered,
   orderedAs,
-  type Scalar,
   visitsAlong,
 } from './filter-semantics';
 
 /**
- * Turns a validated filter into plain closures over the event, deciding as sift decides (see
+ * Turns a validated filter into one function over the event, deciding as sift decides (see
  * filter-semantics). Paths are split once, here; matching an event reads its fields and compares,
  * nothing else.
  *
  * Almost every event leads a path to one value at its end through objects only: each operator
- * gets a closure of its own for that case, which reads the value through a reader shared by every
- * filter on the path and compares it in place. Separate closures per operator, rather than one
- * that calls the operator's test, let V8 inline the comparison: it made the benchmark's filters
- * two to three times faster. When the walk meets an array, or a null or missing value before the
- * end, the operator decides on the whole set of values sift visits.
+ * reads that value through a reader shared by every filter on the path and compares it in place.
+ * When the walk meets an array, or a null or missing value before the end, the operator decides
+ * on the whole set of values sift visits.
+ *
+ * The function is generated (decision 0011): with 10,000 filters, a closure per condition calling
+ * the next one left V8 a call it could not inline at every condition, and the filters ran at a
+ * tenth of hand-written predicates. Filters of one shape now run one piece of code, with their
+ * operands bound to it, as hand-written predicates would.
  */
 
 type Fields = Readonly<Record<string, unknown>>;
 export type EventTest = (event: unknown) => boolean;
-
-/** What a fast reader answers when the path meets an array, or null or missing before its end. */
-const GENERAL = Symbol('the general walk');
-type Reader = (event: unknown) => unknown;
+/**
+ * A whole filter, compiled: -1 when the event matches, else the position of the first top-level
+ * entry it fails (in the filter's own order), which is what a reason names.
+ */
+export type FilterCode = (event: unknown) => number;
 
 /** Neither null, nor missing, nor an array: a value the fast walk may read the next key of. */
 const passable = (item: unknown): boolean =>
   item !== null && item !== undefined && !Array.isArray(item);
-
-const at = (item: unknown, key: string): unknown =>
-  passable(item) ? (item as Fields)[key] : undefined;
-
-const end = (value: unknown): unknown => (Array.isArray(value) ? GENERAL : value);
-
-/**
- * The value at the path's end, or GENERAL; unrolled for the usual depths. `parent` reads the
- * value the last key is read from.
- */
-function valueReader(keys: readonly string[], parent: Reader): Reader {
-  const [a, b, c] = keys as [string, string, string];
-  switch (keys.length) {
-    case 1:
-      return (event) => (passable(event) ? end((event as Fields)[a]) : GENERAL);
-    case 2:
-      return (event) => {
-        const x = at(event, a);
-        return passable(x) ? end((x as Fields)[b]) : GENERAL;
-      };
-    case 3:
-      return (event) => {
-        const x = at(at(event, a), b);
-        return passable(x) ? end((x as Fields)[c]) : GENERAL;
-      };
-    default: {
-      const last = keys[keys.length - 1] as string;
-      return (event) => {
-        const x = parent(event);
-        return x !== GENERAL && passable(x) ? end((x as Fields)[last]) : GENERAL;
-      };
-    }
-  }
-}
-
-const itself: Reader = (event) => event;
 
 /**
  * A key as V8 keeps property names (internalised): a key split out of a path at run time would be
@@ -75,47 +41,33 @@ const itself: Reader = (event) => event;
  */
 const internalised = (key: string): string => Object.keys({ [key]: 0 })[0] as string;
 
-/** A path as the fast closures read it: split, and its readers. */
+/** A path, split once: its keys as the generated code reads them, and as the fallback walks them. */
 interface Path {
   readonly keys: readonly string[];
   readonly last: string;
-  /** The value the last key is read from (GENERAL, or any value: check it is `passable`). */
-  readonly parent: Reader;
-  readonly values: Reader;
 }
 
-/**
- * Paths (and their parents) shared by every filter compiled in this process: 10,000 filters on
- * `data.amount` read it through one closure, which V8 optimises once. Bounded, since partners
- * choose the paths.
- */
+/** Paths shared by every filter compiled in this process. Bounded, since partners choose them. */
 const paths = new Map<string, Path>();
 function pathOf(path: string): Path {
   const known = paths.get(path);
   if (known) return known;
   const keys = path.split('.').map(internalised);
-  const parent = keys.length > 1 ? pathOf(keys.slice(0, -1).join('.')).values : itself;
-  const made = {
-    keys,
-    last: keys[keys.length - 1] as string,
-    parent,
-    values: valueReader(keys, parent),
-  };
+  const made = { keys, last: keys[keys.length - 1] as string };
   if (paths.size < 10_000) paths.set(path, made);
   return made;
 }
 
 /**
- * Compiled conditions shared by every filter that has them (keyed by their JSON), for as long as
- * one of these filters lives. Endpoints repeat conditions (a type, a currency, a threshold), and
- * with 10,000 filters the time goes to fetching their closures from memory more than to running
- * them (about 1 KB each): shared, they stay in the CPU's caches.
+ * Compiled filters shared by every endpoint that has an equal one (keyed by its JSON), for as long
+ * as one of these endpoints' filters lives: partners copy filters, and equal ones then run once
+ * per event.
  */
-const compiled = new Map<string, WeakRef<EventTest>>();
+const compiled = new Map<string, WeakRef<FilterCode>>();
 const forget = new FinalizationRegistry<string>((key) => {
   if (!compiled.get(key)?.deref()) compiled.delete(key);
 });
-function shared(key: string, compile: () => EventTest): EventTest {
+function shared(key: string, compile: () => FilterCode): FilterCode {
   const known = compiled.get(key)?.deref();
   if (known) return known;
   const test = compile();
@@ -124,157 +76,242 @@ function shared(key: string, compile: () => EventTest): EventTest {
   return test;
 }
 
-const fieldOperator = (path: string, op: string, operand: unknown): EventTest =>
-  shared(JSON.stringify([path, op, operand]), () => makeFieldOperator(path, op, operand));
+/**
+ * The fallback of a field operator, when the fast walk met an array, or a null or missing value
+ * before the path's end: sift's whole set of visits. The operator's test is built the first time
+ * one of its events needs it, and kept in the filter's `cache`.
+ */
+function general(
+  cache: (FieldTest | undefined)[],
+  slot: number,
+  op: string,
+  operand: unknown,
+  path: Path,
+  event: unknown,
+): boolean {
+  let test = cache[slot];
+  if (!test) cache[slot] = test = operatorTest(op, operand, path.last);
+  return test.many(visitsAlong(event, path.keys));
+}
+
+/** What generated code calls, by the names it uses. */
+const helpers = {
+  general,
+  equals,
+  memberOf,
+  orderedAs,
+  passable,
+  hasOwn: Object.hasOwn,
+  isArray: Array.isArray,
+};
+
+/** Each field operator as generated code names it: only these strings ever reach the code. */
+const OPERATOR_LITERALS: Readonly<Record<string, string>> = {
+  $eq: '"$eq"',
+  $ne: '"$ne"',
+  $gt: '"$gt"',
+  $gte: '"$gte"',
+  $lt: '"$lt"',
+  $lte: '"$lte"',
+  $in: '"$in"',
+  $nin: '"$nin"',
+  $exists: '"$exists"',
+  $not: '"$not"',
+};
+const COMPARISONS: Readonly<Record<string, string>> = {
+  $gt: '>',
+  $gte: '>=',
+  $lt: '<',
+  $lte: '<=',
+};
+/** The types an ordering operand may have (validated), as generated code names them. */
+const ORDERED_TYPES: Readonly<Record<string, string>> = { number: '"number"', string: '"string"' };
 
 /**
- * One operator of a field condition. `general` decides on the whole set of visits, and builds
- * what that takes the first time it is needed: with 10,000 filters, memory the fast closures do
- * not touch still spreads them apart, and fetching them then takes longer than running them.
+ * One filter's code as it is written: the expression holds this file's own fragments and the
+ * names of values bound to it, never a partner's text. A filter's operands are bound as `a0`,
+ * `a1`…; the keys and paths it reads as `k0`, `k1`…, which filters of one shape on the same paths
+ * share. Filters that differ only in their operands run one piece of generated code, which V8
+ * optimises once for all of them.
  */
-function makeFieldOperator(path: string, op: string, operand: unknown): EventTest {
-  const { keys, last, parent, values } = pathOf(path);
-  let test: FieldTest | undefined;
-  const general = (event: unknown) =>
-    (test ??= operatorTest(op, operand, last)).many(visitsAlong(event, keys));
+class Emitter {
+  readonly operands: unknown[] = [];
+  readonly constants: unknown[] = [];
+  /** The paths read, in order: part of the code's identity (see `factoryFor`). */
+  readonly paths: string[] = [];
+  private readonly bound = new Map<string, BoundPath>();
+  private slots = 0;
+
+  operand(value: unknown): string {
+    this.operands.push(value);
+    return `a${this.operands.length - 1}`;
+  }
+
+  /** The names a path's keys and its `Path` (for the fallback) are bound to. */
+  path(path: string): BoundPath {
+    let bound = this.bound.get(path);
+    if (!bound) {
+      const known = pathOf(path);
+      bound = { path: this.constant(known), keys: known.keys.map((key) => this.constant(key)) };
+      this.bound.set(path, bound);
+      this.paths.push(path);
+    }
+    return bound;
+  }
+
+  slot(): number {
+    return this.slots++;
+  }
+
+  private constant(value: unknown): string {
+    this.constants.push(value);
+    return `k${this.constants.length - 1}`;
+  }
+}
+
+interface BoundPath {
+  readonly path: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * Walks the path's keys but the last into `o`, through values that are `passable` (neither null,
+ * nor missing, nor an array); false where the fast walk must give up. Each read is written out in
+ * the filter's own code, so V8 sees one key at each, as in a hand-written predicate.
+ */
+const toParent = (keys: readonly string[]): string =>
+  ['passable(o = e)', ...keys.slice(0, -1).map((key) => `passable(o = o[${key}])`)].join(' && ');
+
+/**
+ * One operator of a field condition. The fast case reads the one value at the path's end into `v`
+ * and compares it in place; anything else goes through `general` (see filter-semantics).
+ */
+function fieldOperator(em: Emitter, path: string, op: string, operand: unknown): string {
+  const literal = OPERATOR_LITERALS[op];
+  if (!literal) throw new Error(`unknown operator ${op}: validate the filter first`);
+  const { path: p, keys } = em.path(path);
+  const last = keys[keys.length - 1] as string;
+  const x = em.operand(operand);
+  const fallback = `general((c ??= []), ${em.slot()}, ${literal}, ${x}, ${p}, e)`;
+  if (op === '$exists') {
+    return `(${toParent(keys)} && !isArray(o[${last}]) ? hasOwn(o, ${last}) === ${x} : ${fallback})`;
+  }
+  return `(${toParent(keys)} && !isArray(v = o[${last}]) ? ${atEnd(em, path, op, operand, x)} : ${fallback})`;
+}
+
+/** The operator on `v`, the one value at the path's end. */
+function atEnd(em: Emitter, path: string, op: string, operand: unknown, x: string): string {
   switch (op) {
-    case '$eq': {
-      const x = operand as Scalar;
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : equals(v, x);
-      };
-    }
-    case '$ne': {
-      const x = operand as Scalar;
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : !equals(v, x);
-      };
-    }
-    case '$in': {
-      const xs = operand as Scalar[];
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : memberOf(v, xs);
-      };
-    }
-    case '$nin': {
-      const xs = operand as Scalar[];
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : !memberOf(v, xs);
-      };
-    }
-    case '$gt':
-    case '$gte':
-    case '$lt':
-    case '$lte':
-      return ordered(values, general, op, operand as Ordered);
-    case '$not': {
+    case '$eq':
+      return `equals(v, ${x})`;
+    case '$ne':
+      return `!equals(v, ${x})`;
+    case '$in':
+      return `memberOf(v, ${x})`;
+    case '$nin':
+      return `!memberOf(v, ${x})`;
+    case '$not':
       // At the path's end the value is one, so $not is the negation of its operators there.
-      const inner = field(path, operand);
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : !inner(event);
-      };
-    }
+      return `!${condition(em, path, operand)}`;
     default: {
-      const expected = operand as boolean;
-      return (event) => {
-        const owner = parent(event);
-        if (owner === GENERAL || !passable(owner)) return general(event);
-        return Array.isArray((owner as Fields)[last])
-          ? general(event)
-          : Object.hasOwn(owner as object, last) === expected;
-      };
+      const type = ORDERED_TYPES[typeof operand];
+      if (!type) throw new Error(`${op} takes a number or a string: validate the filter first`);
+      return `(orderedAs(v, ${type}) && v ${COMPARISONS[op] as string} ${x})`;
     }
   }
 }
 
-function ordered(values: Reader, general: EventTest, op: string, x: Ordered): EventTest {
-  const type = typeof x;
-  switch (op) {
-    case '$gt':
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : orderedAs(v, type) && (v as Ordered) > x;
-      };
-    case '$gte':
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : orderedAs(v, type) && (v as Ordered) >= x;
-      };
-    case '$lt':
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : orderedAs(v, type) && (v as Ordered) < x;
-      };
-    default:
-      return (event) => {
-        const v = values(event);
-        return v === GENERAL ? general(event) : orderedAs(v, type) && (v as Ordered) <= x;
-      };
-  }
-}
+/** Parts joined by `&&` or `||`; none is `empty` (what the operator's identity is). */
+const joined = (parts: readonly string[], operator: '&&' | '||', empty: string): string =>
+  parts.length === 0
+    ? empty
+    : parts.length === 1
+      ? (parts[0] as string)
+      : `(${parts.join(` ${operator} `)})`;
+const allOf = (parts: readonly string[]): string => joined(parts, '&&', 'true');
+const anyOf = (parts: readonly string[]): string => joined(parts, '||', 'false');
 
 /**
  * A field condition: a scalar (equality) or an object of operators. With several operators it
  * passes when each passes on its own: each is a question about the same set of visits.
  */
-function field(path: string, value: unknown): EventTest {
-  if (typeof value !== 'object' || value === null) return fieldOperator(path, '$eq', value);
-  return allPass(Object.entries(value).map(([op, operand]) => fieldOperator(path, op, operand)));
+function condition(em: Emitter, path: string, value: unknown): string {
+  if (typeof value !== 'object' || value === null) return fieldOperator(em, path, '$eq', value);
+  return allOf(Object.entries(value).map(([op, operand]) => fieldOperator(em, path, op, operand)));
 }
 
-const always: EventTest = () => true;
-
-/** Passes when every test passes; no test passes everything. */
-function allPass(tests: readonly EventTest[]): EventTest {
-  switch (tests.length) {
-    case 0:
-      return always;
-    case 1:
-      return tests[0] as EventTest;
-    case 2: {
-      const [a, b] = tests as [EventTest, EventTest];
-      return (event) => a(event) && b(event);
-    }
-    case 3: {
-      const [a, b, c] = tests as [EventTest, EventTest, EventTest];
-      return (event) => a(event) && b(event) && c(event);
-    }
-    default:
-      return (event) => {
-        for (const t of tests) if (!t(event)) return false;
-        return true;
-      };
-  }
+function clause(em: Emitter, key: string, value: unknown): string {
+  if (key === '$and') return allOf((value as Fields[]).map((q) => query(em, q)));
+  if (key === '$or') return anyOf((value as Fields[]).map((q) => query(em, q)));
+  return condition(em, key, value);
 }
 
-function anyPasses(tests: readonly EventTest[]): EventTest {
-  if (tests.length === 2) {
-    const [a, b] = tests as [EventTest, EventTest];
-    return (event) => a(event) || b(event);
-  }
-  return (event) => {
-    for (const t of tests) if (t(event)) return true;
-    return false;
-  };
+function query(em: Emitter, q: Fields): string {
+  return allOf(Object.entries(q).map(([key, value]) => clause(em, key, value)));
 }
 
-/** One top-level entry of a filter (`$and`, `$or` or a path), compiled. */
-export function compileClause(key: string, value: unknown): EventTest {
-  return shared(JSON.stringify([key, value]), () => {
-    if (key === '$and') return allPass((value as Fields[]).map(compileQuery));
-    if (key === '$or') return anyPasses((value as Fields[]).map(compileQuery));
-    return field(key, value);
+/** Makes one filter of a shape from its operands (and, past the bound, its paths). */
+type Make = (operands: readonly unknown[], constants: readonly unknown[]) => FilterCode;
+
+/**
+ * Generated code by what it does and the paths it reads: filters of one shape on the same paths
+ * run one function, which reads the same keys at every call. Bounded, since partners choose the
+ * paths: past the bound, a shape's code is shared whatever the paths, and each filter carries its
+ * own keys.
+ */
+const shapes = new Map<string, Make>();
+const MAX_SHAPES = 2_000;
+
+const bindings = (prefix: string, array: string, count: number): string =>
+  count === 0
+    ? ''
+    : `const ${Array.from({ length: count }, (_, i) => `${prefix}${i} = ${array}[${i}]`).join(', ')};`;
+
+function makeFor(statements: string, em: Emitter): Make {
+  const onPaths = `${statements}\n${em.paths.join('\n')}`;
+  const perPath = shapes.size < MAX_SHAPES || shapes.has(onPaths);
+  const key = perPath ? onPaths : statements;
+  let make = shapes.get(key);
+  if (make) return make;
+  const constants = bindings('k', 'k', em.constants.length);
+  const body = [
+    // The shape's number keeps two shapes' code apart where their text is the same.
+    `'use strict'; // filter shape ${shapes.size}`,
+    'const { general, equals, memberOf, orderedAs, passable, hasOwn, isArray } = h;',
+    perPath ? constants : '',
+    'return function make(a, k) {',
+    perPath ? '' : constants,
+    bindings('a', 'a', em.operands.length),
+    // The fallback's cache, made when an event first needs it.
+    'let c;',
+    `return function filter(e) { let v, o; ${statements} };`,
+    '};',
+  ].join('\n');
+  // Code from this file's fragments only (see Emitter): a partner's operands and paths are
+  // values bound to it, never part of its text.
+  const outer = new Function('h', 'k', body) as (h: typeof helpers, k: readonly unknown[]) => Make;
+  make = outer(helpers, em.constants);
+  shapes.set(key, make);
+  return make;
+}
+
+/**
+ * A validated filter, compiled once into one function (see FilterCode). Equal filters (by their
+ * JSON) share it for as long as one of them lives, and run once per event.
+ */
+export function compileFilter(filter: Fields): FilterCode {
+  return shared(JSON.stringify(filter), () => {
+    const em = new Emitter();
+    const statements = Object.entries(filter)
+      .map(([key, value], i) => `if (!${clause(em, key, value)}) return ${i};`)
+      .concat('return -1;')
+      .join(' ');
+    return makeFor(statements, em)(em.operands, em.constants);
   });
 }
 
-/** A whole filter (or a sub-query of `$and`/`$or`): every entry must pass; `{}` passes everything. */
-export function compileQuery(query: Fields): EventTest {
-  return shared(JSON.stringify(query), () =>
-    allPass(Object.entries(query).map(([key, value]) => compileClause(key, value))),
-  );
+/** A validated filter as a test of events: true when it matches. */
+export function compileQuery(filter: Fields): EventTest {
+  const code = compileFilter(filter);
+  return (event) => code(event) < 0;
 }

@@ -1,4 +1,4 @@
-import { compileClause, compileQuery, type EventTest } from './filter-compiler';
+import { compileFilter, type FilterCode } from './filter-compiler';
 
 /** The operators a filter may use; anything else is refused when the filter is saved. */
 export const FILTER_OPERATORS = [
@@ -158,49 +158,75 @@ export type FilterVerdict =
   { readonly match: true } | { readonly match: false; readonly reason: string };
 
 /** What the event holds at a path, as the reason shows it: read through objects only. */
-function valueAt(event: unknown, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), event);
+function valueAt(event: unknown, keys: readonly string[]): unknown {
+  let node = event;
+  for (const key of keys) node = isPlainObject(node) ? node[key] : undefined;
+  return node;
+}
+
+/** A top-level entry of a filter as its reasons word it, worded the first time one is asked. */
+interface Wording {
+  readonly said: string;
+  /** The path, and its keys, for what the event held there; null for `$and` and `$or`. */
+  readonly path: string;
+  readonly keys: readonly string[] | null;
 }
 
 /**
- * A validated filter, compiled once into plain closures (MongoDB query semantics as sift gives
- * them, see filter-compiler; no code execution: only the validated operators reach it).
- * `matches` is all an event's fan-out needs; `explain` says which top-level condition failed and
- * what the event held there, and is only worth its cost for a non-match that is written down.
- * It holds little else: with 10,000 filters, how closely their closures sit in memory shows in
- * the time they take.
+ * What an event held at each path, as reasons word it, for reasons asked of many filters about
+ * one event: worded once per path rather than once per filter.
+ */
+export type HeldAt = Map<string, string>;
+
+/**
+ * A validated filter, compiled once into one function (MongoDB query semantics as sift gives
+ * them, see filter-compiler; no partner text reaches the code: only the validated operators
+ * shape it). `firstFailure` is all an event's fan-out needs; `explain` says which top-level
+ * condition failed and what the event held there, and is only worth its cost for a non-match
+ * that is written down. It holds little else: with 10,000 filters, how closely their code sits
+ * in memory shows in the time they take.
  */
 export class CompiledFilter {
-  readonly matches: EventTest;
-  /** One per top-level entry of the filter, in its order. */
-  private readonly clauses: readonly EventTest[];
-  private wording: readonly { readonly key: string; readonly said: string }[] | undefined;
+  /** -1 when the event matches, else the position of the first top-level entry it fails. */
+  readonly firstFailure: FilterCode;
+  private wording: readonly Wording[] | undefined;
 
   constructor(readonly filter: SubscriptionFilter) {
     validateFilter(filter);
-    this.clauses = Object.entries(filter).map(([key, condition]) => compileClause(key, condition));
-    // The same closures as `clauses`, shared with every filter equal to this one (see the compiler).
-    this.matches = compileQuery(filter);
+    // Shared with every filter equal to this one (see the compiler).
+    this.firstFailure = compileFilter(filter);
   }
 
-  /** Why the event does not match: the first top-level condition it fails, and what it held there. */
-  explain(event: unknown): string {
-    const failed = this.clauses.findIndex((test) => !test(event));
+  matches(event: unknown): boolean {
+    return this.firstFailure(event) < 0;
+  }
+
+  /**
+   * Why the event does not match: the first top-level condition it fails (`failed`, when the
+   * caller ran the filter already), and what the event held there (`held`, shared by the reasons
+   * asked about one event).
+   */
+  explain(event: unknown, failed = this.firstFailure(event), held: HeldAt = new Map()): string {
     if (failed < 0) return 'the filter did not match';
-    // Worded once per clause, on the first reason asked of it: fan-out asks thousands per event.
+    // Worded once per entry, on the first reason asked of it: fan-out asks thousands per event.
     this.wording ??= Object.entries(this.filter).map(([key, condition]) => ({
-      key,
       said: `${key} ${JSON.stringify(condition)} did not match`,
+      path: key,
+      keys: key === '$and' || key === '$or' ? null : key.split('.'),
     }));
-    const { key, said } = this.wording[failed] as { key: string; said: string };
-    if (key === '$and' || key === '$or') return said;
-    const actual = valueAt(event, key);
-    return `${said}: the event has ${actual === undefined ? 'no such field' : JSON.stringify(actual)}`;
+    const { said, path, keys } = this.wording[failed] as Wording;
+    if (!keys) return said;
+    let has = held.get(path);
+    if (has === undefined) {
+      const actual = valueAt(event, keys);
+      has = actual === undefined ? 'no such field' : (JSON.stringify(actual) as string);
+      held.set(path, has);
+    }
+    return `${said}: the event has ${has}`;
   }
 
   test(event: unknown): FilterVerdict {
-    return this.matches(event) ? { match: true } : { match: false, reason: this.explain(event) };
+    const failed = this.firstFailure(event);
+    return failed < 0 ? { match: true } : { match: false, reason: this.explain(event, failed) };
   }
 }
