@@ -71,4 +71,23 @@ describe('subscribed filters', () => {
     });
     expect(second['c']).toBe('data.currency "usd" did not match: the event has "jpy"');
   });
+
+  it('Given an endpoint whose stored filter no longer validates, then it gets no event and says why, and the other endpoints are decided as before', () => {
+    const filters = new SubscribedFilters();
+    // Stored before ordering operands had to be finite numbers: JSON wrote Infinity as null.
+    const broken = endpoint('broken', { 'data.currency': { $gt: null } });
+
+    const verdicts = reasons(
+      filters,
+      [endpoint('usd', { 'data.currency': 'usd' }), broken, endpoint('all', null)],
+      'usd',
+    );
+
+    expect(verdicts).toEqual({
+      usd: null,
+      broken:
+        "the endpoint's filter is no longer valid (filter.data.currency.$gt: takes a finite number or a string (ISO dates compare as strings)): save a valid filter to the endpoint",
+      all: null,
+    });
+  });
 });

@@ -1,6 +1,12 @@
 import { type SubscribedEndpoint } from '../endpoints/endpoint.repository';
 import { FilterIndex } from '../subscriptions/filter-index';
-import { CompiledFilter, type SubscriptionFilter } from '../subscriptions/subscription-filter';
+import {
+  CompiledFilter,
+  type EndpointFilter,
+  InvalidFilterError,
+  type SubscriptionFilter,
+  UnreadableFilter,
+} from '../subscriptions/subscription-filter';
 
 /** An endpoint's verdict on an event: `reason` is null when the event passes its filter. */
 export interface EndpointVerdict {
@@ -15,7 +21,7 @@ class IndexedSet {
 
   constructor(
     readonly endpoints: readonly SubscribedEndpoint[],
-    filters: readonly (CompiledFilter | null)[],
+    filters: readonly (EndpointFilter | null)[],
   ) {
     this.versions = new Map(endpoints.map((e) => [e.id, e.updatedAt.getTime()]));
     this.index = new FilterIndex(filters);
@@ -43,7 +49,7 @@ class IndexedSet {
  */
 export class SubscribedFilters {
   private readonly sets = new Map<string, IndexedSet>();
-  private readonly compiled = new Map<string, { version: number; filter: CompiledFilter }>();
+  private readonly compiled = new Map<string, { version: number; filter: EndpointFilter }>();
 
   /** Each endpoint's verdict on the event, in the order of `endpoints` as last indexed. */
   verdicts(
@@ -63,12 +69,12 @@ export class SubscribedFilters {
     return set.verdicts(event);
   }
 
-  private compile(endpoint: SubscribedEndpoint): CompiledFilter | null {
+  private compile(endpoint: SubscribedEndpoint): EndpointFilter | null {
     if (!endpoint.filter) return null;
     const version = endpoint.updatedAt.getTime();
     const cached = this.compiled.get(endpoint.id);
     if (cached?.version === version) return cached.filter;
-    const filter = new CompiledFilter(endpoint.filter as SubscriptionFilter);
+    const filter = compiled(endpoint.filter as SubscriptionFilter);
     this.compiled.set(endpoint.id, { version, filter });
     return filter;
   }
@@ -78,5 +84,15 @@ export class SubscribedFilters {
     const used = new Set<string>();
     for (const set of this.sets.values()) for (const e of set.endpoints) used.add(e.id);
     for (const id of this.compiled.keys()) if (!used.has(id)) this.compiled.delete(id);
+  }
+}
+
+/** A stored filter, compiled; one that no longer validates refuses every event, saying why. */
+function compiled(filter: SubscriptionFilter): EndpointFilter {
+  try {
+    return new CompiledFilter(filter);
+  } catch (err) {
+    if (err instanceof InvalidFilterError) return new UnreadableFilter(err);
+    throw err;
   }
 }

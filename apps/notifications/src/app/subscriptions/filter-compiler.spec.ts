@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import sift from 'sift';
-import { compileFilter, compileQuery } from './filter-compiler';
+import { compileFilter, compileQuery, shapesKept } from './filter-compiler';
 import { condition, event, query, value } from '../../testing/filters.test-helper';
 import { CompiledFilter, validateFilter } from './subscription-filter';
 
@@ -22,7 +22,7 @@ function siftReason(filter: Record<string, unknown>, e: unknown): string {
           : undefined,
       e,
     );
-  return `${k} ${JSON.stringify(v)} did not match: the event has ${actual === undefined ? 'no such field' : JSON.stringify(actual)}`;
+  return `${k} ${JSON.stringify(v)} did not match: the event has ${JSON.stringify(actual) ?? 'no such field'}`;
 }
 
 describe('compiled filters', () => {
@@ -91,6 +91,18 @@ describe('compiled filters', () => {
     // And it still decides on them
     expect(code({ data: { evil_path_0: operand, amount: 150 }, subject: 's' })).toBe(1);
     expect((globalThis as { hacked?: boolean }).hacked).toBeUndefined();
+  });
+
+  it('Given more filter shapes than the bound (dry runs a partner throws away), then the code kept stays bounded and every filter still decides', () => {
+    // Given 2,100 filters, each on a path of its own (each a shape of its own)
+    const codes = Array.from({ length: 2100 }, (_, i) => compileFilter({ [`data.f${i}`]: i }));
+
+    // Then at most 2,000 shapes are kept
+    expect(shapesKept()).toBeLessThanOrEqual(2000);
+    // And the first filters, whose shapes were forgotten, still decide, as does a new one of theirs
+    expect(codes[0]?.({ data: { f0: 0 } })).toBe(-1);
+    expect(codes[0]?.({ data: { f0: 1 } })).toBe(0);
+    expect(compileFilter({ 'data.f1': 7 })({ data: { f1: 7 } })).toBe(-1);
   });
 
   it("Given an event a filter does not match, firstFailure names the first top-level entry it fails, in the filter's order", () => {

@@ -105,6 +105,10 @@ const helpers = {
   isArray: Array.isArray,
 };
 
+/** A table's own entry for `key`: what an object inherits (`constructor`...) is no entry. */
+const entryOf = (table: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 /** Each field operator as generated code names it: only these strings ever reach the code. */
 const OPERATOR_LITERALS: Readonly<Record<string, string>> = {
   $eq: '"$eq"',
@@ -187,7 +191,7 @@ const toParent = (keys: readonly string[]): string =>
  * and compares it in place; anything else goes through `general` (see filter-semantics).
  */
 function fieldOperator(em: Emitter, path: string, op: string, operand: unknown): string {
-  const literal = OPERATOR_LITERALS[op];
+  const literal = entryOf(OPERATOR_LITERALS, op);
   if (!literal) throw new Error(`unknown operator ${op}: validate the filter first`);
   const { path: p, keys } = em.path(path);
   const last = keys[keys.length - 1] as string;
@@ -214,9 +218,13 @@ function atEnd(em: Emitter, path: string, op: string, operand: unknown, x: strin
       // At the path's end the value is one, so $not is the negation of its operators there.
       return `!${condition(em, path, operand)}`;
     default: {
-      const type = ORDERED_TYPES[typeof operand];
-      if (!type) throw new Error(`${op} takes a number or a string: validate the filter first`);
-      return `(orderedAs(v, ${type}) && v ${COMPARISONS[op] as string} ${x})`;
+      const type = entryOf(ORDERED_TYPES, typeof operand);
+      const comparison = entryOf(COMPARISONS, op);
+      if (!type || !comparison)
+        throw new Error(
+          `${op} is not an ordering of a number or a string: validate the filter first`,
+        );
+      return `(orderedAs(v, ${type}) && v ${comparison} ${x})`;
     }
   }
 }
@@ -250,17 +258,21 @@ function query(em: Emitter, q: Fields): string {
   return allOf(Object.entries(q).map(([key, value]) => clause(em, key, value)));
 }
 
-/** Makes one filter of a shape from its operands (and, past the bound, its paths). */
-type Make = (operands: readonly unknown[], constants: readonly unknown[]) => FilterCode;
+/** Makes one filter of a shape from its operands. */
+type Make = (operands: readonly unknown[]) => FilterCode;
 
 /**
  * Generated code by what it does and the paths it reads: filters of one shape on the same paths
- * run one function, which reads the same keys at every call. Bounded, since partners choose the
- * paths: past the bound, a shape's code is shared whatever the paths, and each filter carries its
- * own keys.
+ * run one function, which reads the same keys at every call. Partners choose shapes and paths
+ * (dry runs compile filters nobody keeps), so only the most recently used are kept: a filter
+ * keeps its code, and the next filter of a forgotten shape generates it again.
  */
 const shapes = new Map<string, Make>();
 const MAX_SHAPES = 2_000;
+let shapesMade = 0;
+
+/** How many shapes' code is kept now (at most MAX_SHAPES). */
+export const shapesKept = (): number => shapes.size;
 
 const bindings = (prefix: string, array: string, count: number): string =>
   count === 0
@@ -268,19 +280,20 @@ const bindings = (prefix: string, array: string, count: number): string =>
     : `const ${Array.from({ length: count }, (_, i) => `${prefix}${i} = ${array}[${i}]`).join(', ')};`;
 
 function makeFor(statements: string, em: Emitter): Make {
-  const onPaths = `${statements}\n${em.paths.join('\n')}`;
-  const perPath = shapes.size < MAX_SHAPES || shapes.has(onPaths);
-  const key = perPath ? onPaths : statements;
+  const key = `${statements}\n${em.paths.join('\n')}`;
   let make = shapes.get(key);
-  if (make) return make;
-  const constants = bindings('k', 'k', em.constants.length);
+  if (make) {
+    // Most recently used last: the map's first key is the one to forget.
+    shapes.delete(key);
+    shapes.set(key, make);
+    return make;
+  }
   const body = [
-    // The shape's number keeps two shapes' code apart where their text is the same.
-    `'use strict'; // filter shape ${shapes.size}`,
+    // The shape's number keeps two shapes' code apart where their text is the same (other paths).
+    `'use strict'; // filter shape ${shapesMade++}`,
     'const { general, equals, memberOf, orderedAs, passable, hasOwn, isArray } = h;',
-    perPath ? constants : '',
-    'return function make(a, k) {',
-    perPath ? '' : constants,
+    bindings('k', 'k', em.constants.length),
+    'return function make(a) {',
     bindings('a', 'a', em.operands.length),
     // The fallback's cache, made when an event first needs it.
     'let c;',
@@ -292,6 +305,7 @@ function makeFor(statements: string, em: Emitter): Make {
   const outer = new Function('h', 'k', body) as (h: typeof helpers, k: readonly unknown[]) => Make;
   make = outer(helpers, em.constants);
   shapes.set(key, make);
+  if (shapes.size > MAX_SHAPES) shapes.delete(shapes.keys().next().value as string);
   return make;
 }
 
@@ -306,7 +320,7 @@ export function compileFilter(filter: Fields): FilterCode {
       .map(([key, value], i) => `if (!${clause(em, key, value)}) return ${i};`)
       .concat('return -1;')
       .join(' ');
-    return makeFor(statements, em)(em.operands, em.constants);
+    return makeFor(statements, em)(em.operands);
   });
 }
 

@@ -1,5 +1,5 @@
 import { type FilterCode } from './filter-compiler';
-import { type CompiledFilter, type FilterScalar, type HeldAt } from './subscription-filter';
+import { type EndpointFilter, type FilterScalar, type HeldAt } from './subscription-filter';
 
 /** A condition every event the filter matches must meet: the value at `path` is one of `values`. */
 interface Equality {
@@ -14,7 +14,7 @@ interface Equality {
 interface Group {
   /** Its place in the index's list of groups. */
   readonly id: number;
-  readonly filter: CompiledFilter;
+  readonly filter: EndpointFilter;
   /** `filter.firstFailure`, held here so that running it does not fetch the filter from memory. */
   readonly code: FilterCode;
   readonly positions: number[];
@@ -118,12 +118,12 @@ export class FilterIndex {
   private readonly before: Int16Array;
   /** Each position's group (-1 where it has no filter), and the groups' filters. */
   private readonly groupOf: Int32Array;
-  private readonly filters: readonly CompiledFilter[];
+  private readonly filters: readonly EndpointFilter[];
   private readonly alwaysRun: Bucket;
   private readonly paths: readonly PathBuckets[];
 
   /** `filters[i]` is the filter of position i; null for an endpoint without one. */
-  constructor(filters: readonly (CompiledFilter | null)[]) {
+  constructor(filters: readonly (EndpointFilter | null)[]) {
     this.before = new Int16Array(filters.length).fill(NOT_RUN);
     this.groupOf = new Int32Array(filters.length).fill(-1);
     const byCode = new Map<FilterCode, Group>();
@@ -193,7 +193,7 @@ export class FilterIndex {
 
   /**
    * Each position's verdict on the event: null when it passes, else the reason it does not (see
-   * CompiledFilter.explain). Reasons cost a second look at the event, so only for the positions it
+   * EndpointFilter.explain). Reasons cost a second look at the event, so only for the positions it
    * does not pass, and once per distinct filter: equal filters fail alike.
    */
   verdicts(event: unknown): (string | null)[] {
@@ -210,7 +210,7 @@ export class FilterIndex {
       const group = this.groupOf[position] as number;
       let reason = reasons[group];
       if (reason === undefined) {
-        const filter = this.filters[group] as CompiledFilter;
+        const filter = this.filters[group] as EndpointFilter;
         // Ruled out by the index: the filter runs now, to say which entry fails.
         const failed = outcome === NOT_RUN ? filter.firstFailure(event) : outcome;
         reasons[group] = reason = failed < 0 ? null : filter.explain(event, failed, held);

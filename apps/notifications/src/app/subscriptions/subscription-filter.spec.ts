@@ -70,7 +70,15 @@ describe('endpoint filters', () => {
     [{ 'payload.amount': 1 }, 'filter.payload.amount: is not a path into the event'],
     [{ 'data..amount': 1 }, 'filter.data..amount: is not a path into the event'],
     [{ 'data.amount': { $in: 5 } }, 'filter.data.amount.$in: takes a list'],
-    [{ 'data.amount': { $gt: { $lt: 1 } } }, 'filter.data.amount.$gt: takes a number or a string'],
+    [
+      { 'data.amount': { $gt: { $lt: 1 } } },
+      'filter.data.amount.$gt: takes a finite number or a string',
+    ],
+    // JSON reads 1e999 as Infinity, which would be stored as null and never read back.
+    [
+      JSON.parse('{"data.amount":{"$lte":1e999}}'),
+      'filter.data.amount.$lte: takes a finite number',
+    ],
     [{ 'data.amount': { $exists: 'yes' } }, 'filter.data.amount.$exists: takes true or false'],
     [{ 'data.amount': { $regex: '.*' } }, 'filter.data.amount.$regex: unknown operator'],
     [{ 'data.amount': [1, 2] }, 'filter.data.amount: must be a value'],

@@ -123,11 +123,12 @@ class Validator {
       }
       if (
         ['$gt', '$gte', '$lt', '$lte'].includes(op) &&
-        !(typeof operand === 'number' || typeof operand === 'string')
+        !((typeof operand === 'number' && Number.isFinite(operand)) || typeof operand === 'string')
       ) {
+        // JSON reads 1e999 as Infinity, which is stored as null: a filter that could not be read back.
         throw new InvalidFilterError(
           at,
-          'takes a number or a string (ISO dates compare as strings)',
+          'takes a finite number or a string (ISO dates compare as strings)',
         );
       }
       if ((op === '$eq' || op === '$ne') && !isScalar(operand))
@@ -178,6 +179,30 @@ interface Wording {
  */
 export type HeldAt = Map<string, string>;
 
+/** What the filter index and fan-out need of an endpoint's filter. */
+export interface EndpointFilter {
+  readonly filter: SubscriptionFilter;
+  /** -1 when the event matches, else the position of the first top-level entry it fails. */
+  readonly firstFailure: FilterCode;
+  explain(event: unknown, failed?: number, held?: HeldAt): string;
+}
+
+/**
+ * An endpoint's stored filter that no longer passes validation (saved before a rule was added, or
+ * changed by hand in the database): its endpoint gets no event, and each `filtered` entry of its
+ * message log says why and what to do, while every other endpoint's fan-out goes on.
+ */
+export class UnreadableFilter implements EndpointFilter {
+  readonly filter: SubscriptionFilter = {};
+  readonly firstFailure: FilterCode = () => 0;
+
+  constructor(private readonly problem: InvalidFilterError) {}
+
+  explain(): string {
+    return `the endpoint's filter is no longer valid (${this.problem.message}): save a valid filter to the endpoint`;
+  }
+}
+
 /**
  * A validated filter, compiled once into one function (MongoDB query semantics as sift gives
  * them, see filter-compiler; no partner text reaches the code: only the validated operators
@@ -186,7 +211,7 @@ export type HeldAt = Map<string, string>;
  * that is written down. It holds little else: with 10,000 filters, how closely their code sits
  * in memory shows in the time they take.
  */
-export class CompiledFilter {
+export class CompiledFilter implements EndpointFilter {
   /** -1 when the event matches, else the position of the first top-level entry it fails. */
   readonly firstFailure: FilterCode;
   private wording: readonly Wording[] | undefined;
@@ -218,8 +243,8 @@ export class CompiledFilter {
     if (!keys) return said;
     let has = held.get(path);
     if (has === undefined) {
-      const actual = valueAt(event, keys);
-      has = actual === undefined ? 'no such field' : (JSON.stringify(actual) as string);
+      // What JSON cannot write (a function an object inherits, such as `constructor`) is no field.
+      has = JSON.stringify(valueAt(event, keys)) ?? 'no such field';
       held.set(path, has);
     }
     return `${said}: the event has ${has}`;
