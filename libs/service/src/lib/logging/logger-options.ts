@@ -4,7 +4,7 @@ import { type Options } from 'pino-http';
 import { type CommonEnv } from '../config/common-env';
 import { serializeErrorSafely } from './error-serializer';
 import { prettyDestination } from './pretty-destination';
-import { REDACTED, REDACTED_PATHS } from './redaction';
+import { redactRequest, redactResponse } from './redaction';
 
 /**
  * The service's pino-http logger: JSON lines on stdout, or pino-pretty when LOG_FORMAT=pretty;
@@ -29,8 +29,8 @@ export function httpLoggerOptions(name: string, config: Pick<CommonEnv, 'LOG_LEV
     // would double it, so requests log at debug unless they failed.
     customLogLevel: (_req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
-    redact: { paths: [...REDACTED_PATHS], censor: REDACTED },
-    serializers: { err: serializeErrorSafely },
+    // Applied after pino-http's own request and response serializers.
+    serializers: { err: serializeErrorSafely, req: redactRequest, res: redactResponse },
     // A line written inside a traced operation names its trace: logs and spans join up.
     mixin: traceOfLine,
   };

@@ -2,21 +2,39 @@
 export const REDACTED = '[redacted]';
 
 /**
- * Request and response headers that carry credentials or signatures: the admin token and
- * partners' API keys (authorization), Stripe's signature, Standard Webhooks signatures, and
- * whatever a proxy or browser adds. pino-http logs every header of every request otherwise.
+ * Request headers that carry credentials or signatures: the admin token and partners' API keys
+ * (authorization), Stripe's signature, Standard Webhooks signatures, and whatever a proxy or
+ * browser adds. pino-http logs every header of every request otherwise.
  */
-const SECRET_HEADERS = [
+const SECRET_REQUEST_HEADERS = [
   'authorization',
   'proxy-authorization',
   'cookie',
   'x-api-key',
   'stripe-signature',
   'webhook-signature',
-];
+] as const;
+/** Response headers that carry credentials: the cookies we set. */
+const SECRET_RESPONSE_HEADERS = ['set-cookie'] as const;
 
-/** pino `redact` paths: the secret headers of every logged request, and cookies we set. */
-export const REDACTED_PATHS: readonly string[] = [
-  ...SECRET_HEADERS.map((header) => `req.headers["${header}"]`),
-  'res.headers["set-cookie"]',
-];
+interface WithHeaders {
+  readonly headers?: Record<string, unknown>;
+}
+
+/**
+ * The logged request or response with its secret headers replaced, or itself when it has none.
+ * Done in the serializers rather than by pino's `redact`, which clones every bound request and
+ * cost 10 µs of each request, logged or not: pino-http binds every request to a child logger.
+ */
+function withoutSecrets<T extends WithHeaders>(logged: T, secret: readonly string[]): T {
+  const headers = logged?.headers;
+  if (!headers || !secret.some((name) => name in headers)) return logged;
+  const redacted = { ...headers };
+  for (const name of secret) if (name in redacted) redacted[name] = REDACTED;
+  return { ...logged, headers: redacted };
+}
+
+export const redactRequest = <T extends WithHeaders>(req: T): T =>
+  withoutSecrets(req, SECRET_REQUEST_HEADERS);
+export const redactResponse = <T extends WithHeaders>(res: T): T =>
+  withoutSecrets(res, SECRET_RESPONSE_HEADERS);
