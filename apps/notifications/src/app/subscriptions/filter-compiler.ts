@@ -13,9 +13,9 @@ import {
  * nothing else.
  *
  * Almost every event leads a path to one value at its end through objects only: each operator
- * reads that value through a reader shared by every filter on the path and compares it in place.
- * When the walk meets an array, or a null or missing value before the end, the operator decides
- * on the whole set of values sift visits.
+ * reads that value key by key, in the filter's own code, and compares it in place. When the walk
+ * meets an array, or a null or missing value before the end, the operator decides on the whole
+ * set of values sift visits.
  *
  * The function is generated (decision 0011): with 10,000 filters, a closure per condition calling
  * the next one left V8 a call it could not inline at every condition, and the filters ran at a
@@ -141,7 +141,7 @@ const ORDERED_TYPES: Readonly<Record<string, string>> = { number: '"number"', st
 class Emitter {
   readonly operands: unknown[] = [];
   readonly constants: unknown[] = [];
-  /** The paths read, in order: part of the code's identity (see `factoryFor`). */
+  /** The paths read, in order: part of the code's identity (see `makeFor`). */
   readonly paths: string[] = [];
   private readonly bound = new Map<string, BoundPath>();
   private slots = 0;
