@@ -9,6 +9,11 @@ export interface VerifiedStripeEvent {
   readonly created: number;
   readonly livemode: boolean;
   readonly payload: unknown;
+  /**
+   * The payload as the JSON text Stripe signed, when it came that way: stored as it is, so its
+   * numbers keep every digit JavaScript's would lose, and it is not serialised a second time.
+   */
+  readonly payloadJson?: string;
 }
 
 export type StripeEventSource = 'webhook' | 'reconciliation';
@@ -110,7 +115,7 @@ export class StripeEventsRepository {
         event.type,
         event.created,
         event.livemode,
-        JSON.stringify(event.payload),
+        event.payloadJson ?? JSON.stringify(event.payload),
         source,
         activeTraceparent() ?? null,
       ],

@@ -147,7 +147,11 @@ export class StripeWebhookController {
       );
     }
     const { event } = checked;
-    const outcome = await this.events.store({ ...event, payload: request.body }, 'webhook');
+    const outcome = await this.events.store(
+      // The body parsed, passed the checks above, and is what was signed: its text is storable.
+      { ...event, payload: request.body, payloadJson: raw.toString('utf8') },
+      'webhook',
+    );
     stripeWebhooksTotal.inc({ outcome, code: '' });
     this.logger.info(
       { stripeEventId: event.id, type: event.type, outcome },

@@ -191,6 +191,22 @@ describe('Stripe webhook intake (real Postgres and Kafka)', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("stores the signed body as Stripe sent it, numbers beyond JavaScript's precision included", async () => {
+    // Given a signed event whose data holds an integer JavaScript cannot hold exactly
+    const id = `evt_${randomUUID().replace(/-/g, '')}`;
+    const body = `{"id":"${id}","object":"event","type":"customer.created","created":${now()},"livemode":false,"data":{"object":{"id":"cus_1","balance":12345678901234567891}}}`;
+
+    // When it is posted
+    expect((await post(body, signed(body))).status).toBe(200);
+
+    // Then the stored payload has every digit of it
+    const [row] = await t.dataSource.query(
+      `SELECT payload #>> '{data,object,balance}' AS balance FROM payments.stripe_events WHERE id = $1`,
+      [id],
+    );
+    expect(row.balance).toBe('12345678901234567891');
+  });
+
   it('accepts events signed with either secret while one is rotated', async () => {
     const body = eventJson();
 
