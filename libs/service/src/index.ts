@@ -35,3 +35,4 @@ export * from './lib/openapi/api-error-cases';
 export * from './lib/openapi/api-error.schema';
 export * from './lib/openapi/openapi-schema';
 export * from './lib/openapi/openapi-document';
+export { REDACTED } from './lib/logging/redaction';

@@ -1,4 +1,5 @@
 import { errorCodeOf, readLimited } from './outbound-answer';
+import { REDACTED } from '@switchyard/service';
 import { StandardWebhook } from '@switchyard/signing';
 import { type Dispatcher, request } from 'undici';
 import { checkUrl, type DestinationPolicy } from './url-safety/destination-policy';
@@ -184,7 +185,7 @@ function recordable(headers: Readonly<Record<string, string>>): Record<string, s
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [
       name,
-      CREDENTIAL_HEADER.test(name) ? '[redacted]' : value,
+      CREDENTIAL_HEADER.test(name) ? REDACTED : value,
     ]),
   );
 }

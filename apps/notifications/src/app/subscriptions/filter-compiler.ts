@@ -24,7 +24,6 @@ import {
  */
 
 type Fields = Readonly<Record<string, unknown>>;
-export type EventTest = (event: unknown) => boolean;
 /**
  * A whole filter, compiled: -1 when the event matches, else the position of the first top-level
  * entry it fails (in the filter's own order), which is what a reason names.
@@ -322,10 +321,4 @@ export function compileFilter(filter: Fields): FilterCode {
       .join(' ');
     return makeFor(statements, em)(em.operands);
   });
-}
-
-/** A validated filter as a test of events: true when it matches. */
-export function compileQuery(filter: Fields): EventTest {
-  const code = compileFilter(filter);
-  return (event) => code(event) < 0;
 }

@@ -4,7 +4,7 @@ import { FilterIndex } from './filter-index';
 import { CompiledFilter } from './subscription-filter';
 
 const linearScan = (filters: readonly (CompiledFilter | null)[], e: unknown) =>
-  filters.flatMap((f, position) => (!f || f.matches(e) ? [position] : []));
+  filters.flatMap((f, position) => (!f || f.firstFailure(e) < 0 ? [position] : []));
 
 const sorted = (positions: number[]) => [...positions].sort((a, b) => a - b);
 

@@ -222,10 +222,6 @@ export class CompiledFilter implements EndpointFilter {
     this.firstFailure = compileFilter(filter);
   }
 
-  matches(event: unknown): boolean {
-    return this.firstFailure(event) < 0;
-  }
-
   /**
    * Why the event does not match: the first top-level condition it fails (`failed`, when the
    * caller ran the filter already), and what the event held there (`held`, shared by the reasons

@@ -24,7 +24,7 @@ interface WithHeaders {
 /**
  * The logged request or response with its secret headers replaced, or itself when it has none.
  * Done in the serializers rather than by pino's `redact`, which clones every bound request and
- * cost 10 µs of each request, logged or not: pino-http binds every request to a child logger.
+ * cost about 10 µs of each request, logged or not: pino-http binds every request to a child logger.
  */
 function withoutSecrets<T extends WithHeaders>(logged: T, secret: readonly string[]): T {
   const headers = logged?.headers;
