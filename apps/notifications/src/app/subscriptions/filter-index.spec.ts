@@ -6,6 +6,12 @@ import { CompiledFilter } from './subscription-filter';
 const linearScan = (filters: readonly (CompiledFilter | null)[], e: unknown) =>
   filters.flatMap((f, position) => (!f || f.firstFailure(e) < 0 ? [position] : []));
 
+/** The reason for each top-level condition of the filter that the event fails on its own. */
+const failedConditions = (filter: CompiledFilter, e: unknown): string[] =>
+  Object.entries(filter.filter).flatMap(([key, condition], entry) =>
+    new CompiledFilter({ [key]: condition }).firstFailure(e) < 0 ? [] : [filter.explain(e, entry)],
+  );
+
 const sorted = (positions: number[]) => [...positions].sort((a, b) => a - b);
 
 const payment = (currency: string, type = 'payment.succeeded') => ({
@@ -30,7 +36,7 @@ describe('filter index', () => {
     );
   });
 
-  it('Given any set of filters, some of them equal, when an event comes, then each verdict is null where the filter passes and its own reason where it does not', () => {
+  it('Given any set of filters, some of them equal, when an event comes, then each verdict is null where the filter passes and else names a condition of that filter the event fails', () => {
     // A few filters, each used by several endpoints in any order: equal filters run once.
     const endpointsOfFewFilters = fc
       .array(fc.option(indexableQuery, { freq: 8 }), { minLength: 1, maxLength: 6 })
@@ -48,11 +54,12 @@ describe('filter index', () => {
           const filters = queries.map((q) => (q ? new CompiledFilter(q) : null));
           const index = new FilterIndex(filters);
           for (const e of events) {
-            const alone = filters.map((f) => {
-              const verdict = f?.test(e) ?? { match: true };
-              return verdict.match ? null : verdict.reason;
+            const verdicts = index.verdicts(e);
+            filters.forEach((f, position) => {
+              const verdict = verdicts[position];
+              if (!f || f.test(e).match) return expect(verdict).toBeNull();
+              return expect(failedConditions(f, e)).toContain(verdict);
             });
-            expect(index.verdicts(e)).toEqual(alone);
           }
         },
       ),

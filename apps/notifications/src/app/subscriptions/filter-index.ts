@@ -5,6 +5,8 @@ import { type EndpointFilter, type FilterScalar, type HeldAt } from './subscript
 interface Equality {
   readonly path: string;
   readonly values: ReadonlySet<FilterScalar>;
+  /** The filter's top-level entry that requires it: the one an event it rules out fails. */
+  readonly entry: number;
 }
 
 /**
@@ -69,21 +71,26 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * `{ $in }` conditions, and those of its `$and` members (which must all hold too). `$or`
  * members and every other operator are left to the filter itself.
  */
-function equalities(query: Readonly<Record<string, unknown>>, out: Equality[] = []): Equality[] {
-  for (const [key, condition] of Object.entries(query)) {
+function equalities(
+  query: Readonly<Record<string, unknown>>,
+  topLevelEntry?: number,
+  out: Equality[] = [],
+): Equality[] {
+  Object.entries(query).forEach(([key, condition], position) => {
+    const entry = topLevelEntry ?? position;
     if (key === '$and') {
-      (condition as Record<string, unknown>[]).forEach((sub) => equalities(sub, out));
+      (condition as Record<string, unknown>[]).forEach((sub) => equalities(sub, entry, out));
     } else if (key === '$or') {
-      continue;
+      return;
     } else if (!isPlainObject(condition)) {
-      out.push({ path: key, values: new Set([condition as FilterScalar]) });
+      out.push({ path: key, values: new Set([condition as FilterScalar]), entry });
     } else {
       if ('$eq' in condition)
-        out.push({ path: key, values: new Set([condition['$eq'] as FilterScalar]) });
+        out.push({ path: key, values: new Set([condition['$eq'] as FilterScalar]), entry });
       if ('$in' in condition)
-        out.push({ path: key, values: new Set(condition['$in'] as FilterScalar[]) });
+        out.push({ path: key, values: new Set(condition['$in'] as FilterScalar[]), entry });
     }
-  }
+  });
   return out;
 }
 
@@ -119,6 +126,8 @@ export class FilterIndex {
   /** Each position's group (-1 where it has no filter), and the groups' filters. */
   private readonly groupOf: Int32Array;
   private readonly filters: readonly EndpointFilter[];
+  /** Each group's top-level entry that an event the index rules it out for fails. */
+  private readonly ruledOutAt: Int16Array;
   private readonly alwaysRun: Bucket;
   private readonly paths: readonly PathBuckets[];
 
@@ -152,6 +161,7 @@ export class FilterIndex {
     const cost = (e: Equality) =>
       [...e.values].reduce<number>((sum, v) => sum + (counts.get(e.path)?.get(v) ?? 0), 0);
 
+    this.ruledOutAt = new Int16Array(groups.length);
     const alwaysRun = new Bucket();
     const paths = new Map<string, PathBuckets>();
     groups.forEach((group, i) => {
@@ -164,6 +174,7 @@ export class FilterIndex {
             ? b
             : a,
         ).e;
+      this.ruledOutAt[group.id] = best.entry;
       const buckets = paths.get(best.path) ?? {
         keys: best.path.split('.'),
         byValue: new Map<FilterScalar, Bucket>(),
@@ -193,12 +204,14 @@ export class FilterIndex {
 
   /**
    * Each position's verdict on the event: null when it passes, else the reason it does not (see
-   * EndpointFilter.explain). Reasons cost a second look at the event, so only for the positions it
-   * does not pass, and once per distinct filter: equal filters fail alike.
+   * EndpointFilter.explain), worded only for the positions it does not pass, and once per
+   * distinct filter: equal filters fail alike. Where the filter ran, the reason is the first
+   * top-level condition it failed; where the index ruled it out, it is the condition the index
+   * ruled it out on, which the event fails as well, so the filter need not run to be explained.
    */
   verdicts(event: unknown): (string | null)[] {
     const outcomes = this.outcomes(event);
-    const reasons = new Array<string | null | undefined>(this.filters.length);
+    const reasons = new Array<string | undefined>(this.filters.length);
     const held: HeldAt = new Map();
     const verdicts: (string | null)[] = new Array(outcomes.length);
     for (let position = 0; position < outcomes.length; position++) {
@@ -211,9 +224,8 @@ export class FilterIndex {
       let reason = reasons[group];
       if (reason === undefined) {
         const filter = this.filters[group] as EndpointFilter;
-        // Ruled out by the index: the filter runs now, to say which entry fails.
-        const failed = outcome === NOT_RUN ? filter.firstFailure(event) : outcome;
-        reasons[group] = reason = failed < 0 ? null : filter.explain(event, failed, held);
+        const failed = outcome === NOT_RUN ? (this.ruledOutAt[group] as number) : outcome;
+        reasons[group] = reason = filter.explain(event, failed, held);
       }
       verdicts[position] = reason;
     }
