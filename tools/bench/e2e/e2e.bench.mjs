@@ -17,6 +17,8 @@
 // (default 50/s) to an endpoint of its own on a second sink port, with the same checks.
 // Reproduce: `npm run bench:e2e` (see docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import {
   ADMIN_TOKEN,
@@ -36,6 +38,8 @@ import {
   sleep,
   startService,
   startSink,
+  statementCalls,
+  statementsPer,
   STRIPE_WEBHOOK_SECRET,
   stripePaymentSucceeded,
   table,
@@ -214,6 +218,10 @@ async function hopLatencies(db, orderIds) {
        JOIN nd ON nd.event_id = oo.event_id`,
     [orderIds],
   );
+  if (process.env.BENCH_LATENCIES_DIR) {
+    const file = path.join(process.env.BENCH_LATENCIES_DIR, `e2e-hops-${orderIds.length}.json`);
+    writeFileSync(file, JSON.stringify(rows));
+  }
   return HOPS.map(([hop, from, to]) => {
     const sorted = rows
       .map((r) => Number(r[to]) - Number(r[from]))
@@ -284,10 +292,16 @@ async function run(ctx, rate) {
   await sink.reset({ secrets, verifyEvery: 10, record: true });
   const monitor = new ResourceMonitor(Object.values(services));
   await monitor.start();
+  const statementsBefore = await statementCalls(db.name);
   const { answers, maxLateMs } = await payPaced(services.payments.url, orderIds, rate);
   const acknowledged = answers.filter((a) => a.status === 200);
   await waitForReceipts(sink, acknowledged.length);
   const resources = await monitor.stop();
+  const statements = statementsPer(
+    statementsBefore,
+    await statementCalls(db.name),
+    acknowledged.length,
+  );
 
   const hops = await hopLatencies(
     db,
@@ -300,6 +314,7 @@ async function run(ctx, rate) {
     floor: floorLatency,
     resources,
     hops,
+    statements,
   };
 }
 
@@ -378,6 +393,14 @@ async function receiptLatencies(sink, type, answers, count) {
     }
     latencies.push(at - a.answeredAt);
     if (at > lastAnswerAt) backlogAtEnd++;
+  }
+  if (process.env.BENCH_LATENCIES_DIR) {
+    // Each event's latency in send order, with its send time, for a look at when the slow ones came.
+    const file = path.join(process.env.BENCH_LATENCIES_DIR, `e2e-${type}-${count}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify(acknowledged.map((a, i) => [Math.round(a.sentAt), latencies[i]])),
+    );
   }
   const tenth = Math.max(1, Math.floor(latencies.length / 10));
   const sortedOf = (xs) => xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -551,6 +574,24 @@ await runBench(async () => {
       'l' + 'r'.repeat(results.length),
     ),
   );
+  const counted = results.filter((r) => r.statements);
+  if (counted.length)
+    console.log(
+      `\nPostgres statements per paid order (pg_stat_statements; BEGIN and COMMIT included): ${counted
+        .map((r) => `${fmt.int(r.rate)}/s ${r.statements.total.toFixed(1)}`)
+        .join(', ')}\n\n${table(
+        ['statement', ...counted.map((r) => `${fmt.int(r.rate)}/s`)],
+        [
+          ...new Set(counted.flatMap((r) => r.statements.rows.slice(0, 15).map((x) => x.query))),
+        ].map((query) => [
+          query.replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 90),
+          ...counted.map((r) =>
+            (r.statements.rows.find((x) => x.query === query)?.perUnit ?? 0).toFixed(2),
+          ),
+        ]),
+        'l' + 'r'.repeat(counted.length),
+      )}`,
+    );
   const late = [...results, ...createdResults].filter((r) => r.maxLateMs > 50);
   if (late.length)
     console.log(

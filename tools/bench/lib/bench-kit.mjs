@@ -214,6 +214,36 @@ export async function freshDatabase(label) {
   return db;
 }
 
+/**
+ * Every statement the database `name` has run so far, by text, as `pg_stat_statements` counts
+ * them (BEGIN and COMMIT included: each statement is a round trip); null where the extension is
+ * not installed in the admin database (it needs `shared_preload_libraries`).
+ */
+export async function statementCalls(name) {
+  return withClient(adminUrl, async (c) => {
+    const { rows: installed } = await c.query(
+      "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'",
+    );
+    if (installed.length === 0) return null;
+    const { rows } = await c.query(
+      `SELECT query, sum(calls)::bigint AS calls FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) GROUP BY query`,
+      [name],
+    );
+    return new Map(rows.map((r) => [r.query, Number(r.calls)]));
+  });
+}
+
+/** Statements run between two `statementCalls`, per unit, most frequent first. */
+export function statementsPer(before, after, units) {
+  if (!before || !after) return null;
+  const rows = [...after]
+    .map(([query, calls]) => ({ query, perUnit: (calls - (before.get(query) ?? 0)) / units }))
+    .filter((r) => r.perUnit > 0)
+    .sort((a, b) => b.perUnit - a.perUnit);
+  return { total: rows.reduce((sum, r) => sum + r.perUnit, 0), rows };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka: a prefix of the run's own for topics and consumer groups, deleted afterwards.
 
@@ -370,9 +400,11 @@ export async function waitForHttp(proc, url, timeoutMs = 120_000) {
  * Chrome DevTools or summarise with `node tools/bench/profile-summary.mjs <file>`.
  */
 export function profiled(name) {
+  // Flags Node refuses in NODE_OPTIONS (`--trace-gc`), for every service: `BENCH_NODE_ARGS`.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const wanted = (process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim());
-  if (!wanted.includes(name)) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${path.join(root, '.local/bench-profiles')}`];
+  if (!wanted.includes(name)) return extra;
+  return [...extra, '--cpu-prof', `--cpu-prof-dir=${path.join(root, '.local/bench-profiles')}`];
 }
 
 /**

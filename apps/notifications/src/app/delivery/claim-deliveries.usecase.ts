@@ -21,8 +21,9 @@ export interface Claim {
 }
 
 /**
- * Claims due deliveries for one instance, in one transaction. Rows are taken with SKIP LOCKED,
- * so instances never take the same one. Endpoints with a rate limit, FIFO order or a circuit
+ * Claims due deliveries for one instance: in one statement while no endpoint needs a slot taken
+ * (and no push is configured), else in one transaction. Rows are taken with SKIP LOCKED, so
+ * instances never take the same one. Endpoints with a rate limit, FIFO order or a circuit
  * about to probe get at most one delivery per claim, and only after winning a slot on the
  * endpoint's row, which every instance contends for: the limits hold across instances.
  */
@@ -42,7 +43,29 @@ export class ClaimDeliveriesUseCase {
    * attempt. `more` says whether more may be due already: the claim was full, or it passed over
    * deliveries waiting for a slot (a rate limit, a FIFO head, a probe).
    */
-  execute(limit: number, instanceId: string): Promise<Claim> {
+  async execute(limit: number, instanceId: string): Promise<Claim> {
+    const leaseSeconds = this.config.DELIVERY_LEASE_MS / 1000;
+    if (this.transports.enabled) return this.claimInTransaction(limit, limit, instanceId);
+    // Most claims need no slot taken on any endpoint: one statement, no transaction.
+    const free = await this.deliveries.claimFree(
+      limit,
+      this.config.DELIVERY_BREAKER_THRESHOLD,
+      instanceId,
+      leaseSeconds,
+    );
+    if (!free.passedOver) {
+      return { deliveries: free.leased, pushes: [], gated: new Map(), more: free.due === limit };
+    }
+    const rest = await this.claimInTransaction(limit, limit - free.leased.length, instanceId);
+    return { ...rest, deliveries: [...free.leased, ...rest.deliveries] };
+  }
+
+  /**
+   * The claim of deliveries that take a slot on their endpoint first, and of pushes: locked in a
+   * transaction while the slots are won. `room` is how many it may lease, at most `limit`, the
+   * size of the query (a few sizes keep a few statement texts).
+   */
+  private claimInTransaction(limit: number, room: number, instanceId: string): Promise<Claim> {
     return this.dataSource.transaction(async (manager) => {
       const leaseSeconds = this.config.DELIVERY_LEASE_MS / 1000;
       // Pushes take up to a quarter of the room, so a webhook backlog never starves them.
@@ -53,11 +76,11 @@ export class ClaimDeliveriesUseCase {
           : { due: [], orphaned: [] };
       await this.pushDeliveries.failOrphaned(orphaned, manager);
       const pushes = await this.pushDeliveries.lease(duePushes, instanceId, leaseSeconds, manager);
-      const room = limit - pushes.length;
+      const left = room - pushes.length;
       const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
       const chosen: DueDelivery[] = [];
       const gatedSeen = new Set<string>();
-      for (const delivery of due.slice(0, room)) {
+      for (const delivery of due.slice(0, Math.max(0, left))) {
         if (!isGated(delivery)) {
           chosen.push(delivery);
           continue;

@@ -52,6 +52,74 @@ export interface ClaimedDelivery {
   readonly createdAt: Date;
 }
 
+/** `e` may be sent to now: enabled, its circuit not open, its next rate slot come. */
+const READY_ENDPOINT = `e.enabled
+         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
+         AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())`;
+
+/** Delivery `d` to endpoint `e` is due now and nobody holds it. */
+const DUE_NOW = `d.status = 'pending' AND d.next_attempt_at <= now()
+         AND (d.locked_until IS NULL OR d.locked_until < now()) AND ${READY_ENDPOINT}`;
+
+/** A claimed delivery's row, as the lease statements answer it. */
+interface LeasedRow {
+  id: string;
+  message_id: string;
+  event_id: string;
+  attempts: number;
+  endpoint_id: string;
+  created_at: Date;
+  url: string;
+  headers: Record<string, string>;
+  retry_schedule: string | null;
+  payload_mode: PayloadMode;
+  secrets: string[];
+  payload: string;
+}
+
+/**
+ * A lease on the deliveries `which` names (a condition on `d`), with what sending them takes:
+ * `$1` the lease in seconds, `$2` its owner.
+ */
+function leaseSql(s: string, which: string): string {
+  return `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $1), locked_by = $2
+       FROM ${s}.endpoints e, ${s}.messages m
+       WHERE ${which} AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
+       RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
+         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
+              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`;
+}
+
+function claimedOf(r: LeasedRow): ClaimedDelivery {
+  return {
+    kind: 'webhook',
+    id: r.id,
+    messageId: r.message_id,
+    eventId: r.event_id,
+    attempts: r.attempts,
+    endpointId: r.endpoint_id,
+    url: r.url,
+    secrets: r.secrets,
+    headers: r.headers,
+    retrySchedule: r.retry_schedule,
+    payloadMode: r.payload_mode,
+    payload: r.payload,
+    createdAt: r.created_at,
+  };
+}
+
+/** What `claimFree` leased, and whether it left due deliveries to the claim in a transaction. */
+export interface FreeClaim {
+  readonly leased: ClaimedDelivery[];
+  /** Due deliveries it locked, leased or not: the limit when more may be due. */
+  readonly due: number;
+  /**
+   * It passed over deliveries that must win a slot first (a rate limit, a probe), or an enabled
+   * FIFO endpoint made it claim nothing: `due` then takes them in a transaction.
+   */
+  readonly passedOver: boolean;
+}
+
 /** Names a delivery row: its event id is the partition key, so statements touch only its day. */
 export interface DeliveryKey {
   readonly id: string;
@@ -115,9 +183,6 @@ export class DeliveryRepository {
    */
   async due(limit: number, breakerThreshold: number, db: EntityManager): Promise<DueDelivery[]> {
     const s = this.sql.schema;
-    const ready = `e.enabled
-         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
-         AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())`;
     // The limit and threshold are in the text, so the plan Postgres keeps for this claim knows them.
     const columns = `d.id, d.event_id, d.endpoint_id, e.rate_limit_per_second, e.fifo,
          e.consecutive_failures >= ${integerLiteral(breakerThreshold)} AS probing`;
@@ -130,7 +195,7 @@ export class DeliveryRepository {
                          WHERE h.endpoint_id = e.id AND h.status = 'pending'
                          ORDER BY h.created_at, h.id LIMIT 1) head ON true
            JOIN ${s}.deliveries d ON d.id = head.id AND d.event_id = head.event_id
-           WHERE e.fifo AND ${ready}
+           WHERE e.fifo AND ${READY_ENDPOINT}
              AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
              AND NOT EXISTS (SELECT 1 FROM ${s}.deliveries x
                              WHERE x.endpoint_id = e.id AND x.status = 'pending' AND x.locked_until > now())
@@ -151,8 +216,7 @@ export class DeliveryRepository {
             db,
             `SELECT ${columns}
        FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
-       WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
-         AND NOT e.fifo AND ${ready}
+       WHERE ${DUE_NOW} AND NOT e.fifo
        ORDER BY d.next_attempt_at LIMIT ${integerLiteral(limit)}
        FOR UPDATE OF d SKIP LOCKED`,
           );
@@ -183,46 +247,68 @@ export class DeliveryRepository {
     leaseSeconds: number,
     db: EntityManager,
   ): Promise<ClaimedDelivery[]> {
-    const s = this.sql.schema;
-    const rows = await this.sql.rows<{
-      id: string;
-      message_id: string;
-      event_id: string;
-      attempts: number;
-      endpoint_id: string;
-      created_at: Date;
-      url: string;
-      headers: Record<string, string>;
-      retry_schedule: string | null;
-      payload_mode: PayloadMode;
-      secrets: string[];
-      payload: string;
-    }>(
+    const rows = await this.sql.rows<LeasedRow>(
       db,
-      `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $2), locked_by = $3
-       FROM ${s}.endpoints e, ${s}.messages m
-       WHERE d.id = ANY($1::uuid[]) AND d.event_id = ANY($4::uuid[]) AND m.event_id = ANY($4::uuid[])
-         AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
-       RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
-         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
-              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`,
-      [due.map((d) => d.id), leaseSeconds, instanceId, eventIdsOf(due)],
+      leaseSql(
+        this.sql.schema,
+        'd.id = ANY($3::uuid[]) AND d.event_id = ANY($4::uuid[]) AND m.event_id = ANY($4::uuid[])',
+      ),
+      [leaseSeconds, instanceId, due.map((d) => d.id), eventIdsOf(due)],
     );
-    return rows.map((r) => ({
-      kind: 'webhook' as const,
-      id: r.id,
-      messageId: r.message_id,
-      eventId: r.event_id,
-      attempts: r.attempts,
-      endpointId: r.endpoint_id,
-      url: r.url,
-      secrets: r.secrets,
-      headers: r.headers,
-      retrySchedule: r.retry_schedule,
-      payloadMode: r.payload_mode,
-      payload: r.payload,
-      createdAt: r.created_at,
-    }));
+    return rows.map(claimedOf);
+  }
+
+  /**
+   * Claims and leases, in one statement and so without a transaction of its own, the due
+   * deliveries that need no slot on their endpoint: the claim of an installation with no FIFO
+   * endpoint, no rate limit and no circuit about to probe, which is most of them. The rows are
+   * taken with SKIP LOCKED, as `due` takes them. Deliveries that need a slot are passed over (and
+   * their locks end with the statement), and with any FIFO endpoint enabled nothing is claimed:
+   * `passedOver` sends the caller to `due`, which takes slots in order.
+   */
+  async claimFree(
+    limit: number,
+    breakerThreshold: number,
+    instanceId: string,
+    leaseSeconds: number,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<FreeClaim> {
+    const s = this.sql.schema;
+    // Each day is its own partition: the lease finds its rows through the range of event ids
+    // claimed, which Postgres prunes partitions by as it runs, where a join could not be pruned.
+    const inFree = (alias: string) =>
+      `${alias}.event_id >= (SELECT event_id FROM free ORDER BY event_id LIMIT 1)
+         AND ${alias}.event_id <= (SELECT event_id FROM free ORDER BY event_id DESC LIMIT 1)`;
+    const rows = await this.sql.rows<
+      { due: number; free: number; fifo: boolean } & (LeasedRow | Record<keyof LeasedRow, null>)
+    >(
+      db,
+      `WITH fifo AS MATERIALIZED (
+         SELECT EXISTS (SELECT 1 FROM ${s}.endpoints WHERE fifo AND enabled) AS present
+       ), due AS MATERIALIZED (
+         SELECT d.id, d.event_id, e.rate_limit_per_second IS NULL
+                  AND e.consecutive_failures < ${integerLiteral(breakerThreshold)} AS free
+         FROM ${s}.deliveries d JOIN ${s}.endpoints e ON e.id = d.endpoint_id
+         WHERE ${DUE_NOW} AND NOT e.fifo AND NOT (SELECT present FROM fifo)
+         ORDER BY d.next_attempt_at LIMIT ${integerLiteral(limit)}
+         FOR UPDATE OF d SKIP LOCKED
+       ), free AS MATERIALIZED (
+         SELECT id, event_id FROM due WHERE free
+       ), leased AS (
+         ${leaseSql(s, `d.id IN (SELECT id FROM free) AND ${inFree('d')} AND ${inFree('m')}`)}
+       )
+       SELECT c.due, c.free, c.fifo, l.*
+       FROM (SELECT (SELECT count(*) FROM due)::int AS due, (SELECT count(*) FROM free)::int AS free,
+                    (SELECT present FROM fifo) AS fifo) c
+         LEFT JOIN leased l ON true`,
+      [leaseSeconds, instanceId],
+    );
+    const counts = rows[0] as { due: number; free: number; fifo: boolean };
+    return {
+      leased: rows.flatMap((r) => (r.id === null ? [] : [claimedOf(r as LeasedRow)])),
+      due: counts.due,
+      passedOver: counts.fifo || counts.free < counts.due,
+    };
   }
 
   /** Extends this instance's leases on deliveries it still holds; others' are left alone. */

@@ -1,0 +1,128 @@
+import { waitFor } from '@switchyard/testing';
+import {
+  type NotificationsTestApp,
+  startNotificationsApp,
+} from '../../testing/notifications-app.test-helper';
+import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
+import { DeliveryRepository } from './delivery.repository';
+import { DeliveryWorker } from './delivery.worker';
+
+const BREAKER_THRESHOLD = 100;
+
+describe('claiming due deliveries (real Postgres and Kafka)', () => {
+  let t: NotificationsTestApp;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    // Given an instance whose worker is stopped: the test claims by hand
+    t = await startNotificationsApp('claim', {
+      DELIVERY_BREAKER_THRESHOLD: String(BREAKER_THRESHOLD),
+    });
+    await t.app.get(DeliveryWorker).beforeApplicationShutdown();
+    apiKey = await t.createPartner();
+  });
+
+  afterAll(() => t?.close());
+
+  /**
+   * New endpoints, one per patch (applied to it), the only ones enabled, and `count` events due
+   * to each: the ids of the deliveries, endpoint by endpoint.
+   */
+  async function dueTo(count: number, ...patches: Record<string, unknown>[]): Promise<string[][]> {
+    await t.dataSource.query('UPDATE notifications.endpoints SET enabled = false');
+    const endpoints = [];
+    for (const patch of patches) {
+      const endpoint = await t.createEndpoint(apiKey, { url: 'http://127.0.0.1:9/unused' });
+      if (Object.keys(patch).length > 0)
+        await t.api(apiKey, 'PATCH', `/v1/endpoints/${endpoint.id}`, patch);
+      endpoints.push(endpoint.id);
+    }
+    const events = [];
+    for (let i = 0; i < count; i++) events.push(await t.publishOrderEvent());
+    for (const event of events) {
+      for (const endpointId of endpoints) {
+        await waitFor(
+          'the delivery',
+          async () => (await t.deliveryOf(event.id, endpointId)) !== undefined,
+        );
+      }
+    }
+    const ids = [];
+    for (const endpointId of endpoints) {
+      const rows: { id: string }[] = await t.dataSource.query(
+        'SELECT id FROM notifications.deliveries WHERE endpoint_id = $1',
+        [endpointId],
+      );
+      ids.push(rows.map((r) => r.id));
+    }
+    return ids;
+  }
+
+  const claimFree = (instanceId: string, limit = 16) =>
+    t.app.get(DeliveryRepository).claimFree(limit, BREAKER_THRESHOLD, instanceId, 60);
+
+  async function leasedBy(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const rows: { id: string; locked_by: string | null }[] = await t.dataSource.query(
+      'SELECT id, locked_by FROM notifications.deliveries WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.locked_by]));
+  }
+
+  it('leases the due deliveries of endpoints that need no slot in one statement, each to one of two instances claiming at once', async () => {
+    // Given 12 deliveries due to a plain endpoint
+    const [ids = []] = await dueTo(12, {});
+
+    // When two instances claim at once, 8 at most each
+    const [a, b] = await Promise.all([claimFree('instance-a', 8), claimFree('instance-b', 8)]);
+
+    // Then each delivery went to one of them, with what sending it takes, and the lease says whose
+    const byA = a.leased.map((d) => d.id);
+    const byB = b.leased.map((d) => d.id);
+    expect([...byA, ...byB].sort()).toEqual([...ids].sort());
+    expect(a.passedOver || b.passedOver).toBe(false);
+    expect(a.leased[0]).toMatchObject({ url: 'http://127.0.0.1:9/unused', attempts: 0 });
+    const owners = await leasedBy(ids);
+    for (const id of byA) expect(owners.get(id)).toBe('instance-a');
+    for (const id of byB) expect(owners.get(id)).toBe('instance-b');
+
+    // And a third claim finds nothing left
+    expect(await claimFree('instance-c')).toEqual({ leased: [], due: 0, passedOver: false });
+  });
+
+  it("passes over a rate-limited endpoint's deliveries, which the claim then takes one slot at a time", async () => {
+    // Given 3 deliveries due to an endpoint limited to 1 request a second
+    const [ids = []] = await dueTo(3, { rateLimitPerSecond: 1 });
+
+    // When the one-statement claim runs
+    const free = await claimFree('instance-a');
+
+    // Then it leased none and says it passed some over
+    expect(free.leased).toEqual([]);
+    expect(free.passedOver).toBe(true);
+    expect([...(await leasedBy(ids)).values()]).toEqual([null, null, null]);
+
+    // And the claim leases one, having taken the endpoint's slot
+    const claim = await t.app.get(ClaimDeliveriesUseCase).execute(16, 'instance-a');
+    expect(claim.deliveries).toHaveLength(1);
+    expect(ids).toContain(claim.deliveries[0]?.id);
+    expect(claim.more).toBe(true);
+  });
+
+  it('leases nothing in one statement while a FIFO endpoint is enabled, and the claim still takes what is due', async () => {
+    // Given a FIFO endpoint and a plain one, two deliveries due to each
+    const [fifo = [], plain = []] = await dueTo(2, { fifo: true }, {});
+
+    // When the one-statement claim runs
+    const free = await claimFree('instance-a');
+
+    // Then it leased nothing, and says so
+    expect(free).toEqual({ leased: [], due: 0, passedOver: true });
+
+    // And the claim takes the FIFO endpoint's head and the plain endpoint's deliveries
+    const claim = await t.app.get(ClaimDeliveriesUseCase).execute(16, 'instance-a');
+    const claimed = claim.deliveries.map((d) => d.id);
+    expect(claimed.filter((id) => fifo.includes(id))).toHaveLength(1);
+    expect(claimed.filter((id) => plain.includes(id)).sort()).toEqual([...plain].sort());
+  });
+});
