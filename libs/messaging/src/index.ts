@@ -16,5 +16,6 @@ export * from './lib/pg-channel-listener';
 export * from './lib/batcher';
 export * from './lib/database/prepared-query';
 export * from './lib/database/after-commit';
+export * from './lib/database/write-together';
 export * from './lib/wake-ups';
 export * from './lib/tracing/spans';

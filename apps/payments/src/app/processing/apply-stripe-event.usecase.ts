@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent, type DomainEvent } from '@switchyard/contracts';
-import { appendToOutbox, WakeUps } from '@switchyard/messaging';
+import { announceOutbox, outboxAppendPart, WakeUps, type WritePart } from '@switchyard/messaging';
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
@@ -18,17 +18,28 @@ import { PaymentsRepository } from './payments.repository';
 export type ApplyOutcome =
   { status: 'processed'; events: DomainEvent[] } | { status: 'ignored'; reason: string };
 
+/** The outcome of each event, and the writes that make them so, for the caller to make. */
+export interface AppliedBatch {
+  readonly outcomes: ApplyOutcome[];
+  /**
+   * The PaymentIntents' states, their events' outbox rows and the waiting events they make due:
+   * parts of the one statement (`writeTogether`) that also marks the batch's events done.
+   */
+  readonly writes: (WritePart | null)[];
+}
+
 export interface EventToApply {
   readonly event: StripeEventLike;
   readonly traceparent?: string;
 }
 
 /**
- * Folds stored Stripe events, in the order given, into their PaymentIntents' states and writes
- * the domain events of what changed to the outbox, in the caller's transaction, with the same
- * statements for one event or many. A replayed, duplicate or stale event changes nothing and
- * publishes nothing. When one event cannot be applied, it throws as that event would alone, and
- * the caller's transaction must not commit.
+ * Folds stored Stripe events, in the order given, into their PaymentIntents' states, and answers
+ * the writes of what changed (the states, and the domain events for the outbox), in the caller's
+ * transaction, with the same statements for one event or many. The caller makes those writes in
+ * one statement with its own. A replayed, duplicate or stale event changes nothing and publishes
+ * nothing. When one event cannot be applied, it throws as that event would alone, and the
+ * caller's transaction must not commit.
  */
 @Injectable()
 export class ApplyStripeEventUseCase {
@@ -39,14 +50,13 @@ export class ApplyStripeEventUseCase {
     private readonly wakeUps: WakeUps,
   ) {}
 
-  /** One outcome per event, in the order given. */
-  async execute(manager: EntityManager, toApply: readonly EventToApply[]): Promise<ApplyOutcome[]> {
+  /** One outcome per event, in the order given, and the writes that make them. */
+  async execute(manager: EntityManager, toApply: readonly EventToApply[]): Promise<AppliedBatch> {
     const mapped = toApply.map((item) => ({ ...item, mapping: mapStripeEvent(item.event) }));
     const facts = mapped.flatMap(({ event, mapping }) =>
       mapping.kind === 'fact' ? [{ event, mapped: mapping }] : [],
     );
-    const plan = await this.plan(manager, facts);
-    await this.payments.saveStates(manager, plan.changed);
+    const { plan, added } = await this.plan(manager, facts);
     const steps = plan.steps.values();
     const outcomes = mapped.map(({ event, traceparent, mapping }): ApplyOutcome => {
       if (mapping.kind === 'ignored') return { status: 'ignored', reason: mapping.reason };
@@ -57,33 +67,39 @@ export class ApplyStripeEventUseCase {
       );
       return { status: 'processed', events };
     });
-    await appendToOutbox(
-      manager,
-      this.config.DB_SCHEMA,
-      outcomes.flatMap((o) => (o.status === 'processed' ? o.events : [])),
-      this.wakeUps,
-    );
-    return outcomes;
+    const events = outcomes.flatMap((o) => (o.status === 'processed' ? o.events : []));
+    if (events.length > 0) announceOutbox(this.wakeUps, manager, this.config.DB_SCHEMA);
+    return {
+      outcomes,
+      writes: [
+        this.payments.saveStates(plan.changed),
+        outboxAppendPart(this.config.DB_SCHEMA, events),
+        // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
+        this.stripeEvents.makeDueEventsOf(
+          added,
+          toApply.map((item) => item.event.id),
+        ),
+      ],
+    };
   }
 
   /**
    * Locks the states of the events' PaymentIntents and folds the events into them; states that
-   * did not exist are added with what their events fold to.
+   * did not exist are added with what their events fold to (`added`: the ids this transaction
+   * added).
    */
   private async plan(
     manager: EntityManager,
     facts: readonly FactEvent[],
-  ): Promise<PaymentBatchPlan> {
-    if (facts.length === 0) return { steps: [], added: [], changed: [] };
+  ): Promise<{ plan: PaymentBatchPlan; added: string[] }> {
+    if (facts.length === 0) return { plan: { steps: [], added: [], changed: [] }, added: [] };
     const known = await this.payments.lockStates(
       manager,
       facts.map((f) => f.mapped.paymentIntentId),
     );
     const plan = planPaymentBatch(facts, known);
     const added = await this.payments.addStatesIfAbsent(manager, plan.added);
-    // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
-    await this.stripeEvents.makeDueEventsOf(manager, added);
-    if (added.length === plan.added.length) return plan;
+    if (added.length === plan.added.length) return { plan, added };
     // Another transaction added some of these states after they were read: lock them as they
     // are now and fold again; the ones added here already hold what their events fold to.
     const addedHere = new Set(added);
@@ -93,7 +109,7 @@ export class ApplyStripeEventUseCase {
       raced.map((r) => r.paymentIntentId),
     );
     const again = planPaymentBatch(facts, new Map([...known, ...now]));
-    return { ...again, added: [] };
+    return { plan: { ...again, added: [] }, added };
   }
 
   private toDomainEvent(

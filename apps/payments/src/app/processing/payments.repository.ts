@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type WritePart } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type KnownPayment, type PaymentStateRow } from './payment-batch';
@@ -130,16 +131,18 @@ export class PaymentsRepository {
     return added.map((r) => r.payment_intent_id);
   }
 
-  /** Saves states this transaction holds locked (lockStates). */
-  async saveStates(db: EntityManager, rows: readonly PaymentStateRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.sql.affected(
-      db,
-      `UPDATE ${this.sql.schema}.payment_states ps SET state = saved.state, updated_at = now()
+  /**
+   * Saves states this transaction holds locked (lockStates), as a part of the statement that
+   * writes the rest of the batch (`writeTogether`); null when none changed.
+   */
+  saveStates(rows: readonly PaymentStateRow[]): WritePart | null {
+    if (rows.length === 0) return null;
+    return {
+      text: `UPDATE ${this.sql.schema}.payment_states ps SET state = saved.state, updated_at = now()
        FROM unnest($1::text[], $2::jsonb[]) AS saved(id, state)
        WHERE ps.payment_intent_id = saved.id`,
-      [rows.map((r) => r.paymentIntentId), rows.map((r) => JSON.stringify(r.state))],
-    );
+      params: [rows.map((r) => r.paymentIntentId), rows.map((r) => JSON.stringify(r.state))],
+    };
   }
 }
 

@@ -16,6 +16,7 @@ import {
   traceIdOf,
   traceparentOf,
   WakeUps,
+  writeTogether,
 } from '@switchyard/messaging';
 import { isDependencyFailure, nextAttemptDelay, retryPolicy } from '@switchyard/retry';
 import { afterCommit, logPollingLoopErrors, SERVICE_CONFIG } from '@switchyard/service';
@@ -27,7 +28,11 @@ import {
   storedEventsChannel,
   StripeEventsRepository,
 } from '../stripe/stripe-events.repository';
-import { type ApplyOutcome, ApplyStripeEventUseCase } from './apply-stripe-event.usecase';
+import {
+  type AppliedBatch,
+  type ApplyOutcome,
+  ApplyStripeEventUseCase,
+} from './apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
 import { stripeEventsProcessedTotal, stripeProcessingLag } from './stripe-processing.metrics';
 
@@ -164,9 +169,9 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         traceparentOf(spans[i] as Span) ??
         (c.traceparent ? childTraceparent(c.traceparent) : newTraceparent()),
     );
-    let outcomes: readonly ApplyOutcome[];
+    let batch: AppliedBatch;
     try {
-      outcomes = await this.applyStripeEvent.execute(
+      batch = await this.applyStripeEvent.execute(
         manager,
         // Intake stores only verified Stripe events; the mapper checks the fields it reads.
         claimed.map((c, i) => ({
@@ -182,17 +187,20 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     }
     const applied = claimed.map((c, i) => ({
       claimed: c,
-      outcome: outcomes[i] as ApplyOutcome,
+      outcome: batch.outcomes[i] as ApplyOutcome,
       traceparent: traceparents[i] as string,
     }));
-    await this.events.markDone(
-      manager,
-      applied.map(({ claimed: event, outcome }) => ({
-        event,
-        status: outcome.status,
-        reason: outcome.status === 'ignored' ? outcome.reason : null,
-      })),
-    );
+    // What the events changed and their marks as done: one statement.
+    await writeTogether(manager, [
+      ...batch.writes,
+      this.events.markDone(
+        applied.map(({ claimed: event, outcome }) => ({
+          event,
+          status: outcome.status,
+          reason: outcome.status === 'ignored' ? outcome.reason : null,
+        })),
+      ),
+    ]);
     return applied;
   }
 

@@ -90,6 +90,32 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
     expect(await publishedFor(orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
   });
 
+  it("applies a refund held back for its PaymentIntent as soon as the PaymentIntent's own event is applied, not at its next retry", async () => {
+    // Given a refund held back for its PaymentIntent, its next retry an hour away
+    const orderId = randomUUID();
+    const pi = paidPaymentIntent(orderId);
+    const refund = paymentIntentEvent('charge.refunded', charge(pi, 5000), at(40));
+    await deliver(refund);
+    await waitFor('the refund to be held back', async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT attempts FROM payments.stripe_events WHERE id = $1',
+        [refund.id],
+      );
+      return row?.attempts >= 1;
+    });
+    await t.dataSource.query(
+      `UPDATE payments.stripe_events SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+      [refund.id],
+    );
+
+    // When the PaymentIntent's success arrives and is applied
+    await deliver(paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
+
+    // Then the refund is applied too, well before its retry
+    await settled();
+    expect(await publishedFor(orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
+  });
+
   it('ignores a failure that arrives after the payment succeeded', async () => {
     const orderId = randomUUID();
     const pi = paidPaymentIntent(orderId);

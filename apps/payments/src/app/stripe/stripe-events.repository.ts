@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { activeTraceparent, WakeUps } from '@switchyard/messaging';
+import { activeTraceparent, WakeUps, type WritePart } from '@switchyard/messaging';
 import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -182,30 +182,32 @@ export class StripeEventsRepository {
     return this.sql.rows<ClaimedStripeEvent>(db, text, params);
   }
 
-  async markDone(
-    db: EntityManager,
+  /**
+   * Marks claimed events done, as a part of the statement that writes the rest of their batch
+   * (`writeTogether`); null when there are none.
+   */
+  markDone(
     done: readonly {
       readonly event: ClaimedStripeEvent;
       readonly status: 'processed' | 'ignored';
       readonly reason: string | null;
     }[],
-  ): Promise<void> {
-    if (done.length === 0) return;
+  ): WritePart | null {
+    if (done.length === 0) return null;
     // `created` is the partition key: as a separate = ANY it lets Postgres plan only the days the
     // batch holds, where the join alone plans (and probes) every partition.
-    await this.sql.affected(
-      db,
-      `UPDATE ${this.table} e
+    return {
+      text: `UPDATE ${this.table} e
        SET status = d.status, last_error = d.reason, attempts = e.attempts + 1, processed_at = now()
        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS d(id, created, status, reason)
        WHERE e.id = d.id AND e.created = d.created AND e.created = ANY($2::bigint[])`,
-      [
+      params: [
         done.map((d) => d.event.id),
         done.map((d) => d.event.created),
         done.map((d) => d.status),
         done.map((d) => d.reason),
       ],
-    );
+    };
   }
 
   /** Records a failed attempt: due again after `retryInMs`, or parked as failed when null. */
@@ -225,15 +227,23 @@ export class StripeEventsRepository {
     );
   }
 
-  /** Charges and disputes that arrived before their PaymentIntents were known: due now. */
-  async makeDueEventsOf(db: EntityManager, paymentIntentIds: readonly string[]): Promise<void> {
-    if (paymentIntentIds.length === 0) return;
-    await this.sql.affected(
-      db,
-      `UPDATE ${this.table} SET next_attempt_at = now()
-       WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = ANY($1::text[])`,
-      [paymentIntentIds],
-    );
+  /**
+   * Charges and disputes that arrived before their PaymentIntents were known: due now. A part of
+   * the statement that writes the rest of a batch (`writeTogether`), which also marks the batch's
+   * own events done: those (`except`, by id) are left to that mark, as two changes to one row in one
+   * statement would keep only one. Null when no PaymentIntent is new.
+   */
+  makeDueEventsOf(
+    paymentIntentIds: readonly string[],
+    except: readonly string[],
+  ): WritePart | null {
+    if (paymentIntentIds.length === 0) return null;
+    return {
+      text: `UPDATE ${this.table} SET next_attempt_at = now()
+       WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = ANY($1::text[])
+         AND id <> ALL($2::text[])`,
+      params: [paymentIntentIds, except],
+    };
   }
 
   /** Newest first, at most `take` events after the filter's key. */

@@ -1,6 +1,6 @@
 import { type DomainEvent, topicOf } from '@switchyard/contracts';
 import { type EntityManager } from 'typeorm';
-import { queryPrepared } from '../database/prepared-query';
+import { writeTogether, type WritePart } from '../database/write-together';
 import { outboxChannel, quoteIdent } from '../messaging-ddl';
 import { type WakeUps } from '../wake-ups';
 
@@ -51,6 +51,16 @@ export function outboxAppendSql(
   };
 }
 
+/**
+ * The outbox rows of `events` as one part of a statement that makes other writes too
+ * (`writeTogether`); null when there are none. The caller wakes the relay with `announceOutbox`.
+ */
+export function outboxAppendPart(schema: string, events: readonly DomainEvent[]): WritePart | null {
+  if (events.length === 0) return null;
+  const append = outboxAppendSql(schema, events);
+  return { text: append.insert, params: append.params };
+}
+
 /** Wakes the relay for outbox rows written through `db`, once they are committed. */
 export function announceOutbox(wakeUps: WakeUps, db: EntityManager, schema: string): void {
   wakeUps.announceAfterCommit(db, outboxChannel(schema));
@@ -68,12 +78,7 @@ export async function appendToOutbox(
   wakeUps: WakeUps,
 ): Promise<void> {
   if (events.length === 0) return;
-  const append = outboxAppendSql(schema, events);
   // One statement for any number of events.
-  await queryPrepared(
-    manager,
-    `WITH appended AS (${append.insert}) SELECT count(*) FROM appended`,
-    [...append.params],
-  );
+  await writeTogether(manager, [outboxAppendPart(schema, events)]);
   announceOutbox(wakeUps, manager, schema);
 }

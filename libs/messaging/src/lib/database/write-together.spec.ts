@@ -1,0 +1,27 @@
+import { combineWrites } from './write-together';
+
+describe('writes combined into one statement', () => {
+  it('numbers each part’s parameters on from the part before, in order', () => {
+    // Given two writes, each numbering its parameters from $1, the second using one twice
+    const combined = combineWrites([
+      { text: 'UPDATE a SET x = $2 WHERE id = $1', params: ['a-1', 10] },
+      { text: 'INSERT INTO b SELECT $1, $2 WHERE $1 IS NOT NULL', params: ['b-1', 11] },
+    ]);
+
+    // Then they are CTEs of one statement, reading the same values
+    expect(combined).toEqual({
+      text: 'WITH w0 AS (UPDATE a SET x = $2 WHERE id = $1), w1 AS (INSERT INTO b SELECT $3, $4 WHERE $3 IS NOT NULL) SELECT 1',
+      params: ['a-1', 10, 'b-1', 11],
+    });
+  });
+
+  it('keeps numbers of ten and more whole', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => i);
+    const combined = combineWrites([
+      { text: 'UPDATE a SET x = $1', params: [0] },
+      { text: 'UPDATE b SET y = $10, z = $1', params: ten },
+    ]);
+    expect(combined.text).toContain('SET y = $11, z = $2');
+    expect(combined.params).toHaveLength(11);
+  });
+});
