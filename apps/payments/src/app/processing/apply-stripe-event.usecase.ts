@@ -21,11 +21,18 @@ export type ApplyOutcome =
 /** The outcome of each event, and the writes that make them so, for the caller to make. */
 export interface AppliedBatch {
   readonly outcomes: ApplyOutcome[];
+  /** The PaymentIntents the events are about. */
+  readonly paymentIntentIds: string[];
   /**
-   * The PaymentIntents' states, their events' outbox rows and the waiting events they make due:
-   * parts of the one statement (`writeTogether`) that also marks the batch's events done.
+   * Parts of the one statement (`writeTogether`) that also marks the batch's events done: the
+   * PaymentIntents' states, their domain events' outbox rows, and the events that waited for a
+   * PaymentIntent added here, due now (a row each).
    */
-  readonly writes: (WritePart | null)[];
+  readonly writes: {
+    readonly states: WritePart | null;
+    readonly outbox: WritePart | null;
+    readonly madeDue: WritePart | null;
+  };
 }
 
 export interface EventToApply {
@@ -71,15 +78,16 @@ export class ApplyStripeEventUseCase {
     if (events.length > 0) announceOutbox(this.wakeUps, manager, this.config.DB_SCHEMA);
     return {
       outcomes,
-      writes: [
-        this.payments.saveStates(plan.changed),
-        outboxAppendPart(this.config.DB_SCHEMA, events),
+      paymentIntentIds: [...new Set(facts.map((f) => f.mapped.paymentIntentId))],
+      writes: {
+        states: this.payments.saveStates(plan.changed),
+        outbox: outboxAppendPart(this.config.DB_SCHEMA, events),
         // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
-        this.stripeEvents.makeDueEventsOf(
+        madeDue: this.stripeEvents.makeDueEventsOf(
           added,
           toApply.map((item) => item.event.id),
         ),
-      ],
+      },
     };
   }
 

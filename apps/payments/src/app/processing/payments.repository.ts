@@ -140,7 +140,7 @@ export class PaymentsRepository {
     return {
       text: `UPDATE ${this.sql.schema}.payment_states ps SET state = saved.state, updated_at = now()
        FROM unnest($1::text[], $2::jsonb[]) AS saved(id, state)
-       WHERE ps.payment_intent_id = saved.id`,
+       WHERE ps.payment_intent_id = saved.id RETURNING 1`,
       params: [rows.map((r) => r.paymentIntentId), rows.map((r) => JSON.stringify(r.state))],
     };
   }

@@ -1,3 +1,4 @@
+import { writeTogether } from '@switchyard/messaging';
 import { paymentIntentEvent, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { type DataSource } from 'typeorm';
@@ -6,7 +7,7 @@ import {
   paidPaymentIntent,
   startPaymentsApp,
 } from '../../testing/payments-app.test-helper';
-import { storedEventsChannel } from '../stripe/stripe-events.repository';
+import { storedEventsChannel, StripeEventsRepository } from '../stripe/stripe-events.repository';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 
@@ -194,5 +195,40 @@ describe('two Stripe processors side by side (real Postgres and Kafka)', () => {
     }
     const rows = await statusesOf(first.dataSource, events);
     expect(rows.filter((r) => r.attempts !== 1)).toEqual([]);
+  });
+});
+
+describe('what a batch leaves due behind it (real Postgres)', () => {
+  let t: PaymentsTestApp;
+
+  beforeAll(async () => {
+    // Given an instance that only receives: the test plays the processor
+    t = await startPaymentsApp('due_of', { STRIPE_PROCESSOR_ENABLED: 'false' });
+  });
+
+  afterAll(() => t?.close());
+
+  it('tells a batch whether an event of its PaymentIntents other than its own is due, so it goes on and takes it', async () => {
+    // Given a PaymentIntent's first two events, stored and due
+    const { events } = story(randomUUID());
+    const [first, second] = events as [StripeEvent, StripeEvent];
+    const other = story(randomUUID()).events[0] as StripeEvent;
+    await storeAtOnce(t.dataSource, [first, second, other]);
+    const pi = (first as unknown as { data: { object: { id: string } } }).data.object.id;
+    const repository = t.app.get(StripeEventsRepository);
+    const dueAfter = async (own: readonly StripeEvent[]) =>
+      (
+        await writeTogether(t.dataSource.manager, [
+          repository.dueOf(
+            [pi],
+            own.map((e) => e.id),
+          ),
+        ])
+      )[0];
+
+    // Then a batch of the first alone leaves the second due; a batch of both leaves nothing
+    // of theirs, whatever else is due
+    expect(await dueAfter([first])).toBe(1);
+    expect(await dueAfter([first, second])).toBe(0);
   });
 });

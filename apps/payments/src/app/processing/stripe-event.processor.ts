@@ -96,12 +96,13 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   /**
    * A round: one batch; when it comes back full (a backlog), STRIPE_PROCESSOR_CONCURRENCY more
    * side by side, each claimed and applied in its own transaction. A wake-up for one event thus
-   * costs one claim, not one per slot (every slot's claim but one found nothing). True when any
-   * event was applied: more may be due.
+   * costs one claim, not one per slot (every slot's claim but one found nothing). True when more
+   * may be due: a batch came back full, or it left events due behind it (see `apply`). Events
+   * stored meanwhile wake the loop themselves.
    */
   private async processSideBySide(): Promise<boolean> {
     const first = await this.processBatch();
-    if (first.claimed < this.config.STRIPE_PROCESSOR_BATCH) return first.applied > 0;
+    if (first.claimed < this.config.STRIPE_PROCESSOR_BATCH) return first.more;
     const rounds = Array.from({ length: this.config.STRIPE_PROCESSOR_CONCURRENCY }, () =>
       this.processBatch(),
     );
@@ -111,24 +112,28 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     return true;
   }
 
-  /** Claims and processes a batch of due events: how many it claimed, and applied. */
-  private async processBatch(): Promise<{ claimed: number; applied: number }> {
+  /**
+   * Claims and processes a batch of due events: how many it claimed, and whether events it did
+   * not claim may be due now (a full batch leaves some, and see `apply`).
+   */
+  private async processBatch(): Promise<{ claimed: number; more: boolean }> {
+    const batchSize = this.config.STRIPE_PROCESSOR_BATCH;
     let claimed: readonly ClaimedStripeEvent[] = [];
-    let applied: readonly Applied[];
+    let done: { applied: readonly Applied[]; more: boolean };
     try {
-      applied = await this.dataSource.transaction(async (manager) => {
-        claimed = await this.events.claimDue(manager, this.config.STRIPE_PROCESSOR_BATCH);
-        return this.apply(manager, claimed);
+      done = await this.dataSource.transaction(async (manager) => {
+        claimed = await this.events.claimDue(manager, batchSize);
+        return this.apply(manager, claimed, claimed.length < batchSize);
       });
     } catch (err) {
       // An outage is not the events' fault: nothing is recorded, and the loop waits for the
       // database to come back.
       if (isDependencyFailure(err) || claimed.length === 0) throw err;
       for (const event of claimed) await this.processAlone(event);
-      return { claimed: claimed.length, applied: claimed.length };
+      return { claimed: claimed.length, more: true };
     }
-    for (const a of applied) this.report(a);
-    return { claimed: claimed.length, applied: applied.length };
+    for (const a of done.applied) this.report(a);
+    return { claimed: claimed.length, more: claimed.length === batchSize || done.more };
   }
 
   /** Processes one event of a failed batch, if it is still due and nobody else took it. */
@@ -139,7 +144,8 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       try {
         // A nested transaction is a savepoint: a failing event's writes are undone, its claim
         // stays, and the failure is recorded in the claiming transaction.
-        return await manager.transaction((attempt) => this.apply(attempt, [claimed]));
+        return (await manager.transaction((attempt) => this.apply(attempt, [claimed], false)))
+          .applied;
       } catch (err) {
         // An outage is not the event's fault: nothing is recorded, the event is not charged an
         // attempt, and the loop waits for the database to come back.
@@ -151,11 +157,18 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     for (const a of applied) this.report(a);
   }
 
+  /**
+   * Applies claimed events and marks them done, in one statement for all the batch's writes.
+   * `more` says whether other events became due or are due for the same PaymentIntents: ones
+   * that waited for a PaymentIntent added here, and (when `askDue`) ones another instance left
+   * out while this batch held their PaymentIntents; the loop then goes on at once.
+   */
   private async apply(
     manager: EntityManager,
     claimed: readonly ClaimedStripeEvent[],
-  ): Promise<Applied[]> {
-    if (claimed.length === 0) return [];
+    askDue: boolean,
+  ): Promise<{ applied: Applied[]; more: boolean }> {
+    if (claimed.length === 0) return { applied: [], more: false };
     // Each event continues the trace of the webhook that stored it; its domain events are
     // children of its span (with tracing off, of the stored trace or of a new one).
     const spans = claimed.map((c) =>
@@ -190,9 +203,12 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       outcome: batch.outcomes[i] as ApplyOutcome,
       traceparent: traceparents[i] as string,
     }));
-    // What the events changed and their marks as done: one statement.
-    await writeTogether(manager, [
-      ...batch.writes,
+    const ids = claimed.map((c) => c.id);
+    // What the events changed, their marks as done, and what is due after them: one statement.
+    const [, , madeDue = 0, , due = 0] = await writeTogether(manager, [
+      batch.writes.states,
+      batch.writes.outbox,
+      batch.writes.madeDue,
       this.events.markDone(
         applied.map(({ claimed: event, outcome }) => ({
           event,
@@ -200,8 +216,9 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
           reason: outcome.status === 'ignored' ? outcome.reason : null,
         })),
       ),
+      askDue ? this.events.dueOf(batch.paymentIntentIds, ids) : null,
     ]);
-    return applied;
+    return { applied, more: madeDue > 0 || due > 0 };
   }
 
   private report({ claimed, outcome, traceparent }: Applied): void {

@@ -200,7 +200,7 @@ export class StripeEventsRepository {
       text: `UPDATE ${this.table} e
        SET status = d.status, last_error = d.reason, attempts = e.attempts + 1, processed_at = now()
        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS d(id, created, status, reason)
-       WHERE e.id = d.id AND e.created = d.created AND e.created = ANY($2::bigint[])`,
+       WHERE e.id = d.id AND e.created = d.created AND e.created = ANY($2::bigint[]) RETURNING 1`,
       params: [
         done.map((d) => d.event.id),
         done.map((d) => d.event.created),
@@ -241,7 +241,23 @@ export class StripeEventsRepository {
     return {
       text: `UPDATE ${this.table} SET next_attempt_at = now()
        WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = ANY($1::text[])
-         AND id <> ALL($2::text[])`,
+         AND id <> ALL($2::text[]) RETURNING 1`,
+      params: [paymentIntentIds, except],
+    };
+  }
+
+  /**
+   * Whether any event of these PaymentIntents but `except` is due now, as a part of the statement
+   * that writes a batch (`writeTogether`): one another instance left out while this batch held
+   * their PaymentIntents, due for whoever claims next. A row if so.
+   */
+  dueOf(paymentIntentIds: readonly string[], except: readonly string[]): WritePart | null {
+    if (paymentIntentIds.length === 0) return null;
+    return {
+      text: `SELECT 1 FROM ${this.table}
+       WHERE status = 'received' AND next_attempt_at <= now()
+         AND ${PAYMENT_INTENT_OF} = ANY($1::text[]) AND id <> ALL($2::text[])
+       LIMIT 1`,
       params: [paymentIntentIds, except],
     };
   }

@@ -4,13 +4,16 @@ describe('writes combined into one statement', () => {
   it('numbers each part’s parameters on from the part before, in order', () => {
     // Given two writes, each numbering its parameters from $1, the second using one twice
     const combined = combineWrites([
-      { text: 'UPDATE a SET x = $2 WHERE id = $1', params: ['a-1', 10] },
-      { text: 'INSERT INTO b SELECT $1, $2 WHERE $1 IS NOT NULL', params: ['b-1', 11] },
+      { text: 'UPDATE a SET x = $2 WHERE id = $1 RETURNING 1', params: ['a-1', 10] },
+      { text: 'INSERT INTO b SELECT $1, $2 WHERE $1 IS NOT NULL RETURNING 1', params: ['b-1', 11] },
     ]);
 
     // Then they are CTEs of one statement, reading the same values
     expect(combined).toEqual({
-      text: 'WITH w0 AS (UPDATE a SET x = $2 WHERE id = $1), w1 AS (INSERT INTO b SELECT $3, $4 WHERE $3 IS NOT NULL) SELECT 1',
+      text:
+        'WITH w0 AS (UPDATE a SET x = $2 WHERE id = $1 RETURNING 1), ' +
+        'w1 AS (INSERT INTO b SELECT $3, $4 WHERE $3 IS NOT NULL RETURNING 1) ' +
+        'SELECT (SELECT count(*) FROM w0)::int AS n0, (SELECT count(*) FROM w1)::int AS n1',
       params: ['a-1', 10, 'b-1', 11],
     });
   });

@@ -2,7 +2,8 @@ import { type EntityManager } from 'typeorm';
 import { queryPrepared } from './prepared-query';
 
 /**
- * One write of a statement that makes several: an INSERT, UPDATE or DELETE whose text numbers
+ * One part of a statement that makes several writes: an INSERT, UPDATE or DELETE with a
+ * RETURNING clause (or a SELECT, to learn something in the same round trip), whose text numbers
  * its own parameters from `$1`, as if it ran alone.
  */
 export interface WritePart {
@@ -11,8 +12,9 @@ export interface WritePart {
 }
 
 /**
- * The parts as one statement, a data-modifying CTE each, their parameters numbered on from one
- * part to the next. Parameters are found as `$n` in the text: parts hold none in their literals.
+ * The parts as one statement, a CTE each, their parameters numbered on from one part to the
+ * next, answering how many rows each part returned (`n0`, `n1`…). Parameters are found as `$n` in
+ * the text: parts hold none in their literals.
  */
 export function combineWrites(parts: readonly WritePart[]): WritePart {
   let offset = 0;
@@ -22,21 +24,34 @@ export function combineWrites(parts: readonly WritePart[]): WritePart {
     const text = part.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`);
     return `w${i} AS (${text})`;
   });
-  return { text: `WITH ${ctes.join(', ')} SELECT 1`, params: parts.flatMap((p) => p.params) };
+  const counts = parts.map((_, i) => `(SELECT count(*) FROM w${i})::int AS n${i}`);
+  return {
+    text: `WITH ${ctes.join(', ')} SELECT ${counts.join(', ')}`,
+    params: parts.flatMap((p) => p.params),
+  };
 }
 
 /**
  * Makes writes of several tables in one statement, so one round trip: inside a transaction, one
- * of its statements; alone, committed together. Postgres runs every part to completion, all of
- * them on the database as the statement began: no part sees another's rows, and no two parts may
- * change the same row (only one of the changes would be kept). Parts left null are skipped.
+ * of its statements; alone, committed together. Answers how many rows each part returned, in the
+ * order given (0 for a part left null, which is skipped). Postgres runs every part to completion,
+ * all of them on the database as the statement began: no part sees another's rows, and no two
+ * parts may change the same row (only one of the changes would be kept).
  */
 export async function writeTogether(
   db: EntityManager,
   parts: readonly (WritePart | null)[],
-): Promise<void> {
+): Promise<number[]> {
   const present = parts.filter((p): p is WritePart => p !== null);
-  if (present.length === 0) return;
-  const statement = present.length === 1 ? present[0] : combineWrites(present);
-  await queryPrepared(db, (statement as WritePart).text, (statement as WritePart).params);
+  if (present.length === 0) return parts.map(() => 0);
+  if (present.length === 1) {
+    const { text, params } = present[0] as WritePart;
+    const { rowCount } = await queryPrepared(db, text, params);
+    return parts.map((p) => (p === null ? 0 : rowCount));
+  }
+  const combined = combineWrites(present);
+  const { rows } = await queryPrepared<Record<string, number>>(db, combined.text, combined.params);
+  const counts = present.map((_, i) => rows[0]?.[`n${i}`] ?? 0);
+  let next = 0;
+  return parts.map((p) => (p === null ? 0 : (counts[next++] as number)));
 }
