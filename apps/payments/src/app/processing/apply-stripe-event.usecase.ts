@@ -24,9 +24,9 @@ export interface AppliedBatch {
   /** The PaymentIntents the events are about. */
   readonly paymentIntentIds: string[];
   /**
-   * Parts of the one statement (`writeTogether`) that also marks the batch's events done: the
-   * PaymentIntents' states, their domain events' outbox rows, and the events that waited for a
-   * PaymentIntent added here, due now (a row each).
+   * Parts of statements (`writeTogether`) the caller makes with its own: the PaymentIntents'
+   * states, their domain events' outbox rows, and the events that waited for a PaymentIntent
+   * added here, due now (a row each).
    */
   readonly writes: {
     readonly states: WritePart | null;
@@ -83,10 +83,7 @@ export class ApplyStripeEventUseCase {
         states: this.payments.saveStates(plan.changed),
         outbox: outboxAppendPart(this.config.DB_SCHEMA, events),
         // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
-        madeDue: this.stripeEvents.makeDueEventsOf(
-          added,
-          toApply.map((item) => item.event.id),
-        ),
+        madeDue: this.stripeEvents.makeDueEventsOf(added),
       },
     };
   }

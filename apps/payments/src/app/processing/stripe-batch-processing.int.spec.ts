@@ -208,27 +208,27 @@ describe('what a batch leaves due behind it (real Postgres)', () => {
 
   afterAll(() => t?.close());
 
-  it('tells a batch whether an event of its PaymentIntents other than its own is due, so it goes on and takes it', async () => {
-    // Given a PaymentIntent's first two events, stored and due
+  it('tells a batch, once marked done, whether another event of its PaymentIntents is due, so it goes on and takes it', async () => {
+    // Given a PaymentIntent's first two events and another PaymentIntent's, stored and due
     const { events } = story(randomUUID());
-    const [first, second] = events as [StripeEvent, StripeEvent];
+    const [first, second] = [events[0], events[1]] as [StripeEvent, StripeEvent];
     const other = story(randomUUID()).events[0] as StripeEvent;
     await storeAtOnce(t.dataSource, [first, second, other]);
     const pi = (first as unknown as { data: { object: { id: string } } }).data.object.id;
     const repository = t.app.get(StripeEventsRepository);
-    const dueAfter = async (own: readonly StripeEvent[]) =>
-      (
-        await writeTogether(t.dataSource.manager, [
-          repository.dueOf(
-            [pi],
-            own.map((e) => e.id),
-          ),
-        ])
-      )[0];
+    const markDone = (done: StripeEvent) =>
+      t.dataSource.query(`UPDATE payments.stripe_events SET status = 'processed' WHERE id = $1`, [
+        done.id,
+      ]);
+    const dueOfPaymentIntent = async () =>
+      (await writeTogether(t.dataSource.manager, [repository.dueOf([pi])]))[0];
 
-    // Then a batch of the first alone leaves the second due; a batch of both leaves nothing
-    // of theirs, whatever else is due
-    expect(await dueAfter([first])).toBe(1);
-    expect(await dueAfter([first, second])).toBe(0);
+    // When a batch of the first is done, then the second is due behind it
+    await markDone(first);
+    expect(await dueOfPaymentIntent()).toBe(1);
+
+    // And once the second is done too, nothing of that PaymentIntent is, whatever else is due
+    await markDone(second);
+    expect(await dueOfPaymentIntent()).toBe(0);
   });
 });

@@ -228,37 +228,31 @@ export class StripeEventsRepository {
   }
 
   /**
-   * Charges and disputes that arrived before their PaymentIntents were known: due now. A part of
-   * the statement that writes the rest of a batch (`writeTogether`), which also marks the batch's
-   * own events done: those (`except`, by id) are left to that mark, as two changes to one row in one
-   * statement would keep only one. Null when no PaymentIntent is new.
+   * Charges and disputes that arrived before their PaymentIntents were known: due now (a row
+   * each). A part of a statement (`writeTogether`); null when no PaymentIntent is new.
    */
-  makeDueEventsOf(
-    paymentIntentIds: readonly string[],
-    except: readonly string[],
-  ): WritePart | null {
+  makeDueEventsOf(paymentIntentIds: readonly string[]): WritePart | null {
     if (paymentIntentIds.length === 0) return null;
     return {
       text: `UPDATE ${this.table} SET next_attempt_at = now()
        WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = ANY($1::text[])
-         AND id <> ALL($2::text[]) RETURNING 1`,
-      params: [paymentIntentIds, except],
+       RETURNING 1`,
+      params: [paymentIntentIds],
     };
   }
 
   /**
-   * Whether any event of these PaymentIntents but `except` is due now, as a part of the statement
-   * that writes a batch (`writeTogether`): one another instance left out while this batch held
-   * their PaymentIntents, due for whoever claims next. A row if so.
+   * Whether any event of these PaymentIntents is due now, after a batch of theirs is marked done
+   * (a row if so): one another instance left out while the batch held their PaymentIntents, due
+   * for whoever claims next. A part of a statement (`writeTogether`).
    */
-  dueOf(paymentIntentIds: readonly string[], except: readonly string[]): WritePart | null {
+  dueOf(paymentIntentIds: readonly string[]): WritePart | null {
     if (paymentIntentIds.length === 0) return null;
     return {
       text: `SELECT 1 FROM ${this.table}
-       WHERE status = 'received' AND next_attempt_at <= now()
-         AND ${PAYMENT_INTENT_OF} = ANY($1::text[]) AND id <> ALL($2::text[])
+       WHERE status = 'received' AND next_attempt_at <= now() AND ${PAYMENT_INTENT_OF} = ANY($1::text[])
        LIMIT 1`,
-      params: [paymentIntentIds, except],
+      params: [paymentIntentIds],
     };
   }
 
