@@ -69,28 +69,41 @@ describe('claiming due deliveries (real Postgres and Kafka)', () => {
     return new Map(rows.map((r) => [r.id, r.locked_by]));
   }
 
-  it('leases the due deliveries of endpoints that need no slot in one statement, each to one of two instances claiming at once', async () => {
-    // Given 12 deliveries due to a plain endpoint
+  it('leases the due deliveries of endpoints that need no slot in one statement, and skips those another claim holds', async () => {
+    // Given 12 deliveries due to a plain endpoint, 4 of them locked by another claim in progress
     const [ids = []] = await dueTo(12, {});
+    const held = ids.slice(0, 4);
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query(
+        'SELECT id FROM notifications.deliveries WHERE id = ANY($1::uuid[]) FOR UPDATE',
+        [held],
+      );
 
-    // When two instances claim at once, 8 at most each
-    const [a, b] = await Promise.all([claimFree('instance-a', 8), claimFree('instance-b', 8)]);
+      // When an instance claims
+      const first = await claimFree('instance-a');
 
-    // Then each delivery went to one of them, with what sending it takes, and the lease says whose
-    const byA = a.leased.map((d) => d.id);
-    const byB = b.leased.map((d) => d.id);
-    expect([...byA, ...byB].sort()).toEqual([...ids].sort());
-    expect(a.passedOver || b.passedOver).toBe(false);
-    expect(a.leased[0]).toMatchObject({ url: 'http://127.0.0.1:9/unused', attempts: 0 });
-    const owners = await leasedBy(ids);
-    for (const id of byA) expect(owners.get(id)).toBe('instance-a');
-    for (const id of byB) expect(owners.get(id)).toBe('instance-b');
+      // Then it leased the 8 others, with what sending them takes, and the lease says whose
+      expect(first.leased.map((d) => d.id).sort()).toEqual(ids.slice(4).sort());
+      expect(first.passedOver).toBe(false);
+      expect(first.leased[0]).toMatchObject({ url: 'http://127.0.0.1:9/unused', attempts: 0 });
+      const owners = await leasedBy(ids);
+      for (const id of ids.slice(4)) expect(owners.get(id)).toBe('instance-a');
+      for (const id of held) expect(owners.get(id)).toBeNull();
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
 
-    // And a third claim finds nothing left
+    // And once the other claim ends, the next claim takes the 4, and then nothing is left
+    const second = await claimFree('instance-b');
+    expect(second.leased.map((d) => d.id).sort()).toEqual([...held].sort());
     expect(await claimFree('instance-c')).toEqual({ leased: [], due: 0, passedOver: false });
   });
 
-  it("passes over a rate-limited endpoint's deliveries, which the claim then takes one slot at a time", async () => {
+  it("passes over a rate-limited endpoint's deliveries, which the claim then takes after winning the endpoint's rate slot", async () => {
     // Given 3 deliveries due to an endpoint limited to 1 request a second
     const [ids = []] = await dueTo(3, { rateLimitPerSecond: 1 });
 

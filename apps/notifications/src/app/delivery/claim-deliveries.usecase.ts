@@ -56,8 +56,15 @@ export class ClaimDeliveriesUseCase {
     if (!free.passedOver) {
       return { deliveries: free.leased, pushes: [], gated: new Map(), more: free.due === limit };
     }
-    const rest = await this.claimInTransaction(limit, limit - free.leased.length, instanceId);
-    return { ...rest, deliveries: [...free.leased, ...rest.deliveries] };
+    try {
+      const rest = await this.claimInTransaction(limit, limit - free.leased.length, instanceId);
+      return { ...rest, deliveries: [...free.leased, ...rest.deliveries] };
+    } catch (err) {
+      // The caller never hears of the leases taken above: give them back, so they do not wait
+      // out the lease (a database that is down keeps them until it ends, as a crash would).
+      await this.deliveries.unlease(free.leased, instanceId).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

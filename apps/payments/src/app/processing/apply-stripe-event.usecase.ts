@@ -21,8 +21,6 @@ export type ApplyOutcome =
 /** The outcome of each event, and the writes that make them so, for the caller to make. */
 export interface AppliedBatch {
   readonly outcomes: ApplyOutcome[];
-  /** The PaymentIntents the events are about. */
-  readonly paymentIntentIds: string[];
   /**
    * Parts of statements (`writeTogether`) the caller makes with its own: the PaymentIntents'
    * states, their domain events' outbox rows, and the events that waited for a PaymentIntent
@@ -78,7 +76,6 @@ export class ApplyStripeEventUseCase {
     if (events.length > 0) announceOutbox(this.wakeUps, manager, this.config.DB_SCHEMA);
     return {
       outcomes,
-      paymentIntentIds: [...new Set(facts.map((f) => f.mapped.paymentIntentId))],
       writes: {
         states: this.payments.saveStates(plan.changed),
         outbox: outboxAppendPart(this.config.DB_SCHEMA, events),

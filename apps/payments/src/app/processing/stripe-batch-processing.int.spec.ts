@@ -208,7 +208,7 @@ describe('what a batch leaves due behind it (real Postgres)', () => {
 
   afterAll(() => t?.close());
 
-  it('tells a batch, once marked done, whether another event of its PaymentIntents is due, so it goes on and takes it', async () => {
+  it('tells a batch, once marked done, whether another event of its PaymentIntents is due', async () => {
     // Given a PaymentIntent's first two events and another PaymentIntent's, stored and due
     const { events } = story(randomUUID());
     const [first, second] = [events[0], events[1]] as [StripeEvent, StripeEvent];

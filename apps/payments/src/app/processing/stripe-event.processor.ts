@@ -26,6 +26,7 @@ import { type PaymentsConfig } from '../payments-env';
 import {
   type ClaimedStripeEvent,
   storedEventsChannel,
+  type StripeEventClaim,
   StripeEventsRepository,
 } from '../stripe/stripe-events.repository';
 import {
@@ -102,7 +103,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
    */
   private async processSideBySide(): Promise<boolean> {
     const first = await this.processBatch();
-    if (first.claimed < this.config.STRIPE_PROCESSOR_BATCH) return first.more;
+    if (!first.full) return first.more;
     const rounds = Array.from({ length: this.config.STRIPE_PROCESSOR_CONCURRENCY }, () =>
       this.processBatch(),
     );
@@ -113,27 +114,29 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   /**
-   * Claims and processes a batch of due events: how many it claimed, and whether events it did
-   * not claim may be due now (a full batch leaves some, and see `apply`).
+   * Claims and processes a batch of due events: whether the claim locked as many as it may (a
+   * backlog), and whether more may be due now: see `apply`, and events the claim held back
+   * behind another transaction's, which it takes once that one commits.
    */
-  private async processBatch(): Promise<{ claimed: number; more: boolean }> {
+  private async processBatch(): Promise<{ full: boolean; more: boolean }> {
     const batchSize = this.config.STRIPE_PROCESSOR_BATCH;
-    let claimed: readonly ClaimedStripeEvent[] = [];
+    let claim: StripeEventClaim = { events: [], locked: 0, heldBack: 0 };
     let done: { applied: readonly Applied[]; more: boolean };
     try {
       done = await this.dataSource.transaction(async (manager) => {
-        claimed = await this.events.claimDue(manager, batchSize);
-        return this.apply(manager, claimed, claimed.length < batchSize);
+        claim = await this.events.claimDue(manager, batchSize);
+        return this.apply(manager, claim.events, claim.locked < batchSize);
       });
     } catch (err) {
       // An outage is not the events' fault: nothing is recorded, and the loop waits for the
       // database to come back.
-      if (isDependencyFailure(err) || claimed.length === 0) throw err;
-      for (const event of claimed) await this.processAlone(event);
-      return { claimed: claimed.length, more: true };
+      if (isDependencyFailure(err) || claim.events.length === 0) throw err;
+      for (const event of claim.events) await this.processAlone(event);
+      return { full: claim.locked === batchSize, more: true };
     }
     for (const a of done.applied) this.report(a);
-    return { claimed: claimed.length, more: claimed.length === batchSize || done.more };
+    const full = claim.locked === batchSize;
+    return { full, more: full || claim.heldBack > 0 || done.more };
   }
 
   /** Processes one event of a failed batch, if it is still due and nobody else took it. */
@@ -220,7 +223,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     // with the one above, over every partition, at every call cost more than the round trip).
     const [madeDue = 0, due = 0] = await writeTogether(manager, [
       batch.writes.madeDue,
-      askDue ? this.events.dueOf(batch.paymentIntentIds) : null,
+      askDue ? this.events.dueOf(paymentIntentsOf(claimed)) : null,
     ]);
     return { applied, more: madeDue > 0 || due > 0 };
   }
@@ -270,4 +273,9 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 function stripeTypeOf(claimed: ClaimedStripeEvent): string {
   const type = (claimed.payload as { type?: unknown }).type;
   return typeof type === 'string' ? type : 'unknown';
+}
+
+/** The PaymentIntents the events name, each once; events that matter to none are left out. */
+function paymentIntentsOf(events: readonly ClaimedStripeEvent[]): string[] {
+  return [...new Set(events.flatMap((e) => (e.payment_intent_id ? [e.payment_intent_id] : [])))];
 }

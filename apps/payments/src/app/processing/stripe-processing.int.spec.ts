@@ -11,6 +11,38 @@ import { StripeReconciler } from '../stripe/stripe-reconciler';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 
+/** The Charge of a PaymentIntent, refunded by `amountRefunded`; no order id of its own. */
+function charge(pi: { id: string }, amountRefunded: number) {
+  return {
+    id: `ch_${pi.id.slice(3)}`,
+    object: 'charge',
+    payment_intent: pi.id,
+    amount: 5000,
+    amount_refunded: amountRefunded,
+    currency: 'usd',
+    refunded: amountRefunded === 5000,
+    metadata: {},
+  };
+}
+
+async function settledIn(app: PaymentsTestApp): Promise<void> {
+  await waitFor('every stored event to be processed', async () => {
+    const [{ n }] = await app.dataSource.query(
+      `SELECT count(*)::int AS n FROM payments.stripe_events WHERE status = 'received'`,
+    );
+    return n === 0;
+  });
+}
+
+/** The domain events published for an order, in outbox order. */
+async function publishedIn(app: PaymentsTestApp, orderId: string): Promise<string[]> {
+  const rows: { type: string }[] = await app.dataSource.query(
+    `SELECT payload::json->>'type' AS type FROM payments.outbox WHERE message_key = $1 ORDER BY position`,
+    [orderId],
+  );
+  return rows.map((r) => r.type);
+}
+
 describe('Stripe event processing and reconciliation (real Postgres and Kafka)', () => {
   let t: PaymentsTestApp;
 
@@ -20,40 +52,14 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
 
   afterAll(() => t?.close());
 
-  function charge(pi: { id: string }, amountRefunded: number) {
-    return {
-      id: `ch_${pi.id.slice(3)}`,
-      object: 'charge',
-      payment_intent: pi.id,
-      amount: 5000,
-      amount_refunded: amountRefunded,
-      currency: 'usd',
-      refunded: amountRefunded === 5000,
-      metadata: {},
-    };
-  }
-
   async function deliver(event: object): Promise<void> {
     const res = await deliverStripeEvent(t, event);
     expect(res.status).toBe(200);
   }
 
-  async function settled(): Promise<void> {
-    await waitFor('every stored event to be processed', async () => {
-      const [{ n }] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM payments.stripe_events WHERE status = 'received'`,
-      );
-      return n === 0;
-    });
-  }
+  const settled = () => settledIn(t);
 
-  async function publishedFor(orderId: string): Promise<string[]> {
-    const rows: { type: string }[] = await t.dataSource.query(
-      `SELECT payload::json->>'type' AS type FROM payments.outbox WHERE message_key = $1 ORDER BY position`,
-      [orderId],
-    );
-    return rows.map((r) => r.type);
-  }
+  const publishedFor = (orderId: string) => publishedIn(t, orderId);
 
   async function admin(path: string, body?: object) {
     const res = await fetch(`${t.url}/admin/stripe-events${path}`, {
@@ -87,32 +93,6 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
     await settled();
 
     // Then the order's story is told once, in the order it happened
-    expect(await publishedFor(orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
-  });
-
-  it("applies a refund held back for its PaymentIntent as soon as the PaymentIntent's own event is applied, not at its next retry", async () => {
-    // Given a refund held back for its PaymentIntent, its next retry an hour away
-    const orderId = randomUUID();
-    const pi = paidPaymentIntent(orderId);
-    const refund = paymentIntentEvent('charge.refunded', charge(pi, 5000), at(40));
-    await deliver(refund);
-    await waitFor('the refund to be held back', async () => {
-      const [row] = await t.dataSource.query(
-        'SELECT attempts FROM payments.stripe_events WHERE id = $1',
-        [refund.id],
-      );
-      return row?.attempts >= 1;
-    });
-    await t.dataSource.query(
-      `UPDATE payments.stripe_events SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
-      [refund.id],
-    );
-
-    // When the PaymentIntent's success arrives and is applied
-    await deliver(paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
-
-    // Then the refund is applied too, well before its retry
-    await settled();
     expect(await publishedFor(orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
   });
 
@@ -246,5 +226,46 @@ describe('Stripe event processing and reconciliation (real Postgres and Kafka)',
       `SELECT count(*)::int AS n FROM payments.stripe_events WHERE source = 'reconciliation'`,
     );
     expect(n).toBe(80);
+  });
+});
+
+describe('Stripe event processing with a poll a minute apart (the most allowed) (real Postgres and Kafka)', () => {
+  let slow: PaymentsTestApp;
+
+  beforeAll(async () => {
+    // Only wake-ups and the processor's own "more is due" move events along
+    slow = await startPaymentsApp('processing_no_poll', { STRIPE_PROCESSOR_POLL_MS: '60000' });
+  });
+
+  afterAll(() => slow?.close());
+
+  async function deliverTo(app: PaymentsTestApp, event: object): Promise<void> {
+    expect((await deliverStripeEvent(app, event)).status).toBe(200);
+  }
+
+  it("applies a refund held back for its PaymentIntent as soon as the PaymentIntent's own event is applied, not at its next retry", async () => {
+    // Given a refund held back for its PaymentIntent, its next retry an hour away
+    const orderId = randomUUID();
+    const pi = paidPaymentIntent(orderId);
+    const refund = paymentIntentEvent('charge.refunded', charge(pi, 5000), at(40));
+    await deliverTo(slow, refund);
+    await waitFor('the refund to be held back', async () => {
+      const [row] = await slow.dataSource.query(
+        'SELECT attempts FROM payments.stripe_events WHERE id = $1',
+        [refund.id],
+      );
+      return row?.attempts >= 1;
+    });
+    await slow.dataSource.query(
+      `UPDATE payments.stripe_events SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+      [refund.id],
+    );
+
+    // When the PaymentIntent's success arrives and is applied
+    await deliverTo(slow, paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
+
+    // Then the refund is applied too, well before its retry
+    await settledIn(slow);
+    expect(await publishedIn(slow, orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
   });
 });

@@ -37,6 +37,17 @@ export interface ClaimedStripeEvent {
   readonly received_at: Date;
   /** The trace of the webhook request that stored it, when tracing was on. */
   readonly traceparent: string | null;
+  /** The PaymentIntent it is about, where it names one. */
+  readonly payment_intent_id: string | null;
+}
+
+/** A claim's events, and what it locked and left out (see `claimDue`). */
+export interface StripeEventClaim {
+  readonly events: ClaimedStripeEvent[];
+  /** Rows locked: the limit when more may be due. */
+  readonly locked: number;
+  /** Locked but left out: an earlier event of their PaymentIntent is another transaction's. */
+  readonly heldBack: number;
 }
 
 export interface StoredStripeEvent {
@@ -70,6 +81,14 @@ export interface StripeEventFilter {
 const PAYMENT_INTENT_OF = `CASE WHEN type LIKE 'payment\\_intent.%' THEN payload->'data'->'object'->>'id'
   ELSE COALESCE(payload->'data'->'object'->'payment_intent'->>'id',
                 payload->'data'->'object'->>'payment_intent') END`;
+
+/** A claimed row without the claim's own verdict on it. */
+function claimedOf({
+  held_back: _heldBack,
+  ...event
+}: ClaimedStripeEvent & { held_back: boolean }): ClaimedStripeEvent {
+  return event;
+}
 
 const LISTED_COLUMNS = `id, type, status, source, attempts, last_error, received_at, processed_at,
   to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_key`;
@@ -129,13 +148,15 @@ export class StripeEventsRepository {
    * The oldest due events, at most `limit`, locked; SKIP LOCKED lets instances claim side by side.
    * See claim for the ones left out.
    */
-  async claimDue(db: EntityManager, limit: number): Promise<ClaimedStripeEvent[]> {
+  async claimDue(db: EntityManager, limit: number): Promise<StripeEventClaim> {
     // The limit is in the text, so the plan Postgres keeps for this claim knows it.
-    return this.claim(
+    const rows = await this.claim(
       db,
       `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT ${integerLiteral(limit)}`,
       [],
     );
+    const events = rows.filter((r) => !r.held_back).map(claimedOf);
+    return { events, locked: rows.length, heldBack: rows.length - events.length };
   }
 
   /** Claims an event again, alone, if it is still due and nobody holds it. */
@@ -148,12 +169,13 @@ export class StripeEventsRepository {
       `id = $1 AND created = $2 AND status = 'received' AND next_attempt_at <= now()`,
       [event.id, event.created],
     );
-    return claimed;
+    return claimed && !claimed.held_back ? claimedOf(claimed) : undefined;
   }
 
   /**
-   * Locks the events `which` selects (a condition, and an order and a limit) and answers those that may be applied now. An event is left
-   * out (locked until the transaction ends, then due as before) while an earlier due event of its
+   * Locks the events `which` selects (a condition, and an order and a limit), each marked
+   * `held_back` unless it may be applied now. An event is held back (locked until the transaction
+   * ends, then due as before) while an earlier due event of its
    * PaymentIntent is not among them: another transaction holds that one, and applying this one
    * first would apply the PaymentIntent's events out of order. Both are seen in one snapshot,
    * before this transaction waits for any PaymentIntent's state; the state lock then keeps the
@@ -163,7 +185,7 @@ export class StripeEventsRepository {
     db: EntityManager,
     which: string,
     params: readonly unknown[],
-  ): Promise<ClaimedStripeEvent[]> {
+  ): Promise<(ClaimedStripeEvent & { held_back: boolean })[]> {
     const text = `WITH claimed AS MATERIALIZED (
          SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
          FROM ${this.table} WHERE ${which} FOR UPDATE SKIP LOCKED
@@ -175,11 +197,12 @@ export class StripeEventsRepository {
            AND id NOT IN (SELECT id FROM claimed)
          GROUP BY 1
        )
-       SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent FROM claimed c
+       SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent, c.payment_intent_id,
+              h.first_received_at IS NOT NULL AND h.first_received_at < c.received_at AS held_back
+       FROM claimed c
        LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
-       WHERE h.first_received_at IS NULL OR h.first_received_at >= c.received_at
        ORDER BY c.received_at, c.id`;
-    return this.sql.rows<ClaimedStripeEvent>(db, text, params);
+    return this.sql.rows<ClaimedStripeEvent & { held_back: boolean }>(db, text, params);
   }
 
   /**

@@ -27,4 +27,13 @@ describe('writes combined into one statement', () => {
     expect(combined.text).toContain('SET y = $11, z = $2');
     expect(combined.params).toHaveLength(11);
   });
+
+  it('refuses a part that numbers a parameter it does not have', () => {
+    expect(() =>
+      combineWrites([
+        { text: 'UPDATE a SET x = $2 RETURNING 1', params: [1] },
+        { text: 'UPDATE b SET y = $1 RETURNING 1', params: [2] },
+      ]),
+    ).toThrow(RangeError);
+  });
 });

@@ -21,7 +21,12 @@ export function combineWrites(parts: readonly WritePart[]): WritePart {
   const ctes = parts.map((part, i) => {
     const shift = offset;
     offset += part.params.length;
-    const text = part.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`);
+    const text = part.text.replace(/\$(\d+)/g, (_, n: string) => {
+      // A number past the part's own would read the next part's parameter.
+      if (Number(n) > part.params.length)
+        throw new RangeError(`$${n} in a part with ${part.params.length} parameters: ${part.text}`);
+      return `$${Number(n) + shift}`;
+    });
     return `w${i} AS (${text})`;
   });
   const counts = parts.map((_, i) => `(SELECT count(*) FROM w${i})::int AS n${i}`);
