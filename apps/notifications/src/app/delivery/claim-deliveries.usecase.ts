@@ -44,14 +44,13 @@ export class ClaimDeliveriesUseCase {
    * deliveries waiting for a slot (a rate limit, a FIFO head, a probe).
    */
   async execute(limit: number, instanceId: string): Promise<Claim> {
-    const leaseSeconds = this.config.DELIVERY_LEASE_MS / 1000;
     if (this.transports.enabled) return this.claimInTransaction(limit, limit, instanceId);
     // Most claims need no slot taken on any endpoint: one statement, no transaction.
     const free = await this.deliveries.claimFree(
       limit,
       this.config.DELIVERY_BREAKER_THRESHOLD,
       instanceId,
-      leaseSeconds,
+      this.leaseSeconds,
     );
     if (!free.passedOver) {
       return { deliveries: free.leased, pushes: [], gated: new Map(), more: free.due === limit };
@@ -74,7 +73,7 @@ export class ClaimDeliveriesUseCase {
    */
   private claimInTransaction(limit: number, room: number, instanceId: string): Promise<Claim> {
     return this.dataSource.transaction(async (manager) => {
-      const leaseSeconds = this.config.DELIVERY_LEASE_MS / 1000;
+      const leaseSeconds = this.leaseSeconds;
       // Pushes take up to a quarter of the room, so a webhook backlog never starves them.
       const pushLimit = this.transports.enabled ? Math.max(1, Math.floor(limit / 4)) : 0;
       const { due: duePushes, orphaned } =
@@ -107,6 +106,10 @@ export class ClaimDeliveriesUseCase {
       const deliveries = await this.deliveries.lease(chosen, instanceId, leaseSeconds, manager);
       return { deliveries, pushes, gated, more };
     });
+  }
+
+  private get leaseSeconds(): number {
+    return this.config.DELIVERY_LEASE_MS / 1000;
   }
 
   /** Takes the endpoint's next rate slot and, for an open circuit, its single probe; both or neither. */

@@ -132,7 +132,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       // database to come back.
       if (isDependencyFailure(err) || claim.events.length === 0) throw err;
       for (const event of claim.events) await this.processAlone(event);
-      return { full: claim.locked === batchSize, more: true };
+      done = { applied: [], more: true };
     }
     for (const a of done.applied) this.report(a);
     const full = claim.locked === batchSize;
@@ -161,8 +161,8 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   /**
-   * Applies claimed events and marks them done, in one statement for all the batch's writes.
-   * `more` says whether other events became due or are due for the same PaymentIntents: ones
+   * Applies claimed events and marks them done: one statement for what they changed and their
+   * marks, a second for what is due after them. `more` says whether other events became due or are due for the same PaymentIntents: ones
    * that waited for a PaymentIntent added here, and (when `askDue`) ones another instance left
    * out while this batch held their PaymentIntents; the loop then goes on at once.
    */
