@@ -58,10 +58,14 @@ export async function startNotificationsApp(
     },
     shared,
   );
+  // A service left running when its publisher cannot be made would outlive the test file.
   const publisher = await createTestPublisher(service.kafkaPrefix, [
     Topics.ordersEvents,
     Topics.paymentsEvents,
-  ]);
+  ]).catch(async (err: unknown) => {
+    await service.close();
+    throw err;
+  });
   const call = async (token: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${service.url}${path}`, {
       method,

@@ -5,6 +5,7 @@ import {
   waitFor,
 } from '@switchyard/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from '../kafka-settings';
 import { consumerGroupLag } from './consumer-lag';
 
 describe('consumerGroupLag (real Kafka)', () => {
@@ -20,7 +21,7 @@ describe('consumerGroupLag (real Kafka)', () => {
   beforeAll(async () => {
     await assertKafkaReachable();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    await ensureTopics(admin, [topic], 2);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
