@@ -122,18 +122,30 @@ async function main() {
     return `clusterId=${c.clusterId} controller=${c.controller}`;
   });
 
-  await step('admin.createTopics (3 partitions, waitForLeaders)', async () => {
+  // Leaders are awaited here rather than with kafkajs's waitForLeaders, which gives up on the
+  // UNKNOWN_TOPIC_OR_PARTITION a loaded KRaft broker answers just after creating a topic (the
+  // services' ensureTopics does the same, libs/messaging/src/lib/kafka-settings.ts).
+  await step('admin.createTopics (3 partitions) + fetchTopicMetadata until led', async () => {
+    const topics = [T_MAIN, T_TX_IN, T_TX_OUT];
     const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [T_MAIN, T_TX_IN, T_TX_OUT].map((topic) => ({
-        topic,
-        numPartitions: 3,
-        replicationFactor: 1,
-      })),
+      topics: topics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
     });
     assert(created === true, 'createTopics returned true');
-    const md = await admin.fetchTopicMetadata({ topics: [T_MAIN] });
-    assert(md.topics[0].partitions.length === 3, '3 partitions');
+    for (;;) {
+      const md = await admin.fetchTopicMetadata({ topics }).catch((err) => {
+        if (['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes(err.type)) return null;
+        throw err;
+      });
+      const led = md?.topics.every((t) => t.partitions.every((p) => p.leader >= 0));
+      if (led) {
+        assert(
+          md.topics.every((t) => t.partitions.length === 3),
+          '3 partitions',
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 
   await step('admin.listTopics', async () => {
