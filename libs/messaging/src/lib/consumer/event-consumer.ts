@@ -20,6 +20,7 @@ import {
 } from '../external/kafka.interface';
 import { sleepUnless } from '../wakeable-sleep';
 import { deadLetterMessage } from './dead-letter';
+import { OffsetCommits } from './offset-commits';
 import { UnprocessableEventError } from './consumer-errors';
 
 export interface ConsumedEventContext {
@@ -58,6 +59,14 @@ export interface EventConsumerOptions {
    * its partitions go to the others. Kafka's broker refuses less than 6 s by default.
    */
   readonly sessionTimeoutMs?: number;
+  /**
+   * How often handled offsets are committed (0: after every message or batch handled). A crash
+   * leaves up to this much handled but uncommitted; it is read again, and the inbox makes it
+   * change nothing. A stop and a rebalance commit at once.
+   */
+  readonly commitIntervalMs?: number;
+  /** A commit of handled offsets failed; it is tried again. */
+  readonly onCommitError?: (err: unknown) => void;
   readonly onDeadLetter?: (reason: { code: string; message: string; topic: string }) => void;
   /** A handler failure that will be retried (not the last, which is dead-lettered), and its topic. */
   readonly onError?: (err: unknown, topic: string) => void;
@@ -67,6 +76,7 @@ export interface EventConsumerOptions {
 
 const DEFAULT_CONSUMER_RETRY = retryPolicy({ scheduleMs: [0, 200, 1000, 3000], jitterRatio: 0.2 });
 const DEFAULT_SESSION_TIMEOUT_MS = 6000;
+const DEFAULT_COMMIT_INTERVAL_MS = 1000;
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 /** The most messages handled in one transaction. */
 const MAX_BATCH = 100;
@@ -87,6 +97,9 @@ export class EventConsumer {
   private readonly consumer: KafkaConsumer;
   private readonly retry: RetryPolicy;
   private readonly stopping = new AbortController();
+  private readonly commits: OffsetCommits;
+  /** Batches being handled, so a stop commits only after they end. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     kafka: Kafka,
@@ -106,6 +119,19 @@ export class EventConsumer {
       maxBytesPerPartition: 2 * 1024 * 1024,
     });
     this.retry = options.retry ?? DEFAULT_CONSUMER_RETRY;
+    this.commits = new OffsetCommits(
+      (offsets) => this.consumer.commitOffsets([...offsets]),
+      options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
+      options.onCommitError,
+    );
+    const { GROUP_JOIN, REBALANCING } = this.consumer.events;
+    // What was handled before a rebalance is committed while this member still owns it; after
+    // it, what it no longer owns is forgotten (its new owner reads from the last commit).
+    this.consumer.on(REBALANCING, () => void this.commits.flush());
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      const owned = payload.memberAssignment;
+      this.commits.retain((topic, partition) => owned[topic]?.includes(partition) ?? false);
+    });
   }
 
   async start(): Promise<void> {
@@ -118,14 +144,27 @@ export class EventConsumer {
       // Offsets are resolved as messages are handled, so a stop or rebalance mid-batch keeps
       // what was done and hands over the rest.
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
+      // Offsets are committed by `commits`, once per interval, not after every fetch.
+      autoCommit: false,
+      eachBatch: (payload) => this.track(this.handleBatch(payload)),
     });
   }
 
   /** Stops fetching, lets the message in flight finish, commits its offset, leaves the group. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    await Promise.allSettled([...this.inFlight]);
+    await this.commits.flush();
     await this.consumer.disconnect();
+  }
+
+  private async track(batch: Promise<void>): Promise<void> {
+    this.inFlight.add(batch);
+    try {
+      await batch;
+    } finally {
+      this.inFlight.delete(batch);
+    }
   }
 
   /**
@@ -144,12 +183,15 @@ export class EventConsumer {
     for (let start = 0; start < batch.messages.length && live(); start += MAX_BATCH) {
       const chunk = batch.messages.slice(start, start + MAX_BATCH);
       if (chunk.length > 1 && (await this.handleTogether(topic, partition, chunk))) {
-        resolveOffset((chunk[chunk.length - 1] as EachMessagePayload['message']).offset);
+        const last = (chunk[chunk.length - 1] as EachMessagePayload['message']).offset;
+        resolveOffset(last);
+        await this.commits.handled(topic, partition, last);
       } else {
         for (const message of chunk) {
           if (!live()) return;
           await this.handle({ topic, partition, message, heartbeat });
           resolveOffset(message.offset);
+          await this.commits.handled(topic, partition, message.offset);
         }
       }
       await heartbeat();

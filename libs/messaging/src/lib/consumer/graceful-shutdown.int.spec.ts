@@ -41,10 +41,12 @@ describe('a consumer restarted mid-stream (real Kafka and Postgres)', () => {
     await db?.close();
   });
 
-  function consumer(): EventConsumer {
+  /** Offsets committed a minute apart unless something else commits them (a stop). */
+  function consumer(groupId = `${prefix}group`, commitIntervalMs = 60_000): EventConsumer {
     return new EventConsumer(kafka, publisher, {
-      groupId: `${prefix}group`,
+      groupId,
       topics: [topic],
+      commitIntervalMs,
       handler: async (event) => {
         deliveries++;
         await handleOnce(db.dataSource, 'svc', 'effects', event, async (m) => {
@@ -91,9 +93,54 @@ describe('a consumer restarted mid-stream (real Kafka and Postgres)', () => {
     });
     await second.stop();
 
-    // Then every event was applied exactly once, and offsets committed at the stop meant no redelivery
+    // Then every event was applied exactly once, and offsets committed at the stop (the interval
+    // is a minute) meant no redelivery
     expect(appliedAtStop).toBeLessThan(60);
     expect(await effects()).toBe(60);
     expect(deliveries).toBe(60);
+  });
+
+  it('commits what it handled within the commit interval, with no later message to carry it', async () => {
+    // Given a consumer committing every 300 ms, and five events
+    const groupId = `${prefix}interval`;
+    const orderId = randomUUID();
+    const events = Array.from({ length: 5 }, () =>
+      createEvent('payment.failed', orderId, {
+        orderId,
+        provider: 'stripe',
+        providerEventId: `evt_${randomUUID()}`,
+        paymentIntentId: 'pi_2',
+        failureCode: null,
+        failureMessage: null,
+      }),
+    );
+    const before = await effects();
+    const running = consumer(groupId, 300);
+    await running.start();
+    await publisher.sendBatch([
+      { topic, messages: events.map((e) => ({ key: orderId, value: JSON.stringify(e) })) },
+    ]);
+    await waitFor('the events to be applied', async () => (await effects()) === before + 5, {
+      timeoutMs: 30_000,
+    });
+
+    // When nothing else arrives
+    // Then the group's committed offsets reach the end of every partition
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await waitFor('the handled offsets to be committed', async () => {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return ends.every(
+          (end) =>
+            committed?.partitions.find((p) => p.partition === end.partition)?.offset ===
+              end.offset || end.offset === '0',
+        );
+      });
+    } finally {
+      await admin.disconnect();
+      await running.stop();
+    }
   });
 });

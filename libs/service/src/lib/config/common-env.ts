@@ -41,6 +41,12 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
      * its partitions move to another instance. Brokers refuse less than 6 s by default.
      */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(6000),
+    /**
+     * How often consumers commit the offsets they have handled (0: after each message or batch).
+     * A crash leaves up to this much handled but uncommitted, read again and changing nothing
+     * (the inbox); each commit is a write to the broker's offsets log.
+     */
+    KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     LOG_LEVEL: logLevel,
     LOG_FORMAT: logFormat(),
     /**

@@ -104,6 +104,9 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       batchHandler: (events) => this.dispatchTogether(name, events),
       dependenciesHealthy: () => this.databaseAnswers(),
       sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
+      commitIntervalMs: this.config.KAFKA_COMMIT_INTERVAL_MS,
+      onCommitError: (err) =>
+        this.log.warn({ err }, 'committing consumed offsets failed; retrying'),
       onDeadLetter: (reason) => {
         eventsDeadLetteredTotal.inc({
           consumer: name,

@@ -1,0 +1,116 @@
+import { OffsetCommits, type PartitionOffset } from './offset-commits';
+
+describe('OffsetCommits', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  function recorder(fail: () => boolean = () => false) {
+    const commits: PartitionOffset[][] = [];
+    const commit = async (offsets: readonly PartitionOffset[]) => {
+      if (fail()) throw new Error('broker said no');
+      commits.push([...offsets]);
+    };
+    return { commits, commit };
+  }
+
+  it('commits the offset after the last handled one of each partition, once per interval', async () => {
+    // Given commits every second
+    const { commits, commit } = recorder();
+    const offsets = new OffsetCommits(commit, 1000);
+
+    // When three messages of one partition and one of another are handled within it
+    await offsets.handled('t', 0, '4');
+    await offsets.handled('t', 0, '5');
+    await offsets.handled('t', 1, '9');
+    await offsets.handled('t', 0, '6');
+    expect(commits).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1000);
+
+    // Then one commit says where each partition resumes
+    expect(commits).toEqual([
+      [
+        { topic: 't', partition: 0, offset: '7' },
+        { topic: 't', partition: 1, offset: '10' },
+      ],
+    ]);
+  });
+
+  it('commits before the handled promise settles when the interval is 0', async () => {
+    const { commits, commit } = recorder();
+    const offsets = new OffsetCommits(commit, 0);
+
+    await offsets.handled('t', 2, '41');
+
+    expect(commits).toEqual([[{ topic: 't', partition: 2, offset: '42' }]]);
+  });
+
+  it('commits what is pending at once on flush, and nothing when nothing is', async () => {
+    const { commits, commit } = recorder();
+    const offsets = new OffsetCommits(commit, 60_000);
+    await offsets.handled('t', 0, '1');
+
+    await offsets.flush();
+    await offsets.flush();
+
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
+  });
+
+  it('keeps a failed commit and tries it again an interval later, unless newer offsets came', async () => {
+    // Given a broker that refuses the first commit
+    let refuse = true;
+    const { commits, commit } = recorder(() => refuse);
+    const errors: unknown[] = [];
+    const offsets = new OffsetCommits(commit, 1000, (err) => errors.push(err));
+    await offsets.handled('t', 0, '1');
+    await offsets.handled('t', 1, '5');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(errors).toHaveLength(1);
+
+    // When partition 0 moves on meanwhile and the broker accepts again
+    await offsets.handled('t', 0, '3');
+    refuse = false;
+    await jest.advanceTimersByTimeAsync(1000);
+
+    // Then the retry carries partition 0's newer offset and partition 1's kept one
+    expect(commits).toEqual([
+      [
+        { topic: 't', partition: 0, offset: '4' },
+        { topic: 't', partition: 1, offset: '6' },
+      ],
+    ]);
+  });
+
+  it('forgets partitions the member no longer owns', async () => {
+    const { commits, commit } = recorder();
+    const offsets = new OffsetCommits(commit, 1000);
+    await offsets.handled('t', 0, '1');
+    await offsets.handled('t', 1, '1');
+
+    offsets.retain((_topic, partition) => partition === 1);
+    await offsets.flush();
+
+    expect(commits).toEqual([[{ topic: 't', partition: 1, offset: '2' }]]);
+  });
+
+  it('runs one commit at a time', async () => {
+    // Given a commit that is slow to answer
+    let inFlight = 0;
+    let most = 0;
+    const offsets = new OffsetCommits(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      inFlight--;
+    }, 1000);
+
+    // When flushes are asked for while it runs
+    await offsets.handled('t', 0, '1');
+    const first = offsets.flush();
+    await offsets.handled('t', 0, '2');
+    const second = offsets.flush();
+    await jest.advanceTimersByTimeAsync(200);
+    await Promise.all([first, second]);
+
+    // Then they ran one after the other
+    expect(most).toBe(1);
+  });
+});
