@@ -154,7 +154,7 @@ export class EventConsumer {
   async stop(): Promise<void> {
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
-    await this.commits.flush();
+    await this.commits.close();
     await this.consumer.disconnect();
   }
 
