@@ -3,7 +3,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { createEvent, type DomainEvent, Topics } from '@switchyard/contracts';
-import { type EventPublisher, inboxTableDdl, outboxTableDdl } from '@switchyard/messaging';
+import {
+  type EventPublisher,
+  inboxInsertSql,
+  inboxTableDdl,
+  outboxTableDdl,
+} from '@switchyard/messaging';
 import {
   commonEnv,
   EventHandlers,
@@ -12,6 +17,7 @@ import {
   messagingPartitionedTables,
   migrationSchema,
   ServiceCoreModule,
+  WRITES_OWN_INBOX_ROW,
 } from '@switchyard/service';
 import { DependencyUnavailableError } from '@switchyard/retry';
 import { MetricsReading, testKafkaBrokers, waitFor } from '@switchyard/testing';
@@ -51,6 +57,25 @@ class ProbeHandlers {
   @EventPattern('order.paid')
   async onPaid(@Payload() event: DomainEvent, @Ctx() context: InboxContext): Promise<void> {
     await record(context, event, 'order.paid');
+  }
+
+  /** Writes its inbox row and its effect in one statement when the event comes alone. */
+  @EventPattern('order.refunded', WRITES_OWN_INBOX_ROW)
+  async onRefunded(@Payload() event: DomainEvent, @Ctx() context: InboxContext): Promise<void> {
+    const row = context.inboxRow;
+    if (!row) return record(context, event, 'order.refunded in the inbox transaction');
+    const inTransaction = context.manager.queryRunner?.isTransactionActive === true;
+    const [{ fresh }]: { fresh: boolean }[] = await context.manager.query(
+      `WITH inbox AS (${inboxInsertSql('kevents', ['$1', '$2', '$3'])}),
+       effect AS (INSERT INTO kevents.handled (event_id, handler)
+         SELECT $2, $4 WHERE EXISTS (SELECT 1 FROM inbox))
+       SELECT EXISTS (SELECT 1 FROM inbox) AS fresh`,
+      [
+        ...row.params,
+        `order.refunded with its own row${inTransaction ? ', in a transaction' : ''}`,
+      ],
+    );
+    row.took(fresh);
   }
 
   @EventPattern('order.*')
@@ -296,5 +321,37 @@ describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka a
     // Then every event was applied once, the failing one after its retry
     for (const event of burst) expect(await handlersOf(event.id)).toEqual(['order.*']);
     expect(failedOnce.has(burst[2]!.id)).toBe(true);
+  });
+
+  it('lets a handler declared WRITES_OWN_INBOX_ROW write the inbox row with its effect, with no transaction, and a copy changes nothing', async () => {
+    // Given a handler for order.refunded that writes its own inbox row
+    const id = orderId();
+    const refunded = createEvent('order.refunded', id, {
+      orderId: id,
+      amountRefunded: 100,
+      currency: 'usd',
+      fullyRefunded: true,
+    });
+    const before = await MetricsReading.of(service.url);
+
+    // When the event arrives alone, then a copy of it, then a marker on the same key
+    await publish(refunded);
+    expect(await handled(refunded)).toEqual(['order.refunded with its own row']);
+    const marker = created(id);
+    await publish(refunded);
+    await publish(marker);
+    await handled(marker);
+
+    // Then its effect happened once, outside any transaction, and the copy counted as a duplicate
+    expect(await handlersOf(refunded.id)).toEqual(['order.refunded with its own row']);
+    await waitFor('the copy to be counted a duplicate', async () => {
+      const now = await MetricsReading.of(service.url);
+      const duplicate = { consumer: 'probe', event_type: 'order.refunded', outcome: 'duplicate' };
+      return (
+        now.value('switchyard_events_handled_total', duplicate) -
+          before.value('switchyard_events_handled_total', duplicate) ===
+        1
+      );
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { createEvent, type DomainEvent } from '@switchyard/contracts';
+import { InboxRow } from '@switchyard/messaging';
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -317,6 +318,72 @@ describe('fan-out', () => {
     );
     expect({ messages, deliveries }).toEqual({ messages: 1, deliveries: 2 });
     expect(receiver.requestsTo('/payments')).toHaveLength(0);
+  });
+
+  it('fans out an event that arrives alone with its inbox row, outside a transaction, and a copy creates nothing even for an endpoint subscribed since', async () => {
+    // Given a partner subscribed to order events
+    const key = await t.createPartner();
+    const first = await t.createEndpoint(key, {
+      url: receiver.url('/own-row'),
+      eventTypes: ['order.*'],
+    });
+    const fanOut = t.app.get(FanOutUseCase);
+    const orderId = randomUUID();
+    const event = createEvent('order.cancelled', orderId, { orderId, reason: 'own row' });
+    const rowOf = () => new InboxRow(t.dataSource, 'notifications', 'partner-fanout', event);
+
+    // When the event is fanned out with its own inbox row
+    const row = rowOf();
+    const result = await fanOut.execute(t.dataSource.manager, event, row);
+
+    // Then it is taken, and its delivery is there (other partners' endpoints get theirs too)
+    expect(row.outcome).toBe('applied');
+    expect(result.deliveries).toBeGreaterThan(0);
+    await waitFor(
+      'its delivery',
+      async () => (await t.deliveryOf(event.id, first.id))?.status === 'succeeded',
+    );
+
+    const rowsOfEvent = async () => {
+      const [counts] = await t.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM notifications.messages WHERE event_id = $1) AS messages,
+           (SELECT count(*)::int FROM notifications.deliveries WHERE event_id = $1) AS deliveries,
+           (SELECT count(*)::int FROM notifications.inbox WHERE event_id = $1) AS inbox`,
+        [event.id],
+      );
+      return counts as { messages: number; deliveries: number; inbox: number };
+    };
+    const afterFirst = await rowsOfEvent();
+
+    // When a second endpoint subscribes and a copy of the event comes
+    const second = await t.createEndpoint(key, {
+      url: receiver.url('/own-row-later'),
+      eventTypes: ['order.*'],
+    });
+    const copy = rowOf();
+    const again = await fanOut.execute(t.dataSource.manager, event, copy);
+
+    // Then the copy is a duplicate: no delivery for the new endpoint, no row added
+    expect([copy.outcome, again]).toEqual(['duplicate', { deliveries: 0, filtered: 0 }]);
+    expect(await t.deliveryOf(event.id, second.id)).toBeFalsy();
+    expect(afterFirst.inbox).toBe(1);
+    expect(await rowsOfEvent()).toEqual(afterFirst);
+  });
+
+  it('records an event no endpoint subscribes to with its inbox row alone', async () => {
+    const orderId = randomUUID();
+    const event = createEvent('order.cancelled', orderId, { orderId, reason: 'nobody' });
+    const unsubscribed = { ...event, type: 'nobody.listens' } as unknown as DomainEvent;
+    const row = new InboxRow(t.dataSource, 'notifications', 'partner-fanout', unsubscribed);
+
+    await t.app.get(FanOutUseCase).execute(t.dataSource.manager, unsubscribed, row);
+
+    expect(row.outcome).toBe('applied');
+    const rows = await t.dataSource.query(
+      'SELECT 1 FROM notifications.inbox WHERE event_id = $1 AND consumer = $2',
+      [event.id, 'partner-fanout'],
+    );
+    expect(rows).toHaveLength(1);
   });
 
   it('reads the subscribed endpoints once per event type in a batch, and fans out every event of it', async () => {

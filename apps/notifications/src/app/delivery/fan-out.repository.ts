@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { WakeUps } from '@switchyard/messaging';
+import { inboxInsertSql, type InboxRow, WakeUps } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type NewMessage } from '../messages/message.repository';
@@ -14,7 +14,8 @@ export interface FanOutDelivery {
 
 /**
  * Writes what fan-out makes of an event, in one statement: a message per partner (or the one the
- * partner already has for this event) and a delivery per endpoint, under its partner's message.
+ * partner already has for this event) and a delivery per endpoint, under its partner's message,
+ * and, given the event's `InboxRow`, its inbox row, the rest written only if that row is new.
  * New due deliveries are announced on `dueDeliveriesChannel` once committed; a replayed event
  * (every row a conflict) creates and announces nothing.
  */
@@ -34,15 +35,23 @@ export class FanOutRepository {
     messages: readonly { readonly id: string; readonly partnerId: string }[],
     deliveries: readonly FanOutDelivery[],
     db: EntityManager,
-  ): Promise<void> {
-    if (messages.length === 0) return;
+    inboxRow: InboxRow | null = null,
+  ): Promise<{ fresh: boolean }> {
+    if (messages.length === 0) return { fresh: inboxRow ? await inboxRow.recordAlone(db) : true };
     const s = this.sql.schema;
-    const [{ due }] = await this.sql.rows<{ due: boolean }>(
+    // Without an inbox row of its own, the caller's inbox transaction has one: the CTE is empty
+    // and every part is written.
+    const inbox = inboxRow
+      ? inboxInsertSql(this.sql.schemaName, ['$10', '$1', '$2'])
+      : 'SELECT $10::text WHERE false';
+    const [{ fresh, due }] = await this.sql.rows<{ fresh: boolean; due: boolean }>(
       db,
-      `WITH stored AS (
+      `WITH inbox AS (${inbox}),
+       stored AS (
          INSERT INTO ${s}.messages (id, partner_id, event_id, event_type, subject, payload)
          SELECT m.id, m.partner_id, $1, $2, $3, $4
          FROM unnest($5::text[], $6::uuid[]) AS m(id, partner_id)
+         WHERE $11::boolean OR EXISTS (SELECT 1 FROM inbox)
          ON CONFLICT (partner_id, event_id) DO UPDATE SET event_type = EXCLUDED.event_type
          RETURNING id, partner_id),
        added AS (
@@ -53,7 +62,8 @@ export class FanOutRepository {
          JOIN stored ON stored.partner_id = d.partner_id
          ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
          RETURNING status)
-       SELECT EXISTS (SELECT 1 FROM added WHERE status = 'pending') AS due`,
+       SELECT $11::boolean OR EXISTS (SELECT 1 FROM inbox) AS fresh,
+         EXISTS (SELECT 1 FROM added WHERE status = 'pending') AS due`,
       [
         event.eventId,
         event.eventType,
@@ -64,8 +74,12 @@ export class FanOutRepository {
         deliveries.map((d) => d.partnerId),
         deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.filteredReason),
+        inboxRow?.consumer ?? '',
+        inboxRow === null,
       ],
     );
+    inboxRow?.took(fresh);
     if (due) this.wakeUps.announceAfterCommit(db, this.channel);
+    return { fresh };
   }
 }

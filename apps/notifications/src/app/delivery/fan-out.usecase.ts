@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
+import { type InboxRow } from '@switchyard/messaging';
 import { afterCommit } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -18,8 +19,9 @@ export interface FanOutResult {
  * Turns one event into one message per subscribed partner and one delivery per subscribed
  * endpoint whose filter matches. An endpoint whose filter does not match gets a `filtered`
  * delivery that is never sent and says why, so the partner's message log shows it. Runs inside
- * the inbox transaction, in one write whatever the number of endpoints (the messages and their
- * deliveries together); the unique keys make a replayed event create nothing.
+ * the inbox transaction, or, given the event's `InboxRow`, outside any, its inbox row written in
+ * the same statement: either way one write whatever the number of endpoints (the messages and
+ * their deliveries together); the unique keys make a replayed event create nothing.
  */
 @Injectable()
 export class FanOutUseCase {
@@ -40,13 +42,20 @@ export class FanOutUseCase {
     private readonly endpointLabels: EndpointLabels,
   ) {}
 
-  async execute(manager: EntityManager, event: DomainEvent): Promise<FanOutResult> {
+  async execute(
+    manager: EntityManager,
+    event: DomainEvent,
+    inboxRow: InboxRow | null = null,
+  ): Promise<FanOutResult> {
     const subscribed = await this.subscribedTo(event.type, manager);
-    if (subscribed.length === 0) return { deliveries: 0, filtered: 0 };
+    if (subscribed.length === 0) {
+      await inboxRow?.recordAlone(manager);
+      return { deliveries: 0, filtered: 0 };
+    }
     const verdicts = this.filters.verdicts(event.type, subscribed, event);
     const partners = [...new Set(verdicts.map((v) => v.endpoint.partnerId))];
     // Announces the new due deliveries to every instance's delivery worker, at commit.
-    await this.fanOut.write(
+    const { fresh } = await this.fanOut.write(
       {
         eventId: event.id,
         eventType: event.type,
@@ -60,7 +69,9 @@ export class FanOutUseCase {
         filteredReason: reason,
       })),
       manager,
+      inboxRow,
     );
+    if (!fresh) return { deliveries: 0, filtered: 0 };
     const ruledOut = verdicts.filter((v) => v.reason !== null);
     if (ruledOut.length > 0) {
       afterCommit(manager, () => {

@@ -20,11 +20,15 @@ export class PushFanOutUseCase {
     private readonly pushes: PushFanOutRepository,
   ) {}
 
+  /** Whether the event may make pushes: a rule names it, a transport is on, it has a customer. */
+  mayPush(event: DomainEvent): boolean {
+    return this.transports.enabled && !!this.rules.ruleFor(event.type) && !!customerOf(event);
+  }
+
   /** How many pushes the event made. */
   async execute(manager: EntityManager, event: DomainEvent): Promise<number> {
-    if (!this.transports.enabled || !this.rules.ruleFor(event.type)) return 0;
-    const customerId = (event.data as { customerId?: unknown }).customerId;
-    if (typeof customerId !== 'string') return 0;
+    const customerId = customerOf(event);
+    if (!this.mayPush(event) || !customerId) return 0;
     const reachable = (await this.devices.ofCustomer(customerId, manager)).filter((d) =>
       this.transports.for(d.platform),
     );
@@ -40,4 +44,9 @@ export class PushFanOutUseCase {
       manager,
     );
   }
+}
+
+function customerOf(event: DomainEvent): string | null {
+  const customerId = (event.data as { customerId?: unknown }).customerId;
+  return typeof customerId === 'string' ? customerId : null;
 }

@@ -2,7 +2,7 @@ import { createEvent } from '@switchyard/contracts';
 import { createTestDataSource, type TestDataSource } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { inboxTableDdl } from '../messaging-ddl';
-import { handleBatchOnce, handleOnce } from './inbox';
+import { handleBatchOnce, handleOnce, inboxInsertSql, InboxRow } from './inbox';
 
 describe('idempotent inbox (real Postgres)', () => {
   let db: TestDataSource;
@@ -119,5 +119,63 @@ describe('idempotent inbox (real Postgres)', () => {
     // Then neither write nor inbox row stayed: a redelivery of a applies it
     expect(await effectsOf(a.id)).toBe(0);
     expect(await handleOnce(db.dataSource, 'svc', 'test', a, recordEffect(a.id))).toBe('applied');
+  });
+
+  describe('InboxRow: the handler writes the row with its effects', () => {
+    /** The effect and the inbox row in one statement, the effect only when the row is new. */
+    async function recordInOneStatement(row: InboxRow): Promise<void> {
+      const [{ fresh }] = await db.dataSource.query(
+        `WITH inbox AS (${inboxInsertSql('svc', ['$1', '$2', '$3'])}),
+         effect AS (INSERT INTO svc.effects (event_id) SELECT $2 WHERE EXISTS (SELECT 1 FROM inbox))
+         SELECT EXISTS (SELECT 1 FROM inbox) AS fresh`,
+        row.params,
+      );
+      row.took(fresh);
+    }
+
+    it('applies an event delivered concurrently five times once, with no transaction', async () => {
+      const e = event();
+      const rows = Array.from({ length: 5 }, () => new InboxRow(db.dataSource, 'svc', 'own', e));
+
+      await Promise.all(rows.map(recordInOneStatement));
+
+      expect(rows.map((r) => r.outcome).sort()).toEqual([
+        'applied',
+        'duplicate',
+        'duplicate',
+        'duplicate',
+        'duplicate',
+      ]);
+      expect(await effectsOf(e.id)).toBe(1);
+    });
+
+    it('records an event with no effects alone, and a second copy as a duplicate', async () => {
+      const e = event();
+      const first = new InboxRow(db.dataSource, 'svc', 'own', e);
+      const second = new InboxRow(db.dataSource, 'svc', 'own', e);
+
+      expect(await first.recordAlone(db.dataSource.manager)).toBe(true);
+      expect(await second.recordAlone(db.dataSource.manager)).toBe(false);
+
+      expect([first.outcome, second.outcome]).toEqual(['applied', 'duplicate']);
+    });
+
+    it('runs a handler that needs a transaction in the inbox transaction, once', async () => {
+      const e = event();
+      const rows = [1, 2].map(() => new InboxRow(db.dataSource, 'svc', 'own', e));
+
+      for (const row of rows) await row.transaction(recordEffect(e.id));
+
+      expect(rows.map((r) => r.outcome)).toEqual(['applied', 'duplicate']);
+      expect(await effectsOf(e.id)).toBe(1);
+    });
+
+    it('refuses to answer for a handler that settled nothing, or settled twice', () => {
+      const row = new InboxRow(db.dataSource, 'svc', 'own', event());
+
+      expect(() => row.outcome).toThrow(/did not write its inbox row/);
+      row.took(true);
+      expect(() => row.took(false)).toThrow(/settled twice/);
+    });
   });
 });

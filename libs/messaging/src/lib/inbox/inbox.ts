@@ -6,6 +6,78 @@ import { quoteIdent } from '../messaging-ddl';
 export type InboxResult = 'applied' | 'duplicate';
 
 /**
+ * The inbox row's insert, as a statement or a CTE of one (`WITH inbox AS (…)`): it returns the
+ * event id when the row is new and nothing when the event was seen before. `params` are the
+ * placeholders of the consumer, the event id and the event type.
+ */
+export function inboxInsertSql(
+  schema: string,
+  params: readonly [consumer: string, eventId: string, eventType: string] = ['$1', '$2', '$3'],
+): string {
+  return `INSERT INTO ${quoteIdent(schema)}.inbox (consumer, event_id, event_type)
+       VALUES (${params.join(', ')}) ON CONFLICT DO NOTHING RETURNING event_id`;
+}
+
+/**
+ * An event whose handler writes its inbox row itself, in the same statement as its effects,
+ * instead of in a transaction opened for it: one round trip where the transaction takes four
+ * (`START`, the inbox row, the effects, `COMMIT`). The statement makes its effects conditional on
+ * the row being new (`WHERE EXISTS (SELECT 1 FROM inbox)` with `inboxInsertSql` as the `inbox`
+ * CTE) and reports whether it was (`took`). A handler that cannot put everything in one statement
+ * runs it in the usual transaction instead (`transaction`); one with no effects still records the
+ * event (`recordAlone`). Exactly one of the three settles the outcome.
+ */
+export class InboxRow {
+  private result: InboxResult | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly schema: string,
+    readonly consumer: string,
+    readonly event: DomainEvent,
+  ) {}
+
+  /** The consumer, event id and event type, for the placeholders of `inboxInsertSql`. */
+  get params(): [string, string, string] {
+    return [this.consumer, this.event.id, this.event.type];
+  }
+
+  /** The handler's statement ran: `fresh` when it inserted the inbox row (and so its effects). */
+  took(fresh: boolean): void {
+    this.settle(fresh ? 'applied' : 'duplicate');
+  }
+
+  /** Records the event with no effects of its own (nothing subscribes to it, say). */
+  async recordAlone(db: EntityManager): Promise<boolean> {
+    const { rowCount } = await queryPrepared(db, inboxInsertSql(this.schema), this.params);
+    this.took((rowCount ?? 0) > 0);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Runs `handler` in the inbox transaction, as a handler without its own inbox row would be. */
+  async transaction(handler: (manager: EntityManager) => Promise<void>): Promise<void> {
+    this.settle(await handleOnce(this.dataSource, this.schema, this.consumer, this.event, handler));
+  }
+
+  /** How the event was taken; throws when the handler settled nothing, which is a bug in it. */
+  get outcome(): InboxResult {
+    if (this.result === null) {
+      throw new Error(
+        `the handler of ${this.event.type} did not write its inbox row: call took(), recordAlone() or transaction() on its InboxRow`,
+      );
+    }
+    return this.result;
+  }
+
+  private settle(result: InboxResult): void {
+    if (this.result !== null) {
+      throw new Error(`the inbox row of event ${this.event.id} was settled twice`);
+    }
+    this.result = result;
+  }
+}
+
+/**
  * Runs `handler` at most once per (consumer, event id): the inbox row and the handler's writes
  * commit together, so a redelivered event finds its row and changes nothing. A concurrent
  * duplicate blocks on the first one's uncommitted row and then sees it.
@@ -18,12 +90,11 @@ export async function handleOnce(
   handler: (manager: EntityManager) => Promise<void>,
 ): Promise<InboxResult> {
   return dataSource.transaction(async (manager) => {
-    const inserted = await queryPrepared(
-      manager,
-      `INSERT INTO ${quoteIdent(schema)}.inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING event_id`,
-      [consumer, event.id, event.type],
-    );
+    const inserted = await queryPrepared(manager, inboxInsertSql(schema), [
+      consumer,
+      event.id,
+      event.type,
+    ]);
     if (inserted.rowCount === 0) return 'duplicate';
     await handler(manager);
     return 'applied';

@@ -6,6 +6,7 @@ import {
   EventConsumer,
   handleBatchOnce,
   handleOnce,
+  InboxRow,
   consumerGroupLag,
   type InboxResult,
   sleepUnless,
@@ -20,7 +21,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
 import { gauge, releaseGauges } from '../health/metrics';
 import { EVENT_CONSUMER, SERVICE_CONFIG } from '../service-config.token';
-import { InboxContext } from './inbox-context';
+import { InboxContext, WRITES_OWN_INBOX_ROW } from './inbox-context';
 import {
   eventHandlerDuration,
   eventHandlerRetriesTotal,
@@ -151,13 +152,11 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
     const handler = this.handlerFor(event.type);
     if (!handler) return;
     const timer = eventHandlerDuration.startTimer({ consumer: name });
-    const outcome = await handleOnce(
-      this.dataSource,
-      this.config.DB_SCHEMA,
-      name,
-      event,
-      (manager) => this.apply(handler, manager, event, source),
-    );
+    const outcome = writesOwnInboxRow(handler)
+      ? await this.applyWithOwnRow(name, handler, event, source)
+      : await handleOnce(this.dataSource, this.config.DB_SCHEMA, name, event, (manager) =>
+          this.apply(handler, manager, event, source),
+        );
     timer();
     this.countHandled(name, event, outcome);
     this.logHandled(event, source, outcome);
@@ -194,6 +193,18 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
     });
   }
 
+  /** No transaction: the handler writes the inbox row with its effects (`InboxRow`). */
+  private async applyWithOwnRow(
+    name: string,
+    handler: MessageHandler,
+    event: DomainEvent,
+    source: ConsumedEventContext,
+  ): Promise<InboxResult> {
+    const row = new InboxRow(this.dataSource, this.config.DB_SCHEMA, name, event);
+    await this.apply(handler, this.dataSource.manager, event, source, row);
+    return row.outcome;
+  }
+
   /**
    * Runs the handler in a consumer span under the event's trace: its queries, its log lines and
    * the events it causes join the trace that began at the event's origin (a webhook, an API call).
@@ -203,6 +214,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
     manager: EntityManager,
     event: DomainEvent,
     source: ConsumedEventContext,
+    inboxRow: InboxRow | null = null,
   ): Promise<void> {
     const span = startSpan(`consume ${event.type}`, event.traceparent, SpanKind.CONSUMER, {
       'messaging.system': 'kafka',
@@ -212,7 +224,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       'messaging.message.id': event.id,
     });
     await withinSpan(span, async () => {
-      const result = await handler(event, new InboxContext([manager, source]));
+      const result = await handler(event, new InboxContext([manager, source, inboxRow]));
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
     });
   }
@@ -283,6 +295,10 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       return false;
     }
   }
+}
+
+function writesOwnInboxRow(handler: MessageHandler): boolean {
+  return handler.extras?.['inbox'] === WRITES_OWN_INBOX_ROW.inbox;
 }
 
 function abortion(signal: AbortSignal): Promise<void> {
