@@ -170,9 +170,12 @@ describe('idempotent inbox (real Postgres)', () => {
       expect(await effectsOf(e.id)).toBe(1);
     });
 
-    it('refuses to answer for a handler that settled nothing, or settled twice', () => {
+    it('refuses a handler that settled nothing, or settled twice, as an event to dead-letter at once', () => {
       const row = new InboxRow(db.dataSource, 'svc', 'own', event());
 
+      expect(() => row.outcome).toThrow(
+        expect.objectContaining({ code: 'inbox_row_unsettled', name: 'UnprocessableEventError' }),
+      );
       expect(() => row.outcome).toThrow(/did not write its inbox row/);
       row.took(true);
       expect(() => row.took(false)).toThrow(/settled twice/);

@@ -1,5 +1,6 @@
 import { type DomainEvent } from '@switchyard/contracts';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { UnprocessableEventError } from '../consumer/consumer-errors';
 import { queryPrepared } from '../database/prepared-query';
 import { quoteIdent } from '../messaging-ddl';
 
@@ -25,7 +26,11 @@ export function inboxInsertSql(
  * the row being new (`WHERE EXISTS (SELECT 1 FROM inbox)` with `inboxInsertSql` as the `inbox`
  * CTE) and reports whether it was (`took`). A handler that cannot put everything in one statement
  * runs it in the usual transaction instead (`transaction`); one with no effects still records the
- * event (`recordAlone`). Exactly one of the three settles the outcome.
+ * event (`recordAlone`). Exactly one of the three settles the outcome, and it is the handler's last
+ * step that can fail: its effects are committed with the row, so a failure after it is retried as
+ * a duplicate and what follows it never runs. A handler that settles nothing, or twice, has its
+ * event dead-lettered at once (`inbox_row_unsettled`), not retried: each try could repeat an
+ * effect written without the row.
  */
 export class InboxRow {
   private result: InboxResult | null = null;
@@ -62,7 +67,8 @@ export class InboxRow {
   /** How the event was taken; throws when the handler settled nothing, which is a bug in it. */
   get outcome(): InboxResult {
     if (this.result === null) {
-      throw new Error(
+      throw new UnprocessableEventError(
+        'inbox_row_unsettled',
         `the handler of ${this.event.type} did not write its inbox row: call took(), recordAlone() or transaction() on its InboxRow`,
       );
     }
@@ -71,7 +77,10 @@ export class InboxRow {
 
   private settle(result: InboxResult): void {
     if (this.result !== null) {
-      throw new Error(`the inbox row of event ${this.event.id} was settled twice`);
+      throw new UnprocessableEventError(
+        'inbox_row_unsettled',
+        `the inbox row of event ${this.event.id} was settled twice: call one of took(), recordAlone() or transaction(), once`,
+      );
     }
     this.result = result;
   }

@@ -6,7 +6,8 @@ import { type EntityManager } from 'typeorm';
  * `@EventPattern`'s extras for a handler that can write its inbox row in the same statement as
  * its effects: `@EventPattern('*', WRITES_OWN_INBOX_ROW)`. An event that arrives alone then
  * reaches it with `context.inboxRow` set and no transaction open; a batch of several still shares
- * one inbox transaction, where `inboxRow` is null.
+ * one inbox transaction, where `inboxRow` is null. Settling the row is the handler's last step
+ * that can fail (see `InboxRow`).
  */
 export const WRITES_OWN_INBOX_ROW = { inbox: 'own-row' } as const;
 

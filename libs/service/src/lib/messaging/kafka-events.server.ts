@@ -36,10 +36,11 @@ import { MessagingRuntime } from './messaging.runtime';
  * (a type, a family such as 'order.*', or '*'). It consumes the topics its handlers' patterns
  * need, with one consumer group per service, and for each message: validates it against the
  * contracts, opens the inbox transaction (a redelivered event changes nothing) and hands the
- * event and that transaction (`InboxContext`) to the most specific matching handler; retries
- * with backoff, holds the message through an outage, and dead-letters what still fails
- * (`EventConsumer`). Events no handler matches are skipped. Why not Nest's own `ServerKafka`:
- * decision 0006.
+ * event and that transaction (`InboxContext`) to the most specific matching handler (or, to a
+ * handler declared `WRITES_OWN_INBOX_ROW` taking an event alone, no transaction and the event's
+ * `InboxRow` to write with its effects); retries with backoff, holds the message through an
+ * outage, and dead-letters what still fails (`EventConsumer`). Events no handler matches are
+ * skipped. Why not Nest's own `ServerKafka`: decision 0006.
  */
 @Injectable()
 export class KafkaEventsServer extends Server implements CustomTransportStrategy {
