@@ -354,4 +354,26 @@ describe('Kafka events as a Nest transport: @EventPattern handlers (real Kafka a
       );
     });
   });
+
+  it('gives such a handler the inbox transaction for events that come in a batch, each event once', async () => {
+    // Given 20 order.refunded events of one order, produced together (one partition, one fetch)
+    const id = orderId();
+    const burst = Array.from({ length: 20 }, () =>
+      createEvent('order.refunded', id, {
+        orderId: id,
+        amountRefunded: 100,
+        currency: 'usd',
+        fullyRefunded: true,
+      }),
+    );
+
+    // When they are consumed
+    await publish(...burst);
+    for (const event of burst) await handled(event);
+
+    // Then each was handled once, and those taken together got the transaction, not their own row
+    const handlers = await Promise.all(burst.map((event) => handlersOf(event.id)));
+    for (const h of handlers) expect(h).toHaveLength(1);
+    expect(handlers.flat()).toContain('order.refunded in the inbox transaction');
+  });
 });
