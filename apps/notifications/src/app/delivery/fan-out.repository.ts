@@ -39,11 +39,11 @@ export class FanOutRepository {
   ): Promise<{ fresh: boolean }> {
     if (messages.length === 0) return { fresh: inboxRow ? await inboxRow.recordAlone(db) : true };
     const s = this.sql.schema;
-    // Without an inbox row of its own, the caller's inbox transaction has one: the CTE is empty
-    // and every part is written.
+    // Without an inbox row of its own, the caller's inbox transaction has one: the CTE stands
+    // for it, a row that is always there, and every part is written.
     const inbox = inboxRow
       ? inboxInsertSql(this.sql.schemaName, ['$10', '$1', '$2'])
-      : 'SELECT $10::text WHERE false';
+      : 'SELECT $10::text';
     const [{ fresh, due }] = await this.sql.rows<{ fresh: boolean; due: boolean }>(
       db,
       `WITH inbox AS (${inbox}),
@@ -51,7 +51,7 @@ export class FanOutRepository {
          INSERT INTO ${s}.messages (id, partner_id, event_id, event_type, subject, payload)
          SELECT m.id, m.partner_id, $1, $2, $3, $4
          FROM unnest($5::text[], $6::uuid[]) AS m(id, partner_id)
-         WHERE $11::boolean OR EXISTS (SELECT 1 FROM inbox)
+         WHERE EXISTS (SELECT 1 FROM inbox)
          ON CONFLICT (partner_id, event_id) DO UPDATE SET event_type = EXCLUDED.event_type
          RETURNING id, partner_id),
        added AS (
@@ -62,7 +62,7 @@ export class FanOutRepository {
          JOIN stored ON stored.partner_id = d.partner_id
          ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
          RETURNING status)
-       SELECT $11::boolean OR EXISTS (SELECT 1 FROM inbox) AS fresh,
+       SELECT EXISTS (SELECT 1 FROM inbox) AS fresh,
          EXISTS (SELECT 1 FROM added WHERE status = 'pending') AS due`,
       [
         event.eventId,
@@ -75,7 +75,6 @@ export class FanOutRepository {
         deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.filteredReason),
         inboxRow?.consumer ?? '',
-        inboxRow === null,
       ],
     );
     inboxRow?.took(fresh);

@@ -55,8 +55,9 @@ export class InboxRow {
   /** Records the event with no effects of its own (nothing subscribes to it, say). */
   async recordAlone(db: EntityManager): Promise<boolean> {
     const { rowCount } = await queryPrepared(db, inboxInsertSql(this.schema), this.params);
-    this.took((rowCount ?? 0) > 0);
-    return (rowCount ?? 0) > 0;
+    const fresh = (rowCount ?? 0) > 0;
+    this.took(fresh);
+    return fresh;
   }
 
   /** Runs `handler` in the inbox transaction, as a handler without its own inbox row would be. */
