@@ -15,7 +15,7 @@ export * from './lib/polling-loop';
 export * from './lib/pg-channel-listener';
 export * from './lib/batcher';
 export * from './lib/database/prepared-query';
-export * from './lib/database/after-commit';
+export * from './lib/database/commit-hooks';
 export * from './lib/database/write-together';
 export * from './lib/wake-ups';
 export * from './lib/tracing/spans';

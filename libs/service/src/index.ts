@@ -2,7 +2,13 @@ export * from './lib/config/config-error';
 export * from './lib/config/load-config';
 export * from './lib/config/common-env';
 export * from './lib/database/database';
-export { afterCommit, AfterCommitSubscriber } from '@switchyard/messaging';
+export {
+  afterCommit,
+  beforeCommit,
+  CommitHooksSubscriber,
+  gatherUntilCommit,
+  inTransaction,
+} from '@switchyard/messaging';
 export * from './lib/messaging/messaging.runtime';
 export * from './lib/messaging/kafka-events.server';
 export * from './lib/messaging/inbox-context';

@@ -37,10 +37,14 @@ export function setting(name, short, full) {
   return FULL ? full : short;
 }
 
-/** A list setting ("1,10,100"). */
+/** A list setting ("1,10,100"); "0" gives an empty list, which skips that part. */
 export function listSetting(name, short, full) {
   const value = process.env[name];
-  if (value) return value.split(',').map((x) => Number(x.trim()));
+  if (value)
+    return value
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .filter((x) => x > 0);
   return FULL ? full : short;
 }
 
@@ -210,6 +214,11 @@ export async function freshDatabase(label) {
     drop: () =>
       withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
+  // BENCH_KEEP_DATABASE=1 leaves it for a look afterwards (EXPLAIN, pg_stat_user_tables).
+  if (process.env.BENCH_KEEP_DATABASE === '1') {
+    process.stderr.write(`keeping database ${name}\n`);
+    return db;
+  }
   cleanups.push(() => db.drop());
   return db;
 }

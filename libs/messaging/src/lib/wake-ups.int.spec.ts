@@ -1,5 +1,5 @@
 import { createTestDataSource, type TestDataSource, waitFor } from '@switchyard/testing';
-import { AfterCommitSubscriber } from './database/after-commit';
+import { CommitHooksSubscriber } from './database/commit-hooks';
 import { PgChannelListener } from './pg-channel-listener';
 import { WakeUps } from './wake-ups';
 
@@ -11,7 +11,7 @@ describe('wake-ups across a commit and across instances (real Postgres)', () => 
   let heard = 0;
 
   beforeAll(async () => {
-    db = await createTestDataSource('wake_ups', 'svc', [], [AfterCommitSubscriber]);
+    db = await createTestDataSource('wake_ups', 'svc', [], [CommitHooksSubscriber]);
     wakeUps = new WakeUps((channel) => db.dataSource.query(`SELECT pg_notify($1, '')`, [channel]));
     listener = new PgChannelListener({
       connectionString: db.database.url,
@@ -84,7 +84,7 @@ describe('wake-ups across a commit and across instances (real Postgres)', () => 
   });
 
   it('refuses to announce inside a transaction its data source cannot follow to its commit', async () => {
-    // Given a data source without AfterCommitSubscriber
+    // Given a data source without CommitHooksSubscriber
     const untracked = await createTestDataSource('wake_ups_untracked', 'svc', []);
     try {
       // When a transaction on it announces work, Then it is refused, saying what to add
@@ -92,7 +92,7 @@ describe('wake-ups across a commit and across instances (real Postgres)', () => 
         untracked.dataSource.transaction(async (manager) =>
           wakeUps.announceAfterCommit(manager, 'svc_work'),
         ),
-      ).rejects.toThrow(/AfterCommitSubscriber/);
+      ).rejects.toThrow(/CommitHooksSubscriber/);
     } finally {
       await untracked.close();
     }

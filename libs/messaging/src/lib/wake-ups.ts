@@ -1,5 +1,5 @@
 import { type EntityManager } from 'typeorm';
-import { afterCommit } from './database/after-commit';
+import { afterCommit } from './database/commit-hooks';
 
 /** Sends one Postgres notification on `channel` (`SELECT pg_notify(channel, '')`), on its own. */
 export type NotifyChannel = (channel: string) => Promise<unknown>;

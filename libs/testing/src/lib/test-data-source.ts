@@ -13,7 +13,7 @@ export async function createTestDataSource(
   label: string,
   schema: string,
   ddl: string[],
-  /** TypeORM subscribers, as the services' data sources have (`AfterCommitSubscriber`). */
+  /** TypeORM subscribers, as the services' data sources have (`CommitHooksSubscriber`). */
   subscribers: DataSourceOptions['subscribers'] = [],
 ): Promise<TestDataSource> {
   const database = await createTestDatabase(label);

@@ -386,7 +386,7 @@ describe('fan-out', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('reads the subscribed endpoints once per event type in a batch, and fans out every event of it', async () => {
+  it('reads the subscribed endpoints once per event type in a batch, and writes every event of it in one statement at commit', async () => {
     // Given a partner subscribed to order events
     const key = await t.createPartner();
     const endpoint = await t.createEndpoint(key, {
@@ -410,10 +410,17 @@ describe('fan-out', () => {
       return manager;
     });
 
-    // Then the endpoints were read once per type in that transaction, and each event became a
-    // delivery
+    // Then the endpoints were read once per type in that transaction, the events' messages and
+    // deliveries were written by one statement of it (one transaction id and command id), and
+    // each event became a delivery
     expect(reads.mock.calls.filter(([, db]) => db === batch)).toHaveLength(2);
     reads.mockRestore();
+    const writers = await t.dataSource.query(
+      `SELECT DISTINCT xmin::text AS xid, cmin::text AS command FROM notifications.messages WHERE event_id = ANY($1::uuid[])
+       UNION SELECT DISTINCT xmin::text, cmin::text FROM notifications.deliveries WHERE event_id = ANY($1::uuid[])`,
+      [events.map((e) => e.id)],
+    );
+    expect(writers).toHaveLength(1);
     for (const event of events) {
       await waitFor(
         'its delivery',

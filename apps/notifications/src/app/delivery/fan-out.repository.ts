@@ -12,12 +12,20 @@ export interface FanOutDelivery {
   readonly filteredReason: string | null;
 }
 
+/** What fan-out makes of one event: a message per partner, a delivery per endpoint. */
+export interface FanOutWrite {
+  readonly event: Omit<NewMessage, 'id' | 'partnerId'>;
+  readonly messages: readonly { readonly id: string; readonly partnerId: string }[];
+  readonly deliveries: readonly FanOutDelivery[];
+}
+
 /**
- * Writes what fan-out makes of an event, in one statement: a message per partner (or the one the
- * partner already has for this event) and a delivery per endpoint, under its partner's message,
- * and, given the event's `InboxRow`, its inbox row, the rest written only if that row is new.
- * New due deliveries are announced on `dueDeliveriesChannel` once committed; a replayed event
- * (every row a conflict) creates and announces nothing.
+ * Writes what fan-out makes of events, in one statement however many events and endpoints: a
+ * message per partner and event (or the one the partner already has for it) and a delivery per
+ * endpoint, under its partner's message; given an event's `InboxRow` (then one event only), its
+ * inbox row, the rest written only if that row is new. New due deliveries are announced on
+ * `dueDeliveriesChannel` once committed; a replayed event (every row a conflict) creates and
+ * announces nothing.
  */
 @Injectable()
 export class FanOutRepository {
@@ -31,46 +39,61 @@ export class FanOutRepository {
   }
 
   async write(
-    event: Omit<NewMessage, 'id' | 'partnerId'>,
-    messages: readonly { readonly id: string; readonly partnerId: string }[],
-    deliveries: readonly FanOutDelivery[],
+    writes: readonly FanOutWrite[],
     db: EntityManager,
     inboxRow: InboxRow | null = null,
   ): Promise<{ fresh: boolean }> {
-    if (messages.length === 0) return { fresh: inboxRow ? await inboxRow.recordAlone(db) : true };
+    if (inboxRow && writes.length !== 1) {
+      throw new Error(`an InboxRow is one event's: got ${writes.length} events to write with it`);
+    }
+    const withMessages = writes.filter((w) => w.messages.length > 0);
+    if (withMessages.length === 0) {
+      return { fresh: inboxRow ? await inboxRow.recordAlone(db) : true };
+    }
     const s = this.sql.schema;
     // Without an inbox row of its own, the caller's inbox transaction has one: the CTE stands
     // for it, a row that is always there, and every part is written.
     const inbox = inboxRow
-      ? inboxInsertSql(this.sql.schemaName, ['$10', '$1', '$2'])
-      : 'SELECT $10::text';
+      ? inboxInsertSql(this.sql.schemaName, ['$12', '($1::uuid[])[1]', '($2::text[])[1]'])
+      : 'SELECT $12::text';
+    const messages = withMessages.flatMap((w) =>
+      w.messages.map((m) => ({ ...m, eventId: w.event.eventId })),
+    );
+    const deliveries = withMessages.flatMap((w) =>
+      w.deliveries.map((d) => ({ ...d, eventId: w.event.eventId })),
+    );
     const [{ fresh, due }] = await this.sql.rows<{ fresh: boolean; due: boolean }>(
       db,
       `WITH inbox AS (${inbox}),
        stored AS (
          INSERT INTO ${s}.messages (id, partner_id, event_id, event_type, subject, payload)
-         SELECT m.id, m.partner_id, $1, $2, $3, $4
-         FROM unnest($5::text[], $6::uuid[]) AS m(id, partner_id)
+         SELECT m.id, m.partner_id, e.id, e.type, e.subject, e.payload
+         FROM unnest($5::text[], $6::uuid[], $7::uuid[]) AS m(id, partner_id, event_id)
+         JOIN unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS e(id, type, subject, payload)
+           ON e.id = m.event_id
          WHERE EXISTS (SELECT 1 FROM inbox)
          ON CONFLICT (partner_id, event_id) DO UPDATE SET event_type = EXCLUDED.event_type
-         RETURNING id, partner_id),
+         RETURNING id, partner_id, event_id),
        added AS (
          INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
-         SELECT gen_random_uuid(), stored.id, $1, d.endpoint_id,
+         SELECT gen_random_uuid(), stored.id, d.event_id, d.endpoint_id,
            CASE WHEN d.reason IS NULL THEN 'pending' ELSE 'filtered' END, d.reason
-         FROM unnest($7::uuid[], $8::uuid[], $9::text[]) AS d(partner_id, endpoint_id, reason)
-         JOIN stored ON stored.partner_id = d.partner_id
+         FROM unnest($8::uuid[], $9::uuid[], $10::uuid[], $11::text[])
+           AS d(event_id, partner_id, endpoint_id, reason)
+         JOIN stored ON stored.partner_id = d.partner_id AND stored.event_id = d.event_id
          ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
          RETURNING status)
        SELECT EXISTS (SELECT 1 FROM inbox) AS fresh,
          EXISTS (SELECT 1 FROM added WHERE status = 'pending') AS due`,
       [
-        event.eventId,
-        event.eventType,
-        event.subject,
-        event.payload,
+        withMessages.map((w) => w.event.eventId),
+        withMessages.map((w) => w.event.eventType),
+        withMessages.map((w) => w.event.subject),
+        withMessages.map((w) => w.event.payload),
         messages.map((m) => m.id),
         messages.map((m) => m.partnerId),
+        messages.map((m) => m.eventId),
+        deliveries.map((d) => d.eventId),
         deliveries.map((d) => d.partnerId),
         deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.filteredReason),

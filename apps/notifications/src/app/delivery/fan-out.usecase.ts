@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { type InboxRow } from '@switchyard/messaging';
-import { afterCommit } from '@switchyard/service';
+import { afterCommit, gatherUntilCommit, inTransaction } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EndpointRepository, type SubscribedEndpoint } from '../endpoints/endpoint.repository';
 import { deliveriesTotal } from './delivery.metrics';
 import { EndpointLabels } from './endpoint-labels';
-import { FanOutRepository } from './fan-out.repository';
+import { FanOutRepository, type FanOutWrite } from './fan-out.repository';
 import { SubscribedFilters } from './subscribed-filters';
 
 export interface FanOutResult {
@@ -19,9 +19,9 @@ export interface FanOutResult {
  * Turns one event into one message per subscribed partner and one delivery per subscribed
  * endpoint whose filter matches. An endpoint whose filter does not match gets a `filtered`
  * delivery that is never sent and says why, so the partner's message log shows it. Runs inside
- * the inbox transaction, or, given the event's `InboxRow`, outside any, its inbox row written in
- * the same statement: either way one write whatever the number of endpoints (the messages and
- * their deliveries together); the unique keys make a replayed event create nothing.
+ * the inbox transaction, whose events' messages and deliveries are written together at its
+ * commit, or, given the event's `InboxRow`, outside any, its inbox row written in the same
+ * statement; the unique keys make a replayed event create nothing.
  */
 @Injectable()
 export class FanOutUseCase {
@@ -54,23 +54,26 @@ export class FanOutUseCase {
     }
     const verdicts = this.filters.verdicts(event.type, subscribed, event);
     const partners = [...new Set(verdicts.map((v) => v.endpoint.partnerId))];
-    // Announces the new due deliveries to every instance's delivery worker, at commit.
-    const { fresh } = await this.fanOut.write(
-      {
+    const write: FanOutWrite = {
+      event: {
         eventId: event.id,
         eventType: event.type,
         subject: event.subject,
         payload: JSON.stringify(event),
       },
-      partners.map((partnerId) => ({ id: `msg_${uuidv7()}`, partnerId })),
-      verdicts.map(({ endpoint, reason }) => ({
+      messages: partners.map((partnerId) => ({ id: `msg_${uuidv7()}`, partnerId })),
+      deliveries: verdicts.map(({ endpoint, reason }) => ({
         partnerId: endpoint.partnerId,
         endpointId: endpoint.id,
         filteredReason: reason,
       })),
-      manager,
-      inboxRow,
-    );
+    };
+    // In the inbox transaction the event is new (the inbox said so): its writes join the
+    // transaction's others in one statement at commit. Alone, it writes now, with its inbox row.
+    const { fresh } =
+      !inboxRow && inTransaction(manager)
+        ? this.gather(manager, write)
+        : await this.fanOut.write([write], manager, inboxRow);
     if (!fresh) return { deliveries: 0, filtered: 0 };
     const ruledOut = verdicts.filter((v) => v.reason !== null);
     if (ruledOut.length > 0) {
@@ -84,6 +87,17 @@ export class FanOutUseCase {
       });
     }
     return { deliveries: verdicts.length - ruledOut.length, filtered: ruledOut.length };
+  }
+
+  /**
+   * Adds an event's writes to those its transaction makes at commit: a consumed batch's messages
+   * and deliveries go in one statement, where each event made one of its own.
+   */
+  private gather(manager: EntityManager, write: FanOutWrite): { fresh: true } {
+    gatherUntilCommit(manager, this, write, (writes) =>
+      this.fanOut.write(writes, manager).then(() => undefined),
+    );
+    return { fresh: true };
   }
 
   private subscribedTo(eventType: string, manager: EntityManager): Promise<SubscribedEndpoint[]> {

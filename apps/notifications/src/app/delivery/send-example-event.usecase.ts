@@ -35,14 +35,18 @@ export class SendExampleEventUseCase {
       if (!(await this.endpoints.exists(partnerId, endpointId, db)))
         throw new EndpointNotFoundError();
       await this.fanOut.write(
-        {
-          eventId: event.id,
-          eventType: event.type,
-          subject: event.subject,
-          payload: JSON.stringify(event),
-        },
-        [{ id: messageId, partnerId }],
-        [{ partnerId, endpointId, filteredReason: null }],
+        [
+          {
+            event: {
+              eventId: event.id,
+              eventType: event.type,
+              subject: event.subject,
+              payload: JSON.stringify(event),
+            },
+            messages: [{ id: messageId, partnerId }],
+            deliveries: [{ partnerId, endpointId, filteredReason: null }],
+          },
+        ],
         db,
       );
       return { messageId, eventId: event.id };

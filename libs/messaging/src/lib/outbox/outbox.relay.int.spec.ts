@@ -12,7 +12,7 @@ import { EventPublisher } from '../event-publisher';
 import { createKafka, ensureTopics } from '../kafka-settings';
 import { outboxTableDdl } from '../messaging-ddl';
 import { newTraceparent } from '../trace-context';
-import { AfterCommitSubscriber } from '../database/after-commit';
+import { CommitHooksSubscriber } from '../database/commit-hooks';
 import { WakeUps } from '../wake-ups';
 import { appendToOutbox } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
@@ -33,7 +33,7 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
   let wakeUps: WakeUps;
 
   beforeAll(async () => {
-    db = await createTestDataSource('relay', 'svc', outboxTableDdl('svc'), [AfterCommitSubscriber]);
+    db = await createTestDataSource('relay', 'svc', outboxTableDdl('svc'), [CommitHooksSubscriber]);
     wakeUps = new WakeUps((channel) => db.dataSource.query(`SELECT pg_notify($1, '')`, [channel]));
     const admin = kafka.admin();
     await admin.connect();

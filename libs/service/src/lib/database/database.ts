@@ -1,7 +1,7 @@
 import { quoteIdent } from '@switchyard/messaging';
 import { type DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
-import { AfterCommitSubscriber } from '@switchyard/messaging';
+import { CommitHooksSubscriber } from '@switchyard/messaging';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -19,7 +19,7 @@ export function dataSourceOptions(
     url: config.DATABASE_URL,
     schema: config.DB_SCHEMA,
     entities: [...entities],
-    subscribers: [AfterCommitSubscriber],
+    subscribers: [CommitHooksSubscriber],
     migrations: [...migrations],
     migrationsTableName: 'migrations',
     // Run by migrateUnderLock, not by TypeORM at initialise: instances starting together must not race.

@@ -1,0 +1,129 @@
+import {
+  type EntityManager,
+  type EntitySubscriberInterface,
+  EventSubscriber,
+  type QueryRunner,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+  type TransactionStartEvent,
+} from 'typeorm';
+
+/** What one open level of a transaction (a savepoint is a level) runs around its commit. */
+interface Level {
+  readonly before: (() => Promise<void>)[];
+  readonly after: (() => void)[];
+  /** What `gatherUntilCommit` holds for this level, by the writer's key. */
+  readonly gathered: Map<object, unknown[]>;
+}
+
+/** Per connection in a transaction: its open levels, innermost last. */
+const levels = new WeakMap<QueryRunner, Level[]>();
+
+/**
+ * Runs `effect` once the transaction `manager` belongs to commits, and never if it rolls back
+ * (outside a transaction, at once: the statement already committed). For what must describe
+ * committed work only, such as counting transitions in metrics: a batch that rolls back and is
+ * retried one event at a time would otherwise count its events twice.
+ */
+export function afterCommit(manager: EntityManager, effect: () => void): void {
+  if (!manager.queryRunner?.isTransactionActive) {
+    effect();
+    return;
+  }
+  // Run now, an effect would describe work that may yet roll back (or wake a worker too early).
+  openLevel(manager, 'afterCommit').after.push(effect);
+}
+
+/**
+ * Runs `write` inside the transaction `manager` belongs to, just before it commits (awaited, in
+ * the order given; one that throws rolls the transaction back, and the error is the
+ * transaction's). For writes several steps of one transaction add to, made at the end as one
+ * statement: fan-out gathers a consumed batch's messages and deliveries this way. Only in a
+ * transaction: outside one there is no commit to wait for, and the caller writes at once.
+ */
+export function beforeCommit(manager: EntityManager, write: () => Promise<void>): void {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error(
+      'beforeCommit needs a transaction: outside one, make the write at once (inTransaction tells which)',
+    );
+  }
+  openLevel(manager, 'beforeCommit').before.push(write);
+}
+
+/**
+ * Adds `item` to what `key` gathers in the transaction `manager` belongs to, and has `write` make
+ * them all at once just before that transaction (or savepoint) commits, in the order gathered:
+ * one statement for the items of many steps, such as a consumed batch's events. Dropped with the
+ * transaction or savepoint if it rolls back. Only in a transaction (see `beforeCommit`).
+ */
+export function gatherUntilCommit<T>(
+  manager: EntityManager,
+  key: object,
+  item: T,
+  write: (items: readonly T[]) => Promise<void>,
+): void {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error(
+      'gatherUntilCommit needs a transaction: outside one, make the write at once (inTransaction tells which)',
+    );
+  }
+  const level = openLevel(manager, 'gatherUntilCommit');
+  const items = level.gathered.get(key) as T[] | undefined;
+  if (items) {
+    items.push(item);
+    return;
+  }
+  const gathered: T[] = [item];
+  level.gathered.set(key, gathered);
+  level.before.push(() => {
+    level.gathered.delete(key);
+    return write(gathered);
+  });
+}
+
+/** Whether `manager` runs in a transaction, so that `beforeCommit` may defer to its commit. */
+export function inTransaction(manager: EntityManager): boolean {
+  return manager.queryRunner?.isTransactionActive === true;
+}
+
+function openLevel(manager: EntityManager, hook: string): Level {
+  const level = levels.get(manager.queryRunner as QueryRunner)?.at(-1);
+  if (!level) {
+    throw new Error(
+      `${hook} was called in a transaction its DataSource does not track: add CommitHooksSubscriber to the DataSource's subscribers (dataSourceOptions does)`,
+    );
+  }
+  return level;
+}
+
+/** Keeps the commit hooks' levels in step with TypeORM's transactions and savepoints. */
+@EventSubscriber()
+export class CommitHooksSubscriber implements EntitySubscriberInterface {
+  afterTransactionStart({ queryRunner }: TransactionStartEvent): void {
+    const open = levels.get(queryRunner) ?? [];
+    open.push({ before: [], after: [], gathered: new Map() });
+    levels.set(queryRunner, open);
+  }
+
+  async beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
+    const level = levels.get(queryRunner)?.at(-1);
+    if (!level) return;
+    // A write may defer another: run until none is left.
+    for (let write = level.before.shift(); write; write = level.before.shift()) await write();
+  }
+
+  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    const open = levels.get(queryRunner);
+    const done = open?.pop()?.after ?? [];
+    const parent = open?.at(-1);
+    if (parent) {
+      parent.after.push(...done);
+      return;
+    }
+    for (const effect of done) effect();
+  }
+
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    levels.get(queryRunner)?.pop();
+  }
+}
