@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createEvent } from '@switchyard/contracts';
+import { FanOutUseCase } from './fan-out.usecase';
 import { DeliveryWorker } from './delivery.worker';
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import {
@@ -172,6 +174,42 @@ describe('delivery controls (real Kafka and Postgres, receivers on loopback)', (
         events[1]?.id,
         events[2]?.id,
       ]);
+    }, 60_000);
+
+    it('delivers a FIFO endpoint in event order when one transaction fans many events out together', async () => {
+      // Given a FIFO endpoint
+      const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/fifo-batch') });
+      await t.api(apiKey, 'PATCH', `/v1/endpoints/${endpoint.id}`, { fifo: true });
+
+      // When one transaction fans out 40 events of one order, as a consumed batch is (their
+      // deliveries are written together, in one statement, at its commit)
+      const orderId = randomUUID();
+      const events = Array.from({ length: 40 }, (_, i) =>
+        createEvent('order.cancelled', orderId, { orderId, reason: `step ${i}` }),
+      );
+      const fanOut = t.app.get(FanOutUseCase);
+      await t.dataSource.transaction(async (manager) => {
+        for (const event of events) await fanOut.execute(manager, event);
+      });
+
+      // Then the endpoint receives them one at a time in the order they were fanned out
+      for (const e of events) await settled(t, e.id, endpoint.id, 'succeeded');
+      const received = receiver
+        .requestsTo('/fifo-batch')
+        .map((r) => (JSON.parse(r.body) as { id: string }).id);
+      expect(received).toEqual(events.map((e) => e.id));
+      // and their ids increase in event order, so rows the clock cannot tell apart (one
+      // statement writes several in a microsecond) keep it too
+      const ids = (
+        (await t.dataSource.query(
+          `SELECT d.id::text AS id FROM notifications.deliveries d
+           JOIN unnest($1::uuid[]) WITH ORDINALITY AS e(id, ord) ON e.id = d.event_id
+           WHERE d.endpoint_id = $2 ORDER BY e.ord`,
+          [events.map((e) => e.id), endpoint.id],
+        )) as { id: string }[]
+      ).map((r) => r.id);
+      expect(ids).toHaveLength(events.length);
+      expect(ids).toEqual([...ids].sort());
     }, 60_000);
 
     it("follows an endpoint's own retry schedule instead of the default", async () => {

@@ -1,5 +1,5 @@
 import { createEvent, type DomainEvent } from '@switchyard/contracts';
-import { InboxRow } from '@switchyard/messaging';
+import { beforeCommit, InboxRow } from '@switchyard/messaging';
 import { ScriptedReceiver, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -405,8 +405,18 @@ describe('fan-out', () => {
       createEvent('order.fulfilled', orderId, { orderId, fulfilledAt: new Date().toISOString() }),
     );
     const fanOut = t.app.get(FanOutUseCase);
+    let writers: unknown[] = [];
     const batch = await t.dataSource.transaction(async (manager) => {
       for (const event of events) await fanOut.execute(manager, event);
+      // Registered after the fan-out's gathered write, so it runs after it, in the transaction
+      // (before any worker can claim and change the rows).
+      beforeCommit(manager, async () => {
+        writers = await manager.query(
+          `SELECT DISTINCT xmin::text AS xid, cmin::text AS command FROM notifications.messages WHERE event_id = ANY($1::uuid[])
+           UNION SELECT DISTINCT xmin::text, cmin::text FROM notifications.deliveries WHERE event_id = ANY($1::uuid[])`,
+          [events.map((e) => e.id)],
+        );
+      });
       return manager;
     });
 
@@ -415,11 +425,6 @@ describe('fan-out', () => {
     // each event became a delivery
     expect(reads.mock.calls.filter(([, db]) => db === batch)).toHaveLength(2);
     reads.mockRestore();
-    const writers = await t.dataSource.query(
-      `SELECT DISTINCT xmin::text AS xid, cmin::text AS command FROM notifications.messages WHERE event_id = ANY($1::uuid[])
-       UNION SELECT DISTINCT xmin::text, cmin::text FROM notifications.deliveries WHERE event_id = ANY($1::uuid[])`,
-      [events.map((e) => e.id)],
-    );
     expect(writers).toHaveLength(1);
     for (const event of events) {
       await waitFor(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { inboxInsertSql, type InboxRow, WakeUps } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import { type NewMessage } from '../messages/message.repository';
 import { dueDeliveriesChannel } from './delivery.repository';
 
@@ -59,6 +60,9 @@ export class FanOutRepository {
     const messages = withMessages.flatMap((w) =>
       w.messages.map((m) => ({ ...m, eventId: w.event.eventId })),
     );
+    // A FIFO endpoint sends its deliveries by (created_at, id): rows are inserted in the order
+    // the events were written (clock_timestamp() is taken after the ORDER BY), and ids made here
+    // increase in that order, breaking the ties a microsecond clock leaves within a statement.
     const deliveries = withMessages.flatMap((w) =>
       w.deliveries.map((d) => ({ ...d, eventId: w.event.eventId })),
     );
@@ -76,11 +80,12 @@ export class FanOutRepository {
          RETURNING id, partner_id, event_id),
        added AS (
          INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id, status, last_error)
-         SELECT gen_random_uuid(), stored.id, d.event_id, d.endpoint_id,
+         SELECT d.id, stored.id, d.event_id, d.endpoint_id,
            CASE WHEN d.reason IS NULL THEN 'pending' ELSE 'filtered' END, d.reason
-         FROM unnest($8::uuid[], $9::uuid[], $10::uuid[], $11::text[])
-           AS d(event_id, partner_id, endpoint_id, reason)
+         FROM unnest($13::uuid[], $8::uuid[], $9::uuid[], $10::uuid[], $11::text[])
+           WITH ORDINALITY AS d(id, event_id, partner_id, endpoint_id, reason, ord)
          JOIN stored ON stored.partner_id = d.partner_id AND stored.event_id = d.event_id
+         ORDER BY d.ord
          ON CONFLICT (message_id, endpoint_id, event_id) DO NOTHING
          RETURNING status)
        SELECT EXISTS (SELECT 1 FROM inbox) AS fresh,
@@ -98,6 +103,7 @@ export class FanOutRepository {
         deliveries.map((d) => d.endpointId),
         deliveries.map((d) => d.filteredReason),
         inboxRow?.consumer ?? '',
+        deliveries.map(() => uuidv7()),
       ],
     );
     inboxRow?.took(fresh);

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@switchyard/testing';
-import { DataSource } from 'typeorm';
-import { afterCommit, beforeCommit, gatherUntilCommit } from '@switchyard/messaging';
+import { DataSource, type EntityManager } from 'typeorm';
+import { afterCommit, beforeCommit, gatherUntilCommit, inTransaction } from '@switchyard/messaging';
 import { dataSourceOptions } from './database';
 
 describe('commit hooks (real Postgres)', () => {
@@ -112,18 +112,25 @@ describe('commit hooks (real Postgres)', () => {
   });
 
   it('runs a write that a deferred write defers, in the same transaction', async () => {
-    const order: string[] = [];
+    const ran: { step: string; xid: string }[] = [];
+    const xidOf = async (manager: EntityManager) =>
+      ((await manager.query('SELECT pg_current_xact_id()::text AS xid')) as { xid: string }[])[0]
+        ?.xid as string;
 
-    await dataSource.transaction(async (manager) => {
+    const xid = await dataSource.transaction(async (manager) => {
       beforeCommit(manager, async () => {
-        order.push('first');
+        ran.push({ step: 'first', xid: await xidOf(manager) });
         beforeCommit(manager, async () => {
-          order.push('second');
+          ran.push({ step: 'second', xid: await xidOf(manager) });
         });
       });
+      return xidOf(manager);
     });
 
-    expect(order).toEqual(['first', 'second']);
+    expect(ran).toEqual([
+      { step: 'first', xid },
+      { step: 'second', xid },
+    ]);
   });
 
   it('refuses to defer a write outside a transaction, where nothing would make it', () => {
@@ -133,18 +140,18 @@ describe('commit hooks (real Postgres)', () => {
   });
 
   it('writes what the steps of a transaction gathered once, in their order, before it commits', async () => {
-    const writes: (readonly string[])[] = [];
+    const writes: { items: readonly string[]; inTransaction: boolean }[] = [];
     const writer = {};
-    const write = async (items: readonly string[]) => {
-      writes.push([...items]);
-    };
 
     await dataSource.transaction(async (manager) => {
+      const write = async (items: readonly string[]) => {
+        writes.push({ items: [...items], inTransaction: inTransaction(manager) });
+      };
       for (const step of ['a', 'b', 'c']) gatherUntilCommit(manager, writer, step, write);
       expect(writes).toEqual([]);
     });
 
-    expect(writes).toEqual([['a', 'b', 'c']]);
+    expect(writes).toEqual([{ items: ['a', 'b', 'c'], inTransaction: true }]);
   });
 
   it('drops what a rolled-back savepoint gathered, and writes what its parent gathered after it', async () => {
