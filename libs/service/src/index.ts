@@ -8,6 +8,7 @@ export {
   CommitHooksSubscriber,
   gatherUntilCommit,
   inTransaction,
+  transactionLocal,
 } from '@switchyard/messaging';
 export * from './lib/messaging/messaging.runtime';
 export * from './lib/messaging/kafka-events.server';

@@ -25,7 +25,8 @@ export class OrderTransition {
   /**
    * Moves an order locked by the caller's transaction through `command` (or throws
    * IllegalTransitionError), and saves it with its event in the outbox, in one statement of
-   * the same transaction. Counted in metrics once that transaction commits.
+   * the same transaction made at its commit with the transaction's other transitions
+   * (`OrderRepository.updateWithEvents`). Counted in metrics once that transaction commits.
    */
   async apply<T extends EventType>(
     manager: EntityManager,

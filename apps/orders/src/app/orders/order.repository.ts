@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type DomainEvent, type OrderLine } from '@switchyard/contracts';
 import { announceOutbox, outboxAppendSql, WakeUps } from '@switchyard/messaging';
-import { RepositorySql } from '@switchyard/service';
+import {
+  gatherUntilCommit,
+  inTransaction,
+  RepositorySql,
+  transactionLocal,
+} from '@switchyard/service';
 import { type EntityManager, PessimisticLockTransactionRequiredError, Repository } from 'typeorm';
 import { OrderEntity } from './order.entity';
 import { type OrderStatus } from './order-state';
@@ -28,6 +33,12 @@ interface OrderRow {
   payment_intent_id: string | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A transition to write: the order as it now is, and the events that announce it. */
+interface OrderTransitionWrite {
+  readonly order: OrderEntity;
+  readonly events: readonly DomainEvent[];
 }
 
 /**
@@ -67,13 +78,26 @@ export class OrderRepository {
   /**
    * Locks the order for the rest of the transaction, so its transitions happen one at a time.
    * Every payment event takes this path: a prepared statement, where TypeORM's find built and
-   * planned its query at every call.
+   * planned its query at every call. An order this transaction has locked already is returned as
+   * it now is in the transaction: its transitions are written at commit (`updateWithEvents`),
+   * so a read would miss them. The map of locked orders ends with the transaction
+   * (`transactionLocal`); nothing here uses savepoints, whose rollback would leave such an entity
+   * ahead of the database.
    */
   async lock(manager: EntityManager, id: string): Promise<OrderEntity> {
     // Outside a transaction the lock would end with the statement: a bug, not a case to handle.
     if (!manager.queryRunner?.isTransactionActive) {
       throw new PessimisticLockTransactionRequiredError();
     }
+    const locked = transactionLocal(manager, this, () => new Map<string, OrderEntity>());
+    const held = locked.get(id.toLowerCase());
+    if (held) return held;
+    const order = await this.readForUpdate(manager, id);
+    locked.set(order.id.toLowerCase(), order);
+    return order;
+  }
+
+  private async readForUpdate(manager: EntityManager, id: string): Promise<OrderEntity> {
     const row = await this.sql.first<OrderRow>(
       manager,
       `SELECT id, customer_id, currency, amount_total, lines, status, version, amount_refunded,
@@ -150,37 +174,64 @@ export class OrderRepository {
   }
 
   /**
-   * Writes what a transition changes and its events' outbox rows, in one statement (no read
-   * first, as `save` would; the caller's transaction holds the order's lock).
+   * Writes what a transition changes and its events' outbox rows, with no read first (as `save`
+   * would; the caller's transaction holds the order's lock). In a transaction the write waits for
+   * its commit, where the transitions of all its orders are written in one statement (a consumed
+   * batch's payment events: one write, where each event made its own); a later `lock` of the
+   * same order in that transaction returns this entity, changes and all. That statement belongs
+   * to no one event, so it runs outside the events' consumer spans.
    */
   async updateWithEvents(
     manager: EntityManager,
     order: OrderEntity,
     events: readonly DomainEvent[],
   ): Promise<void> {
+    if (!inTransaction(manager)) return this.writeTransitions(manager, [{ order, events }]);
+    gatherUntilCommit(manager, this, { order, events }, (transitions) =>
+      this.writeTransitions(manager, transitions),
+    );
+  }
+
+  /** Each order's latest state and every event, in the order they came, in one statement. */
+  private async writeTransitions(
+    manager: EntityManager,
+    transitions: readonly OrderTransitionWrite[],
+  ): Promise<void> {
+    const orders = [
+      ...new Map(transitions.map((t) => [t.order.id.toLowerCase(), t.order])).values(),
+    ];
+    const events = transitions.flatMap((t) => t.events);
     const orderParams = [
-      order.id,
-      order.status,
-      order.version,
-      order.amountRefunded,
-      order.paymentIntentId,
+      orders.map((o) => o.id),
+      orders.map((o) => o.status),
+      orders.map((o) => o.version),
+      orders.map((o) => o.amountRefunded),
+      orders.map((o) => o.paymentIntentId),
+      orders.length,
     ];
     const append = outboxAppendSql(this.sql.schemaName, events, {
       firstParam: orderParams.length + 1,
-      onlyIf: 'EXISTS (SELECT 1 FROM updated)',
+      onlyIf: '(SELECT count(*) FROM updated) = $6',
     });
-    const row = await this.sql.first<{ updated_at: Date }>(
+    const rows = await this.sql.rows<{ id: string; updated_at: Date }>(
       manager,
       `WITH updated AS (
-         UPDATE ${this.sql.schema}.orders
-         SET status = $2, version = $3, amount_refunded = $4, payment_intent_id = $5, updated_at = now()
-         WHERE id = $1 RETURNING updated_at),
+         UPDATE ${this.sql.schema}.orders o
+         SET status = u.status, version = u.version, amount_refunded = u.amount_refunded,
+             payment_intent_id = u.payment_intent_id, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[])
+           AS u(id, status, version, amount_refunded, payment_intent_id)
+         WHERE o.id = u.id RETURNING o.id, o.updated_at),
        appended AS (${append.insert})
-       SELECT updated_at FROM updated`,
+       SELECT id::text AS id, updated_at FROM updated`,
       [...orderParams, ...append.params],
     );
-    if (!row) throw new OrderNotFoundError(order.id);
+    const updatedAt = new Map(rows.map((r) => [r.id, r.updated_at]));
+    for (const { order } of transitions) {
+      const at = updatedAt.get(order.id.toLowerCase());
+      if (!at) throw new OrderNotFoundError(order.id);
+      order.updatedAt = at;
+    }
     if (events.length > 0) announceOutbox(this.wakeUps, manager, this.sql.schemaName);
-    order.updatedAt = row.updated_at;
   }
 }

@@ -1,9 +1,10 @@
 import { createEvent, type DomainEvent, type EventData, Topics } from '@switchyard/contracts';
-import { type EventPublisher } from '@switchyard/messaging';
+import { beforeCommit, type EventPublisher } from '@switchyard/messaging';
 import { createTestPublisher, type InProcessService } from '@switchyard/service-testing';
 import { waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { startOrdersApp } from '../../testing/orders-app.test-helper';
+import { ApplyPaymentEventUseCase } from './apply-payment-event.usecase';
 
 interface OrderView {
   id: string;
@@ -96,7 +97,14 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     const res = await fetch(`${t.url}/orders/${order.id}/fulfill`, { method: 'POST' });
 
     expect(res.status).toBe(200);
-    expect(((await res.json()) as OrderView).status).toBe('fulfilled');
+    const fulfilled = (await res.json()) as OrderView & { updatedAt: string };
+    expect(fulfilled.status).toBe('fulfilled');
+    // The answer's updatedAt is the one the transition wrote at commit.
+    const [{ updatedAt }] = await t.dataSource.query(
+      `SELECT to_json(updated_at)#>>'{}' AS "updatedAt" FROM orders.orders WHERE id = $1`,
+      [order.id],
+    );
+    expect(new Date(fulfilled.updatedAt).getTime()).toBe(new Date(updatedAt).getTime());
     expect(await announced(order.id)).toEqual(['order.created', 'order.paid', 'order.fulfilled']);
   });
 
@@ -156,6 +164,59 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
       'order.refunded',
       'order.refunded',
     ]);
+  });
+
+  it("applies a batch's payment events in order, an order's second event seeing its first, and writes the batch's transitions in one statement at commit", async () => {
+    // Given two placed orders
+    const first = await placeOrder();
+    const second = await placeOrder();
+    const apply = t.app.get(ApplyPaymentEventUseCase);
+
+    // When one transaction applies, as a consumed batch does: the first order paid, the second
+    // paid, then the first partially refunded
+    let writers: unknown[] = [];
+    await t.dataSource.transaction(async (manager) => {
+      await apply.execute(
+        manager,
+        payment('payment.succeeded', first.id, { amount: 5000, currency: 'usd' }),
+      );
+      await apply.execute(
+        manager,
+        payment('payment.succeeded', second.id, { amount: 5000, currency: 'usd' }),
+      );
+      await apply.execute(
+        manager,
+        payment('payment.refunded', first.id, {
+          chargeId: 'ch_batch',
+          amountRefunded: 1500,
+          currency: 'usd',
+          fullyRefunded: false,
+        }),
+      );
+      // Registered after the transitions' write, so it runs after it, still in the transaction.
+      beforeCommit(manager, async () => {
+        writers = await manager.query(
+          `SELECT DISTINCT xmin::text AS xid, cmin::text AS command FROM orders.orders WHERE id = ANY($1::uuid[])
+           UNION SELECT DISTINCT xmin::text, cmin::text FROM orders.outbox
+             WHERE message_key = ANY($2::text[]) AND payload::json->>'type' <> 'order.created'`,
+          [
+            [first.id, second.id],
+            [first.id, second.id],
+          ],
+        );
+      });
+    });
+
+    // Then the first order went paid, then partially refunded; the second is paid; their events
+    // are in the outbox in the order they happened; one statement of the transaction wrote them
+    const [firstNow, secondNow] = await Promise.all([
+      orderOnceIn(first.id, 'partially_refunded'),
+      orderOnceIn(second.id, 'paid'),
+    ]);
+    expect([firstNow.version, firstNow.amountRefunded, secondNow.version]).toEqual([3, 1500, 2]);
+    expect(await announced(first.id)).toEqual(['order.created', 'order.paid', 'order.refunded']);
+    expect(await announced(second.id)).toEqual(['order.created', 'order.paid']);
+    expect(writers).toHaveLength(1);
   });
 
   it('ignores a failure reported after the order was paid', async () => {

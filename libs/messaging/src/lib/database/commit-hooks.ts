@@ -14,6 +14,8 @@ interface Level {
   readonly after: (() => void)[];
   /** What `gatherUntilCommit` holds for this level, by the writer's key. */
   readonly gathered: Map<object, unknown[]>;
+  /** What `transactionLocal` holds for the transaction (its outermost level only), by key. */
+  readonly locals: Map<object, unknown>;
 }
 
 /** Per connection in a transaction: its open levels, innermost last. */
@@ -81,6 +83,22 @@ export function gatherUntilCommit<T>(
   });
 }
 
+/**
+ * A value that lives as long as the transaction `manager` belongs to: made by `create` at the
+ * first call for `key` in the transaction, the same value at every later call in it, gone when it
+ * commits or rolls back (a savepoint's rollback keeps it). Only in a transaction.
+ */
+export function transactionLocal<T>(manager: EntityManager, key: object, create: () => T): T {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('transactionLocal needs a transaction: outside one there is nothing to share');
+  }
+  const outermost = levels.get(manager.queryRunner)?.[0];
+  if (!outermost) openLevel(manager, 'transactionLocal');
+  const locals = (outermost as Level).locals;
+  if (!locals.has(key)) locals.set(key, create());
+  return locals.get(key) as T;
+}
+
 /** Whether `manager` runs in a transaction, so that `beforeCommit` may defer to its commit. */
 export function inTransaction(manager: EntityManager): boolean {
   return manager.queryRunner?.isTransactionActive === true;
@@ -101,7 +119,7 @@ function openLevel(manager: EntityManager, hook: string): Level {
 export class CommitHooksSubscriber implements EntitySubscriberInterface {
   afterTransactionStart({ queryRunner }: TransactionStartEvent): void {
     const open = levels.get(queryRunner) ?? [];
-    open.push({ before: [], after: [], gathered: new Map() });
+    open.push({ before: [], after: [], gathered: new Map(), locals: new Map() });
     levels.set(queryRunner, open);
   }
 

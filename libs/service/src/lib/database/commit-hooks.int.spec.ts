@@ -1,6 +1,12 @@
 import { createTestDatabase, type TestDatabase } from '@switchyard/testing';
 import { DataSource, type EntityManager } from 'typeorm';
-import { afterCommit, beforeCommit, gatherUntilCommit, inTransaction } from '@switchyard/messaging';
+import {
+  afterCommit,
+  beforeCommit,
+  gatherUntilCommit,
+  inTransaction,
+  transactionLocal,
+} from '@switchyard/messaging';
 import { dataSourceOptions } from './database';
 
 describe('commit hooks (real Postgres)', () => {
@@ -172,5 +178,36 @@ describe('commit hooks (real Postgres)', () => {
     });
 
     expect(writes).toEqual([['kept']]);
+  });
+
+  it('keeps a transaction-local value for the whole transaction, savepoints included, and not after it', async () => {
+    const key = {};
+    const seen: unknown[] = [];
+    let made = 0;
+    const local = (manager: EntityManager) =>
+      transactionLocal(manager, key, () => ({ made: ++made }));
+
+    await dataSource.transaction(async (manager) => {
+      seen.push(local(manager));
+      await manager.transaction(async (inner) => {
+        seen.push(local(inner));
+      });
+      seen.push(local(manager));
+    });
+    await expect(
+      dataSource.transaction(async (manager) => {
+        seen.push(local(manager));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await dataSource.transaction(async (manager) => {
+      seen.push(local(manager));
+    });
+
+    expect(seen).toEqual([{ made: 1 }, { made: 1 }, { made: 1 }, { made: 2 }, { made: 3 }]);
+    expect(seen[0]).toBe(seen[2]);
+    expect(() => transactionLocal(dataSource.manager, key, () => 0)).toThrow(
+      'transactionLocal needs a transaction',
+    );
   });
 });
