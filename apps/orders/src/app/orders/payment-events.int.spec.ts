@@ -219,6 +219,46 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     expect(writers).toHaveLength(1);
   });
 
+  it('applies the rest of a batch once each, in order, when one of its events cannot be applied', async () => {
+    // Given a placed order and a cancelled one
+    const order = await placeOrder();
+    const cancelled = await placeOrder();
+    expect((await fetch(`${t.url}/orders/${cancelled.id}/cancel`, { method: 'POST' })).status).toBe(
+      200,
+    );
+
+    // When one fetch brings a payment for the order, a payment for the cancelled order (which
+    // it cannot take: the batch fails and is taken again one event at a time) and a refund
+    // for the order, all on one partition
+    const events = [
+      payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }),
+      payment('payment.succeeded', cancelled.id, { amount: 5000, currency: 'usd' }),
+      payment('payment.refunded', order.id, {
+        chargeId: 'ch_mixed',
+        amountRefunded: 1000,
+        currency: 'usd',
+        fullyRefunded: false,
+      }),
+    ];
+    await publisher.sendBatch([
+      {
+        topic: `${t.kafkaPrefix}${Topics.paymentsEvents}`,
+        messages: events.map((e) => ({ key: order.id, value: JSON.stringify(e) })),
+      },
+    ]);
+
+    // Then the order is paid, then partially refunded, each announced once; the cancelled order
+    // took nothing, and its event left no inbox row (it was dead-lettered)
+    const now = await orderOnceIn(order.id, 'partially_refunded');
+    expect([now.version, now.amountRefunded]).toEqual([3, 1000]);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid', 'order.refunded']);
+    expect(await announced(cancelled.id)).toEqual(['order.created', 'order.cancelled']);
+    const inbox = await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [
+      events[1]?.id,
+    ]);
+    expect(inbox).toHaveLength(0);
+  });
+
   it('ignores a failure reported after the order was paid', async () => {
     const order = await placeOrder();
     await publish(payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }));
