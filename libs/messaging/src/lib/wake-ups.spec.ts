@@ -83,6 +83,33 @@ describe('wake-ups: telling a worker that new work is committed', () => {
     expect(notifications.sent).toEqual(['svc_work', 'svc_work', 'svc_marker']);
   });
 
+  it("spaces a channel's notifications, folding the announces in between into one, and sends at once after a quiet spell", async () => {
+    // Given notifications spaced 50 ms apart, answered at once
+    const sentAt: number[] = [];
+    const wakeUps = new WakeUps(
+      async () => {
+        sentAt.push(performance.now());
+      },
+      undefined,
+      50,
+    );
+
+    // When work is announced, then five times more right after the first is answered
+    wakeUps.announce('svc_work');
+    await waitFor('the first notification', () => sentAt.length === 1);
+    for (let i = 0; i < 5; i++) wakeUps.announce('svc_work');
+
+    // Then one more notification follows, about 50 ms after the first (timers run on a clock of
+    // whole milliseconds), not at once
+    await waitFor('the second notification', () => sentAt.length === 2);
+    expect((sentAt[1] as number) - (sentAt[0] as number)).toBeGreaterThanOrEqual(45);
+
+    // And after a quiet spell longer than the spacing, an announce is sent at once
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    wakeUps.announce('svc_work');
+    expect(sentAt).toHaveLength(3);
+  });
+
   it('reports a notification that failed, and notifies again at the next announce', async () => {
     // Given a database that refuses the first notification
     const sent: string[] = [];

@@ -1,6 +1,9 @@
 import { type EntityManager } from 'typeorm';
 import { afterCommit } from './database/commit-hooks';
 
+/** The least time between two notifications on one channel from one instance. */
+export const NOTIFY_SPACING_MS = 10;
+
 /** Sends one Postgres notification on `channel` (`SELECT pg_notify(channel, '')`), on its own. */
 export type NotifyChannel = (channel: string) => Promise<unknown>;
 
@@ -8,8 +11,11 @@ export type NotifyChannel = (channel: string) => Promise<unknown>;
  * Tells the worker that takes work from a channel (a polling loop's `wakeOn` channel) that new
  * work is committed, so it starts now rather than at its next poll. A worker of this instance
  * that serves the channel is woken in the process; only when none does are the other instances
- * told, with a `pg_notify` sent after the commit, at most one in flight per channel (announces
- * meanwhile are folded into one more).
+ * told, with a `pg_notify` sent after the commit: at most one in flight per channel, and one
+ * per `NOTIFY_SPACING_MS` (announces meanwhile are folded into one more). An intake-only
+ * instance storing 1,100 Stripe events a second sent a notification for every third of them,
+ * each a round trip and a wake-up of every listening session; spaced, it sends at most 100 a
+ * second, and another instance learns of work at most that much later than it could.
  *
  * Why not `pg_notify` inside the writing statement, as this used to be: Postgres serialises the
  * commits of all transactions that notify, cluster-wide (a lock held from before the commit
@@ -20,11 +26,14 @@ export type NotifyChannel = (channel: string) => Promise<unknown>;
 export class WakeUps {
   private readonly servers = new Map<string, Set<() => void>>();
   private readonly notifying = new Map<string, { again: boolean }>();
+  /** When each channel's last notification was sent (`performance.now()`). */
+  private readonly lastSent = new Map<string, number>();
 
   constructor(
     private readonly notify: NotifyChannel,
     /** A notification failed: the other instances find the work at their next poll instead. */
     private readonly onNotifyError: (err: unknown, channel: string) => void = () => undefined,
+    private readonly spacingMs: number = NOTIFY_SPACING_MS,
   ) {}
 
   /**
@@ -66,23 +75,29 @@ export class WakeUps {
   }
 
   private notifyOthers(channel: string): void {
-    const inFlight = this.notifying.get(channel);
-    if (inFlight) {
-      inFlight.again = true;
+    const pending = this.notifying.get(channel);
+    if (pending) {
+      pending.again = true;
       return;
     }
-    const state = { again: false };
+    const state = { again: true };
     this.notifying.set(channel, state);
-    void (async () => {
-      do {
-        state.again = false;
-        try {
-          await this.notify(channel);
-        } catch (err) {
-          this.onNotifyError(err, channel);
-        }
-      } while (state.again);
-      this.notifying.delete(channel);
-    })();
+    void this.notifyWhileAnnounced(channel, state);
+  }
+
+  /** Sends at once when the channel's last notification is `spacingMs` old, else waits for it. */
+  private async notifyWhileAnnounced(channel: string, state: { again: boolean }): Promise<void> {
+    while (state.again) {
+      const wait = (this.lastSent.get(channel) ?? -Infinity) + this.spacingMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)).unref());
+      state.again = false;
+      this.lastSent.set(channel, performance.now());
+      try {
+        await this.notify(channel);
+      } catch (err) {
+        this.onNotifyError(err, channel);
+      }
+    }
+    this.notifying.delete(channel);
   }
 }
