@@ -83,6 +83,29 @@ describe('wake-ups: telling a worker that new work is committed', () => {
     expect(notifications.sent).toEqual(['svc_work', 'svc_work', 'svc_marker']);
   });
 
+  it('keeps notifying after an error report that throws', async () => {
+    // Given a database that refuses the first notification, and a report that throws
+    const sent: string[] = [];
+    const wakeUps = new WakeUps(
+      async (channel) => {
+        sent.push(channel);
+        if (sent.length === 1) throw new Error('connection refused');
+      },
+      () => {
+        throw new Error('the logger failed');
+      },
+      0,
+    );
+
+    // When work is announced, and again once the first notification has failed
+    wakeUps.announce('svc_work');
+    await new Promise((resolve) => setImmediate(resolve));
+    wakeUps.announce('svc_work');
+
+    // Then the second announce is still sent
+    await waitFor('the second notification', () => sent.length === 2);
+  });
+
   it("spaces a channel's notifications, folding the announces in between into one, and sends at once after a quiet spell", async () => {
     // Given notifications spaced 50 ms apart, answered at once
     const sentAt: number[] = [];
@@ -104,8 +127,10 @@ describe('wake-ups: telling a worker that new work is committed', () => {
     await waitFor('the second notification', () => sentAt.length === 2);
     expect((sentAt[1] as number) - (sentAt[0] as number)).toBeGreaterThanOrEqual(45);
 
-    // And after a quiet spell longer than the spacing, an announce is sent at once
+    // And after a quiet spell longer than the spacing (the five were folded into that one), an
+    // announce is sent at once
     await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sentAt).toHaveLength(2);
     wakeUps.announce('svc_work');
     expect(sentAt).toHaveLength(3);
   });

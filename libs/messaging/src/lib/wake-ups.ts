@@ -85,6 +85,15 @@ export class WakeUps {
     void this.notifyWhileAnnounced(channel, state);
   }
 
+  /** A report that throws must not leave the channel marked in flight, silencing it for good. */
+  private reportNotifyError(err: unknown, channel: string): void {
+    try {
+      this.onNotifyError(err, channel);
+    } catch {
+      // Nothing left to tell: the other instances find the work at their next poll.
+    }
+  }
+
   /** Sends at once when the channel's last notification is `spacingMs` old, else waits for it. */
   private async notifyWhileAnnounced(channel: string, state: { again: boolean }): Promise<void> {
     while (state.again) {
@@ -95,7 +104,7 @@ export class WakeUps {
       try {
         await this.notify(channel);
       } catch (err) {
-        this.onNotifyError(err, channel);
+        this.reportNotifyError(err, channel);
       }
     }
     this.notifying.delete(channel);
