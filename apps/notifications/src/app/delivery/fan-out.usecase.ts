@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { type InboxRow } from '@switchyard/messaging';
-import { afterCommit, gatherUntilCommit, inTransaction } from '@switchyard/service';
+import {
+  afterCommit,
+  gatherUntilCommit,
+  inTransaction,
+  transactionLocal,
+} from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EndpointRepository, type SubscribedEndpoint } from '../endpoints/endpoint.repository';
@@ -26,16 +31,6 @@ export interface FanOutResult {
 @Injectable()
 export class FanOutUseCase {
   private readonly filters = new SubscribedFilters();
-  /**
-   * The subscribed endpoints by event type, read once per inbox transaction: a batch's events
-   * are fanned out as of its first read for their type, as if they had all arrived together,
-   * where each used to read them again.
-   */
-  private readonly subscribedIn = new WeakMap<
-    EntityManager,
-    Map<string, Promise<SubscribedEndpoint[]>>
-  >();
-
   constructor(
     private readonly endpoints: EndpointRepository,
     private readonly fanOut: FanOutRepository,
@@ -96,18 +91,26 @@ export class FanOutUseCase {
    * batch's commit, not each event, taking its time).
    */
   private gather(manager: EntityManager, write: FanOutWrite): { fresh: true } {
-    gatherUntilCommit(manager, this, write, (writes) =>
-      this.fanOut.write(writes, manager).then(() => undefined),
-    );
+    gatherUntilCommit(manager, this, write, async (writes) => {
+      await this.fanOut.write(writes, manager);
+    });
     return { fresh: true };
   }
 
+  /**
+   * The subscribed endpoints by event type, read once per inbox transaction: a batch's events
+   * are fanned out as of its first read for their type, as if they had all arrived together,
+   * where each used to read them again.
+   */
   private subscribedTo(eventType: string, manager: EntityManager): Promise<SubscribedEndpoint[]> {
     const read = () => this.endpoints.subscribedTo(patternsMatching(eventType), manager);
     // Outside a transaction there is nothing to share a read with.
-    if (!manager.queryRunner?.isTransactionActive) return read();
-    let byType = this.subscribedIn.get(manager);
-    if (!byType) this.subscribedIn.set(manager, (byType = new Map()));
+    if (!inTransaction(manager)) return read();
+    const byType = transactionLocal(
+      manager,
+      this,
+      () => new Map<string, Promise<SubscribedEndpoint[]>>(),
+    );
     let shared = byType.get(eventType);
     if (!shared) byType.set(eventType, (shared = read()));
     return shared;

@@ -86,9 +86,7 @@ export class OrderRepository {
    */
   async lock(manager: EntityManager, id: string): Promise<OrderEntity> {
     // Outside a transaction the lock would end with the statement: a bug, not a case to handle.
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new PessimisticLockTransactionRequiredError();
-    }
+    if (!inTransaction(manager)) throw new PessimisticLockTransactionRequiredError();
     const locked = transactionLocal(manager, this, () => new Map<string, OrderEntity>());
     const held = locked.get(id.toLowerCase());
     if (held) return held;

@@ -28,12 +28,12 @@ const levels = new WeakMap<QueryRunner, Level[]>();
  * retried one event at a time would otherwise count its events twice.
  */
 export function afterCommit(manager: EntityManager, effect: () => void): void {
-  if (!manager.queryRunner?.isTransactionActive) {
+  if (!inTransaction(manager)) {
     effect();
     return;
   }
   // Run now, an effect would describe work that may yet roll back (or wake a worker too early).
-  openLevel(manager, 'afterCommit').after.push(effect);
+  (openLevels(manager, 'afterCommit').at(-1) as Level).after.push(effect);
 }
 
 /**
@@ -44,12 +44,7 @@ export function afterCommit(manager: EntityManager, effect: () => void): void {
  * transaction: outside one there is no commit to wait for, and the caller writes at once.
  */
 export function beforeCommit(manager: EntityManager, write: () => Promise<void>): void {
-  if (!manager.queryRunner?.isTransactionActive) {
-    throw new Error(
-      'beforeCommit needs a transaction: outside one, make the write at once (inTransaction tells which)',
-    );
-  }
-  openLevel(manager, 'beforeCommit').before.push(write);
+  innermost(manager, 'beforeCommit').before.push(write);
 }
 
 /**
@@ -64,12 +59,7 @@ export function gatherUntilCommit<T>(
   item: T,
   write: (items: readonly T[]) => Promise<void>,
 ): void {
-  if (!manager.queryRunner?.isTransactionActive) {
-    throw new Error(
-      'gatherUntilCommit needs a transaction: outside one, make the write at once (inTransaction tells which)',
-    );
-  }
-  const level = openLevel(manager, 'gatherUntilCommit');
+  const level = innermost(manager, 'gatherUntilCommit');
   const items = level.gathered.get(key) as T[] | undefined;
   if (items) {
     items.push(item);
@@ -77,7 +67,7 @@ export function gatherUntilCommit<T>(
   }
   const gathered: T[] = [item];
   level.gathered.set(key, gathered);
-  level.before.push(() => {
+  beforeCommit(manager, () => {
     level.gathered.delete(key);
     return write(gathered);
   });
@@ -89,12 +79,7 @@ export function gatherUntilCommit<T>(
  * commits or rolls back (a savepoint's rollback keeps it). Only in a transaction.
  */
 export function transactionLocal<T>(manager: EntityManager, key: object, create: () => T): T {
-  if (!manager.queryRunner?.isTransactionActive) {
-    throw new Error('transactionLocal needs a transaction: outside one there is nothing to share');
-  }
-  const outermost = levels.get(manager.queryRunner)?.[0];
-  if (!outermost) openLevel(manager, 'transactionLocal');
-  const locals = (outermost as Level).locals;
+  const { locals } = inTransactionLevels(manager, 'transactionLocal')[0] as Level;
   if (!locals.has(key)) locals.set(key, create());
   return locals.get(key) as T;
 }
@@ -104,14 +89,29 @@ export function inTransaction(manager: EntityManager): boolean {
   return manager.queryRunner?.isTransactionActive === true;
 }
 
-function openLevel(manager: EntityManager, hook: string): Level {
-  const level = levels.get(manager.queryRunner as QueryRunner)?.at(-1);
-  if (!level) {
+/** The open levels of the transaction `manager` runs in, outermost first. */
+function openLevels(manager: EntityManager, hook: string): Level[] {
+  const open = levels.get(manager.queryRunner as QueryRunner);
+  if (!open?.length) {
     throw new Error(
       `${hook} was called in a transaction its DataSource does not track: add CommitHooksSubscriber to the DataSource's subscribers (dataSourceOptions does)`,
     );
   }
-  return level;
+  return open;
+}
+
+/** `openLevels`, refusing a manager outside a transaction: there is no commit to wait for. */
+function inTransactionLevels(manager: EntityManager, hook: string): Level[] {
+  if (!inTransaction(manager)) {
+    throw new Error(
+      `${hook} needs a transaction: outside one, make the write at once (inTransaction tells which)`,
+    );
+  }
+  return openLevels(manager, hook);
+}
+
+function innermost(manager: EntityManager, hook: string): Level {
+  return inTransactionLevels(manager, hook).at(-1) as Level;
 }
 
 /** Keeps the commit hooks' levels in step with TypeORM's transactions and savepoints. */
