@@ -166,6 +166,11 @@ describe('notifications metrics, read from /metrics after real deliveries (real 
       await waitFor('the first delivery to arrive', () =>
         receiver.requestsTo('/queued').length === 1 ? true : undefined,
       );
+      // the receipt comes before the worker records it: made due again before that, the record
+      // would settle it once more
+      await waitFor('the first delivery to be recorded', async () =>
+        (await slow.deliveryOf(event.id, endpoint.id))?.status === 'succeeded' ? true : undefined,
+      );
       await slow.dataSource.query(
         `UPDATE notifications.deliveries
          SET status = 'pending', next_attempt_at = now() - interval '60 seconds'
