@@ -218,8 +218,17 @@ describe('one order, from checkout to the partner (three services, real Kafka an
   });
 
   it('exports every metric the alert rules and the dashboard use, as the flows above left them', async () => {
-    // Given the three services after the flows above, scraped as Prometheus scrapes them
-    const readings = await Promise.all(services.map((s) => MetricsReading.of(s.url)));
+    // Given the three services after the flows above, scraped as Prometheus scrapes them (the
+    // dead letter is counted once Kafka has acknowledged it, which may follow its arrival)
+    const readings = await waitFor('the dead letter to be counted', async () => {
+      const all = await Promise.all(services.map((s) => MetricsReading.of(s.url)));
+      const deadLetters = all.reduce(
+        (sum, r) =>
+          sum + r.value('switchyard_events_dead_lettered_total', { code: 'unknown_order' }),
+        0,
+      );
+      return deadLetters > 0 ? all : undefined;
+    });
     const scrapes = path.join(repositoryRoot, '.local/e2e-metrics');
     mkdirSync(scrapes, { recursive: true });
     services.forEach((s, i) =>

@@ -13,6 +13,7 @@ import {
   partnerWithEndpoint,
   startConsoleNotifications,
 } from '../support/console-stack';
+import { queryDatabase } from '../support/e2e-stack';
 
 interface PartnerBed {
   readonly name: string;
@@ -87,6 +88,15 @@ describe("the operator's endpoints and messages in a real browser (notifications
     await waitFor('the healthy receiver to get the event', () =>
       receiver.requestsTo('/healthy').length >= 1 ? true : undefined,
     );
+    // the circuit opens when the second failure is recorded, after the receiver has answered it
+    await waitFor('the circuit to be open', async () => {
+      const [row] = await queryDatabase<{ open: boolean }>(
+        stack,
+        'SELECT circuit_open_until IS NOT NULL AS open FROM notifications.endpoints WHERE id = $1',
+        [failing.endpointId],
+      );
+      return row?.open ? true : undefined;
+    });
 
     // When the operator opens the endpoints, then filters them by an open circuit
     const page = await operator.newPage();
@@ -123,6 +133,15 @@ describe("the operator's endpoints and messages in a real browser (notifications
     await waitFor('the delivery after the reset', () =>
       receiver.requestsTo('/failing').length > before ? true : undefined,
     );
+    // recorded after the receiver answered: the timeline read later shows it
+    await waitFor('the delivery after the reset to be recorded', async () => {
+      const [row] = await queryDatabase<{ status: string }>(
+        stack,
+        'SELECT status FROM notifications.deliveries WHERE endpoint_id = $1 AND event_id = $2',
+        [failing.endpointId, eventId],
+      );
+      return row?.status === 'succeeded' ? true : undefined;
+    });
     await page.goto('/console/endpoints?state=healthy');
     await expect(failingRow.getAttribute('data-health')).resolves.toBe('healthy');
   });

@@ -459,8 +459,12 @@ describe('faults under load (two processes of each service, private Kafka and Po
         ...arrivals.map((t0) => arrivals.filter((t) => t >= t0 && t < t0 + 1000).length),
       );
       expect(busiest).toBeLessThanOrEqual(6);
-      // And both processes sent to it
-      expect(await sendersTo(limited.endpointId)).toHaveLength(2);
+      // And both processes sent to it (the attempts are recorded after the sink has answered)
+      const senders = await waitFor('both processes recorded as senders', async () => {
+        const found = await sendersTo(limited.endpointId);
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(senders).toHaveLength(2);
     },
     3 * MINUTE,
   );

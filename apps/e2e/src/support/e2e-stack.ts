@@ -132,7 +132,7 @@ export function sendStripeEvent(stack: E2eStack, payload: string): Promise<Respo
 
 /** Rows of one query on the stack's database (to see what the services stored). */
 export async function queryDatabase<T = Record<string, unknown>>(
-  stack: E2eStack,
+  stack: { readonly database: { readonly url: string } },
   text: string,
   values: unknown[] = [],
 ): Promise<T[]> {

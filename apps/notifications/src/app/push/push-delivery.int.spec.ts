@@ -157,23 +157,22 @@ describe('pushes to customers’ devices, through the delivery queue (real Postg
     const event = await publish('order.paid', paid(customerId));
     await publish('order.paid', paid(customerId), event);
 
-    // When a later event for the same customer has been pushed
-    const later = await publish('order.fulfilled', {
-      orderId: randomUUID(),
+    // When a later event of the same order (so on the same partition, consumed after both
+    // copies) has been pushed
+    await publish('order.fulfilled', {
+      orderId: event.subject,
       customerId,
       fulfilledAt: new Date().toISOString(),
     });
-    await waitFor('the later push', () =>
-      fakes.fcm
-        .receivedBy(token)
-        .some((r) => (r.message['data'] as Record<string, string>)['orderId'] === later.subject),
-    );
+    const pushedAs = (eventType: string) =>
+      fakes.fcm.receivedBy(token).filter((r) => {
+        const data = r.message['data'] as Record<string, string>;
+        return data['orderId'] === event.subject && data['eventType'] === eventType;
+      });
+    await waitFor('the later push', () => pushedAs('order.fulfilled').length > 0);
 
     // Then the paid order was pushed exactly once
-    const forPaid = fakes.fcm
-      .receivedBy(token)
-      .filter((r) => (r.message['data'] as Record<string, string>)['orderId'] === event.subject);
-    expect(forPaid).toHaveLength(1);
+    expect(pushedAs('order.paid')).toHaveLength(1);
   });
 
   it('pushes nothing for an event no rule names, nor for a customer without devices', async () => {

@@ -205,6 +205,18 @@ describe("the operator's endpoint and message screens (real Postgres and Kafka)"
     });
     expect(request?.headers['webhook-signature']).toMatch(/^v1,/);
     expect(receiver.requestsTo('/a')).toHaveLength(atA);
+    // A's circuit is open, so its receiver proves nothing alone: nothing was made for A either
+    const examplesFor = async (endpointId: string): Promise<number> => {
+      const [row] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM notifications.deliveries d
+         JOIN notifications.messages m ON m.id = d.message_id AND m.event_id = d.event_id
+         WHERE d.endpoint_id = $1 AND m.subject = 'example' AND m.event_type = 'order.fulfilled'`,
+        [endpointId],
+      );
+      return row.n;
+    };
+    expect(await examplesFor(b.endpointId)).toBe(1);
+    expect(await examplesFor(a.endpointId)).toBe(0);
     expect((await act(operator, b.endpointId, 'send-test', { eventType: 'nope' })).status).toBe(
       400,
     );
