@@ -512,6 +512,34 @@ function grownBy(before, after) {
   return total;
 }
 
+/**
+ * CPU seconds spent over one window by the given processes, by Postgres, by the Kafka broker and
+ * by this benchmark's own process (the load): `const m = cpuMeter({ orders: pid })`, then
+ * `m.stop()` answers `{ orders, postgres, kafka, load }`. Where a phase's units are known, the
+ * figure divided by them is what one unit costs the machine, whichever process pays it.
+ */
+export function cpuMeter(processes) {
+  const startedAt = Object.fromEntries(
+    Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]),
+  );
+  const sharedAtStart = sharedCpu();
+  const loadAtStart = process.cpuUsage();
+  return {
+    stop() {
+      const shared = sharedCpu();
+      const load = process.cpuUsage(loadAtStart);
+      return {
+        ...Object.fromEntries(
+          Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid) - startedAt[name]]),
+        ),
+        postgres: grownBy(sharedAtStart.postgres, shared.postgres),
+        kafka: grownBy(sharedAtStart.kafka, shared.kafka),
+        load: (load.user + load.system) / 1e6,
+      };
+    },
+  };
+}
+
 function procStatus(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
+  cpuMeter,
   fmt,
   freePort,
   freshDatabase,
@@ -17,6 +18,7 @@ import {
   machineLine,
   median,
   poolLoop,
+  profiled,
   ResourceMonitor,
   resourceTable,
   root,
@@ -64,7 +66,7 @@ await runBench(async () => {
   const ceilingServer = startProcess(
     path.join(root, 'tools/bench/orders/ceiling-server.mjs'),
     [db.url, String(ceilingPort)],
-    { label: `${prefix}orders-ceiling` },
+    { label: `${prefix}orders-ceiling`, nodeArgs: profiled('ceiling') },
   );
   const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
   await waitForHttp(ceilingServer, `${ceilingUrl}/health/ready`);
@@ -72,9 +74,18 @@ await runBench(async () => {
 
   const problems = [];
   let sentToOrders = 0;
-  const measure = async (label, origin, connections) => {
+  // CPU by process over each measurement, summed per connection count and server
+  const cpu = new Map();
+  const measure = async (label, origin, pid, connections) => {
+    const meter = cpuMeter({ server: pid });
     const run = await load(origin, REQUESTS, connections);
+    const used = meter.stop();
     if (run.failures) problems.push(`${label} at ${connections} connections: ${run.failures}`);
+    const key = `${connections} ${label}`;
+    const sum = cpu.get(key) ?? { requests: 0 };
+    for (const [name, seconds] of Object.entries(used)) sum[name] = (sum[name] ?? 0) + seconds;
+    sum.requests += REQUESTS;
+    cpu.set(key, sum);
     return run;
   };
   for (const connections of CONNECTIONS) {
@@ -87,8 +98,12 @@ await runBench(async () => {
   const runs = new Map(CONNECTIONS.map((c) => [c, { ceiling: [], orders: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const connections of CONNECTIONS) {
-      runs.get(connections).ceiling.push(await measure('ceiling', ceilingUrl, connections));
-      runs.get(connections).orders.push(await measure('orders', orders.url, connections));
+      runs
+        .get(connections)
+        .ceiling.push(await measure('ceiling', ceilingUrl, ceilingServer.pid, connections));
+      runs
+        .get(connections)
+        .orders.push(await measure('orders', orders.url, orders.pid, connections));
       sentToOrders += REQUESTS;
     }
   }
@@ -141,6 +156,24 @@ await runBench(async () => {
   );
   console.log(
     table(['connections', 'server', 'req/s', 'p50 ms', 'p99 ms', '× ceiling'], rows, 'rlrrrr'),
+  );
+  console.log('');
+  const perRequest = (seconds, requests) => ((seconds * 1000) / requests).toFixed(2);
+  const cpuRows = [...cpu].map(([key, c]) => {
+    const [connections, label] = key.split(' ');
+    const total = c.server + c.postgres + c.kafka + c.load;
+    return [
+      connections,
+      label,
+      ...[c.server, c.postgres, c.kafka, c.load, total].map((v) => perRequest(v, c.requests)),
+    ];
+  });
+  console.log(
+    table(
+      ['connections', 'server', 'server', 'Postgres', 'Kafka', 'load', 'all (CPU ms per request)'],
+      cpuRows,
+      'rlrrrrr',
+    ),
   );
   console.log('');
   console.log(resourceTable(resources.map((r) => ({ ...r, phase: 'measured rounds' }))));
