@@ -4,7 +4,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+  [ -n "$(find patches -newer node_modules/.package-lock.json 2>/dev/null)" ]; then
   npm ci --no-audit --no-fund
 fi
 exec node tools/stack/stack.cjs

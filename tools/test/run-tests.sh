@@ -5,7 +5,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# Installed again when the lock file or a patch to a dependency (patches/) is newer than the
+# install, so an old checkout's node_modules does not run without a patch.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+  [ -n "$(find patches -newer node_modules/.package-lock.json 2>/dev/null)" ]; then
+  npm ci --no-audit --no-fund
+fi
 bash tools/infra/up.sh >&2
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:${PGPORT:-5432}/postgres}"
 npx nx run-many -t build --output-style=static >&2
