@@ -479,13 +479,9 @@ function cpuSeconds(pid) {
   }
 }
 
-/**
- * CPU seconds so far of every process of the machine's Postgres (each backend is its own
- * process) and of the Kafka broker, by pid: backends come and go within a window, so a window's
- * figure sums each pid's growth, counting a pid born inside it from zero.
- */
-function sharedCpu() {
-  const byGroup = { postgres: new Map(), kafka: new Map() };
+/** The pids of the machine's Postgres (every backend and helper) and of the Kafka broker. */
+function sharedPids() {
+  const byGroup = { postgres: [], kafka: [] };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let cmdline;
@@ -499,11 +495,49 @@ function sharedCpu() {
       : cmdline.includes('kafka.Kafka')
         ? 'kafka'
         : null;
-    if (!group) continue;
-    const seconds = cpuSeconds(entry);
-    if (Number.isFinite(seconds)) byGroup[group].set(entry, seconds);
+    if (group) byGroup[group].push(entry);
   }
   return byGroup;
+}
+
+/**
+ * A figure so far (`read(pid)`) of every process of the machine's Postgres (each backend is its
+ * own process) and of the Kafka broker, by pid: backends come and go within a window, so a
+ * window's figure sums each pid's growth, counting a pid born inside it from zero.
+ */
+function sharedBy(read) {
+  const byGroup = { postgres: new Map(), kafka: new Map() };
+  for (const [group, pids] of Object.entries(sharedPids())) {
+    for (const pid of pids) {
+      const value = read(pid);
+      if (Number.isFinite(value)) byGroup[group].set(pid, value);
+    }
+  }
+  return byGroup;
+}
+
+/** CPU seconds so far of Postgres's processes and of the Kafka broker, by pid. */
+function sharedCpu() {
+  return sharedBy(cpuSeconds);
+}
+
+/**
+ * How many times the threads of a process have gone to sleep so far (voluntary context
+ * switches, summed over its threads): each is a wake-up to come. On these virtual machines a
+ * wake-up costs several times the work it wakes for, so wake-ups per event is the figure that
+ * says what a low rate costs; unlike CPU time it hardly depends on how busy the machine is.
+ */
+function sleepsSoFar(pid) {
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    }
+    return total;
+  } catch {
+    return NaN;
+  }
 }
 
 function grownBy(before, after) {
@@ -586,6 +620,8 @@ export class ResourceMonitor {
     this.startedAt = performance.now();
     this.cpuAtStart = new Map(this.services.map((s) => [s, cpuSeconds(s.pid)]));
     this.sharedAtStart = sharedCpu();
+    this.sleepsAtStart = new Map(this.services.map((s) => [s, sleepsSoFar(s.pid)]));
+    this.sharedSleepsAtStart = sharedBy(sleepsSoFar);
   }
 
   sample() {
@@ -596,8 +632,8 @@ export class ResourceMonitor {
   }
 
   /**
-   * Per service: { name, peakRss, maxSampledRss, cpuSeconds, loopP99, loopMax, underLimit }; then
-   * Postgres and the Kafka broker, with their CPU seconds only. `windowSeconds` is the window's
+   * Per service: { name, peakRss, maxSampledRss, cpuSeconds, wakeUps, loopP99, loopMax,
+   * underLimit }; then Postgres and the Kafka broker, with their CPU seconds and wake-ups only. `windowSeconds` is the window's
    * length: the machine had `os.availableParallelism()` times that to spend.
    */
   async stop() {
@@ -606,6 +642,10 @@ export class ResourceMonitor {
     const windowSeconds = (performance.now() - this.startedAt) / 1000;
     const cpu = new Map(this.services.map((s) => [s, cpuSeconds(s.pid) - this.cpuAtStart.get(s)]));
     const shared = sharedCpu();
+    const sleeps = new Map(
+      this.services.map((s) => [s, sleepsSoFar(s.pid) - this.sleepsAtStart.get(s)]),
+    );
+    const sharedSleeps = sharedBy(sleepsSoFar);
     const loops = await Promise.all(this.services.map((s) => scrape(s)));
     const services = this.services.map((s, i) => {
       const { hwm } = procStatus(s.pid);
@@ -614,6 +654,7 @@ export class ResourceMonitor {
         peakRss: hwm,
         maxSampledRss: this.maxRss.get(s),
         cpuSeconds: cpu.get(s),
+        wakeUps: sleeps.get(s),
         windowSeconds,
         loopP99: loops[i].p99,
         loopMax: loops[i].max,
@@ -624,6 +665,7 @@ export class ResourceMonitor {
       name,
       shared: true,
       cpuSeconds: grownBy(this.sharedAtStart[name], shared[name]),
+      wakeUps: grownBy(this.sharedSleepsAtStart[name], sharedSleeps[name]),
       windowSeconds,
     }));
     return [...services, ...sharedRows];
@@ -645,6 +687,7 @@ export function resourceTable(rows) {
       `< ${RSS_LIMIT_MB} MB`,
       `CPU, % of one core (${cores} cores)`,
       'CPU ms per unit',
+      'wake-ups per unit',
       'event-loop delay p99 ms',
       'max ms',
     ],
@@ -655,10 +698,11 @@ export function resourceTable(rows) {
       r.shared ? '–' : r.underLimit ? 'yes' : '**no**',
       Number.isFinite(r.cpuSeconds) ? ((100 * r.cpuSeconds) / r.windowSeconds).toFixed(0) : '–',
       r.units ? ((1000 * r.cpuSeconds) / r.units).toFixed(2) : '–',
+      r.units && Number.isFinite(r.wakeUps) ? (r.wakeUps / r.units).toFixed(1) : '–',
       r.shared ? '–' : fmt.ms(r.loopP99),
       r.shared ? '–' : fmt.ms(r.loopMax),
     ]),
-    'llrrrrrr',
+    'llrrrrrrr',
   );
 }
 
