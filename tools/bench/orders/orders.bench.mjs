@@ -170,7 +170,15 @@ await runBench(async () => {
   });
   console.log(
     table(
-      ['connections', 'server', 'server', 'Postgres', 'Kafka', 'load', 'all (CPU ms per request)'],
+      [
+        'connections',
+        'measured',
+        'server',
+        'Postgres',
+        'Kafka',
+        'load',
+        'all (CPU ms per request)',
+      ],
       cpuRows,
       'rlrrrrr',
     ),
