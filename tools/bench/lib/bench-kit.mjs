@@ -528,16 +528,24 @@ function sharedCpu() {
  * says what a low rate costs; unlike CPU time it hardly depends on how busy the machine is.
  */
 function sleepsSoFar(pid) {
+  let tasks;
   try {
-    let total = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
-    }
-    return total;
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return NaN;
   }
+  let total = 0;
+  for (const task of tasks) {
+    // A thread may end between the listing and the read: it is left out (and its count with it,
+    // so a window over a process whose threads come and go reads a little low).
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    } catch {
+      continue;
+    }
+  }
+  return total;
 }
 
 function grownBy(before, after) {
@@ -633,8 +641,9 @@ export class ResourceMonitor {
 
   /**
    * Per service: { name, peakRss, maxSampledRss, cpuSeconds, wakeUps, loopP99, loopMax,
-   * underLimit }; then Postgres and the Kafka broker, with their CPU seconds and wake-ups only. `windowSeconds` is the window's
-   * length: the machine had `os.availableParallelism()` times that to spend.
+   * underLimit }; then Postgres and the Kafka broker, with their CPU seconds and wake-ups only.
+   * `windowSeconds` is the window's length: the machine had `os.availableParallelism()` times
+   * that to spend.
    */
   async stop() {
     clearInterval(this.timer);
