@@ -516,11 +516,6 @@ function sharedBy(read) {
   return byGroup;
 }
 
-/** CPU seconds so far of Postgres's processes and of the Kafka broker, by pid. */
-function sharedCpu() {
-  return sharedBy(cpuSeconds);
-}
-
 /**
  * How many times the threads of a process have gone to sleep so far (voluntary context
  * switches, summed over its threads): each is a wake-up to come. On these virtual machines a
@@ -561,24 +556,35 @@ function grownBy(before, after) {
  * figure divided by them is what one unit costs the machine, whichever process pays it.
  */
 export function cpuMeter(processes) {
-  const startedAt = Object.fromEntries(
-    Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]),
-  );
-  const sharedAtStart = sharedCpu();
+  const cpu = growthOver(cpuSeconds, processes);
   const loadAtStart = process.cpuUsage();
   return {
     stop() {
-      const shared = sharedCpu();
       const load = process.cpuUsage(loadAtStart);
-      return {
-        ...Object.fromEntries(
-          Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid) - startedAt[name]]),
-        ),
-        postgres: grownBy(sharedAtStart.postgres, shared.postgres),
-        kafka: grownBy(sharedAtStart.kafka, shared.kafka),
-        load: (load.user + load.system) / 1e6,
-      };
+      return { ...cpu(), load: (load.user + load.system) / 1e6 };
     },
+  };
+}
+
+/**
+ * How much `read(pid)` (a count so far) grows from now until the returned function is called:
+ * for each named process (`{ name: pid }`), and for Postgres and the Kafka broker as `postgres`
+ * and `kafka`, summed pid by pid.
+ */
+function growthOver(read, processes) {
+  const atStart = Object.fromEntries(
+    Object.entries(processes).map(([name, pid]) => [name, read(pid)]),
+  );
+  const sharedAtStart = sharedBy(read);
+  return () => {
+    const shared = sharedBy(read);
+    return {
+      ...Object.fromEntries(
+        Object.entries(processes).map(([name, pid]) => [name, read(pid) - atStart[name]]),
+      ),
+      postgres: grownBy(sharedAtStart.postgres, shared.postgres),
+      kafka: grownBy(sharedAtStart.kafka, shared.kafka),
+    };
   };
 }
 
@@ -626,10 +632,9 @@ export class ResourceMonitor {
     this.timer = setInterval(() => this.sample(), 250);
     this.sample();
     this.startedAt = performance.now();
-    this.cpuAtStart = new Map(this.services.map((s) => [s, cpuSeconds(s.pid)]));
-    this.sharedAtStart = sharedCpu();
-    this.sleepsAtStart = new Map(this.services.map((s) => [s, sleepsSoFar(s.pid)]));
-    this.sharedSleepsAtStart = sharedBy(sleepsSoFar);
+    const pids = Object.fromEntries(this.services.map((s) => [s.name, s.pid]));
+    this.cpu = growthOver(cpuSeconds, pids);
+    this.sleeps = growthOver(sleepsSoFar, pids);
   }
 
   sample() {
@@ -649,12 +654,8 @@ export class ResourceMonitor {
     clearInterval(this.timer);
     this.sample();
     const windowSeconds = (performance.now() - this.startedAt) / 1000;
-    const cpu = new Map(this.services.map((s) => [s, cpuSeconds(s.pid) - this.cpuAtStart.get(s)]));
-    const shared = sharedCpu();
-    const sleeps = new Map(
-      this.services.map((s) => [s, sleepsSoFar(s.pid) - this.sleepsAtStart.get(s)]),
-    );
-    const sharedSleeps = sharedBy(sleepsSoFar);
+    const cpu = this.cpu();
+    const sleeps = this.sleeps();
     const loops = await Promise.all(this.services.map((s) => scrape(s)));
     const services = this.services.map((s, i) => {
       const { hwm } = procStatus(s.pid);
@@ -662,8 +663,8 @@ export class ResourceMonitor {
         name: s.name,
         peakRss: hwm,
         maxSampledRss: this.maxRss.get(s),
-        cpuSeconds: cpu.get(s),
-        wakeUps: sleeps.get(s),
+        cpuSeconds: cpu[s.name],
+        wakeUps: sleeps[s.name],
         windowSeconds,
         loopP99: loops[i].p99,
         loopMax: loops[i].max,
@@ -673,8 +674,8 @@ export class ResourceMonitor {
     const sharedRows = ['postgres', 'kafka'].map((name) => ({
       name,
       shared: true,
-      cpuSeconds: grownBy(this.sharedAtStart[name], shared[name]),
-      wakeUps: grownBy(this.sharedSleepsAtStart[name], sharedSleeps[name]),
+      cpuSeconds: cpu[name],
+      wakeUps: sleeps[name],
       windowSeconds,
     }));
     return [...services, ...sharedRows];
