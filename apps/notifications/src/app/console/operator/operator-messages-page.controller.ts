@@ -114,17 +114,19 @@ export class OperatorMessagesPageController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!MessageId.safeParse(id).success) throw NOT_FOUND();
-    const [message] = await this.messages.listAcrossPartners({ id, limit: 1, beforeId: null });
-    if (!message) throw NOT_FOUND();
     const attemptsQuery = AttemptsQuery.safeParse({ cursor: query['cursor'] || undefined });
     if (!attemptsQuery.success)
       throw new ApiError(400, 'invalid_query', problemOf(attemptsQuery.error));
+    // The attempts before the deliveries' statuses, so that no attempt is shown beside a status
+    // from before it (the two are committed together).
     const attempts = await attemptPage(
       this.attempts,
       { messageId: id },
       attemptsQuery.data,
       attemptRow,
     );
+    const [message] = await this.messages.listAcrossPartners({ id, limit: 1, beforeId: null });
+    if (!message) throw NOT_FOUND();
     const urls = new Map<string, string>();
     for (const d of message.deliveries) {
       const endpoint = await this.endpoints.find(d.endpointId);

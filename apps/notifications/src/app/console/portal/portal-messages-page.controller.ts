@@ -177,20 +177,27 @@ export class PortalMessagesPageController {
   ): Promise<string> {
     const partnerId = partnerOf(session);
     const messageId = ownMessageId(id);
+    const page = AttemptsPage.safeParse(query);
+    // The attempts before the deliveries' statuses: an attempt and its delivery's status are
+    // committed together, so the statuses read after are at least as new (read the other way
+    // round, a commit in between showed a new attempt beside the status from before it).
+    const attempts = await this.listAttempts
+      .execute(
+        partnerId,
+        { messageId },
+        AttemptsQuery.parse({
+          limit: ATTEMPTS_SHOWN,
+          cursor: page.success ? page.data.cursor : undefined,
+        }),
+      )
+      .catch((error: unknown) => {
+        throw error instanceof MessageNotFoundError ? NOT_FOUND() : error;
+      });
     const [message, payload] = await Promise.all([
       this.messages.find(partnerId, messageId),
       this.messages.payload(partnerId, { id: messageId }),
     ]);
     if (!message || payload === undefined) throw NOT_FOUND();
-    const page = AttemptsPage.safeParse(query);
-    const attempts = await this.listAttempts.execute(
-      partnerId,
-      { messageId },
-      AttemptsQuery.parse({
-        limit: ATTEMPTS_SHOWN,
-        cursor: page.success ? page.data.cursor : undefined,
-      }),
-    );
     const names = await this.endpointNames(partnerId);
     return this.views.render(
       reply,
