@@ -578,16 +578,24 @@ await runBench(async () => {
   if (counted.length)
     console.log(
       `\nPostgres statements per paid order (pg_stat_statements; BEGIN and COMMIT included): ${counted
-        .map((r) => `${fmt.int(r.rate)}/s ${r.statements.total.toFixed(1)}`)
-        .join(', ')}\n\n${table(
+        .map(
+          (r) =>
+            `${fmt.int(r.rate)}/s ${r.statements.total.toFixed(1)} statements, ${r.statements.execMs.toFixed(2)} ms executing and ${r.statements.planMs.toFixed(2)} ms planning`,
+        )
+        .join(
+          '; ',
+        )}. The statements that took most time, per paid order (calls, then ms executing + planning):\n\n${table(
         ['statement', ...counted.map((r) => `${fmt.int(r.rate)}/s`)],
         [
           ...new Set(counted.flatMap((r) => r.statements.rows.slice(0, 15).map((x) => x.query))),
         ].map((query) => [
           query.replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 90),
-          ...counted.map((r) =>
-            (r.statements.rows.find((x) => x.query === query)?.perUnit ?? 0).toFixed(2),
-          ),
+          ...counted.map((r) => {
+            const row = r.statements.rows.find((x) => x.query === query);
+            return row
+              ? `${row.perUnit.toFixed(2)}, ${row.execMsPerUnit.toFixed(3)} + ${row.planMsPerUnit.toFixed(3)}`
+              : '–';
+          }),
         ]),
         'l' + 'r'.repeat(counted.length),
       )}`,

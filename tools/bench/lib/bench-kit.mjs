@@ -52,7 +52,30 @@ export function listSetting(name, short, full) {
 export function machineLine() {
   const cpus = os.cpus();
   const date = new Date().toISOString().slice(0, 10);
-  return `${cpus.length} × ${cpus[0]?.model?.trim() ?? 'cpu'}, Node ${process.version}, ${date}${FULL ? '' : ', SHORT settings (not figures to publish)'}`;
+  return `${cpus.length} × ${cpus[0]?.model?.trim() ?? 'cpu'}, Node ${process.version}, ${date}${postgresNote()}${FULL ? '' : ', SHORT settings (not figures to publish)'}`;
+}
+
+/** The Postgres server's settings that change what a run measures, read with the first database. */
+let postgresSettings = null;
+
+function postgresNote() {
+  if (!postgresSettings) return '';
+  const { version, autovacuum } = postgresSettings;
+  return `, Postgres ${version} with autovacuum ${autovacuum ? 'on' : 'OFF (dead rows are never reclaimed, unlike a deployed server)'}`;
+}
+
+async function readPostgresSettings(client) {
+  const { rows } = await client.query(
+    `SELECT current_setting('server_version') AS version,
+            current_setting('autovacuum') = 'on' AND current_setting('track_counts') = 'on' AS autovacuum`,
+  );
+  const [row] = rows;
+  postgresSettings = { version: row.version.split(' ')[0], autovacuum: row.autovacuum };
+  if (!row.autovacuum) {
+    process.stderr.write(
+      'warning: autovacuum does not run on this Postgres server: dead rows pile up over the run, unlike on a deployed server\n',
+    );
+  }
 }
 
 /** Wall-clock milliseconds with sub-millisecond resolution; comparable across processes. */
@@ -201,7 +224,10 @@ export function stripePaymentSucceeded(orderId, amount) {
 /** CREATE DATABASE bench_<label>_<time>_<random>; `drop()` removes it (WITH FORCE). */
 export async function freshDatabase(label) {
   const name = `bench_${label}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withClient(adminUrl, async (c) => {
+    await c.query(`CREATE DATABASE ${name}`);
+    if (!postgresSettings) await readPostgresSettings(c);
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const db = {
@@ -225,8 +251,10 @@ export async function freshDatabase(label) {
 
 /**
  * Every statement the database `name` has run so far, by text, as `pg_stat_statements` counts
- * them (BEGIN and COMMIT included: each statement is a round trip); null where the extension is
- * not installed in the admin database (it needs `shared_preload_libraries`).
+ * them (BEGIN and COMMIT included: each statement is a round trip): its calls, and the
+ * milliseconds spent executing and planning it (planning is counted only with
+ * `pg_stat_statements.track_planning`); null where the extension is not installed in the admin
+ * database (it needs `shared_preload_libraries`).
  */
 export async function statementCalls(name) {
   return withClient(adminUrl, async (c) => {
@@ -235,22 +263,46 @@ export async function statementCalls(name) {
     );
     if (installed.length === 0) return null;
     const { rows } = await c.query(
-      `SELECT query, sum(calls)::bigint AS calls FROM pg_stat_statements
+      `SELECT query, sum(calls)::bigint AS calls, sum(total_exec_time) AS exec_ms,
+              sum(total_plan_time) AS plan_ms
+       FROM pg_stat_statements
        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) GROUP BY query`,
       [name],
     );
-    return new Map(rows.map((r) => [r.query, Number(r.calls)]));
+    return new Map(
+      rows.map((r) => [
+        r.query,
+        { calls: Number(r.calls), execMs: Number(r.exec_ms), planMs: Number(r.plan_ms) },
+      ]),
+    );
   });
 }
 
-/** Statements run between two `statementCalls`, per unit, most frequent first. */
+/**
+ * Statements run between two `statementCalls`, per unit: calls, and milliseconds executing and
+ * planning; most time first.
+ */
 export function statementsPer(before, after, units) {
   if (!before || !after) return null;
   const rows = [...after]
-    .map(([query, calls]) => ({ query, perUnit: (calls - (before.get(query) ?? 0)) / units }))
+    .map(([query, now]) => {
+      const then = before.get(query) ?? { calls: 0, execMs: 0, planMs: 0 };
+      return {
+        query,
+        perUnit: (now.calls - then.calls) / units,
+        execMsPerUnit: (now.execMs - then.execMs) / units,
+        planMsPerUnit: (now.planMs - then.planMs) / units,
+      };
+    })
     .filter((r) => r.perUnit > 0)
-    .sort((a, b) => b.perUnit - a.perUnit);
-  return { total: rows.reduce((sum, r) => sum + r.perUnit, 0), rows };
+    .sort((a, b) => b.execMsPerUnit + b.planMsPerUnit - (a.execMsPerUnit + a.planMsPerUnit));
+  const sum = (key) => rows.reduce((total, r) => total + r[key], 0);
+  return {
+    total: sum('perUnit'),
+    execMs: sum('execMsPerUnit'),
+    planMs: sum('planMsPerUnit'),
+    rows,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

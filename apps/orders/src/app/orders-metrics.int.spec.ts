@@ -182,4 +182,17 @@ describe('orders metrics, read from /metrics after real traffic (real Kafka and 
     );
     expect(partitions.map((s) => s.labels['partition']).sort()).toEqual(['0', '1', '2']);
   });
+
+  it('reports whether the Postgres server vacuums by itself, as the server is set', async () => {
+    // Given the server's own settings, read apart from the service
+    const [settings] = (await t.dataSource.query(
+      `SELECT current_setting('autovacuum') = 'on' AND current_setting('track_counts') = 'on' AS runs`,
+    )) as { runs: boolean }[];
+
+    // When /metrics is scraped
+    const reading = await read();
+
+    // Then the gauge says the same
+    expect(reading.value('switchyard_postgres_autovacuum_running')).toBe(settings?.runs ? 1 : 0);
+  });
 });

@@ -7,6 +7,7 @@ import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from './config/common-env';
 import { dataSourceOptions, migrateUnderLock } from './database/database';
+import { VacuumSettingsCheck } from './database/vacuum-settings.check';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { loggerParams } from './logging/logger-options';
@@ -71,6 +72,7 @@ export class ServiceCoreModule {
         },
         { provide: WakeUps, useFactory: wakeUpsOf, inject: [DataSource, PinoLogger] },
         PartitionMaintenance,
+        VacuumSettingsCheck,
         TracingShutdown,
         MessagingRuntime,
         KafkaEventsServer,
