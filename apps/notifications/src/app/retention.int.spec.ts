@@ -20,7 +20,8 @@ describe('retention of messages, deliveries and attempts (real Kafka and Postgre
   const tenDaysAgo = now - 10 * DAY_MS;
 
   beforeAll(async () => {
-    t = await startNotificationsApp('retention');
+    // Daily partitions, so a day's rows and the day's partition go together past the retention.
+    t = await startNotificationsApp('retention', { PARTITION_DAYS: '1' });
     receiver = new ScriptedReceiver();
     await receiver.start();
     apiKey = await t.createPartner();

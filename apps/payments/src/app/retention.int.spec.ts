@@ -15,7 +15,8 @@ describe('retention of Stripe events (real Postgres and Kafka)', () => {
   const tenDaysAgo = now - 10 * DAY_MS;
 
   beforeAll(async () => {
-    t = await startPaymentsApp('retention');
+    // Daily partitions, so a day's rows and the day's partition go together past the retention.
+    t = await startPaymentsApp('retention', { PARTITION_DAYS: '1' });
   });
 
   afterAll(() => t?.close());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { logFormat } from './log-format';
+import { DEFAULT_PARTITION_DAYS } from '../partitions/partition-bounds';
 
 const brokerList = z
   .string()
@@ -50,8 +51,10 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
     LOG_LEVEL: logLevel,
     LOG_FORMAT: logFormat(),
     /**
-     * Days the partitioned tables (events in and out, deliveries, inbound webhooks) are kept.
-     * Partitions are daily, and queries that cannot prune visit each, hence the upper bound.
+     * Days the partitioned tables (events in and out, deliveries, inbound webhooks) are kept: at
+     * least this long, and up to PARTITION_DAYS − 1 days longer, since a partition is dropped
+     * whole once its last day is past. Queries that cannot prune visit every partition, hence the
+     * upper bound.
      */
     RETENTION_DAYS: z.coerce
       .number({ error: 'must be a whole number of days' })
@@ -59,6 +62,17 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
       .min(1, 'must be at least 1 day')
       .max(366, 'must be at most 366 days')
       .default(30),
+    /**
+     * Days each partition of those tables spans (default 7). Fewer, wider partitions make every
+     * statement that cannot prune cheaper to plan and run; narrower ones keep the retention
+     * closer to RETENTION_DAYS. A change applies to partitions made from then on.
+     */
+    PARTITION_DAYS: z.coerce
+      .number({ error: 'must be a whole number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(31, 'must be at most 31 days')
+      .default(DEFAULT_PARTITION_DAYS),
     /** Bearer token of the service's operator API; the API is disabled while it is unset. */
     ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   });

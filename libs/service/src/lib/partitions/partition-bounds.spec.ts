@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { v7 as uuidv7 } from 'uuid';
 import {
   DAY_MS,
+  type DayRange,
+  DEFAULT_PARTITION_DAYS,
+  type PartitionPlan,
   dayBound,
   dayOf,
   dayOfPartitionName,
@@ -107,43 +110,105 @@ describe('partition names', () => {
 });
 
 describe('which partitions to create and drop', () => {
-  const existingDays = fc.uniqueArray(fc.integer({ min: 19_000, max: 21_000 }), {
-    maxLength: 60,
-  });
-  const now = fc.integer({ min: 19_000 * DAY_MS, max: 21_000 * DAY_MS }).map((ms) => new Date(ms));
-  const retentionDays = fc.integer({ min: 1, max: 400 });
-
-  it('leaves every day of the window with a partition once the plan is applied', () => {
-    fc.assert(
-      fc.property(existingDays, now, retentionDays, (existing, at, retention) => {
-        // Given the partitions that exist and the window at this moment
-        const window = retentionWindow(at, retention);
-
-        // When the plan is applied
-        const plan = planPartitions(existing, window);
-        const after = new Set([...existing, ...plan.create]);
-        for (const d of plan.drop) after.delete(d);
-
-        // Then every day of the window has a partition, and nothing was created twice
-        const missing: number[] = [];
-        for (let d = window.firstDay; d <= window.lastDay; d++) if (!after.has(d)) missing.push(d);
-        expect(missing).toEqual([]);
-        expect(plan.create.every((d) => !existing.includes(d))).toBe(true);
+  /** Existing partitions that do not overlap: runs of 1 to 10 days, some with gaps between. */
+  const existingRanges = fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 10 })), {
+      maxLength: 60,
+    })
+    .chain((steps) =>
+      fc.integer({ min: 19_000, max: 20_500 }).map((start) => {
+        const ranges: DayRange[] = [];
+        let at = start;
+        for (const [gap, length] of steps) {
+          ranges.push({ from: at + gap, to: at + gap + length });
+          at += gap + length;
+        }
+        return ranges;
       }),
     );
+  const now = fc.integer({ min: 19_000 * DAY_MS, max: 21_000 * DAY_MS }).map((ms) => new Date(ms));
+  const retentionDays = fc.integer({ min: 1, max: 400 });
+  const partitionDays = fc.integer({ min: 1, max: 31 });
+
+  /** How many partitions hold each day, once the plan is applied. */
+  function holdersOf(existing: readonly DayRange[], plan: PartitionPlan): Map<number, number> {
+    const dropped = new Set(plan.drop);
+    const holders = new Map<number, number>();
+    for (const r of [...existing.filter((e) => !dropped.has(e)), ...plan.create]) {
+      for (let d = r.from; d < r.to; d++) holders.set(d, (holders.get(d) ?? 0) + 1);
+    }
+    return holders;
+  }
+
+  /** Checks a plan made for any existing partitions, clock, retention and width. */
+  function forEveryPlan(
+    check: (given: {
+      existing: DayRange[];
+      window: ReturnType<typeof retentionWindow>;
+      span: number;
+      plan: PartitionPlan;
+    }) => void,
+  ): void {
+    fc.assert(
+      fc.property(
+        existingRanges,
+        now,
+        retentionDays,
+        partitionDays,
+        (existing, at, retention, span) => {
+          const window = retentionWindow(at, retention);
+          check({ existing, window, span, plan: planPartitions(existing, window, span) });
+        },
+      ),
+    );
+  }
+
+  it('leaves every day of the window in exactly one partition once the plan is applied', () => {
+    forEveryPlan(({ existing, window, plan }) => {
+      // Given the partitions that exist, and the plan for the window at this moment
+      // When the plan is applied
+      const holders = holdersOf(existing, plan);
+
+      // Then every day of the window has one partition, and no day has two
+      const unheld: number[] = [];
+      for (let d = window.firstDay; d <= window.lastDay; d++) {
+        if (holders.get(d) !== 1) unheld.push(d);
+      }
+      expect(unheld).toEqual([]);
+      expect([...holders.values()].every((n) => n === 1)).toBe(true);
+    });
+  });
+
+  it('makes each new partition within one cell of the grid, at most the configured days wide', () => {
+    forEveryPlan(({ span, plan }) => {
+      for (const r of plan.create) {
+        expect(r.to - r.from).toBeGreaterThanOrEqual(1);
+        expect(r.to - r.from).toBeLessThanOrEqual(span);
+        expect(Math.floor(r.from / span)).toBe(Math.floor((r.to - 1) / span));
+      }
+    });
   });
 
   it('drops exactly the existing partitions whose upper bound is at or before now − retention', () => {
     fc.assert(
-      fc.property(existingDays, now, retentionDays, (existing, at, retention) => {
+      fc.property(existingRanges, now, retentionDays, (existing, at, retention) => {
         const threshold = at.getTime() - retention * DAY_MS;
 
-        const plan = planPartitions(existing, retentionWindow(at, retention));
+        const plan = planPartitions(existing, retentionWindow(at, retention), 7);
 
-        const expired = existing.filter((d) => (d + 1) * DAY_MS <= threshold);
-        expect([...plan.drop].sort((a, b) => a - b)).toEqual(expired.sort((a, b) => a - b));
+        const expired = existing.filter((r) => r.to * DAY_MS <= threshold);
+        expect(plan.drop).toEqual(expired);
       }),
     );
+  });
+
+  it('makes a fresh table weekly partitions: 30 days kept take 5 of them, not 34 daily ones', () => {
+    const window = retentionWindow(new Date(Date.UTC(2026, 10, 29, 12)), 30);
+
+    const plan = planPartitions([], window, DEFAULT_PARTITION_DAYS);
+
+    expect(plan.create).toHaveLength(5);
+    expect(planPartitions([], window, 1).create).toHaveLength(34);
   });
 
   it('keeps the day that holds now − retention and makes three days ahead', () => {

@@ -1,12 +1,20 @@
 /**
- * Daily range partitions by a time-ordered key: which partitions a table should have at a given
- * moment, their names and their bounds. Pure: the clock and the database are the caller's.
+ * Range partitions of whole days by a time-ordered key: which partitions a table should have at a
+ * given moment, their names and their bounds. Pure: the clock and the database are the caller's.
  */
 
 export const DAY_MS = 86_400_000;
 
 /** Partitions are made this many days past today, so a late maintenance run never starves inserts. */
 export const DAYS_AHEAD = 3;
+
+/**
+ * Days a partition spans unless configured otherwise (`PARTITION_DAYS`). A statement that cannot
+ * prune by its key (a claim of due work, the relay's read) plans, opens and probes every
+ * partition: with 30 days kept, daily partitions made that 35 of each table at every call, and
+ * weekly ones make it 6 or 7.
+ */
+export const DEFAULT_PARTITION_DAYS = 7;
 
 /**
  * How a table's partition key encodes time. `uuidv7`: the first 48 bits are Unix milliseconds
@@ -33,17 +41,27 @@ export interface RetentionWindow {
   readonly lastDay: number;
 }
 
-export interface PartitionPlan {
-  readonly create: readonly number[];
-  readonly drop: readonly number[];
+/** Whole days [from, to), numbered from 1970-01-01 UTC: the rows a partition holds. */
+export interface DayRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface PartitionPlan<R extends DayRange = DayRange> {
+  readonly create: readonly DayRange[];
+  /** Existing partitions (as given) wholly before the window. */
+  readonly drop: readonly R[];
 }
 
 export interface DayPartition {
+  /** The first day it holds; its name says it. */
   readonly day: number;
+  /** The day after the last one it holds. */
+  readonly endDay: number;
   readonly name: string;
   /** Inclusive lower bound, as the key's SQL literal text. */
   readonly from: string;
-  /** Exclusive upper bound: the next day's lower bound. */
+  /** Exclusive upper bound: the lower bound of `endDay`. */
   readonly to: string;
 }
 
@@ -65,20 +83,39 @@ export function retentionWindow(
 }
 
 /**
- * What to create and what to drop, given the days that have partitions now. Days after the window
- * (made by a run with another clock or settings) are left alone: they fill up in their time.
+ * What to create and what to drop, given the day ranges existing partitions hold. Every day of the
+ * window that no partition holds gets one: days are grouped `partitionDays` at a time on a grid
+ * counted from 1970-01-01, and a new partition takes the uncovered days of its grid cell from the
+ * first one it must hold, so partitions made by earlier settings (daily ones, say) are filled
+ * around, never overlapped. A partition is dropped once its last day is past the retention. Days
+ * after the window (made by a run with another clock or settings) are left alone: they fill up in
+ * their time.
  */
-export function planPartitions(
-  existingDays: readonly number[],
+export function planPartitions<R extends DayRange>(
+  existing: readonly R[],
   window: RetentionWindow,
-): PartitionPlan {
-  const existing = new Set(existingDays);
-  const create: number[] = [];
-  for (let day = window.firstDay; day <= window.lastDay; day++) {
-    if (!existing.has(day)) create.push(day);
+  partitionDays = 1,
+): PartitionPlan<R> {
+  const span = Math.max(1, Math.trunc(partitionDays));
+  const held = (day: number) => existing.some((r) => r.from <= day && day < r.to);
+  const create: DayRange[] = [];
+  for (let day = window.firstDay; day <= window.lastDay;) {
+    if (held(day)) {
+      day++;
+      continue;
+    }
+    const cellEnd = day - mod(day, span) + span;
+    let to = day + 1;
+    while (to < cellEnd && !held(to)) to++;
+    create.push({ from: day, to });
+    day = to;
   }
-  const drop = [...existing].filter((day) => day < window.firstDay).sort((a, b) => a - b);
+  const drop = existing.filter((r) => r.to <= window.firstDay).sort((a, b) => a.from - b.from);
   return { create, drop };
+}
+
+function mod(n: number, m: number): number {
+  return ((n % m) + m) % m;
 }
 
 /** The lower bound of `day` for a key of this kind, as the text of its SQL literal. */
@@ -88,12 +125,22 @@ export function dayBound(kind: PartitionKeyKind, day: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
-export function dayPartition(table: PartitionedTable, day: number): DayPartition {
+/** The day a bound of a key of this kind falls in (fractional inside a day), from its SQL text. */
+export function dayOfBound(kind: PartitionKeyKind, bound: string): number {
+  if (kind === 'epoch_seconds') return (Number(bound) * 1000) / DAY_MS;
+  const hex = bound.replaceAll('-', '').slice(0, 12);
+  if (!/^[0-9a-fA-F]{12}$/.test(hex)) return NaN;
+  return Number.parseInt(hex, 16) / DAY_MS;
+}
+
+/** The partition holding the days [day, endDay) of `table`, named by its first day. */
+export function dayPartition(table: PartitionedTable, day: number, endDay = day + 1): DayPartition {
   return {
     day,
+    endDay,
     name: partitionName(table.table, day),
     from: dayBound(table.kind, day),
-    to: dayBound(table.kind, day + 1),
+    to: dayBound(table.kind, endDay),
   };
 }
 
@@ -103,7 +150,7 @@ export function partitionName(table: string, day: number): string {
   return `${table}_p${date}`;
 }
 
-/** The day a partition of `table` holds, or undefined for a name this module did not make. */
+/** The first day a partition of `table` holds, or undefined for a name this module did not make. */
 export function dayOfPartitionName(table: string, name: string): number | undefined {
   const prefix = `${table}_p`;
   if (!name.startsWith(prefix)) return undefined;

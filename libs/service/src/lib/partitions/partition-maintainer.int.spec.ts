@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { messagingPartitionedTables } from './messaging-tables';
 import { DAY_MS, dayOf, partitionName, type PartitionedTable } from './partition-bounds';
 import { PartitionMaintainer } from './partition-maintainer';
+import { listPartitions } from './partition-sql';
 
 const SCHEMA = 'svc';
 
@@ -42,12 +43,23 @@ describe('partition maintenance (real Postgres)', () => {
 
   afterEach(() => db?.close());
 
-  const maintainer = (retentionDays: number) => ({
+  const maintainer = (retentionDays: number, partitionDays?: number) => ({
     run: (at = now) =>
-      new PartitionMaintainer(db.dataSource, { schema: SCHEMA, tables, retentionDays }).run(
-        new Date(at),
-      ),
+      new PartitionMaintainer(db.dataSource, {
+        schema: SCHEMA,
+        tables,
+        retentionDays,
+        ...(partitionDays ? { partitionDays } : {}),
+      }).run(new Date(at)),
   });
+
+  /** The days each partition of the outbox holds, from the catalog, in order. */
+  async function outboxRanges(): Promise<{ name: string; from: number; to: number }[]> {
+    const partitions = await listPartitions(db.dataSource, SCHEMA, 'outbox', 'uuidv7');
+    return partitions
+      .flatMap((p) => (p.days ? [{ name: p.name, ...p.days }] : []))
+      .sort((a, b) => a.from - b.from);
+  }
 
   async function partitionsOf(table: string): Promise<string[]> {
     const rows: { name: string }[] = await db.dataSource.query(
@@ -236,5 +248,61 @@ describe('partition maintenance (real Postgres)', () => {
     expect(dropped).toEqual([...new Set(dropped)]);
     expect(dropped).toContain(partitionAt('outbox', daysAgo(10)));
     expect(reports.flatMap((r) => r.map((t) => t.dropError)).filter(Boolean)).toEqual([]);
+  });
+
+  it('makes week-wide partitions when asked: every day from now − retention to three days ahead, once', async () => {
+    // Given tables with only their default partition
+
+    // When maintenance runs with a retention of 30 days and partitions of 7
+    await maintainer(30, 7).run();
+
+    // Then the outbox has at most 6 partitions, none wider than 7 days, holding every day once
+    const ranges = await outboxRanges();
+    expect(ranges.length).toBeLessThanOrEqual(6);
+    expect(ranges.every((r) => r.to - r.from >= 1 && r.to - r.from <= 7)).toBe(true);
+    ranges.slice(1).forEach((r, i) => expect(r.from).toBe(ranges[i]?.to));
+    expect(ranges[0]?.from).toBe(dayOf(daysAgo(30)));
+    expect(ranges.at(-1)?.to).toBeGreaterThan(dayOf(now) + 3);
+    // And an event made now lands in one of them, not in the default partition
+    const id = await addOutboxEvent(now, false);
+    const holder = ranges.find((r) => r.from <= dayOf(now) && dayOf(now) < r.to);
+    expect(await partitionOf('outbox', 'event_id', id)).toBe(holder?.name);
+  });
+
+  it('fills around the daily partitions an earlier setting made, without overlapping them', async () => {
+    // Given daily partitions from 5 days ago to 3 days ahead
+    await maintainer(5).run();
+    const daily = await outboxRanges();
+
+    // When maintenance runs two days later with week-wide partitions and 30 days kept
+    await maintainer(30, 7).run(now + 2 * DAY_MS);
+
+    // Then the daily partitions are still there, and the days around them are held once each
+    const ranges = await outboxRanges();
+    for (const day of daily) expect(ranges).toContainEqual(day);
+    ranges.slice(1).forEach((r, i) => expect(r.from).toBe(ranges[i]?.to));
+    expect(ranges.at(-1)?.to).toBeGreaterThan(dayOf(now) + 5);
+  });
+
+  it('drops a week-wide partition only once its last day is past the retention', async () => {
+    // Given week-wide partitions, and a published event of 10 days ago in one of them
+    await maintainer(30, 7).run();
+    const old = await addOutboxEvent(daysAgo(10), true);
+    const holder = (await outboxRanges()).find(
+      (r) => r.from <= dayOf(daysAgo(10)) && dayOf(daysAgo(10)) < r.to,
+    );
+    if (!holder) throw new Error('no partition holds the day of 10 days ago');
+    /** Noon of the day when now − 5 days falls on `day`. */
+    const whenRetentionStartsAt = (day: number) => (day + 5) * DAY_MS + DAY_MS / 2;
+
+    // When maintenance with a retention of 5 days runs while the partition's last day is kept
+    await maintainer(5, 7).run(whenRetentionStartsAt(holder.to - 1));
+
+    // Then the partition and its event are kept
+    expect(await partitionOf('outbox', 'event_id', old)).toBe(holder.name);
+
+    // And when it runs the day after that, the partition is dropped with its event
+    await maintainer(5, 7).run(whenRetentionStartsAt(holder.to));
+    expect(await partitionOf('outbox', 'event_id', old)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import {
   dayBound,
   dayOfPartitionName,
   dayPartition,
-  partitionName,
+  type DayRange,
   planPartitions,
   retentionWindow,
   type PartitionedTable,
@@ -28,6 +28,8 @@ export interface PartitionMaintainerOptions {
   readonly schema: string;
   readonly tables: readonly PartitionedTable[];
   readonly retentionDays: number;
+  /** Days each new partition spans (1 when left out); see `planPartitions`. */
+  readonly partitionDays?: number;
   readonly daysAhead?: number;
   /** How long a DDL statement waits for a table lock before this run gives up on that table. */
   readonly lockTimeoutMs?: number;
@@ -51,8 +53,8 @@ export interface TableMaintenance {
 const silent: MaintenanceLogger = { info: () => undefined, warn: () => undefined };
 
 /**
- * Keeps each partitioned table's daily partitions in line with the retention: creates the days
- * of the window, drops the days past it, purges old rows from the default partition. Runs hold
+ * Keeps each partitioned table's partitions in line with the retention: creates partitions for the
+ * days of the window, drops those wholly past it, purges old rows from the default partition. Runs hold
  * an advisory lock per schema, so instances take turns and a later one finds nothing left to do.
  */
 export class PartitionMaintainer {
@@ -96,20 +98,21 @@ export class PartitionMaintainer {
     window: RetentionWindow,
   ): Promise<TableMaintenance> {
     const { schema } = this.options;
-    const existing = await listPartitions(runner, schema, table.table);
+    const existing = await listPartitions(runner, schema, table.table, table.kind);
     const defaultPartition = existing.find((p) => p.isDefault)?.name;
     if (existing.length === 0) {
       throw new Error(`${schema}.${table.table} is not a partitioned table with partitions`);
     }
-    const days = existing
-      .map((p) => dayOfPartitionName(table.table, p.name))
-      .filter((d): d is number => d !== undefined);
-    const plan = planPartitions(days, window);
+    // Every partition's days count as held; only the ones this module named are ever dropped.
+    const ranges = existing.flatMap((p) =>
+      p.days ? [{ ...p.days, name: p.name, ours: ourPartition(table, p.name) }] : [],
+    );
+    const plan = planPartitions(ranges, window, this.options.partitionDays ?? 1);
 
     const created: string[] = [];
     let moved = 0;
     if (plan.create.length > 0) {
-      const partitions = plan.create.map((day) => dayPartition(table, day));
+      const partitions = plan.create.map((r: DayRange) => dayPartition(table, r.from, r.to));
       await this.inTransaction(runner, async () => {
         moved = await createDayPartitions(runner, schema, table, partitions, defaultPartition);
       });
@@ -119,12 +122,12 @@ export class PartitionMaintainer {
     const dropped: string[] = [];
     const kept: string[] = [];
     let dropError: string | undefined;
-    if (plan.drop.length > 0) {
+    const expired = plan.drop.filter((r) => r.ours).map((r) => r.name);
+    if (expired.length > 0) {
       try {
         await this.inTransaction(runner, async () => {
           await lockForDrop(runner, schema, table);
-          for (const day of plan.drop) {
-            const name = partitionName(table.table, day);
+          for (const name of expired) {
             if (await holdsRowsToKeep(runner, schema, table, name)) kept.push(name);
             else {
               await dropPartition(runner, schema, name);
@@ -195,4 +198,9 @@ export class PartitionMaintainer {
       this.logger.info(details, 'partitions maintained');
     }
   }
+}
+
+/** Whether this module made the partition (its name is the table's and a day's). */
+function ourPartition(table: PartitionedTable, name: string): boolean {
+  return dayOfPartitionName(table.table, name) !== undefined;
 }

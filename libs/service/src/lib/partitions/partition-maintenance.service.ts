@@ -40,6 +40,7 @@ export class PartitionMaintenance
       schema: config.DB_SCHEMA,
       tables,
       retentionDays: config.RETENTION_DAYS,
+      partitionDays: config.PARTITION_DAYS,
       logger: { info: (d, m) => logger.info(d, m), warn: (d, m) => logger.warn(d, m) },
     });
   }

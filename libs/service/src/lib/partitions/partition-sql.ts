@@ -1,6 +1,8 @@
 import { quoteIdent } from '@switchyard/messaging';
 import {
   type DayPartition,
+  dayOfBound,
+  type DayRange,
   type PartitionedTable,
   type PartitionKeyKind,
 } from './partition-bounds';
@@ -13,6 +15,11 @@ export interface Queryable {
 export interface ExistingPartition {
   readonly name: string;
   readonly isDefault: boolean;
+  /**
+   * The whole days it holds rows of, from its bounds in the catalog (days it holds only part of
+   * count as held); undefined for the default partition or bounds that are not of the key's kind.
+   */
+  readonly days?: DayRange;
 }
 
 const keyType = (kind: PartitionKeyKind) => (kind === 'uuidv7' ? 'uuid' : 'bigint');
@@ -38,14 +45,35 @@ export async function listPartitions(
   q: Queryable,
   schema: string,
   table: string,
+  kind?: PartitionKeyKind,
 ): Promise<ExistingPartition[]> {
   const rows = (await q.query(
-    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default
+    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = to_regclass($1)`,
     [`${quoteIdent(schema)}.${quoteIdent(table)}`],
-  )) as { name: string; is_default: boolean }[];
-  return rows.map((r) => ({ name: r.name, isDefault: r.is_default }));
+  )) as { name: string; bound: string }[];
+  return rows.map((r) => {
+    const isDefault = r.bound === 'DEFAULT';
+    const days = !isDefault && kind ? daysOfBound(kind, r.bound) : undefined;
+    return { name: r.name, isDefault, ...(days ? { days } : {}) };
+  });
+}
+
+/** The days a range partition's bound (`FOR VALUES FROM (…) TO (…)`) holds, if it is ours to read. */
+export function daysOfBound(kind: PartitionKeyKind, bound: string): DayRange | undefined {
+  const match = /^FOR VALUES FROM \((.+)\) TO \((.+)\)$/.exec(bound);
+  if (!match) return undefined;
+  const edge = (literal: string) => {
+    const text = literal.replace(/^'(.*)'(::\w+)?$/, '$1');
+    if (text === 'MINVALUE') return -Infinity;
+    if (text === 'MAXVALUE') return Infinity;
+    return dayOfBound(kind, text);
+  };
+  const from = edge(match[1] as string);
+  const to = edge(match[2] as string);
+  if (Number.isNaN(from) || Number.isNaN(to)) return undefined;
+  return { from: Math.floor(from), to: Math.ceil(to) };
 }
 
 export async function columnsOf(q: Queryable, schema: string, table: string): Promise<string[]> {
@@ -58,7 +86,7 @@ export async function columnsOf(q: Queryable, schema: string, table: string): Pr
 }
 
 /**
- * Creates days' partitions and attaches them; the caller holds a transaction. Rows of those days
+ * Creates partitions of whole days and attaches them; the caller holds a transaction. Rows of those days
  * waiting in the default partition move into them first (Postgres refuses the attach otherwise);
  * the default partition is locked before anything, so no row of those days can enter it between
  * the move and the attach. Each partition is made apart and attached, which locks the parent
@@ -87,6 +115,9 @@ export async function createDayPartitions(
     )) as { day: number; n: number }[];
     for (const row of rows) waiting.set(row.day, row.n);
   }
+  /** Rows of the partition's days waiting in the default partition. */
+  const waitingIn = (p: DayPartition) =>
+    [...waiting].reduce((n, [day, rows]) => (day >= p.day && day < p.endDay ? n + rows : n), 0);
   const columns =
     waiting.size > 0 ? (await columnsOf(q, schema, table.table)).map(quoteIdent).join(', ') : '';
   const statements = partitions.flatMap((partition) => {
@@ -94,7 +125,7 @@ export async function createDayPartitions(
     const from = boundLiteral(table.kind, partition.from);
     const to = boundLiteral(table.kind, partition.to);
     const move =
-      defaultPartition && waiting.has(partition.day)
+      defaultPartition && waitingIn(partition) > 0
         ? [
             `WITH moved AS (
                DELETE FROM ${s}.${quoteIdent(defaultPartition)} WHERE ${key} >= ${from} AND ${key} < ${to}
@@ -110,7 +141,7 @@ export async function createDayPartitions(
   });
   // One round trip for all of them: a first run makes a month of days for every table.
   await q.query(statements.join(';\n'));
-  return partitions.reduce((moved, p) => moved + (waiting.get(p.day) ?? 0), 0);
+  return partitions.reduce((moved, p) => moved + waitingIn(p), 0);
 }
 
 /** Whether a partition holds rows that must outlive the retention (see PartitionedTable.keepWhile). */
