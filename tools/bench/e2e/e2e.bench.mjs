@@ -54,7 +54,7 @@ const RATES = listSetting('BENCH_RATES', [50, 200, 1000], [50, 200, 1000]);
 const SECONDS = setting('BENCH_E2E_SECONDS', 2, 30);
 /** Orders per second for order POST → partner receipt of order.created. */
 const ORDER_RATES = listSetting('BENCH_ORDER_RATES', [50], [50]);
-const WARMUP_SECONDS = setting('BENCH_E2E_WARMUP_SECONDS', 2, 5);
+const WARMUP_SECONDS = setting('BENCH_E2E_WARMUP_SECONDS', 2, 20);
 /** Gives up waiting for receipts when none arrives for this long. */
 const STALL_MS = setting('BENCH_STALL_MS', 30_000, 60_000);
 const LINES = [
