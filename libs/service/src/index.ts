@@ -28,6 +28,7 @@ export * from './lib/health/metrics';
 export * from './lib/health/scrape-query';
 export * from './lib/partitions/partition-bounds';
 export * from './lib/partitions/partition-maintainer';
+export { listPartitions } from './lib/partitions/partition-sql';
 export * from './lib/partitions/partition-maintenance.service';
 export * from './lib/partitions/partition-conversion';
 export * from './lib/partitions/messaging-tables';

@@ -109,6 +109,7 @@ describe('retention of messages, deliveries and attempts (real Kafka and Postgre
         schema: 'notifications',
         tables: partitionedTables,
         retentionDays: 5,
+        partitionDays: 1,
       });
     const reports = await Promise.all([maintainer().run(), maintainer().run()]);
 

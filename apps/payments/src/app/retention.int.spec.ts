@@ -76,6 +76,7 @@ describe('retention of Stripe events (real Postgres and Kafka)', () => {
       schema: 'payments',
       tables: partitionedTables,
       retentionDays: 5,
+      partitionDays: 1,
     });
 
   const today = (table: string) => `payments.${partitionName(table, dayOf(now))}`;

@@ -2,9 +2,9 @@
  * Tables every service needs for the outbox and the inbox, in its own schema. Services call
  * these from their TypeORM migrations, so the shape is owned here and versioned there.
  *
- * Both are partitioned by day on the event id (a uuid v7, whose first 48 bits are its Unix
- * milliseconds), so retention drops whole days; @switchyard/service makes and drops the daily
- * partitions. Every unique key includes the event id, as Postgres requires, and an id always
+ * Both are partitioned by whole days on the event id (a uuid v7, whose first 48 bits are its
+ * Unix milliseconds), so retention drops whole partitions; @switchyard/service makes and drops
+ * them. Every unique key includes the event id, as Postgres requires, and an id always
  * falls in the same partition, so dedupe stays global. The default partition takes any id
  * outside the days that exist (a replay older than the retention, a skewed clock).
  */

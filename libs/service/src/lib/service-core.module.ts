@@ -39,7 +39,7 @@ export interface ServiceCoreOptions {
 
 /**
  * What every Switchyard service has: validated config, logs (JSON, or pretty on a terminal), its
- * Postgres schema with migrations run at start, daily partitions and their retention, Kafka messaging (outbox relay,
+ * Postgres schema with migrations run at start, time partitions and their retention, Kafka messaging (outbox relay,
  * consumers), health and metrics.
  */
 @Module({})

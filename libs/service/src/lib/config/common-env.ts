@@ -52,7 +52,7 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
     LOG_FORMAT: logFormat(),
     /**
      * Days the partitioned tables (events in and out, deliveries, inbound webhooks) are kept: at
-     * least this long, and up to PARTITION_DAYS − 1 days longer, since a partition is dropped
+     * least this long, and up to PARTITION_DAYS days longer, since a partition is dropped
      * whole once its last day is past. Queries that cannot prune visit every partition, hence the
      * upper bound.
      */

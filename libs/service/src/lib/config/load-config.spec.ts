@@ -55,4 +55,17 @@ describe('configuration at boot', () => {
       );
     },
   );
+
+  it('makes partitions a week wide unless PARTITION_DAYS says otherwise', () => {
+    expect(loadConfig(schema, { STRIPE_KEY: 'sk_test_1' }).PARTITION_DAYS).toBe(7);
+    expect(
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', PARTITION_DAYS: '1' }).PARTITION_DAYS,
+    ).toBe(1);
+  });
+
+  it.each(['0', '1.5', 'weekly', '32'])('stops at PARTITION_DAYS=%s, naming it', (value) => {
+    expect(() => loadConfig(schema, { STRIPE_KEY: 'sk_test_1', PARTITION_DAYS: value })).toThrow(
+      new RegExp(`PARTITION_DAYS: .*got "${value}"`),
+    );
+  });
 });

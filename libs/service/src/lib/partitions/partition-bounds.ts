@@ -128,9 +128,12 @@ export function dayBound(kind: PartitionKeyKind, day: number): string {
 /** The day a bound of a key of this kind falls in (fractional inside a day), from its SQL text. */
 export function dayOfBound(kind: PartitionKeyKind, bound: string): number {
   if (kind === 'epoch_seconds') return (Number(bound) * 1000) / DAY_MS;
-  const hex = bound.replaceAll('-', '').slice(0, 12);
-  if (!/^[0-9a-fA-F]{12}$/.test(hex)) return NaN;
-  return Number.parseInt(hex, 16) / DAY_MS;
+  const hex = bound.replaceAll('-', '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return NaN;
+  const ms = Number.parseInt(hex.slice(0, 12), 16);
+  // Bits past the timestamp put the bound just after its millisecond: an upper bound there holds
+  // the first keys of that millisecond, and of its day.
+  return (/[1-9a-fA-F]/.test(hex.slice(12)) ? ms + 0.5 : ms) / DAY_MS;
 }
 
 /** The partition holding the days [day, endDay) of `table`, named by its first day. */

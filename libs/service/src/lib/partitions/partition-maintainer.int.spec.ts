@@ -43,13 +43,13 @@ describe('partition maintenance (real Postgres)', () => {
 
   afterEach(() => db?.close());
 
-  const maintainer = (retentionDays: number, partitionDays?: number) => ({
+  const maintainer = (retentionDays: number, partitionDays = 1) => ({
     run: (at = now) =>
       new PartitionMaintainer(db.dataSource, {
         schema: SCHEMA,
         tables,
         retentionDays,
-        ...(partitionDays ? { partitionDays } : {}),
+        partitionDays,
       }).run(new Date(at)),
   });
 
@@ -182,6 +182,7 @@ describe('partition maintenance (real Postgres)', () => {
       schema: SCHEMA,
       tables,
       retentionDays: 5,
+      partitionDays: 1,
       logger,
     }).run(new Date(now));
 
@@ -304,5 +305,24 @@ describe('partition maintenance (real Postgres)', () => {
     // And when it runs the day after that, the partition is dropped with its event
     await maintainer(5, 7).run(whenRetentionStartsAt(holder.to));
     expect(await partitionOf('outbox', 'event_id', old)).toBeUndefined();
+  });
+
+  it('moves rows waiting in the default partition into the week-wide partition that holds their day', async () => {
+    // Given week-wide partitions, and an event keyed 10 days ahead, past them, in the default partition
+    await maintainer(5, 7).run();
+    const ahead = now + 10 * DAY_MS;
+    const id = await addOutboxEvent(ahead, false);
+    expect(await partitionOf('outbox', 'event_id', id)).toBe('outbox_default');
+
+    // When maintenance runs 8 days later, when the event's day is within the days ahead
+    const report = await maintainer(5, 7).run(now + 8 * DAY_MS);
+
+    // Then the event is in the partition whose days hold its day, and it was counted as moved
+    const holder = (await outboxRanges()).find(
+      (r) => r.from <= dayOf(ahead) && dayOf(ahead) < r.to,
+    );
+    expect(holder).toBeDefined();
+    expect(await partitionOf('outbox', 'event_id', id)).toBe(holder?.name);
+    expect(report.find((r) => r.table === 'outbox')?.moved).toBe(1);
   });
 });

@@ -28,8 +28,8 @@ export interface PartitionMaintainerOptions {
   readonly schema: string;
   readonly tables: readonly PartitionedTable[];
   readonly retentionDays: number;
-  /** Days each new partition spans (1 when left out); see `planPartitions`. */
-  readonly partitionDays?: number;
+  /** Days each new partition spans (`PARTITION_DAYS`); see `planPartitions`. */
+  readonly partitionDays: number;
   readonly daysAhead?: number;
   /** How long a DDL statement waits for a table lock before this run gives up on that table. */
   readonly lockTimeoutMs?: number;
@@ -107,7 +107,7 @@ export class PartitionMaintainer {
     const ranges = existing.flatMap((p) =>
       p.days ? [{ ...p.days, name: p.name, ours: ourPartition(table, p.name) }] : [],
     );
-    const plan = planPartitions(ranges, window, this.options.partitionDays ?? 1);
+    const plan = planPartitions(ranges, window, this.options.partitionDays);
 
     const created: string[] = [];
     let moved = 0;

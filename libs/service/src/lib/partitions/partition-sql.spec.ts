@@ -27,6 +27,14 @@ describe('the days a partition bound holds, as the catalog prints it', () => {
     });
   });
 
+  it('counts a day as held when a uuid upper bound takes in its first keys', () => {
+    const justAfter = `${dayBound('uuidv7', day + 7).slice(0, -1)}1`;
+
+    expect(
+      daysOfBound('uuidv7', `FOR VALUES FROM ('${dayBound('uuidv7', day)}') TO ('${justAfter}')`),
+    ).toEqual({ from: day, to: day + 8 });
+  });
+
   it('reads MINVALUE and MAXVALUE as unbounded', () => {
     expect(daysOfBound('epoch_seconds', `FOR VALUES FROM (MINVALUE) TO ('0')`)).toEqual({
       from: -Infinity,

@@ -139,7 +139,7 @@ export async function createDayPartitions(
       `ALTER TABLE ${parent} ATTACH PARTITION ${child} FOR VALUES FROM (${from}) TO (${to})`,
     ];
   });
-  // One round trip for all of them: a first run makes a month of days for every table.
+  // One round trip for all of them: a first run makes a month of partitions for every table.
   await q.query(statements.join(';\n'));
   return partitions.reduce((moved, p) => moved + waitingIn(p), 0);
 }
