@@ -180,6 +180,41 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     });
   });
 
+  it('sends a row once while its mark waits, and marks it with the time Kafka took it', async () => {
+    // Given a leading relay that will not poll again for a minute
+    const idle = relay(60_000);
+    idle.start();
+    await waitFor('the relay to lead', () => idle.isLeader);
+    const orderId = randomUUID();
+    const first = orderEvent(orderId);
+    const second = orderEvent(orderId);
+
+    // When one event is committed and sent, and a second of the same order right after it,
+    // before the first is marked published
+    const before = Date.now();
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [first], wakeUps));
+    await waitFor('the first event on Kafka', () => publishedIds(orderId).length === 1, {
+      intervalMs: 5,
+    });
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [second], wakeUps));
+    await waitFor('the second event on Kafka', () => publishedIds(orderId).length >= 2);
+
+    // Then each went out once, in order
+    expect(publishedIds(orderId)).toEqual([first.id, second.id]);
+    // And both are marked, at times between the commit and now
+    const rows = await waitFor('both marked', async () => {
+      const marked: { published_at: Date | null }[] = await db.dataSource.query(
+        `SELECT published_at FROM svc.outbox WHERE event_id = ANY($1::uuid[])`,
+        [[first.id, second.id]],
+      );
+      return marked.every((r) => r.published_at) ? marked : undefined;
+    });
+    for (const { published_at } of rows) {
+      expect(published_at?.getTime()).toBeGreaterThanOrEqual(before - 5);
+      expect(published_at?.getTime()).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
   it('publishes an event another instance commits at once, through its notification', async () => {
     // Given a leading relay that will not poll again for a minute
     const idle = relay(60_000);

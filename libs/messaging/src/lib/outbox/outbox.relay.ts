@@ -5,6 +5,10 @@ import { outboxChannel, quoteIdent } from '../messaging-ddl';
 import { PollingLoop } from '../polling-loop';
 import { type WakeUps } from '../wake-ups';
 import { markFailed, SpanKind, startSpan, tracingOn } from '../tracing/spans';
+import { PublishedMarks } from './published-marks';
+
+/** How long sent rows wait to be marked published together (see `PublishedMarks`). */
+const MARK_DELAY_MS = 100;
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -47,6 +51,7 @@ export class OutboxRelay {
   private readonly loop: PollingLoop;
   private leader = false;
   private unserve: (() => void) | null = null;
+  private readonly marks: PublishedMarks;
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -58,6 +63,11 @@ export class OutboxRelay {
       intervalMs: this.pollIntervalMs,
       work: () => this.round(),
       onError: (err, info) => this.options.onError?.(err, info),
+    });
+    this.marks = new PublishedMarks((ids, at) => this.markPublished(ids, at), {
+      delayMs: MARK_DELAY_MS,
+      limit: this.batchSize,
+      onError: (err) => this.options.onError?.(err),
     });
   }
 
@@ -78,6 +88,7 @@ export class OutboxRelay {
     const finish = (async () => {
       await this.loop.stop();
       if (this.leader) await this.drain(false);
+      await this.marks.flush();
     })();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -138,30 +149,46 @@ export class OutboxRelay {
     const s = quoteIdent(this.options.schema);
     const session = this.session;
     if (!session) return false;
-    // On the leader's own session, as named statements (the read without parameters): Postgres
-    // plans them once, where planning at every round (over every day's partition) cost more
-    // than running them.
+    // On the leader's own session, as a named statement: Postgres plans it once, where planning
+    // at every round (over every partition) cost more than running it. Rows sent and not yet
+    // marked published are left out by their ids.
     const due = {
       name: `outbox-due-${this.options.schema}`,
       text: `SELECT event_id, topic, message_key, payload, headers FROM ${s}.outbox
-         WHERE published_at IS NULL ORDER BY position LIMIT ${Math.trunc(this.batchSize)}`,
-    };
-    // By event id, the partition key: each row is found in its own day's partition.
-    const published = {
-      name: `outbox-published-${this.options.schema}`,
-      text: `UPDATE ${s}.outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])`,
+         WHERE published_at IS NULL AND event_id <> ALL($1::uuid[])
+         ORDER BY position LIMIT ${Math.trunc(this.batchSize)}`,
     };
     for (;;) {
-      const { rows } = await session.query<OutboxRow>(due);
+      const { rows } = await session.query<OutboxRow>({ ...due, values: [this.marks.pending] });
       if (rows.length === 0) return false;
       const started = performance.now();
       await this.publishTraced(rows);
       const seconds = (performance.now() - started) / 1000;
-      await session.query({ ...published, values: [rows.map((r) => r.event_id)] });
+      await this.marks.add(
+        rows.map((r) => r.event_id),
+        new Date(),
+      );
       this.options.onPublished?.({ rowsByTopic: countByTopic(rows), seconds });
       if (rows.length < this.batchSize) return false;
       if (oneBatch) return true;
     }
+  }
+
+  /** Marks sent rows published, each at the time Kafka took it. */
+  private async markPublished(eventIds: readonly string[], at: readonly Date[]): Promise<void> {
+    const session = this.session;
+    // No session, no leadership: whoever leads next publishes these rows again.
+    if (!session) return;
+    const s = quoteIdent(this.options.schema);
+    // By event id, the partition key, as a separate = ANY: each row is found in its own
+    // partition, where the join alone would probe every one.
+    await session.query({
+      name: `outbox-published-${this.options.schema}`,
+      text: `UPDATE ${s}.outbox o SET published_at = m.at
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS m(event_id, at)
+         WHERE o.event_id = m.event_id AND o.event_id = ANY($1::uuid[])`,
+      values: [eventIds, at],
+    });
   }
 
   /**
@@ -202,6 +229,7 @@ export class OutboxRelay {
     const session = this.session;
     this.session = null;
     this.leader = false;
+    this.marks.drop();
     this.unserve?.();
     this.unserve = null;
     // Ending the session releases the advisory lock, so a standby can take over at once.
