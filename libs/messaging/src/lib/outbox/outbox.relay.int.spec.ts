@@ -54,13 +54,17 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     await db?.close();
   });
 
-  function relay(pollIntervalMs = 100): OutboxRelay {
+  function relay(
+    pollIntervalMs = 100,
+    options: Partial<ConstructorParameters<typeof OutboxRelay>[1]> = {},
+  ): OutboxRelay {
     const created = new OutboxRelay(publisher, {
       schema: 'svc',
       connectionString: db.database.url,
       topicName: (t) => `${prefix}${t}`,
       pollIntervalMs,
       wakeUps,
+      ...options,
     });
     relays.push(created);
     return created;
@@ -181,37 +185,82 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
   });
 
   it('sends a row once while its mark waits, and marks it with the time Kafka took it', async () => {
-    // Given a leading relay that will not poll again for a minute
-    const idle = relay(60_000);
+    // Given a leading relay that marks sent rows only after a minute, or when it stops
+    const idle = relay(60_000, { markDelayMs: 60_000 });
     idle.start();
     await waitFor('the relay to lead', () => idle.isLeader);
     const orderId = randomUUID();
     const first = orderEvent(orderId);
     const second = orderEvent(orderId);
+    const publishedAt = async () => {
+      const rows: { event_id: string; published_at: Date | null }[] = await db.dataSource.query(
+        `SELECT event_id, published_at FROM svc.outbox WHERE event_id = ANY($1::uuid[])`,
+        [[first.id, second.id]],
+      );
+      return new Map(rows.map((r) => [r.event_id, r.published_at]));
+    };
 
-    // When one event is committed and sent, and a second of the same order right after it,
-    // before the first is marked published
-    const before = Date.now();
+    // When one event is committed and sent, and a second of the same order while the first is
+    // not yet marked published
+    const committedAt = Date.now();
     await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [first], wakeUps));
-    await waitFor('the first event on Kafka', () => publishedIds(orderId).length === 1, {
-      intervalMs: 5,
-    });
+    await waitFor('the first event on Kafka', () => publishedIds(orderId).length === 1);
+    const firstSeenAt = Date.now();
+    expect((await publishedAt()).get(first.id)).toBeNull();
     await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [second], wakeUps));
     await waitFor('the second event on Kafka', () => publishedIds(orderId).length >= 2);
 
     // Then each went out once, in order
     expect(publishedIds(orderId)).toEqual([first.id, second.id]);
-    // And both are marked, at times between the commit and now
-    const rows = await waitFor('both marked', async () => {
-      const marked: { published_at: Date | null }[] = await db.dataSource.query(
-        `SELECT published_at FROM svc.outbox WHERE event_id = ANY($1::uuid[])`,
-        [[first.id, second.id]],
-      );
-      return marked.every((r) => r.published_at) ? marked : undefined;
-    });
-    for (const { published_at } of rows) {
-      expect(published_at?.getTime()).toBeGreaterThanOrEqual(before - 5);
-      expect(published_at?.getTime()).toBeLessThanOrEqual(Date.now());
+
+    // And once the relay stops, both are marked, the first with the time Kafka took it, before
+    // it was seen on Kafka, not the time of the mark
+    await idle.stop();
+    const marked = await publishedAt();
+    expect(marked.get(first.id)?.getTime()).toBeGreaterThanOrEqual(committedAt - 5);
+    expect(marked.get(first.id)?.getTime()).toBeLessThanOrEqual(firstSeenAt);
+    expect(marked.get(second.id)).toBeInstanceOf(Date);
+  });
+
+  it('backs off when marking fails, rather than sending the same rows again in a loop', async () => {
+    // Given an outbox that refuses every mark, and a full batch of unpublished rows
+    await db.dataSource.query(
+      `CREATE FUNCTION svc.refuse_marks() RETURNS trigger LANGUAGE plpgsql AS
+       $$ BEGIN RAISE EXCEPTION 'marks refused by the test'; END $$`,
+    );
+    await db.dataSource.query(
+      `CREATE TRIGGER refuse_marks BEFORE UPDATE ON svc.outbox
+       FOR EACH ROW EXECUTE FUNCTION svc.refuse_marks()`,
+    );
+    try {
+      const orderId = randomUUID();
+      const events = Array.from({ length: 64 }, () => orderEvent(orderId));
+      await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', events, wakeUps));
+      const errors: unknown[] = [];
+      const failedAt: number[] = [];
+
+      // When a relay polling every 300 ms has failed to mark them twice
+      const failing = relay(300, {
+        batchSize: 64,
+        onError: (err) => {
+          errors.push(err);
+          failedAt.push(performance.now());
+        },
+      });
+      failing.start();
+      await waitFor('two failed marks', () => errors.length >= 2);
+      const failures = errors.length;
+
+      // Then it paused between the two, as after any failed round, and sent the rows once a round
+      const sends = publishedIds(orderId).filter((id) => id === events[0]?.id).length;
+      expect(String(errors[0])).toMatch(/marks refused by the test/);
+      expect((failedAt[1] as number) - (failedAt[0] as number)).toBeGreaterThanOrEqual(250);
+      expect(sends).toBeLessThanOrEqual(failures + 1);
+      await failing.stop();
+    } finally {
+      await db.dataSource.query(`DROP TRIGGER refuse_marks ON svc.outbox`);
+      await db.dataSource.query(`DROP FUNCTION svc.refuse_marks()`);
+      await db.dataSource.query(`UPDATE svc.outbox SET published_at = now()`);
     }
   });
 

@@ -9,6 +9,11 @@ import { PublishedMarks } from './published-marks';
 
 /** How long sent rows wait to be marked published together (see `PublishedMarks`). */
 const MARK_DELAY_MS = 100;
+/**
+ * Sent rows marked at once when this many wait. Small: until marked, every read leaves them out
+ * by id, one comparison each per row it looks at.
+ */
+const MARK_LIMIT = 64;
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -21,6 +26,8 @@ export interface OutboxRelayOptions {
   /** Upper bound on the wait between drains when no notification arrives. */
   readonly pollIntervalMs?: number;
   readonly onError?: (err: unknown, info?: { outage: boolean; waitMs: number }) => void;
+  /** How long sent rows wait to be marked published together (100 ms unless set). */
+  readonly markDelayMs?: number;
   /** A batch went out: how many rows per logical topic, and how long Kafka took to take them. */
   readonly onPublished?: (published: PublishedBatch) => void;
 }
@@ -52,6 +59,8 @@ export class OutboxRelay {
   private leader = false;
   private unserve: (() => void) | null = null;
   private readonly marks: PublishedMarks;
+  /** A mark that failed, thrown by the next drain so the round backs off like any failure. */
+  private markFailure: unknown = null;
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -65,9 +74,13 @@ export class OutboxRelay {
       onError: (err, info) => this.options.onError?.(err, info),
     });
     this.marks = new PublishedMarks((ids, at) => this.markPublished(ids, at), {
-      delayMs: MARK_DELAY_MS,
-      limit: this.batchSize,
-      onError: (err) => this.options.onError?.(err),
+      delayMs: options.markDelayMs ?? MARK_DELAY_MS,
+      limit: Math.min(MARK_LIMIT, this.batchSize),
+      // Its rows are read and sent again: without a pause, a mark failing at every try (a
+      // read-only database) would resend them in a loop.
+      onError: (err) => {
+        this.markFailure ??= err;
+      },
     });
   }
 
@@ -86,9 +99,13 @@ export class OutboxRelay {
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.loop.isRunning) return;
     const finish = (async () => {
-      await this.loop.stop();
-      if (this.leader) await this.drain(false);
-      await this.marks.flush();
+      try {
+        await this.loop.stop();
+        if (this.leader) await this.drain(false);
+      } finally {
+        // What Kafka took is marked even when the last drain failed or ran out of time.
+        await this.marks.flush();
+      }
     })();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -96,6 +113,8 @@ export class OutboxRelay {
     });
     await Promise.race([finish, deadline]).catch((err) => this.options.onError?.(err));
     clearTimeout(timer);
+    if (this.markFailure !== null) this.options.onError?.(this.markFailure);
+    this.markFailure = null;
     await this.closeSession();
   }
 
@@ -106,6 +125,10 @@ export class OutboxRelay {
       if (this.leader) return await this.drain(true);
       return false;
     } catch (err) {
+      // Rows Kafka already took are marked while the session may still answer (a broker error
+      // leaves Postgres fine): dropped with the session, they would all go out again.
+      await this.marks.flush();
+      this.markFailure = null;
       await this.closeSession();
       throw err;
     }
@@ -159,6 +182,7 @@ export class OutboxRelay {
          ORDER BY position LIMIT ${Math.trunc(this.batchSize)}`,
     };
     for (;;) {
+      this.throwMarkFailure();
       const { rows } = await session.query<OutboxRow>({ ...due, values: [this.marks.pending] });
       if (rows.length === 0) return false;
       const started = performance.now();
@@ -169,9 +193,17 @@ export class OutboxRelay {
         new Date(),
       );
       this.options.onPublished?.({ rowsByTopic: countByTopic(rows), seconds });
+      this.throwMarkFailure();
       if (rows.length < this.batchSize) return false;
       if (oneBatch) return true;
     }
+  }
+
+  private throwMarkFailure(): void {
+    const failure = this.markFailure;
+    if (failure === null) return;
+    this.markFailure = null;
+    throw failure;
   }
 
   /** Marks sent rows published, each at the time Kafka took it. */
