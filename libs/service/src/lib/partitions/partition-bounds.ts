@@ -94,7 +94,7 @@ export function retentionWindow(
 export function planPartitions<R extends DayRange>(
   existing: readonly R[],
   window: RetentionWindow,
-  partitionDays = 1,
+  partitionDays: number,
 ): PartitionPlan<R> {
   const span = Math.max(1, Math.trunc(partitionDays));
   const held = (day: number) => existing.some((r) => r.from <= day && day < r.to);

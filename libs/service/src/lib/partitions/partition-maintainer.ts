@@ -4,7 +4,6 @@ import {
   dayBound,
   dayOfPartitionName,
   dayPartition,
-  type DayRange,
   planPartitions,
   retentionWindow,
   type PartitionedTable,
@@ -112,7 +111,7 @@ export class PartitionMaintainer {
     const created: string[] = [];
     let moved = 0;
     if (plan.create.length > 0) {
-      const partitions = plan.create.map((r: DayRange) => dayPartition(table, r.from, r.to));
+      const partitions = plan.create.map((r) => dayPartition(table, r.from, r.to));
       await this.inTransaction(runner, async () => {
         moved = await createDayPartitions(runner, schema, table, partitions, defaultPartition);
       });
