@@ -1,3 +1,5 @@
+import { type Dispatcher } from 'undici';
+
 /**
  * What the service's outbound HTTP calls (webhooks, FCM and its token endpoint) make of a failure
  * or an answer, with undici.
@@ -13,15 +15,151 @@ export function errorCodeOf(err: unknown): string {
   return (code as string | undefined) ?? 'UNKNOWN';
 }
 
-/** Keeps the first `limit` bytes of an answer and discards the rest without buffering it. */
-export async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  for await (const chunk of body) {
-    if (kept < limit) {
-      chunks.push(chunk.subarray(0, limit - kept));
-      kept += Math.min(chunk.length, limit - kept);
+export interface OutboundPost {
+  /** Needed with an `Agent`; a `Pool` or a `Client` has its own. */
+  readonly origin?: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** From the start of the call to the end of the answer: connecting, waiting and reading. */
+  readonly timeoutMs: number;
+  /** Cuts the request from our side (a shutdown); the call then fails with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Bytes of the answer's body kept; the rest is read and dropped, never buffered. */
+  readonly bodyLimit: number;
+}
+
+export interface OutboundAnswer {
+  readonly statusCode: number;
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+/**
+ * POSTs and reads the answer. Fails as undici's `request` does: with undici's error, the
+ * signal's reason, or a `TimeoutError` DOMException once `timeoutMs` has passed.
+ *
+ * It runs on undici's `dispatch` with a handler of its own rather than on `request`, which
+ * wraps every answer in a stream read through an async iterator and every call in an async
+ * resource and abort listeners: a webhook drain spent twice the client CPU per request on that
+ * (0.09-0.11 against 0.04-0.06 ms, undici 7.30, Node 20).
+ */
+export function postForAnswer(dispatcher: Dispatcher, post: OutboundPost): Promise<OutboundAnswer> {
+  return new Promise((resolve, reject) => {
+    const handler = new AnswerHandler(post, resolve, reject);
+    if (post.signal?.aborted) {
+      handler.abort(post.signal.reason);
+      return;
     }
+    try {
+      dispatcher.dispatch(
+        {
+          ...(post.origin !== undefined && { origin: post.origin }),
+          path: post.path,
+          method: 'POST',
+          headers: post.headers,
+          body: post.body,
+          headersTimeout: post.timeoutMs,
+          bodyTimeout: post.timeoutMs,
+        },
+        handler,
+      );
+    } catch (err) {
+      handler.fail(err);
+    }
+  });
+}
+
+/**
+ * Collects one answer: its status, `retry-after` and the first `bodyLimit` bytes of its body.
+ * Settles once: the deadline or the signal fail the call at once, and the request is cut as
+ * soon as undici lets it (a request still waiting for a connection is cut when it gets one,
+ * before it is written).
+ */
+class AnswerHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private reason: unknown = null;
+  private settled = false;
+  private statusCode = 0;
+  private retryAfter: string | undefined;
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort = (): void => this.abort(this.post.signal?.reason);
+
+  constructor(
+    private readonly post: OutboundPost,
+    private readonly resolve: (answer: OutboundAnswer) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.timer = setTimeout(
+      () => this.abort(new DOMException('The request timed out', 'TimeoutError')),
+      post.timeoutMs,
+    );
+    post.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
-  return Buffer.concat(chunks).toString('utf8');
+
+  abort(reason: unknown): void {
+    if (this.reason === null) this.reason = reason;
+    this.controller?.abort(reason as Error);
+    this.fail(reason);
+  }
+
+  fail(err: unknown): void {
+    if (this.finish()) this.reject(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Called again when undici retries the request on a new connection: start the answer afresh.
+    this.chunks.length = 0;
+    this.kept = 0;
+    if (this.reason !== null) controller.abort(this.reason as Error);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.statusCode = statusCode;
+    const retryAfter = headers['retry-after'];
+    this.retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const room = this.post.bodyLimit - this.kept;
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(part);
+    this.kept += part.length;
+  }
+
+  onResponseEnd(): void {
+    if (!this.finish()) return;
+    this.resolve({
+      statusCode: this.statusCode,
+      retryAfter: this.retryAfter,
+      body: this.text(),
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err);
+  }
+
+  /** True the first time: the call settles then, and its timer and listener go. */
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.post.signal?.removeEventListener('abort', this.onAbort);
+    return true;
+  }
+
+  private text(): string {
+    if (this.chunks.length === 0) return '';
+    const only = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    return (only as Buffer).toString('utf8');
+  }
 }

@@ -147,6 +147,36 @@ describe("WebhookSender's record of the request", () => {
     });
   });
 
+  it('sends to the path and query of the endpoint’s URL', async () => {
+    let path: string | undefined;
+    server.once('request', (req: { url?: string }) => (path = req.url));
+
+    const response = await sender.send({
+      url: `${url}?token=abc&x=1`,
+      messageId: 'msg_3',
+      secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      body: '{}',
+    });
+
+    expect(response.statusCode).toBe(204);
+    expect(path).toBe('/hook?token=abc&x=1');
+  });
+
+  it('refuses an unsafe URL at every attempt, not only the first', async () => {
+    const attempt = () =>
+      sender.send({
+        url: 'http://10.0.0.1/hook',
+        messageId: 'msg_4',
+        secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+        body: '{}',
+      });
+
+    const [first, second] = [await attempt(), await attempt()];
+
+    expect(first.errorCode).toBe('ERR_UNSAFE_DESTINATION');
+    expect(second.errorCode).toBe('ERR_UNSAFE_DESTINATION');
+  });
+
   it('keeps no headers for a request it never sent', async () => {
     const response = await sender.send({
       url: 'http://10.0.0.1/hook',

@@ -1,4 +1,4 @@
-import { errorCodeOf } from '../../delivery/outbound-answer';
+import { errorCodeOf, postForAnswer } from '../../delivery/outbound-answer';
 import { createSign } from 'node:crypto';
 import { Pool } from 'undici';
 import { z } from 'zod';
@@ -131,17 +131,15 @@ export class FcmAccessTokens {
     let statusCode: number;
     let text: string;
     try {
-      const response = await this.pool.request({
-        method: 'POST',
+      const answer = await postForAnswer(this.pool, {
         path: this.tokenPath,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString(),
-        headersTimeout: this.options.requestTimeoutMs,
-        bodyTimeout: this.options.requestTimeoutMs,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        timeoutMs: this.options.requestTimeoutMs,
+        bodyLimit: ANSWER_LIMIT,
       });
-      statusCode = response.statusCode;
-      text = (await response.body.text()).slice(0, ANSWER_LIMIT);
+      statusCode = answer.statusCode;
+      text = answer.body;
     } catch (err) {
       throw new FcmAuthError(
         `Could not reach Google's token endpoint ${tokenUri} (${errorCodeOf(err)}): check ` +

@@ -1,4 +1,4 @@
-import { errorCodeOf, readLimited } from '../../delivery/outbound-answer';
+import { errorCodeOf, postForAnswer } from '../../delivery/outbound-answer';
 import { Pool } from 'undici';
 import { type PushDevice, type PushMessage, type PushTransport } from '../push-message';
 import { failedUnsent, type PushOutcome, retryLater } from '../push-outcome';
@@ -77,26 +77,17 @@ export class FcmClient implements PushTransport {
     accessToken: string,
     signal: AbortSignal | undefined,
   ): Promise<FcmAnswer> {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
-    const response = await this.pool.request({
-      method: 'POST',
+    return postForAnswer(this.pool, {
       path,
       headers: {
         authorization: `Bearer ${accessToken}`,
         'content-type': 'application/json; charset=utf-8',
       },
       body: json,
-      headersTimeout: this.options.requestTimeoutMs,
-      bodyTimeout: this.options.requestTimeoutMs,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      timeoutMs: this.options.requestTimeoutMs,
+      bodyLimit: ANSWER_LIMIT,
+      ...(signal && { signal }),
     });
-    const text = await readLimited(response.body, ANSWER_LIMIT);
-    const retryAfter = response.headers['retry-after'];
-    return {
-      statusCode: response.statusCode,
-      body: text,
-      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-    };
   }
 
   /** A send that got no answer from FCM: our shutdown, the token endpoint, or the network. */
