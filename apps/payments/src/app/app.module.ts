@@ -16,6 +16,7 @@ import { type PaymentsConfig } from './payments-env';
 import { StripeEventProcessor } from './processing/stripe-event.processor';
 import { StripeProcessingGauges } from './processing/stripe-processing.gauges';
 import { StripeEventsRepository } from './stripe/stripe-events.repository';
+import { StoreStripeEventUseCase } from './stripe/store-stripe-event.usecase';
 import { StripeEventsAdminController } from './stripe/stripe-events-admin.controller';
 import { StripeIntakeHooks } from './stripe/stripe-intake.hooks';
 import { StripeReconciler } from './stripe/stripe-reconciler';
@@ -52,6 +53,7 @@ export class AppModule {
       providers: [
         stripeApiProvider,
         StripeEventsRepository,
+        StoreStripeEventUseCase,
         StripeSyncRepository,
         PaymentsRepository,
         StripeEventProcessor,

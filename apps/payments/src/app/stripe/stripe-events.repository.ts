@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { activeTraceparent, WakeUps, type WritePart } from '@switchyard/messaging';
+import { WakeUps, type WritePart } from '@switchyard/messaging';
 import { integerLiteral, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -17,6 +17,18 @@ export interface VerifiedStripeEvent {
 }
 
 export type StripeEventSource = 'webhook' | 'reconciliation';
+
+/** A verified event as its row is written. */
+export interface StripeEventRow {
+  readonly id: string;
+  readonly type: string;
+  readonly created: number;
+  readonly livemode: boolean;
+  readonly payloadJson: string;
+  readonly source: StripeEventSource;
+  /** The trace of the request that brought it, when tracing is on. */
+  readonly traceparent: string | null;
+}
 
 export const STRIPE_EVENT_STATUSES = ['received', 'processed', 'ignored', 'failed'] as const;
 export type StripeEventStatus = (typeof STRIPE_EVENT_STATUSES)[number];
@@ -115,33 +127,33 @@ export class StripeEventsRepository {
   }
 
   /**
-   * Commits the event before returning; a second delivery of the same id changes nothing. The
-   * table is partitioned by `created`, which Stripe sends unchanged with every delivery of an
-   * id, so (id, created) is as unique as the id.
+   * Commits the events before returning, in one statement, and answers for each whether it was
+   * stored or had been before: a second delivery of an id changes nothing, and of one id given
+   * twice here the first is stored. The table is partitioned by `created`, which Stripe sends
+   * unchanged with every delivery of an id, so (id, created) is as unique as the id.
    */
-  async store(
-    event: VerifiedStripeEvent,
-    source: StripeEventSource,
-  ): Promise<'stored' | 'duplicate'> {
-    // RETURNING answers only for an inserted row: a duplicate wakes nobody.
-    const stored = await this.sql.rows(
+  async storeMany(events: readonly StripeEventRow[]): Promise<('stored' | 'duplicate')[]> {
+    // RETURNING answers only for inserted rows: duplicates wake nobody.
+    const stored = await this.sql.rows<{ id: string; created: string }>(
       this.dataSource.manager,
       `INSERT INTO ${this.table} (id, type, created, livemode, payload, source, traceparent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id, created) DO NOTHING
-       RETURNING id`,
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::jsonb[],
+                            $6::text[], $7::text[])
+       ON CONFLICT (id, created) DO NOTHING
+       RETURNING id, created`,
       [
-        event.id,
-        event.type,
-        event.created,
-        event.livemode,
-        event.payloadJson ?? JSON.stringify(event.payload),
-        source,
-        activeTraceparent() ?? null,
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.created),
+        events.map((e) => e.livemode),
+        events.map((e) => e.payloadJson),
+        events.map((e) => e.source),
+        events.map((e) => e.traceparent),
       ],
     );
-    if (stored.length === 0) return 'duplicate';
-    this.wakeUps.announce(this.channel);
-    return 'stored';
+    if (stored.length > 0) this.wakeUps.announce(this.channel);
+    const inserted = new Set(stored.map((r) => `${r.created} ${r.id}`));
+    return events.map((e) => (inserted.delete(`${e.created} ${e.id}`) ? 'stored' : 'duplicate'));
   }
 
   /**

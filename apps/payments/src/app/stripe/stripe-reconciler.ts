@@ -11,7 +11,7 @@ import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
 import { type StripeApi } from './stripe-api';
 import { STRIPE_API } from './stripe-api.provider';
-import { StripeEventsRepository } from './stripe-events.repository';
+import { StoreStripeEventUseCase } from './store-stripe-event.usecase';
 import { stripeEventsRecoveredTotal, stripeReconciliationRunsTotal } from './stripe-intake.metrics';
 import { StripeSyncRepository } from './stripe-sync.repository';
 
@@ -33,7 +33,7 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
   private readonly loop: PollingLoop | null;
 
   constructor(
-    private readonly events: StripeEventsRepository,
+    private readonly storeEvent: StoreStripeEventUseCase,
     private readonly sync: StripeSyncRepository,
     @Inject(STRIPE_API) private readonly stripe: StripeApi | null,
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
@@ -89,7 +89,7 @@ export class StripeReconciler implements OnApplicationBootstrap, BeforeApplicati
     for await (const event of stripe.eventsSince(Math.max(0, since))) {
       listed++;
       newest = Math.max(newest, event.created);
-      if ((await this.events.store(event, 'reconciliation')) === 'stored') recovered++;
+      if ((await this.storeEvent.execute(event, 'reconciliation')) === 'stored') recovered++;
     }
     await this.sync.advanceTo(db, newest);
     if (recovered > 0) stripeEventsRecoveredTotal.inc(recovered);

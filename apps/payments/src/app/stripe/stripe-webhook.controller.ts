@@ -13,7 +13,8 @@ import { type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { z } from 'zod';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventsRepository, type VerifiedStripeEvent } from './stripe-events.repository';
+import { type VerifiedStripeEvent } from './stripe-events.repository';
+import { StoreStripeEventUseCase } from './store-stripe-event.usecase';
 import { markCounted } from './stripe-intake.hooks';
 import { stripeWebhooksTotal } from './stripe-intake.metrics';
 import { WebhookReceivedResponse } from './stripe-webhook.response';
@@ -73,7 +74,7 @@ export class StripeWebhookController {
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
-    private readonly events: StripeEventsRepository,
+    private readonly storeEvent: StoreStripeEventUseCase,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(StripeWebhookController.name);
@@ -147,7 +148,7 @@ export class StripeWebhookController {
       );
     }
     const { event } = checked;
-    const outcome = await this.events.store(
+    const outcome = await this.storeEvent.execute(
       // The body parsed, passed the checks above, and is what was signed: its text is storable.
       { ...event, payload: request.body, payloadJson: raw.toString('utf8') },
       'webhook',

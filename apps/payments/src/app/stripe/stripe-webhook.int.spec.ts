@@ -7,6 +7,7 @@ import {
   startPaymentsApp,
   WEBHOOK_SECRET,
 } from '../../testing/payments-app.test-helper';
+import { StoreStripeEventUseCase } from './store-stripe-event.usecase';
 
 const ROTATED_SECRET = 'whsec_payments_int_rotated_secret';
 const now = () => Math.floor(Date.now() / 1000);
@@ -189,6 +190,58 @@ describe('Stripe webhook intake (real Postgres and Kafka)', () => {
       id,
     ]);
     expect(rows).toHaveLength(1);
+  });
+
+  it('stores events that arrive together in one commit, and answers each for itself', async () => {
+    // Given events handed to intake in the same turn of the event loop, one of them twice
+    const store = t.app.get(StoreStripeEventUseCase);
+    const bodies = [eventJson(), eventJson(), eventJson()];
+    const events = [...bodies, bodies[1] as string].map((body) => {
+      const e = JSON.parse(body) as {
+        id: string;
+        type: string;
+        created: number;
+        livemode: boolean;
+      };
+      return { ...e, payload: JSON.parse(body) as unknown, payloadJson: body };
+    });
+
+    // When they are stored
+    const outcomes = await Promise.all(events.map((e) => store.execute(e, 'webhook')));
+
+    // Then each distinct event is stored once, the repeat is a duplicate, and one transaction
+    // wrote them all
+    expect(outcomes).toEqual(['stored', 'stored', 'stored', 'duplicate']);
+    const rows: { id: string; tx: string }[] = await t.dataSource.query(
+      'SELECT id, xmin::text AS tx FROM payments.stripe_events WHERE id = ANY($1)',
+      [events.map((e) => e.id)],
+    );
+    expect(rows.map((r) => r.id).sort()).toEqual(
+      events
+        .slice(0, 3)
+        .map((e) => e.id)
+        .sort(),
+    );
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+  });
+
+  it('answers each of many concurrent deliveries of new and repeated events as it should', async () => {
+    // Given twenty new events, and five of them delivered a second time, all at once
+    const bodies = Array.from({ length: 20 }, () => eventJson());
+    const sends = [...bodies, ...bodies.slice(0, 5)].map((body) => post(body, signed(body)));
+
+    // When intake answers them all
+    const answers = await Promise.all(sends);
+
+    // Then every answer is a 200, exactly five say duplicate, and each event is stored once
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(answers.filter((a) => (a.body as { duplicate?: boolean }).duplicate)).toHaveLength(5);
+    const ids = bodies.map((b) => (JSON.parse(b) as { id: string }).id);
+    const [{ n }] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM payments.stripe_events WHERE id = ANY($1)',
+      [ids],
+    );
+    expect(n).toBe(20);
   });
 
   it("stores the signed body as Stripe sent it, numbers beyond JavaScript's precision included", async () => {
