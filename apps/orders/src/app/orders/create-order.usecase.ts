@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { createEvent } from '@switchyard/contracts';
-import { traceparentForNewEvent } from '@switchyard/messaging';
+import { Batcher, traceparentForNewEvent } from '@switchyard/messaging';
+import { isDependencyFailure } from '@switchyard/retry';
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
 import { LARGEST_STRIPE_AMOUNT, maxChargeableAmount } from './chargeable-amount';
 import { type OrderEntity } from './order.entity';
-import { OrderRepository } from './order.repository';
+import { type NewOrder, OrderRepository } from './order.repository';
 import { IdempotencyKeyRepository } from './idempotency-key.repository';
 import { OrderNotFoundError } from './order-not-found.error';
 import { orderTotal } from './order-total';
@@ -60,14 +61,26 @@ function requestHash(command: CreateOrderCommand): string {
   return createHash('sha256').update(JSON.stringify(command)).digest('hex');
 }
 
+/** The most orders created by one statement. */
+const BATCH_SIZE = 64;
+
 /**
  * Stores the order and its `order.created` event together (transactional outbox), in one
  * statement. With an Idempotency-Key, the key is claimed in the same statement: a retry of the
  * same request gets the same order, a concurrent one waits for the first and then gets it too,
- * and the same key with another body is refused.
+ * and the same key with another body is refused. Orders that arrive together are created
+ * together (group commit: one statement and one commit for many); a lone order waits for no
+ * timer.
  */
 @Injectable()
 export class CreateOrderUseCase {
+  private readonly inserts = new Batcher<NewOrder, OrderEntity | null>({
+    maxSize: BATCH_SIZE,
+    run: (orders) => this.orders.insertManyWithEvents(orders),
+    // An outage fails every batch alike; anything else may be one order's fault.
+    retryAlone: (err) => !isDependencyFailure(err),
+  });
+
   constructor(
     private readonly orders: OrderRepository,
     private readonly idempotencyKeys: IdempotencyKeyRepository,
@@ -95,8 +108,8 @@ export class CreateOrderUseCase {
     const idempotency = idempotencyKey
       ? { key: idempotencyKey, requestHash: requestHash(command) }
       : undefined;
-    const order = await this.orders.insertWithEvents(
-      {
+    const order = await this.inserts.add({
+      fields: {
         id,
         customerId: command.customerId,
         currency: command.currency,
@@ -107,9 +120,9 @@ export class CreateOrderUseCase {
         version: 1,
         paymentIntentId: null,
       },
-      [event],
-      idempotency,
-    );
+      events: [event],
+      ...(idempotency && { idempotency }),
+    });
     if (order) return { order, replayed: false };
     // Only a keyed insert writes nothing: the key was already used.
     return { order: await this.firstUseOf(idempotency as KeyedRequest), replayed: true };

@@ -9,7 +9,7 @@ export interface IdempotencyKeyUse {
 
 /**
  * Reads `idempotency_keys`: which request first used a key, and the order it made. A key is
- * claimed with its order, in `OrderRepository.insertWithEvents`.
+ * claimed with its order, in `OrderRepository.insertManyWithEvents`.
  */
 @Injectable()
 export class IdempotencyKeyRepository {

@@ -35,6 +35,13 @@ interface OrderRow {
   updated_at: Date;
 }
 
+/** An order to create, with its events and, when the request had one, its Idempotency-Key. */
+export interface NewOrder {
+  readonly fields: Omit<OrderEntity, 'createdAt' | 'updatedAt'>;
+  readonly events: readonly DomainEvent[];
+  readonly idempotency?: { readonly key: string; readonly requestHash: string };
+}
+
 /** A transition to write: the order as it now is, and the events that announce it. */
 interface OrderTransitionWrite {
   readonly order: OrderEntity;
@@ -120,55 +127,65 @@ export class OrderRepository {
   }
 
   /**
-   * Inserts a new order and its events' outbox rows in one statement: one round trip, committed
-   * on its own (a statement is a transaction). With an idempotency key, the statement claims the
-   * key too and writes the order only if it did; null when the key was already used. A
-   * concurrent first use of the key makes the statement wait until that one commits or rolls
-   * back, so after a null the key's row is there to read.
+   * Inserts new orders and their events' outbox rows in one statement: one round trip, committed
+   * on its own (a statement is a transaction). An order with an idempotency key is written only
+   * if the statement claims the key; its answer is null when the key was already used (of one key
+   * given twice here, the first claims it). A concurrent first use of a key makes the statement
+   * wait until that one commits or rolls back, so after a null the key's row is there to read.
    */
-  async insertWithEvents(
-    fields: Omit<OrderEntity, 'createdAt' | 'updatedAt'>,
-    events: readonly DomainEvent[],
-    idempotency?: { readonly key: string; readonly requestHash: string },
-  ): Promise<OrderEntity | null> {
+  async insertManyWithEvents(orders: readonly NewOrder[]): Promise<(OrderEntity | null)[]> {
     const s = this.sql.schema;
-    const orderParams = [
-      fields.id,
-      fields.customerId,
-      fields.currency,
-      fields.amountTotal,
-      fields.amountRefunded,
-      JSON.stringify(fields.lines),
-      fields.status,
-      fields.version,
-      fields.paymentIntentId,
+    const events = orders.flatMap((o) => o.events);
+    const columns = [
+      orders.map((o) => o.fields.id),
+      orders.map((o) => o.fields.customerId),
+      orders.map((o) => o.fields.currency),
+      orders.map((o) => o.fields.amountTotal),
+      orders.map((o) => o.fields.amountRefunded),
+      orders.map((o) => JSON.stringify(o.fields.lines)),
+      orders.map((o) => o.fields.status),
+      orders.map((o) => o.fields.version),
+      orders.map((o) => o.fields.paymentIntentId),
+      orders.map((o) => o.idempotency?.key ?? null),
+      orders.map((o) => o.idempotency?.requestHash ?? null),
     ];
-    const keyParams = idempotency ? [idempotency.key, idempotency.requestHash] : [];
+    // An event goes out with its order: its subject is the order's id.
     const append = outboxAppendSql(this.sql.schemaName, events, {
-      firstParam: orderParams.length + keyParams.length + 1,
-      onlyIf: 'EXISTS (SELECT 1 FROM created)',
+      firstParam: columns.length + 1,
+      onlyIf: 'e.message_key IN (SELECT id::text FROM created)',
     });
-    const key = orderParams.length + 1;
-    const claimed = idempotency
-      ? `claimed AS (
-           INSERT INTO ${s}.idempotency_keys (key, request_hash, order_id) VALUES ($${key}, $${key + 1}, $1)
-           ON CONFLICT (key) DO NOTHING RETURNING order_id),`
-      : `claimed AS (SELECT $1::uuid AS order_id),`;
-    const row = await this.sql.first<{ created_at: Date; updated_at: Date }>(
+    const rows = await this.sql.rows<{ id: string; created_at: Date; updated_at: Date }>(
       this.orders.manager,
-      `WITH ${claimed}
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+                              $6::jsonb[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[])
+           WITH ORDINALITY AS i(id, customer_id, currency, amount_total, amount_refunded, lines,
+                                status, version, payment_intent_id, key, request_hash, n)),
+       claimed AS (
+         INSERT INTO ${s}.idempotency_keys (key, request_hash, order_id)
+         SELECT key, request_hash, id FROM input WHERE key IS NOT NULL ORDER BY n
+         ON CONFLICT (key) DO NOTHING RETURNING order_id),
        created AS (
          INSERT INTO ${s}.orders (id, customer_id, currency, amount_total, amount_refunded, lines,
                                  status, version, payment_intent_id)
-         SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9 FROM claimed
-         RETURNING created_at, updated_at),
+         SELECT id, customer_id, currency, amount_total, amount_refunded, lines, status, version,
+                payment_intent_id
+         FROM input WHERE key IS NULL OR id IN (SELECT order_id FROM claimed)
+         RETURNING id, created_at, updated_at),
        appended AS (${append.insert})
-       SELECT created_at, updated_at FROM created`,
-      [...orderParams, ...keyParams, ...append.params],
+       SELECT id, created_at, updated_at FROM created`,
+      [...columns, ...append.params],
     );
-    if (!row) return null;
-    if (events.length > 0) announceOutbox(this.wakeUps, this.orders.manager, this.sql.schemaName);
-    return this.orders.create({ ...fields, createdAt: row.created_at, updatedAt: row.updated_at });
+    if (events.length > 0 && rows.length > 0) {
+      announceOutbox(this.wakeUps, this.orders.manager, this.sql.schemaName);
+    }
+    const created = new Map(rows.map((r) => [r.id, r]));
+    return orders.map(({ fields }) => {
+      const row = created.get(fields.id);
+      return row
+        ? this.orders.create({ ...fields, createdAt: row.created_at, updatedAt: row.updated_at })
+        : null;
+    });
   }
 
   /**

@@ -2,6 +2,7 @@ import { checkedInOpenApiPath, type InProcessService } from '@switchyard/service
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startOrdersApp } from '../../testing/orders-app.test-helper';
+import { CreateOrderUseCase } from './create-order.usecase';
 
 interface OrderView {
   id: string;
@@ -124,6 +125,40 @@ describe('orders API (real Postgres and Kafka)', () => {
     );
     expect(row.order).toEqual(expect.any(String));
     expect([row.key, row.event]).toEqual([row.order, row.order]);
+  });
+
+  it('creates orders that arrive together in one commit, each key claimed by its first use', async () => {
+    // Given orders handed over in the same turn of the event loop: two with their own keys, one
+    // without, and a retry of the first key's request
+    const create = t.app.get(CreateOrderUseCase);
+    const customerId = `cus_${randomUUID()}`;
+    const command = {
+      customerId,
+      currency: 'usd',
+      lines: [{ sku: 'lamp', quantity: 1, unitPrice: 4500 }],
+    };
+    const [keyA, keyB] = [`together-${randomUUID()}`, `together-${randomUUID()}`];
+
+    // When they are created
+    const [a, b, unkeyed, retryA] = await Promise.all([
+      create.execute(command, keyA),
+      create.execute(command, keyB),
+      create.execute(command),
+      create.execute(command, keyA),
+    ]);
+
+    // Then three orders exist, the retry got the first use's order, and one transaction wrote
+    // the orders, their keys and their events
+    expect([a, b, unkeyed].map((r) => r?.replayed)).toEqual([false, false, false]);
+    expect(retryA).toEqual({ order: expect.objectContaining({ id: a.order.id }), replayed: true });
+    const rows: { tx: string }[] = await t.dataSource.query(
+      `SELECT xmin::text AS tx FROM orders.orders WHERE customer_id = $1
+       UNION ALL SELECT xmin::text FROM orders.idempotency_keys WHERE key IN ($2, $3)
+       UNION ALL SELECT xmin::text FROM orders.outbox WHERE message_key IN ($4, $5, $6)`,
+      [customerId, keyA, keyB, a.order.id, b.order.id, unkeyed.order.id],
+    );
+    expect(rows).toHaveLength(3 + 2 + 3);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
   });
 
   it('creates one order for ten concurrent requests with one Idempotency-Key', async () => {
