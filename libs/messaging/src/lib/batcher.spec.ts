@@ -1,5 +1,6 @@
 import { waitFor } from '@switchyard/testing';
 import fc from 'fast-check';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Batcher } from './batcher';
 
 describe('group commit (Batcher)', () => {
@@ -116,5 +117,78 @@ describe('group commit (Batcher)', () => {
       { status: 'rejected', reason: new Error('bad item') },
       { status: 'fulfilled', value: 'C' },
     ]);
+  });
+
+  it('stops adding to a run before its weight would pass the most, and always takes one', async () => {
+    // Given runs of at most 10 units of weight
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>({
+      maxSize: 100,
+      maxWeight: 10,
+      weightOf: (n) => n,
+      run: async (batch) => {
+        batches.push([...batch]);
+        return batch;
+      },
+    });
+
+    // When items weighing 4, 4, 4, 25 and 1 arrive together
+    await Promise.all([4, 4, 4, 25, 1].map((n) => batcher.add(n)));
+
+    // Then runs take what fits, and the item heavier than the most goes alone
+    expect(batches).toEqual([[4, 4], [4], [25], [1]]);
+  });
+
+  it('refuses an item at once when the most are waiting already, and takes it again later', async () => {
+    // Given runs that each wait until released, and a queue of at most two
+    const gates: (() => void)[] = [];
+    const batcher = new Batcher<number, number>({
+      maxSize: 10,
+      maxQueued: 2,
+      overloaded: () => new Error('overloaded'),
+      run: async (batch) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return batch;
+      },
+    });
+    const first = batcher.add(1);
+    await waitFor('the first run', () => gates.length === 1);
+
+    // When three more arrive while it runs
+    const waiting = [batcher.add(2), batcher.add(3)];
+    const refused = batcher.add(4);
+
+    // Then the third is refused with the overload error, and the other two are done next
+    await expect(refused).rejects.toThrow('overloaded');
+    gates[0]?.();
+    await first;
+    await waitFor('the second run', () => gates.length === 2);
+    gates[1]?.();
+    await expect(Promise.all(waiting)).resolves.toEqual([2, 3]);
+    // And once the queue has room again, an item is taken
+    const later = batcher.add(5);
+    await waitFor('the third run', () => gates.length === 3);
+    gates[2]?.();
+    await expect(later).resolves.toBe(5);
+  });
+
+  it('runs in its own async context, not in that of the first caller', async () => {
+    // Given a batcher made outside any request, and a request's context
+    const storage = new AsyncLocalStorage<string>();
+    let seenInRun: string | undefined = 'not run';
+    const batcher = new Batcher<number, number>({
+      maxSize: 10,
+      run: async (batch) => {
+        seenInRun = storage.getStore();
+        return batch;
+      },
+    });
+
+    // When an item is added from within a request
+    const result = await storage.run('request-1', () => batcher.add(1));
+
+    // Then the run saw no request's context, and the caller got its answer
+    expect(result).toBe(1);
+    expect(seenInRun).toBeUndefined();
   });
 });

@@ -1,6 +1,20 @@
+import { AsyncResource } from 'node:async_hooks';
+
 export interface BatcherOptions<T, R> {
   /** The most items one run takes; more wait for the next run. */
   readonly maxSize: number;
+  /**
+   * The most weight one run takes, by `weightOf` (say, bytes of payload): a run stops adding
+   * items before it would pass it, though it always takes one.
+   */
+  readonly maxWeight?: number;
+  readonly weightOf?: (item: T) => number;
+  /**
+   * The most items waiting for a run. Past it `add` fails at once with `overloaded()`, so a
+   * database that cannot keep up sheds load rather than queueing callers without bound.
+   */
+  readonly maxQueued?: number;
+  readonly overloaded?: () => Error;
   /**
    * Does the work of many items at once (one transaction, one statement), answering one result
    * per item, in order. When it throws, every item of the run fails with that error.
@@ -8,7 +22,7 @@ export interface BatcherOptions<T, R> {
   readonly run: (items: readonly T[]) => Promise<readonly R[]>;
   /**
    * Whether a failed run is tried again one item at a time, so one bad item fails alone rather
-   * than its whole batch (say, for any error that is not an outage).
+   * than its whole batch (say, for a value or constraint the database refused: `isRowFault`).
    */
   readonly retryAlone?: (err: unknown) => boolean;
 }
@@ -23,16 +37,25 @@ interface Waiting<T, R> {
  * Group commit: callers add one item each and await its own result, while the items that
  * arrive together, or while a run is in progress, are done in one run. One run at a time, so
  * runs never contend with each other for the same rows; an idle batcher runs at the next turn
- * of the event loop, so a lone item waits for no timer.
+ * of the event loop, so a lone item waits for no timer. Runs happen in the async context the
+ * batcher was made in, not in that of whichever caller came first: a run belongs to none of
+ * them (its spans and log lines are not one request's).
  */
 export class Batcher<T, R> {
   private queue: Waiting<T, R>[] = [];
   private running = false;
   private scheduled = false;
+  private readonly context = new AsyncResource('Batcher');
 
   constructor(private readonly options: BatcherOptions<T, R>) {}
 
   add(item: T): Promise<R> {
+    const { maxQueued, overloaded } = this.options;
+    if (maxQueued !== undefined && this.queue.length >= maxQueued) {
+      return Promise.reject(
+        overloaded?.() ?? new Error(`${this.queue.length} items are waiting already`),
+      );
+    }
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
@@ -42,16 +65,18 @@ export class Batcher<T, R> {
   private schedule(): void {
     if (this.running || this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.runNext();
-    });
+    setImmediate(() =>
+      this.context.runInAsyncScope(() => {
+        this.scheduled = false;
+        void this.runNext();
+      }),
+    );
   }
 
   private async runNext(): Promise<void> {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
-    const batch = this.queue.slice(0, this.options.maxSize);
+    const batch = this.queue.slice(0, this.takeCount());
     this.queue = this.queue.slice(batch.length);
     try {
       await this.settle(batch);
@@ -65,6 +90,19 @@ export class Batcher<T, R> {
       this.running = false;
       if (this.queue.length > 0) this.schedule();
     }
+  }
+
+  /** How many of the waiting items the next run takes: by count, then by weight. */
+  private takeCount(): number {
+    const { maxSize, maxWeight, weightOf } = this.options;
+    const most = Math.min(maxSize, this.queue.length);
+    if (maxWeight === undefined || weightOf === undefined) return most;
+    let weight = 0;
+    for (let n = 0; n < most; n++) {
+      weight += weightOf((this.queue[n] as Waiting<T, R>).item);
+      if (weight > maxWeight) return Math.max(1, n);
+    }
+    return most;
   }
 
   private async settle(batch: readonly Waiting<T, R>[]): Promise<void> {

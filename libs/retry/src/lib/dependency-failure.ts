@@ -1,3 +1,5 @@
+import { type ErrorLike, errorChain as chain } from './error-chain';
+
 /**
  * Marks a failure that is not the work's fault: a database, broker or third-party API that cannot
  * be reached. Whoever catches it waits for the dependency and tries again, without spending the
@@ -68,16 +70,6 @@ const KAFKA_UNAVAILABLE = new Set([
   'KafkaJSLockTimeout',
 ]);
 
-interface ErrorLike {
-  readonly name?: unknown;
-  readonly code?: unknown;
-  readonly message?: unknown;
-  readonly cause?: unknown;
-  readonly driverError?: unknown;
-  readonly originalError?: unknown;
-  readonly errors?: unknown;
-}
-
 function isUnavailable(err: ErrorLike): boolean {
   if (err instanceof DependencyUnavailableError) return true;
   const code = typeof err.code === 'string' ? err.code : '';
@@ -86,15 +78,6 @@ function isUnavailable(err: ErrorLike): boolean {
   if (typeof err.name === 'string' && TYPEORM_CONNECTION_LOST.has(err.name)) return true;
   const message = typeof err.message === 'string' ? err.message : '';
   return CONNECTION_MESSAGES.some((m) => message.includes(m));
-}
-
-/** The error and what it wraps: `cause`, TypeORM's `driverError`, kafkajs's `originalError`, AggregateError's `errors`. */
-function* chain(err: unknown, depth = 0): Generator<ErrorLike> {
-  if (typeof err !== 'object' || err === null || depth > 8) return;
-  const e = err as ErrorLike;
-  yield e;
-  for (const inner of [e.cause, e.driverError, e.originalError]) yield* chain(inner, depth + 1);
-  if (Array.isArray(e.errors)) for (const inner of e.errors) yield* chain(inner, depth + 1);
 }
 
 /**

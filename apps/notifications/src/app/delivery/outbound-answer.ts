@@ -48,7 +48,7 @@ export function postForAnswer(dispatcher: Dispatcher, post: OutboundPost): Promi
   return new Promise((resolve, reject) => {
     const handler = new AnswerHandler(post, resolve, reject);
     if (post.signal?.aborted) {
-      handler.abort(post.signal.reason);
+      handler.fail(post.signal.reason);
       return;
     }
     try {
@@ -72,9 +72,8 @@ export function postForAnswer(dispatcher: Dispatcher, post: OutboundPost): Promi
 
 /**
  * Collects one answer: its status, `retry-after` and the first `bodyLimit` bytes of its body.
- * Settles once: the deadline or the signal fail the call at once, and the request is cut as
- * soon as undici lets it (a request still waiting for a connection is cut when it gets one,
- * before it is written).
+ * Settles once, when undici gives the request back: answered, failed, or cut by the deadline or
+ * the signal.
  */
 class AnswerHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
@@ -99,10 +98,18 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
     post.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
+  /**
+   * Cuts the request. One still waiting for a connection is cut when undici hands it one, before
+   * it is written, and the call fails then: until undici gives a request back it holds its place
+   * (and the caller its slot), so requests that timed out in the queue never pile up behind a
+   * slow endpoint's connections.
+   */
   abort(reason: unknown): void {
     if (this.reason === null) this.reason = reason;
-    this.controller?.abort(reason as Error);
-    this.fail(reason);
+    if (this.controller) {
+      this.controller.abort(reason as Error);
+      this.fail(reason);
+    }
   }
 
   fail(err: unknown): void {
@@ -130,7 +137,8 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const room = this.post.bodyLimit - this.kept;
     if (room <= 0) return;
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    // A copy: the chunk is undici's to reuse once this returns.
+    const part = Buffer.from(chunk.subarray(0, room));
     this.chunks.push(part);
     this.kept += part.length;
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newEventId } from '@switchyard/contracts';
 import { Batcher } from '@switchyard/messaging';
-import { type DeliveryVerdict, isDependencyFailure } from '@switchyard/retry';
+import { type DeliveryVerdict, isRowFault } from '@switchyard/retry';
 import { afterCommit, SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -48,8 +48,7 @@ export class RecordAttemptUseCase {
   private readonly batcher = new Batcher<AttemptRecord, RecordOutcome>({
     maxSize: BATCH_SIZE,
     run: (records) => this.record(records),
-    // An outage fails every batch alike; anything else may be one record's fault.
-    retryAlone: (err) => !isDependencyFailure(err),
+    retryAlone: isRowFault,
   });
 
   constructor(

@@ -156,12 +156,10 @@ export class WebhookSender {
 function customHeaders(
   headers: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> {
-  const custom: Record<string, string> = {};
-  if (!headers) return custom;
-  for (const name of Object.keys(headers)) {
-    if (!RESERVED_HEADERS.has(name.toLowerCase())) custom[name] = headers[name] as string;
-  }
-  return custom;
+  if (!headers) return {};
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())),
+  );
 }
 
 /**
@@ -171,9 +169,7 @@ function customHeaders(
 function recordable(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const names = Object.keys(headers);
   if (!names.some((name) => CREDENTIAL_HEADER.test(name))) return headers;
-  const redacted: Record<string, string> = {};
-  for (const name of names) {
-    redacted[name] = CREDENTIAL_HEADER.test(name) ? REDACTED : (headers[name] as string);
-  }
-  return redacted;
+  return Object.fromEntries(
+    names.map((name) => [name, CREDENTIAL_HEADER.test(name) ? REDACTED : headers[name]]),
+  );
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createEvent } from '@switchyard/contracts';
 import { Batcher, traceparentForNewEvent } from '@switchyard/messaging';
-import { isDependencyFailure } from '@switchyard/retry';
+import { DependencyUnavailableError, isRowFault } from '@switchyard/retry';
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
@@ -63,6 +63,8 @@ function requestHash(command: CreateOrderCommand): string {
 
 /** The most orders created by one statement. */
 const BATCH_SIZE = 64;
+/** The most orders waiting for a statement: past it, the API answers 503 and the client retries. */
+const MOST_WAITING = 1_000;
 
 /**
  * Stores the order and its `order.created` event together (transactional outbox), in one
@@ -76,9 +78,14 @@ const BATCH_SIZE = 64;
 export class CreateOrderUseCase {
   private readonly inserts = new Batcher<NewOrder, OrderEntity | null>({
     maxSize: BATCH_SIZE,
+    maxQueued: MOST_WAITING,
+    overloaded: () =>
+      new DependencyUnavailableError(
+        'postgres',
+        `${MOST_WAITING} orders are waiting to be stored: the database is not keeping up`,
+      ),
     run: (orders) => this.orders.insertManyWithEvents(orders),
-    // An outage fails every batch alike; anything else may be one order's fault.
-    retryAlone: (err) => !isDependencyFailure(err),
+    retryAlone: isRowFault,
   });
 
   constructor(

@@ -132,6 +132,8 @@ export class OrderRepository {
    * if the statement claims the key; its answer is null when the key was already used (of one key
    * given twice here, the first claims it). A concurrent first use of a key makes the statement
    * wait until that one commits or rolls back, so after a null the key's row is there to read.
+   * Keys are claimed in their order, so two instances claiming the same keys never wait for each
+   * other's (a deadlock).
    */
   async insertManyWithEvents(orders: readonly NewOrder[]): Promise<(OrderEntity | null)[]> {
     const s = this.sql.schema;
@@ -163,7 +165,7 @@ export class OrderRepository {
                                 status, version, payment_intent_id, key, request_hash, n)),
        claimed AS (
          INSERT INTO ${s}.idempotency_keys (key, request_hash, order_id)
-         SELECT key, request_hash, id FROM input WHERE key IS NOT NULL ORDER BY n
+         SELECT key, request_hash, id FROM input WHERE key IS NOT NULL ORDER BY key, n
          ON CONFLICT (key) DO NOTHING RETURNING order_id),
        created AS (
          INSERT INTO ${s}.orders (id, customer_id, currency, amount_total, amount_refunded, lines,

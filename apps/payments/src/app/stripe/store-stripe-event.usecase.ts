@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { activeTraceparent, Batcher } from '@switchyard/messaging';
-import { isDependencyFailure } from '@switchyard/retry';
+import { DependencyUnavailableError, isRowFault } from '@switchyard/retry';
 import {
   type StripeEventRow,
   StripeEventsRepository,
@@ -8,8 +8,11 @@ import {
   type VerifiedStripeEvent,
 } from './stripe-events.repository';
 
-/** The most events stored by one statement. */
+/** The most events stored by one statement, by count and by bytes of payload (bodies reach 1 MB). */
 const BATCH_SIZE = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
+/** The most events waiting for a statement: past it, intake answers 503 and Stripe retries. */
+const MOST_WAITING = 1_000;
 
 /**
  * Stores a verified Stripe event once, committed before it answers. Events that arrive together
@@ -21,9 +24,16 @@ const BATCH_SIZE = 64;
 export class StoreStripeEventUseCase {
   private readonly batcher = new Batcher<StripeEventRow, 'stored' | 'duplicate'>({
     maxSize: BATCH_SIZE,
+    maxWeight: BATCH_BYTES,
+    weightOf: (row) => row.payloadJson.length,
+    maxQueued: MOST_WAITING,
+    overloaded: () =>
+      new DependencyUnavailableError(
+        'postgres',
+        `${MOST_WAITING} Stripe events are waiting to be stored: the database is not keeping up`,
+      ),
     run: (rows) => this.events.storeMany(rows),
-    // An outage fails every batch alike; anything else may be one event's fault.
-    retryAlone: (err) => !isDependencyFailure(err),
+    retryAlone: isRowFault,
   });
 
   constructor(private readonly events: StripeEventsRepository) {}

@@ -133,12 +133,16 @@ export class StripeEventsRepository {
    * unchanged with every delivery of an id, so (id, created) is as unique as the id.
    */
   async storeMany(events: readonly StripeEventRow[]): Promise<('stored' | 'duplicate')[]> {
-    // RETURNING answers only for inserted rows: duplicates wake nobody.
+    // RETURNING answers only for inserted rows: duplicates wake nobody. Rows go in key order, so
+    // two instances storing the same events never wait for each other's (a deadlock).
     const stored = await this.sql.rows<{ id: string; created: string }>(
       this.dataSource.manager,
       `INSERT INTO ${this.table} (id, type, created, livemode, payload, source, traceparent)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::jsonb[],
-                            $6::text[], $7::text[])
+       SELECT id, type, created, livemode, payload, source, traceparent
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::jsonb[], $6::text[],
+                   $7::text[]) WITH ORDINALITY
+         AS e(id, type, created, livemode, payload, source, traceparent, n)
+       ORDER BY created, id, n
        ON CONFLICT (id, created) DO NOTHING
        RETURNING id, created`,
       [
