@@ -191,4 +191,45 @@ describe('group commit (Batcher)', () => {
     expect(result).toBe(1);
     expect(seenInRun).toBeUndefined();
   });
+
+  it('with retryTogether, runs a batch that failed for no item of its own again, as it was', async () => {
+    // Given a run that is a deadlock's victim twice, then passes
+    const runs: string[][] = [];
+    const batcher = new Batcher<string, string>({
+      maxSize: 10,
+      run: async (batch) => {
+        runs.push([...batch]);
+        if (runs.length <= 2)
+          throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        return batch;
+      },
+      retryTogether: (err) => (err as { code?: string }).code === '40P01',
+    });
+
+    // When two items arrive together
+    const results = await Promise.all(['a', 'b'].map((x) => batcher.add(x)));
+
+    // Then they were run together three times and are done
+    expect(results).toEqual(['a', 'b']);
+    expect(runs).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+  });
+
+  it('with retryTogether, fails the batch after its third try', async () => {
+    let runs = 0;
+    const batcher = new Batcher<string, string>({
+      maxSize: 10,
+      run: async () => {
+        runs++;
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      },
+      retryTogether: () => true,
+    });
+
+    await expect(batcher.add('a')).rejects.toThrow('deadlock detected');
+    expect(runs).toBe(3);
+  });
 });

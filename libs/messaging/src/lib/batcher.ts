@@ -25,7 +25,15 @@ export interface BatcherOptions<T, R> {
    * than its whole batch (say, for a value or constraint the database refused: `isRowFault`).
    */
   readonly retryAlone?: (err: unknown) => boolean;
+  /**
+   * Whether a failed run is run again as it was, up to twice more, before its items fail: for a
+   * failure that was no item's fault and that another try may pass (a deadlock: `isConflict`).
+   */
+  readonly retryTogether?: (err: unknown) => boolean;
 }
+
+/** Runs of a batch whose failure `retryTogether` accepts, the first included. */
+const TRIES_TOGETHER = 3;
 
 interface Waiting<T, R> {
   readonly item: T;
@@ -79,7 +87,7 @@ export class Batcher<T, R> {
     const batch = this.queue.slice(0, this.takeCount());
     this.queue = this.queue.slice(batch.length);
     try {
-      await this.settle(batch);
+      await this.settleTrying(batch);
     } catch (err) {
       if (batch.length > 1 && this.options.retryAlone?.(err)) {
         for (const w of batch) await this.settle([w]).catch(w.reject);
@@ -103,6 +111,16 @@ export class Batcher<T, R> {
       if (weight > maxWeight) return Math.max(1, n);
     }
     return most;
+  }
+
+  private async settleTrying(batch: readonly Waiting<T, R>[]): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.settle(batch);
+      } catch (err) {
+        if (tries >= TRIES_TOGETHER || !this.options.retryTogether?.(err)) throw err;
+      }
+    }
   }
 
   private async settle(batch: readonly Waiting<T, R>[]): Promise<void> {

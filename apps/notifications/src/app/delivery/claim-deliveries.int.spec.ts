@@ -103,6 +103,43 @@ describe('claiming due deliveries (real Postgres and Kafka)', () => {
     expect(await claimFree('instance-c')).toEqual({ leased: [], due: 0, passedOver: false });
   });
 
+  it('renews its leases without waiting for a delivery another transaction has locked', async () => {
+    // Given 4 deliveries leased to an instance, one of them locked by a settle in progress
+    const [ids = []] = await dueTo(4, {});
+    const claimed = await claimFree('instance-r');
+    const keys = claimed.leased.map((d) => ({ id: d.id, eventId: d.eventId }));
+    expect(keys).toHaveLength(4);
+    const [settling, ...others] = ids;
+    const before: { id: string; until: Date }[] = await t.dataSource.query(
+      'SELECT id, locked_until AS until FROM notifications.deliveries WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query('SELECT id FROM notifications.deliveries WHERE id = $1 FOR UPDATE', [
+        settling,
+      ]);
+
+      // When the instance renews its leases
+      await t.app.get(DeliveryRepository).renewLeases(keys, 'instance-r', 600);
+
+      // Then it returned with the lock still held: the others are renewed, the locked one is not
+      const after: { id: string; until: Date }[] = await t.dataSource.query(
+        'SELECT id, locked_until AS until FROM notifications.deliveries WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
+      const untilOf = (rows: typeof after, id: string | undefined) =>
+        rows.find((r) => r.id === id)?.until.getTime();
+      for (const id of others) expect(untilOf(after, id)).toBeGreaterThan(untilOf(before, id) ?? 0);
+      expect(untilOf(after, settling)).toBe(untilOf(before, settling));
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
+  });
+
   it("passes over a rate-limited endpoint's deliveries, which the claim then takes after winning the endpoint's rate slot", async () => {
     // Given 3 deliveries due to an endpoint limited to 1 request a second
     const [ids = []] = await dueTo(3, { rateLimitPerSecond: 1 });

@@ -311,7 +311,12 @@ export class DeliveryRepository {
     };
   }
 
-  /** Extends this instance's leases on deliveries it still holds; others' are left alone. */
+  /**
+   * Extends this instance's leases on deliveries it still holds; others' are left alone, and so
+   * are rows another statement has locked: those are being settled (or, with the lease run out,
+   * claimed), and waiting for them while a settle waits for a row this statement locked was a
+   * deadlock.
+   */
   async renewLeases(
     held: readonly DeliveryKey[],
     instanceId: string,
@@ -319,10 +324,15 @@ export class DeliveryRepository {
     db: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     if (held.length === 0) return;
+    const s = this.sql.schema;
     await this.sql.affected(
       db,
-      `UPDATE ${this.sql.schema}.deliveries SET locked_until = now() + make_interval(secs => $3)
-       WHERE id = ANY($1::uuid[]) AND event_id = ANY($4::uuid[]) AND locked_by = $2 AND status = 'pending'`,
+      `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $3)
+       FROM (SELECT id, event_id FROM ${s}.deliveries
+             WHERE id = ANY($1::uuid[]) AND event_id = ANY($4::uuid[]) AND locked_by = $2
+               AND status = 'pending'
+             FOR UPDATE SKIP LOCKED) h
+       WHERE d.id = h.id AND d.event_id = h.event_id AND d.event_id = ANY($4::uuid[])`,
       [held.map((d) => d.id), instanceId, leaseSeconds, eventIdsOf(held)],
     );
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newEventId } from '@switchyard/contracts';
 import { Batcher } from '@switchyard/messaging';
-import { type DeliveryVerdict, isRowFault } from '@switchyard/retry';
+import { type DeliveryVerdict, isConflict, isRowFault } from '@switchyard/retry';
 import { afterCommit, SERVICE_CONFIG } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -49,6 +49,7 @@ export class RecordAttemptUseCase {
     maxSize: BATCH_SIZE,
     run: (records) => this.record(records),
     retryAlone: isRowFault,
+    retryTogether: isConflict,
   });
 
   constructor(

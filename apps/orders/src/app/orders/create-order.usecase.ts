@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createEvent } from '@switchyard/contracts';
 import { Batcher, traceparentForNewEvent } from '@switchyard/messaging';
-import { DependencyUnavailableError, isRowFault } from '@switchyard/retry';
+import { DependencyUnavailableError, isConflict, isRowFault } from '@switchyard/retry';
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AmountTooLargeError } from './amount-too-large.error';
@@ -86,6 +86,7 @@ export class CreateOrderUseCase {
       ),
     run: (orders) => this.orders.insertManyWithEvents(orders),
     retryAlone: isRowFault,
+    retryTogether: isConflict,
   });
 
   constructor(

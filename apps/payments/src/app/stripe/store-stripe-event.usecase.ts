@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { activeTraceparent, Batcher } from '@switchyard/messaging';
-import { DependencyUnavailableError, isRowFault } from '@switchyard/retry';
+import { DependencyUnavailableError, isConflict, isRowFault } from '@switchyard/retry';
 import {
   type StripeEventRow,
   StripeEventsRepository,
@@ -34,6 +34,7 @@ export class StoreStripeEventUseCase {
       ),
     run: (rows) => this.events.storeMany(rows),
     retryAlone: isRowFault,
+    retryTogether: isConflict,
   });
 
   constructor(private readonly events: StripeEventsRepository) {}

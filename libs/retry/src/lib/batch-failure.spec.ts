@@ -1,4 +1,4 @@
-import { isRowFault } from './row-fault';
+import { isConflict, isRowFault } from './batch-failure';
 
 describe('isRowFault', () => {
   it.each([
@@ -22,5 +22,22 @@ describe('isRowFault', () => {
     ['nothing', undefined],
   ])('says a batch fails for every row alike on %s', (_what, err) => {
     expect(isRowFault(err)).toBe(false);
+  });
+});
+
+describe('isConflict', () => {
+  it.each([
+    ['a deadlock', { code: '40P01' }],
+    ['a serialization failure wrapped by TypeORM', { driverError: { code: '40001' } }],
+  ])('says the statement may pass when run again on %s', (_what, err) => {
+    expect(isConflict(err)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', { code: '23505' }],
+    ['a refused connection', { code: 'ECONNREFUSED' }],
+    ['nothing', null],
+  ])('says nothing of %s', (_what, err) => {
+    expect(isConflict(err)).toBe(false);
   });
 });

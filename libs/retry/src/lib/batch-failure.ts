@@ -17,3 +17,17 @@ export function isRowFault(err: unknown): boolean {
   }
   return false;
 }
+
+/** SQLSTATEs of a transaction Postgres gave up on to let another one through. */
+const CONFLICT = new Set(['40001', '40P01']);
+
+/**
+ * Whether a statement failed for another transaction's sake (a deadlock, a serialization
+ * failure): nothing of it happened, and the same statement may well pass when run again.
+ */
+export function isConflict(err: unknown): boolean {
+  for (const e of errorChain(err)) {
+    if (typeof e.code === 'string' && CONFLICT.has(e.code)) return true;
+  }
+  return false;
+}
