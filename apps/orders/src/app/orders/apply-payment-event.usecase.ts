@@ -21,11 +21,19 @@ export class ApplyPaymentEventUseCase {
     private readonly transition: OrderTransition,
   ) {}
 
-  async execute(manager: EntityManager, event: DomainEvent): Promise<void> {
+  /**
+   * `batch` is every event the inbox transaction applies: their orders are locked together at the
+   * first, in one statement rather than one per event.
+   */
+  async execute(
+    manager: EntityManager,
+    event: DomainEvent,
+    batch: readonly DomainEvent[] = [event],
+  ): Promise<void> {
     if (!event.type.startsWith('payment.')) return;
-    const orderId = (event.data as { orderId: string }).orderId;
+    const orderId = orderIdOf(event);
     try {
-      await this.apply(manager, event, orderId);
+      await this.apply(manager, event, orderId, batch.filter(isPaymentEvent).map(orderIdOf));
     } catch (err) {
       if (err instanceof OrderNotFoundError) {
         throw new UnprocessableEventError(
@@ -43,9 +51,14 @@ export class ApplyPaymentEventUseCase {
     }
   }
 
-  private async apply(manager: EntityManager, event: DomainEvent, orderId: string): Promise<void> {
+  private async apply(
+    manager: EntityManager,
+    event: DomainEvent,
+    orderId: string,
+    batchOrderIds: readonly string[],
+  ): Promise<void> {
     const traceparent = traceparentForNewEvent(event.traceparent);
-    const order = await this.orders.lock(manager, orderId);
+    const order = await this.orders.lock(manager, orderId, batchOrderIds);
     switch (event.type) {
       case 'payment.succeeded': {
         const { data } = event as DomainEvent<'payment.succeeded'>;
@@ -105,4 +118,12 @@ export class ApplyPaymentEventUseCase {
         return;
     }
   }
+}
+
+function isPaymentEvent(event: DomainEvent): boolean {
+  return event.type.startsWith('payment.');
+}
+
+function orderIdOf(event: DomainEvent): string {
+  return (event.data as { orderId: string }).orderId;
 }

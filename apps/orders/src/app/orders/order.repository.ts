@@ -89,28 +89,48 @@ export class OrderRepository {
    * it now is in the transaction: its transitions are written at commit (`updateWithEvents`),
    * so a read would miss them. The map of locked orders ends with the transaction
    * (`transactionLocal`); nothing here uses savepoints, whose rollback would leave such an entity
-   * ahead of the database.
+   * ahead of the database. `readAhead` names orders this transaction is about to lock too: they
+   * are read and locked in the same statement (a consumed batch's payment events, one statement
+   * for all their orders), and the later calls find them held.
    */
-  async lock(manager: EntityManager, id: string): Promise<OrderEntity> {
+  async lock(
+    manager: EntityManager,
+    id: string,
+    readAhead: readonly string[] = [],
+  ): Promise<OrderEntity> {
     // Outside a transaction the lock would end with the statement: a bug, not a case to handle.
     if (!inTransaction(manager)) throw new PessimisticLockTransactionRequiredError();
     const locked = transactionLocal(manager, this, () => new Map<string, OrderEntity>());
     const held = locked.get(id.toLowerCase());
     if (held) return held;
-    const order = await this.readForUpdate(manager, id);
-    locked.set(order.id.toLowerCase(), order);
+    const ids = [id, ...readAhead].map((i) => i.toLowerCase()).filter((i) => !locked.has(i));
+    for (const order of await this.readForUpdate(manager, [...new Set(ids)])) {
+      locked.set(order.id.toLowerCase(), order);
+    }
+    const order = locked.get(id.toLowerCase());
+    if (!order) throw new OrderNotFoundError(id);
     return order;
   }
 
-  private async readForUpdate(manager: EntityManager, id: string): Promise<OrderEntity> {
-    const row = await this.sql.first<OrderRow>(
+  /**
+   * The orders, locked in the order of their ids: two transactions locking some of the same
+   * orders take them in the same order, and neither waits for a lock the other waits on.
+   */
+  private async readForUpdate(
+    manager: EntityManager,
+    ids: readonly string[],
+  ): Promise<OrderEntity[]> {
+    const rows = await this.sql.rows<OrderRow>(
       manager,
       `SELECT id, customer_id, currency, amount_total, lines, status, version, amount_refunded,
               payment_intent_id, created_at, updated_at
-       FROM ${this.sql.schema}.orders WHERE id = $1 FOR UPDATE`,
-      [id],
+       FROM ${this.sql.schema}.orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
     );
-    if (!row) throw new OrderNotFoundError(id);
+    return rows.map((row) => this.entityOf(row));
+  }
+
+  private entityOf(row: OrderRow): OrderEntity {
     return this.orders.create({
       id: row.id,
       customerId: row.customer_id,

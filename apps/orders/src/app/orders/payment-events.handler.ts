@@ -10,6 +10,6 @@ export class PaymentEventsHandler {
 
   @EventPattern('payment.*')
   async onPaymentEvent(@Payload() event: DomainEvent, @Ctx() context: InboxContext): Promise<void> {
-    await this.applyPaymentEvent.execute(context.manager, event);
+    await this.applyPaymentEvent.execute(context.manager, event, context.batch);
   }
 }

@@ -219,6 +219,37 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     expect(writers).toHaveLength(1);
   });
 
+  it("locks every order of a batch's payment events when it applies the first", async () => {
+    // Given two placed orders and a batch paying both
+    const first = await placeOrder();
+    const second = await placeOrder();
+    const apply = t.app.get(ApplyPaymentEventUseCase);
+    const batch = [
+      payment('payment.succeeded', first.id, { amount: 5000, currency: 'usd' }),
+      payment('payment.succeeded', second.id, { amount: 5000, currency: 'usd' }),
+    ];
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await t.dataSource.transaction(async (manager) => {
+        // When the transaction has applied the first event only
+        await apply.execute(manager, batch[0] as DomainEvent, batch);
+
+        // Then the second order is locked already: another transaction cannot take it
+        await expect(
+          other.query('SELECT id FROM orders.orders WHERE id = $1 FOR UPDATE NOWAIT', [second.id]),
+        ).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '55P03' }) });
+        await apply.execute(manager, batch[1] as DomainEvent, batch);
+      });
+    } finally {
+      await other.release();
+    }
+
+    // And both orders are paid
+    await orderOnceIn(first.id, 'paid');
+    await orderOnceIn(second.id, 'paid');
+  });
+
   it('applies the rest of a batch once each, in order, when one of its events cannot be applied', async () => {
     // Given a placed order and a cancelled one
     const order = await placeOrder();

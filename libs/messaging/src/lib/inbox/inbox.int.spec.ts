@@ -91,16 +91,25 @@ describe('idempotent inbox (real Postgres)', () => {
     const [a, b] = [event(), event()];
 
     // When a batch carries a, the seen one, b, and a again
+    const told: string[][] = [];
     const results = await handleBatchOnce(
       db.dataSource,
       'svc',
       'test',
       [a, seen, b, a],
-      recordEach,
+      async (m, e, _i, applying) => {
+        told.push(applying.map((x) => x.id));
+        await recordEach(m, e);
+      },
     );
 
     // Then a and b are applied once each, the rest are duplicates
     expect(results).toEqual(['applied', 'duplicate', 'applied', 'duplicate']);
+    // And each call was told the events the transaction applies: a and b, not the duplicates
+    expect(told).toEqual([
+      [a.id, b.id],
+      [a.id, b.id],
+    ]);
     expect([await effectsOf(a.id), await effectsOf(seen.id), await effectsOf(b.id)]).toEqual([
       1, 1, 1,
     ]);

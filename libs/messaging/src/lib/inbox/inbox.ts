@@ -122,7 +122,13 @@ export async function handleBatchOnce(
   schema: string,
   consumer: string,
   events: readonly DomainEvent[],
-  handler: (manager: EntityManager, event: DomainEvent, index: number) => Promise<void>,
+  handler: (
+    manager: EntityManager,
+    event: DomainEvent,
+    index: number,
+    /** Every event this transaction applies, in order, this one among them. */
+    applying: readonly DomainEvent[],
+  ) => Promise<void>,
 ): Promise<InboxResult[]> {
   return dataSource.transaction(async (manager) => {
     const { rows: inserted } = await queryPrepared<{ event_id: string }>(
@@ -135,14 +141,12 @@ export async function handleBatchOnce(
     // An event twice in one batch has one row: its second copy is a duplicate.
     // Postgres answers uuids in lower case, whatever case the event carried.
     const fresh = new Set(inserted.map((r) => r.event_id));
-    const results: InboxResult[] = [];
+    const results: InboxResult[] = events.map((e) =>
+      fresh.delete(e.id.toLowerCase()) ? 'applied' : 'duplicate',
+    );
+    const applying = events.filter((_e, i) => results[i] === 'applied');
     for (const [index, event] of events.entries()) {
-      if (!fresh.delete(event.id.toLowerCase())) {
-        results.push('duplicate');
-        continue;
-      }
-      await handler(manager, event, index);
-      results.push('applied');
+      if (results[index] === 'applied') await handler(manager, event, index, applying);
     }
     return results;
   });

@@ -1,4 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
+import { type DomainEvent } from '@switchyard/contracts';
 import { type ConsumedEventContext, type InboxRow } from '@switchyard/messaging';
 import { type EntityManager } from 'typeorm';
 
@@ -18,7 +19,7 @@ export const WRITES_OWN_INBOX_ROW = { inbox: 'own-row' } as const;
  * be set instead: then `manager` is outside any transaction, and the handler writes the row itself.
  */
 export class InboxContext extends BaseRpcContext<
-  [EntityManager, ConsumedEventContext, InboxRow | null]
+  [EntityManager, ConsumedEventContext, InboxRow | null, readonly DomainEvent[]]
 > {
   /**
    * The inbox transaction: write through it, and the effect happens exactly once. With
@@ -35,5 +36,14 @@ export class InboxContext extends BaseRpcContext<
   /** Set when the handler is to write the event's inbox row itself (see `InboxRow`). */
   get inboxRow(): InboxRow | null {
     return this.args[2];
+  }
+
+  /**
+   * Every event the inbox transaction applies, in order, this one among them (just this one when
+   * it came alone): a handler may read ahead what they all need in one statement, rather than a
+   * statement per event.
+   */
+  get batch(): readonly DomainEvent[] {
+    return this.args[3];
   }
 }

@@ -182,9 +182,9 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       this.config.DB_SCHEMA,
       name,
       routed.map((r) => r.event),
-      (manager, event, i) => {
+      (manager, event, i, applying) => {
         const { handler, context } = routed[i] as (typeof routed)[number];
-        return this.apply(handler, manager, event, context);
+        return this.apply(handler, manager, event, context, null, applying);
       },
     );
     timer();
@@ -216,6 +216,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
     event: DomainEvent,
     source: ConsumedEventContext,
     inboxRow: InboxRow | null = null,
+    batch: readonly DomainEvent[] = [event],
   ): Promise<void> {
     const span = startSpan(`consume ${event.type}`, event.traceparent, SpanKind.CONSUMER, {
       'messaging.system': 'kafka',
@@ -225,7 +226,7 @@ export class KafkaEventsServer extends Server implements CustomTransportStrategy
       'messaging.message.id': event.id,
     });
     await withinSpan(span, async () => {
-      const result = await handler(event, new InboxContext([manager, source, inboxRow]));
+      const result = await handler(event, new InboxContext([manager, source, inboxRow, batch]));
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
     });
   }
