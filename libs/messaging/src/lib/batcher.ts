@@ -26,7 +26,7 @@ export interface BatcherOptions<T, R> {
    */
   readonly retryAlone?: (err: unknown) => boolean;
   /**
-   * Whether a failed run is run again as it was, up to twice more, before its items fail: for a
+   * Whether a failed run (or an item's run alone) is run again as it was, up to twice more, before its items fail: for a
    * failure that was no item's fault and that another try may pass (a deadlock: `isConflict`).
    */
   readonly retryTogether?: (err: unknown) => boolean;
@@ -37,6 +37,8 @@ const TRIES_TOGETHER = 3;
 
 interface Waiting<T, R> {
   readonly item: T;
+  /** `weightOf(item)`, taken when it was added: a run's slicing cannot fail. */
+  readonly weight: number;
   readonly resolve: (result: R) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -65,7 +67,8 @@ export class Batcher<T, R> {
       );
     }
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      const weight = this.options.weightOf?.(item) ?? 0;
+      this.queue.push({ item, weight, resolve, reject });
       this.schedule();
     });
   }
@@ -90,7 +93,7 @@ export class Batcher<T, R> {
       await this.settleTrying(batch);
     } catch (err) {
       if (batch.length > 1 && this.options.retryAlone?.(err)) {
-        for (const w of batch) await this.settle([w]).catch(w.reject);
+        for (const w of batch) await this.settleTrying([w]).catch(w.reject);
       } else {
         for (const w of batch) w.reject(err);
       }
@@ -102,12 +105,12 @@ export class Batcher<T, R> {
 
   /** How many of the waiting items the next run takes: by count, then by weight. */
   private takeCount(): number {
-    const { maxSize, maxWeight, weightOf } = this.options;
+    const { maxSize, maxWeight } = this.options;
     const most = Math.min(maxSize, this.queue.length);
-    if (maxWeight === undefined || weightOf === undefined) return most;
+    if (maxWeight === undefined) return most;
     let weight = 0;
     for (let n = 0; n < most; n++) {
-      weight += weightOf((this.queue[n] as Waiting<T, R>).item);
+      weight += (this.queue[n] as Waiting<T, R>).weight;
       if (weight > maxWeight) return Math.max(1, n);
     }
     return most;

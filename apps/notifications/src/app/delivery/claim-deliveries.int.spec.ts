@@ -140,6 +140,33 @@ describe('claiming due deliveries (real Postgres and Kafka)', () => {
     }
   });
 
+  it('lets a replay take a delivery from the instance sending it: its renewal no longer holds it', async () => {
+    // Given a delivery leased to an instance that is sending it
+    const [[id] = []] = await dueTo(1, {});
+    const claimed = await claimFree('instance-x');
+    const [delivery] = claimed.leased;
+    expect(delivery?.id).toBe(id);
+
+    // When an operator replays its message to the endpoint, and the instance then renews
+    const repository = t.app.get(DeliveryRepository);
+    expect(
+      await repository.replayMessage(delivery?.messageId as string, delivery?.endpointId as string),
+    ).toBe(1);
+    await repository.renewLeases(
+      [{ id: id as string, eventId: delivery?.eventId as string }],
+      'instance-x',
+      600,
+    );
+
+    // Then the delivery is due again for anyone, held by no one
+    expect((await leasedBy([id as string])).get(id as string)).toBeNull();
+    const [row] = await t.dataSource.query(
+      'SELECT locked_until FROM notifications.deliveries WHERE id = $1',
+      [id],
+    );
+    expect(row.locked_until).toBeNull();
+  });
+
   it("passes over a rate-limited endpoint's deliveries, which the claim then takes after winning the endpoint's rate slot", async () => {
     // Given 3 deliveries due to an endpoint limited to 1 request a second
     const [ids = []] = await dueTo(3, { rateLimitPerSecond: 1 });

@@ -85,14 +85,16 @@ export class ClaimDeliveriesUseCase {
       const left = room - pushes.length;
       const due = await this.deliveries.due(limit, this.config.DELIVERY_BREAKER_THRESHOLD, manager);
       const chosen: DueDelivery[] = [];
-      const gatedSeen = new Set<string>();
+      const contenders = new Map<string, DueDelivery>();
       for (const delivery of due.slice(0, Math.max(0, left))) {
-        if (!isGated(delivery)) {
-          chosen.push(delivery);
-          continue;
-        }
-        if (gatedSeen.has(delivery.endpointId)) continue;
-        gatedSeen.add(delivery.endpointId);
+        if (!isGated(delivery)) chosen.push(delivery);
+        else if (!contenders.has(delivery.endpointId))
+          contenders.set(delivery.endpointId, delivery);
+      }
+      // Slots are taken on the endpoints' rows in the order of their ids: two instances claiming
+      // at once take those rows in the same order, and never wait for each other's (a deadlock).
+      for (const endpointId of [...contenders.keys()].sort()) {
+        const delivery = contenders.get(endpointId) as DueDelivery;
         if (await this.winSlot(delivery, manager)) chosen.push(delivery);
       }
       const more =

@@ -465,7 +465,8 @@ export class DeliveryRepository {
       `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), id, event_id, $2 FROM ${s}.messages WHERE id = $1
        ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()`,
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, locked_by = NULL,
+           updated_at = now()`,
       [messageId, endpointId],
     );
   }
@@ -518,7 +519,8 @@ export class DeliveryRepository {
        INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), message_id, event_id, endpoint_id FROM targets
        ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()`,
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, locked_by = NULL,
+           updated_at = now()`,
       [
         range.partnerId,
         range.eventType,

@@ -22,10 +22,14 @@ export interface DisabledEndpoint {
  * alone: concurrent successes need not queue for its lock.
  */
 export function healEndpointsSql(schema: string, which: string): string {
+  const failing = `(consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)`;
+  // Locked in the order of their ids first: two instances healing some of the same endpoints
+  // take their rows in the same order, and never wait for each other's (a deadlock).
   return `UPDATE ${schema}.endpoints
        SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL
-       WHERE ${which}
-         AND (consecutive_failures <> 0 OR failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)`;
+       WHERE id IN (SELECT id FROM ${schema}.endpoints WHERE ${which} AND ${failing}
+                    ORDER BY id FOR NO KEY UPDATE)
+         AND ${failing}`;
 }
 
 /**

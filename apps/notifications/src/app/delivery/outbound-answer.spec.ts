@@ -112,6 +112,33 @@ describe('postForAnswer', () => {
     await pool.close();
   });
 
+  it('fails at once when cut while still waiting for a connection, and never sends it', async () => {
+    // Given a pool of one connection, held by a request the endpoint does not answer
+    answer = (req, res) => {
+      if (req.url === '/held') held.push(res);
+      else res.writeHead(204).end();
+    };
+    const pool = new Pool(origin, { connections: 1 });
+    const holding = postForAnswer(pool, post('/held')).catch((err: unknown) => err);
+    await waitFor(() => held.length === 1);
+    const shutdown = new AbortController();
+    const waiting = postForAnswer(pool, post('/queued', { signal: shutdown.signal })).catch(
+      (err: unknown) => err,
+    );
+
+    // When our side cuts it, the connection still held
+    shutdown.abort(new Error('shutting down'));
+
+    // Then it fails at once with that reason, and once the connection is free it is not sent
+    expect(((await waiting) as Error).message).toBe('shutting down');
+    expect(held).toHaveLength(1);
+    held.splice(0).forEach((res) => res.writeHead(204).end());
+    await holding;
+    await postForAnswer(pool, post('/marker'));
+    expect(received).toEqual(['/held', '/marker']);
+    await pool.close();
+  });
+
   it('sends nothing when the signal is already aborted', async () => {
     answer = (_req, res) => res.writeHead(204).end();
     const pool = new Pool(origin);

@@ -21,7 +21,11 @@ export interface OutboundPost {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-  /** From the start of the call to the end of the answer: connecting, waiting and reading. */
+  /**
+   * From the start of the call to the end of the answer. A request still waiting for a
+   * connection when it passes is cut once undici hands it one, unsent; connecting itself is
+   * bounded by the dispatcher's connect timeout.
+   */
   readonly timeoutMs: number;
   /** Cuts the request from our side (a shutdown); the call then fails with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -84,7 +88,16 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private readonly timer: NodeJS.Timeout;
-  private readonly onAbort = (): void => this.abort(this.post.signal?.reason);
+  /**
+   * Our side cutting the call (a shutdown) settles it at once, whether or not undici has handed
+   * the request a connection yet: a stopping worker does not wait for connections to partners
+   * only to cut what would go over them.
+   */
+  private readonly onAbort = (): void => {
+    const reason = this.post.signal?.reason;
+    this.abort(reason);
+    this.fail(reason);
+  };
 
   constructor(
     private readonly post: OutboundPost,

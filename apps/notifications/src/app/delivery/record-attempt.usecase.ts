@@ -137,8 +137,9 @@ export class RecordAttemptUseCase {
   }
 
   /**
-   * Endpoints' health, in the order the attempts ended; successes to one endpoint in a row are
-   * one write. An attempt whose lease ran out (another instance took the delivery over) is on
+   * Endpoints' health, endpoint by endpoint in the order of their ids (two instances recording
+   * failures to some of the same endpoints take their rows in the same order: no deadlock), each
+   * endpoint's attempts in the order they ended; successes to one endpoint in a row are one write. An attempt whose lease ran out (another instance took the delivery over) is on
    * record, but the delivery's state and the endpoint's health are the new owner's to write.
    */
   private async recordHealth(
@@ -148,23 +149,24 @@ export class RecordAttemptUseCase {
   ): Promise<RecordOutcome[]> {
     const healed = new Set<string>();
     const outcomes: RecordOutcome[] = [];
-    for (const record of records) {
+    for (const i of byEndpoint(records)) {
+      const record = records[i] as AttemptRecord;
       const endpointId = record.endpointId;
       if (!settled.has(record.deliveryId)) {
-        outcomes.push({ disabled: false, leaseLost: true });
+        outcomes[i] = { disabled: false, leaseLost: true };
       } else if (endpointId === null) {
-        outcomes.push({ disabled: false });
+        outcomes[i] = { disabled: false };
       } else if (record.verdict === 'success') {
         healed.add(endpointId);
-        outcomes.push({ disabled: false });
+        outcomes[i] = { disabled: false };
       } else {
         if (healed.delete(endpointId)) {
           await this.endpointState.recordSuccess([endpointId], manager);
         }
-        outcomes.push(await this.recordFailure({ ...record, endpointId }, manager));
+        outcomes[i] = await this.recordFailure({ ...record, endpointId }, manager);
       }
     }
-    await this.endpointState.recordSuccess([...healed], manager);
+    await this.endpointState.recordSuccess([...healed].sort(), manager);
     return outcomes;
   }
 
@@ -242,4 +244,12 @@ export class RecordAttemptUseCase {
     );
     return true;
   }
+}
+
+/** The records' positions, by endpoint id (pushes, with none, first), each endpoint's in order. */
+function byEndpoint(records: readonly AttemptRecord[]): number[] {
+  const key = (i: number): string => records[i]?.endpointId ?? '';
+  return records
+    .map((_r, i) => i)
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b));
 }

@@ -147,8 +147,12 @@ export class WebhookSender {
     return signer;
   }
 
+  /**
+   * Called once every send has settled: a request that a shutdown cut while it still waited for a
+   * connection is dropped with the dispatcher, rather than given a connection to be cut on.
+   */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher.destroy();
   }
 }
 

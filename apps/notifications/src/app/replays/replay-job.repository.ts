@@ -130,7 +130,8 @@ export class ReplayJobRepository {
     return this.sql.affected(
       db,
       `UPDATE ${s}.deliveries
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, updated_at = now()
+       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, locked_by = NULL,
+           updated_at = now()
        WHERE (id, event_id) IN (SELECT d.id, d.event_id ${matching(s)} LIMIT $9)`,
       [...matchParams(job.filter, job.createdAt), batch],
     );

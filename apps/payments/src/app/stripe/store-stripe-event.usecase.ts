@@ -8,9 +8,9 @@ import {
   type VerifiedStripeEvent,
 } from './stripe-events.repository';
 
-/** The most events stored by one statement, by count and by bytes of payload (bodies reach 1 MB). */
+/** The most events stored by one statement, by count and by characters of payload (bodies reach 1 MB). */
 const BATCH_SIZE = 64;
-const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_CHARACTERS = 4 * 1024 * 1024;
 /** The most events waiting for a statement: past it, intake answers 503 and Stripe retries. */
 const MOST_WAITING = 1_000;
 
@@ -24,7 +24,7 @@ const MOST_WAITING = 1_000;
 export class StoreStripeEventUseCase {
   private readonly batcher = new Batcher<StripeEventRow, 'stored' | 'duplicate'>({
     maxSize: BATCH_SIZE,
-    maxWeight: BATCH_BYTES,
+    maxWeight: BATCH_CHARACTERS,
     weightOf: (row) => row.payloadJson.length,
     maxQueued: MOST_WAITING,
     overloaded: () =>
@@ -45,7 +45,7 @@ export class StoreStripeEventUseCase {
       type: event.type,
       created: event.created,
       livemode: event.livemode,
-      payloadJson: event.payloadJson ?? JSON.stringify(event.payload),
+      payloadJson: event.payloadJson ?? JSON.stringify(event.payload ?? null),
       source,
       // Read here, in the request's context: the batch runs outside it.
       traceparent: activeTraceparent() ?? null,
