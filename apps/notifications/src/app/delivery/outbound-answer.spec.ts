@@ -44,6 +44,18 @@ describe('postForAnswer', () => {
     ...(more.signal && { signal: more.signal }),
   });
 
+  /** A pool of one connection, taken by a request the endpoint holds until the test ends it. */
+  async function holdTheOnlyConnection(): Promise<{ pool: Pool; holding: Promise<unknown> }> {
+    answer = (req, res) => {
+      if (req.url === '/held') held.push(res);
+      else res.writeHead(204).end();
+    };
+    const pool = new Pool(origin, { connections: 1 });
+    const holding = postForAnswer(pool, post('/held')).catch((err: unknown) => err);
+    await waitFor(() => held.length === 1);
+    return { pool, holding };
+  }
+
   it('keeps the status, retry-after and the first bytes of a long answer, and the connection', async () => {
     // Given an endpoint that answers 503 with a body in several chunks past the limit
     answer = (_req, res) => {
@@ -66,13 +78,7 @@ describe('postForAnswer', () => {
 
   it('never sends a request whose time ran out while it waited for a connection', async () => {
     // Given a pool of one connection, held by a request the endpoint does not answer
-    answer = (req, res) => {
-      if (req.url === '/held') held.push(res);
-      else res.writeHead(204).end();
-    };
-    const pool = new Pool(origin, { connections: 1 });
-    const holding = postForAnswer(pool, post('/held')).catch((err: unknown) => err);
-    await waitFor(() => held.length === 1);
+    const { pool, holding } = await holdTheOnlyConnection();
 
     // When a second request's time runs out before the connection is free
     let settled = false;
@@ -114,13 +120,7 @@ describe('postForAnswer', () => {
 
   it('fails at once when cut while still waiting for a connection, and never sends it', async () => {
     // Given a pool of one connection, held by a request the endpoint does not answer
-    answer = (req, res) => {
-      if (req.url === '/held') held.push(res);
-      else res.writeHead(204).end();
-    };
-    const pool = new Pool(origin, { connections: 1 });
-    const holding = postForAnswer(pool, post('/held')).catch((err: unknown) => err);
-    await waitFor(() => held.length === 1);
+    const { pool, holding } = await holdTheOnlyConnection();
     const shutdown = new AbortController();
     const waiting = postForAnswer(pool, post('/queued', { signal: shutdown.signal })).catch(
       (err: unknown) => err,
