@@ -172,24 +172,33 @@ describe('group commit (Batcher)', () => {
     await expect(later).resolves.toBe(5);
   });
 
-  it('runs in its own async context, not in that of the first caller', async () => {
-    // Given a batcher made outside any request, and a request's context
+  it('runs a batch in the async context of its first item, whoever scheduled the run', async () => {
+    // Given runs that note the request they run for, the first one held until released
     const storage = new AsyncLocalStorage<string>();
-    let seenInRun: string | undefined = 'not run';
+    const seen: (string | undefined)[] = [];
+    const gates: (() => void)[] = [];
     const batcher = new Batcher<number, number>({
       maxSize: 10,
       run: async (batch) => {
-        seenInRun = storage.getStore();
+        seen.push(storage.getStore());
+        if (seen.length === 1) await new Promise<void>((resolve) => gates.push(resolve));
         return batch;
       },
     });
 
-    // When an item is added from within a request
-    const result = await storage.run('request-1', () => batcher.add(1));
+    // When request-1 adds an item, and request-2 then request-3 add theirs while its run is held
+    const first = storage.run('request-1', () => batcher.add(1));
+    await waitFor('the first run', () => gates.length === 1);
+    const later = [
+      storage.run('request-2', () => batcher.add(2)),
+      storage.run('request-3', () => batcher.add(3)),
+    ];
+    gates[0]?.();
 
-    // Then the run saw no request's context, and the caller got its answer
-    expect(result).toBe(1);
-    expect(seenInRun).toBeUndefined();
+    // Then the first run ran for request-1, and the next, scheduled when the first ended, for
+    // its own first item's request-2
+    await expect(Promise.all([first, ...later])).resolves.toEqual([1, 2, 3]);
+    expect(seen).toEqual(['request-1', 'request-2']);
   });
 
   it('with retryTogether, runs a batch that failed for no item of its own again, as it was', async () => {

@@ -39,6 +39,8 @@ interface Waiting<T, R> {
   readonly item: T;
   /** `weightOf(item)`, taken when it was added: a run's slicing cannot fail. */
   readonly weight: number;
+  /** The async context it was added in (a request's, a consumed event's). */
+  readonly context: AsyncResource;
   readonly resolve: (result: R) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -47,9 +49,10 @@ interface Waiting<T, R> {
  * Group commit: callers add one item each and await its own result, while the items that
  * arrive together, or while a run is in progress, are done in one run. One run at a time, so
  * runs never contend with each other for the same rows; an idle batcher runs at the next turn
- * of the event loop, so a lone item waits for no timer. Runs happen in the async context the
- * batcher was made in, not in that of whichever caller came first: a run belongs to none of
- * them (its spans and log lines are not one request's).
+ * of the event loop, so a lone item waits for no timer. A run happens in the async context its
+ * first item was added in: a lone item's statement is traced and logged with its request, as it
+ * was before it was batched, and a batch's with one request of it (not with whichever caller
+ * happened to schedule the run).
  */
 export class Batcher<T, R> {
   private queue: Waiting<T, R>[] = [];
@@ -68,7 +71,8 @@ export class Batcher<T, R> {
     }
     return new Promise<R>((resolve, reject) => {
       const weight = this.options.weightOf?.(item) ?? 0;
-      this.queue.push({ item, weight, resolve, reject });
+      const context = new AsyncResource('Batcher.add');
+      this.queue.push({ item, weight, context, resolve, reject });
       this.schedule();
     });
   }
@@ -127,7 +131,10 @@ export class Batcher<T, R> {
   }
 
   private async settle(batch: readonly Waiting<T, R>[]): Promise<void> {
-    const results = await this.options.run(batch.map((w) => w.item));
+    const first = batch[0] as Waiting<T, R>;
+    const results = await first.context.runInAsyncScope(() =>
+      this.options.run(batch.map((w) => w.item)),
+    );
     if (results.length !== batch.length) {
       throw new Error(`A batch of ${batch.length} answered ${results.length} results`);
     }
