@@ -26,8 +26,9 @@ export interface BatcherOptions<T, R> {
    */
   readonly retryAlone?: (err: unknown) => boolean;
   /**
-   * Whether a failed run (or an item's run alone) is run again as it was, up to twice more, before its items fail: for a
-   * failure that was no item's fault and that another try may pass (a deadlock: `isConflict`).
+   * Whether a failed run (or an item's run alone) is run again as it was, up to twice more,
+   * before its items fail: for a failure that was no item's fault and that another try may pass
+   * (a deadlock: `isConflict`).
    */
   readonly retryTogether?: (err: unknown) => boolean;
 }
@@ -58,7 +59,6 @@ export class Batcher<T, R> {
   private queue: Waiting<T, R>[] = [];
   private running = false;
   private scheduled = false;
-  private readonly context = new AsyncResource('Batcher');
 
   constructor(private readonly options: BatcherOptions<T, R>) {}
 
@@ -80,12 +80,10 @@ export class Batcher<T, R> {
   private schedule(): void {
     if (this.running || this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() =>
-      this.context.runInAsyncScope(() => {
-        this.scheduled = false;
-        void this.runNext();
-      }),
-    );
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.runNext();
+    });
   }
 
   private async runNext(): Promise<void> {

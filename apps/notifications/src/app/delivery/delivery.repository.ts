@@ -57,6 +57,13 @@ const READY_ENDPOINT = `e.enabled
          AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
          AND (e.rate_limit_per_second IS NULL OR e.rate_next_at <= now())`;
 
+/**
+ * A replayed delivery's new state: due now with a fresh schedule, and held by no one, so an
+ * instance still sending it neither renews its lease nor settles it over the replay.
+ */
+export const REPLAYED = `status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL,
+         locked_by = NULL, updated_at = now()`;
+
 /** Delivery `d` to endpoint `e` is due now and nobody holds it. */
 const DUE_NOW = `d.status = 'pending' AND d.next_attempt_at <= now()
          AND (d.locked_until IS NULL OR d.locked_until < now()) AND ${READY_ENDPOINT}`;
@@ -465,8 +472,7 @@ export class DeliveryRepository {
       `INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), id, event_id, $2 FROM ${s}.messages WHERE id = $1
        ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, locked_by = NULL,
-           updated_at = now()`,
+       SET ${REPLAYED}`,
       [messageId, endpointId],
     );
   }
@@ -519,8 +525,7 @@ export class DeliveryRepository {
        INSERT INTO ${s}.deliveries (id, message_id, event_id, endpoint_id)
        SELECT gen_random_uuid(), message_id, event_id, endpoint_id FROM targets
        ON CONFLICT (message_id, endpoint_id, event_id) DO UPDATE
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, locked_by = NULL,
-           updated_at = now()`,
+       SET ${REPLAYED}`,
       [
         range.partnerId,
         range.eventType,

@@ -139,7 +139,8 @@ export class RecordAttemptUseCase {
   /**
    * Endpoints' health, endpoint by endpoint in the order of their ids (two instances recording
    * failures to some of the same endpoints take their rows in the same order: no deadlock), each
-   * endpoint's attempts in the order they ended; successes to one endpoint in a row are one write. An attempt whose lease ran out (another instance took the delivery over) is on
+   * endpoint's attempts in the order they ended; successes to one endpoint in a row are one
+   * write. An attempt whose lease ran out (another instance took the delivery over) is on
    * record, but the delivery's state and the endpoint's health are the new owner's to write.
    */
   private async recordHealth(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { dayBound, dayOf, RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
+import { REPLAYED } from '../delivery/delivery.repository';
 import { type ReplayFilter, type ReplayJob, type ReplayJobState } from './replay-job';
 
 interface JobRow {
@@ -130,8 +131,7 @@ export class ReplayJobRepository {
     return this.sql.affected(
       db,
       `UPDATE ${s}.deliveries
-       SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, locked_by = NULL,
-           updated_at = now()
+       SET ${REPLAYED}
        WHERE (id, event_id) IN (SELECT d.id, d.event_id ${matching(s)} LIMIT $9)`,
       [...matchParams(job.filter, job.createdAt), batch],
     );

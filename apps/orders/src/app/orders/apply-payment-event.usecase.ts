@@ -30,10 +30,10 @@ export class ApplyPaymentEventUseCase {
     event: DomainEvent,
     batch: readonly DomainEvent[] = [event],
   ): Promise<void> {
-    if (!event.type.startsWith('payment.')) return;
+    if (!isPaymentEvent(event)) return;
     const orderId = orderIdOf(event);
     try {
-      await this.apply(manager, event, orderId, batch.filter(isPaymentEvent).map(orderIdOf));
+      await this.apply(manager, event, orderId, () => batch.filter(isPaymentEvent).map(orderIdOf));
     } catch (err) {
       if (err instanceof OrderNotFoundError) {
         throw new UnprocessableEventError(
@@ -55,7 +55,7 @@ export class ApplyPaymentEventUseCase {
     manager: EntityManager,
     event: DomainEvent,
     orderId: string,
-    batchOrderIds: readonly string[],
+    batchOrderIds: () => readonly string[],
   ): Promise<void> {
     const traceparent = traceparentForNewEvent(event.traceparent);
     const order = await this.orders.lock(manager, orderId, batchOrderIds);

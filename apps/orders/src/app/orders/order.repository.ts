@@ -91,19 +91,20 @@ export class OrderRepository {
    * (`transactionLocal`); nothing here uses savepoints, whose rollback would leave such an entity
    * ahead of the database. `readAhead` names orders this transaction is about to lock too: they
    * are read and locked in the same statement (a consumed batch's payment events, one statement
-   * for all their orders), and the later calls find them held.
+   * for all their orders), and the later calls find them held. It is asked only when the order
+   * is not held yet, so a batch's later events do not list the batch again.
    */
   async lock(
     manager: EntityManager,
     id: string,
-    readAhead: readonly string[] = [],
+    readAhead: () => readonly string[] = () => [],
   ): Promise<OrderEntity> {
     // Outside a transaction the lock would end with the statement: a bug, not a case to handle.
     if (!inTransaction(manager)) throw new PessimisticLockTransactionRequiredError();
     const locked = transactionLocal(manager, this, () => new Map<string, OrderEntity>());
     const held = locked.get(id.toLowerCase());
     if (held) return held;
-    const ids = [id, ...readAhead].map((i) => i.toLowerCase()).filter((i) => !locked.has(i));
+    const ids = [id, ...readAhead()].map((i) => i.toLowerCase()).filter((i) => !locked.has(i));
     for (const order of await this.readForUpdate(manager, [...new Set(ids)])) {
       locked.set(order.id.toLowerCase(), order);
     }

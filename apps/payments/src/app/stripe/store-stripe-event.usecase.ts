@@ -8,7 +8,10 @@ import {
   type VerifiedStripeEvent,
 } from './stripe-events.repository';
 
-/** The most events stored by one statement, by count and by characters of payload (bodies reach 1 MB). */
+/**
+ * The most events stored by one statement, by count and by characters of payload (bodies reach
+ * 1 MB).
+ */
 const BATCH_SIZE = 64;
 const BATCH_CHARACTERS = 4 * 1024 * 1024;
 /** The most events waiting for a statement: past it, intake answers 503 and Stripe retries. */
@@ -47,7 +50,7 @@ export class StoreStripeEventUseCase {
       livemode: event.livemode,
       payloadJson: event.payloadJson ?? JSON.stringify(event.payload ?? null),
       source,
-      // Read here, in the request's context: the batch runs outside it.
+      // Read here, in the request's own context: a batch runs in its first event's.
       traceparent: activeTraceparent() ?? null,
     });
   }
