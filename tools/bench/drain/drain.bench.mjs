@@ -239,7 +239,7 @@ async function drain(sink, endpoints) {
   if (db_.attempts !== DELIVERIES)
     problems.push(`${db_.attempts} attempts recorded for ${DELIVERIES} deliveries`);
   const seconds = (stats.lastAt - stats.firstAt) / 1000;
-  await db.drop();
+  if (process.env.BENCH_KEEP_DATABASE !== '1') await db.drop();
   return {
     endpoints,
     rate: stats.received / seconds,

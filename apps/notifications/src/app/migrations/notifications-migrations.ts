@@ -12,6 +12,7 @@ import { Console1765200000000 } from './1765200000000-console';
 import { ReplayJobs1765300000000 } from './1765300000000-replay-jobs';
 import { OperatorSignInLock1765400000000 } from './1765400000000-operator-sign-in-lock';
 import { AttemptRequestHeaders1765500000000 } from './1765500000000-attempt-request-headers';
+import { DeliveriesRoomForLeases1765600000000 } from './1765600000000-deliveries-room-for-leases';
 
 /** The notifications schema's migrations, in order: run at start, and by the console CLI. */
 export const notificationsMigrations: readonly (new () => MigrationInterface)[] = [
@@ -28,4 +29,5 @@ export const notificationsMigrations: readonly (new () => MigrationInterface)[] 
   ReplayJobs1765300000000,
   OperatorSignInLock1765400000000,
   AttemptRequestHeaders1765500000000,
+  DeliveriesRoomForLeases1765600000000,
 ];

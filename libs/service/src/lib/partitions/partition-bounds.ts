@@ -33,6 +33,13 @@ export interface PartitionedTable {
    * kept past the retention (and such rows are never purged from the default partition).
    */
   readonly keepWhile?: string;
+  /**
+   * The fillfactor of each partition made for it (Postgres's default, 100, when unset). Rows
+   * updated soon after they are written, such as a queue's leases, want room left on their page:
+   * an update there that changes no indexed column is HOT, writing no index entry, where on a
+   * full page it writes one in every index of the table.
+   */
+  readonly fillfactor?: number;
 }
 
 /** The days (numbered from 1970-01-01 UTC) that must have partitions. */

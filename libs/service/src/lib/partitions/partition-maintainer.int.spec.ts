@@ -8,12 +8,16 @@ import { listPartitions } from './partition-sql';
 
 const SCHEMA = 'svc';
 
-/** A table keyed by epoch seconds, like Stripe events, that keeps rows still to be processed. */
+/**
+ * A table keyed by epoch seconds, like Stripe events, that keeps rows still to be processed, and
+ * leaves room on its pages for updates.
+ */
 const inboundEvents: PartitionedTable = {
   table: 'inbound_events',
   key: 'created',
   kind: 'epoch_seconds',
   keepWhile: `status = 'received'`,
+  fillfactor: 60,
 };
 const tables = [...messagingPartitionedTables, inboundEvents];
 
@@ -117,6 +121,25 @@ describe('partition maintenance (real Postgres)', () => {
     );
     expect(await partitionsOf('outbox')).toEqual([...expected, 'outbox_default'].sort());
     expect(await partitionsOf('inbound_events')).toHaveLength(10);
+  });
+
+  it("makes each partition with its table's fillfactor, and with Postgres's default where it has none", async () => {
+    // Given tables with only their default partition, one of them with a fillfactor
+
+    // When maintenance runs
+    await maintainer(2).run();
+
+    // Then every day's partition of that table has its fillfactor, and the outbox's have none
+    const reloptions = async (table: string) =>
+      (
+        (await db.dataSource.query(
+          `SELECT c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = to_regclass($1) AND c.relname <> $2`,
+          [`${SCHEMA}.${table}`, `${table}_default`],
+        )) as { reloptions: string[] | null }[]
+      ).map((r) => r.reloptions);
+    expect(await reloptions('inbound_events')).toEqual(Array(6).fill(['fillfactor=60']));
+    expect(await reloptions('outbox')).toEqual(Array(6).fill(null));
   });
 
   it('moves rows waiting in the default partition into the partition made for their day', async () => {

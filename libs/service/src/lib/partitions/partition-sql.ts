@@ -134,7 +134,7 @@ export async function createDayPartitions(
           ]
         : [];
     return [
-      `CREATE TABLE ${child} (LIKE ${parent} INCLUDING ALL)`,
+      `CREATE TABLE ${child} (LIKE ${parent} INCLUDING ALL)${storageOf(table)}`,
       ...move,
       `ALTER TABLE ${parent} ATTACH PARTITION ${child} FOR VALUES FROM (${from}) TO (${to})`,
     ];
@@ -142,6 +142,15 @@ export async function createDayPartitions(
   // One round trip for all of them: a first run makes a month of partitions for every table.
   await q.query(statements.join(';\n'));
   return partitions.reduce((moved, p) => moved + waitingIn(p), 0);
+}
+
+/** A new partition's storage parameters: LIKE … INCLUDING ALL copies none of them. */
+function storageOf(table: PartitionedTable): string {
+  if (table.fillfactor === undefined) return '';
+  if (!Number.isInteger(table.fillfactor) || table.fillfactor < 10 || table.fillfactor > 100) {
+    throw new Error(`${table.table}: fillfactor must be an integer from 10 to 100`);
+  }
+  return ` WITH (fillfactor = ${table.fillfactor})`;
 }
 
 /** Whether a partition holds rows that must outlive the retention (see PartitionedTable.keepWhile). */
