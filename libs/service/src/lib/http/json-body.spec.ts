@@ -25,4 +25,13 @@ describe('nestsDeeperThan', () => {
     // When its depth is checked against 64, Then it is too deep
     expect(nestsDeeperThan(text, 64)).toBe(true);
   });
+
+  it('finds depth past the limit when brackets in strings make up the rest of the count', () => {
+    // Given objects three deep, and a string with more brackets than the limit
+    const text = `{"a":{"b":{"c":"${'['.repeat(10)}"}}}`;
+
+    // When its depth is checked, Then the string's brackets do not count, the objects do
+    expect(nestsDeeperThan(text, 3)).toBe(false);
+    expect(nestsDeeperThan(text, 2)).toBe(true);
+  });
 });

@@ -25,6 +25,10 @@ export const MAX_JSON_DEPTH = 64;
 
 /** True when the JSON text nests arrays and objects deeper than `limit`; strings are skipped. */
 export function nestsDeeperThan(text: string, limit: number): boolean {
+  // Nesting past the limit takes more opening brackets than it, and a Stripe event has a few
+  // dozen: counting them with indexOf spares most bodies the scan character by character below,
+  // which was a twentieth of the intake's CPU.
+  if (openingBracketsAtMost(text, limit)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -42,6 +46,17 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** Whether the text has at most `limit` of `[` and `{` in all, strings included. */
+function openingBracketsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) {
+      if (++count > limit) return false;
+    }
+  }
+  return true;
 }
 
 /** Replaces Fastify's JSON parser with one that keeps the raw bytes and defers JSON errors. */
