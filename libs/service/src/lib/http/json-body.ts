@@ -27,7 +27,7 @@ export const MAX_JSON_DEPTH = 64;
 export function nestsDeeperThan(text: string, limit: number): boolean {
   // Nesting past the limit takes more opening brackets than it, and a Stripe event has a few
   // dozen: counting them with indexOf spares most bodies the scan character by character below,
-  // which was a twentieth of the intake's CPU.
+  // which took 3% of payments' CPU in the intake benchmark (tools/bench/probes/json-depth-check).
   if (openingBracketsAtMost(text, limit)) return false;
   let depth = 0;
   let inString = false;

@@ -34,7 +34,9 @@ export interface PartitionedTable {
    */
   readonly keepWhile?: string;
   /**
-   * The fillfactor of each partition made for it (Postgres's default, 100, when unset). Rows
+   * The fillfactor of each day's partition maintenance makes for it (Postgres's default, 100,
+   * when unset); the default partition and partitions that exist already are a migration's to
+   * set (`ALTER TABLE … SET (fillfactor = …)` on each). Rows
    * updated soon after they are written, such as a queue's leases, want room left on their page:
    * an update there that changes no indexed column is HOT, writing no index entry, where on a
    * full page it writes one in every index of the table.
