@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  median,
   profiled,
   ResourceMonitor,
   resourceTable,
@@ -30,7 +31,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2_000);
 /** Rounds per server; REQUESTS are shared among them. */
-const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 5);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function admin(sql) {
@@ -136,12 +137,6 @@ function summedResources(rounds) {
     }
   }
   return [...byName.values()];
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function startServer(label, args, env, readyUrl, origin) {
