@@ -184,6 +184,55 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     });
   });
 
+  it('sends the events committed while it lingers after a batch of more than one in one batch', async () => {
+    // Given a leading relay that lingers a second under load, and has just sent two events
+    const batches: number[] = [];
+    const lingering = relay(60_000, {
+      lingerMs: 1_000,
+      onPublished: ({ rowsByTopic }) =>
+        batches.push([...rowsByTopic.values()].reduce((a, b) => a + b)),
+    });
+    lingering.start();
+    await waitFor('the relay to lead', () => lingering.isLeader);
+    const orderId = randomUUID();
+    const pair = [orderEvent(orderId), orderEvent(orderId)];
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', pair, wakeUps));
+    await waitFor('the two events on Kafka', () => publishedIds(orderId).length === 2);
+
+    // When three more are committed one after another, each in its own transaction
+    const three = [orderEvent(orderId), orderEvent(orderId), orderEvent(orderId)];
+    for (const event of three) {
+      await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event], wakeUps));
+    }
+    await waitFor('the three events on Kafka', () => publishedIds(orderId).length === 5);
+
+    // Then they went out together, in order, after the pair
+    expect(batches).toEqual([2, 3]);
+    expect(publishedIds(orderId)).toEqual([...pair, ...three].map((e) => e.id));
+  });
+
+  it('sends a lone event after a lone event at once, without lingering', async () => {
+    // Given a leading relay that would linger a minute under load, and has just sent one event
+    const patient = relay(60_000, { lingerMs: 60_000 });
+    patient.start();
+    await waitFor('the relay to lead', () => patient.isLeader);
+    const orderId = randomUUID();
+    await db.dataSource.transaction((m) =>
+      appendToOutbox(m, 'svc', [orderEvent(orderId)], wakeUps),
+    );
+    await waitFor('the first event on Kafka', () => publishedIds(orderId).length === 1);
+
+    // When a second event is committed
+    await db.dataSource.transaction((m) =>
+      appendToOutbox(m, 'svc', [orderEvent(orderId)], wakeUps),
+    );
+
+    // Then it is on Kafka well before the minute's linger
+    await waitFor('the second event on Kafka', () => publishedIds(orderId).length === 2, {
+      timeoutMs: 10_000,
+    });
+  });
+
   it('sends a row once while its mark waits, and marks it with the time Kafka took it', async () => {
     // Given a leading relay that marks sent rows only after a minute, or when it stops
     const idle = relay(60_000, { markDelayMs: 60_000 });
