@@ -185,28 +185,33 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
   });
 
   it('sends the events committed while it lingers after a batch of more than one in one batch', async () => {
-    // Given a leading relay that lingers a second under load, and has just sent two events
+    // Given a leading relay that lingers a second under load
+    const orderId = randomUUID();
+    const pair = [orderEvent(orderId), orderEvent(orderId)];
+    const three = [orderEvent(orderId), orderEvent(orderId), orderEvent(orderId)];
+    const commitOneByOne = async (events: DomainEvent[]) => {
+      for (const event of events) {
+        await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event], wakeUps));
+      }
+    };
     const batches: number[] = [];
+    let threeCommitted: Promise<void> | undefined;
     const lingering = relay(60_000, {
       lingerMs: 1_000,
-      onPublished: ({ rowsByTopic }) =>
-        batches.push([...rowsByTopic.values()].reduce((a, b) => a + b)),
+      onPublished: ({ rowsByTopic }) => {
+        batches.push([...rowsByTopic.values()].reduce((a, b) => a + b));
+        // When, as soon as it has sent a pair of events, three more are committed one after
+        // another, each in its own transaction
+        if (batches.length === 1) threeCommitted = commitOneByOne(three);
+      },
     });
     lingering.start();
     await waitFor('the relay to lead', () => lingering.isLeader);
-    const orderId = randomUUID();
-    const pair = [orderEvent(orderId), orderEvent(orderId)];
     await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', pair, wakeUps));
-    await waitFor('the two events on Kafka', () => publishedIds(orderId).length === 2);
+    await waitFor('the five events on Kafka', () => publishedIds(orderId).length === 5);
+    await threeCommitted;
 
-    // When three more are committed one after another, each in its own transaction
-    const three = [orderEvent(orderId), orderEvent(orderId), orderEvent(orderId)];
-    for (const event of three) {
-      await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', [event], wakeUps));
-    }
-    await waitFor('the three events on Kafka', () => publishedIds(orderId).length === 5);
-
-    // Then they went out together, in order, after the pair
+    // Then the three went out together, in order, after the pair
     expect(batches).toEqual([2, 3]);
     expect(publishedIds(orderId)).toEqual([...pair, ...three].map((e) => e.id));
   });
@@ -229,6 +234,35 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
 
     // Then it is on Kafka well before the minute's linger
     await waitFor('the second event on Kafka', () => publishedIds(orderId).length === 2, {
+      timeoutMs: 10_000,
+    });
+  });
+
+  it('sends the first event after a burst at once once the burst is over, without lingering', async () => {
+    // Given a leading relay that would linger a minute under load, and has sent a pair of events
+    // whose marks, 300 ms after the send, say the burst is over
+    const patient = relay(60_000, { lingerMs: 60_000, markDelayMs: 300 });
+    patient.start();
+    await waitFor('the relay to lead', () => patient.isLeader);
+    const orderId = randomUUID();
+    const pair = [orderEvent(orderId), orderEvent(orderId)];
+    await db.dataSource.transaction((m) => appendToOutbox(m, 'svc', pair, wakeUps));
+    await waitFor('the pair marked published', async () => {
+      const [{ marked }] = await db.dataSource.query(
+        `SELECT count(*)::int AS marked FROM svc.outbox
+         WHERE event_id = ANY($1::uuid[]) AND published_at IS NOT NULL`,
+        [pair.map((e) => e.id)],
+      );
+      return marked === 2;
+    });
+
+    // When a lone event is committed
+    await db.dataSource.transaction((m) =>
+      appendToOutbox(m, 'svc', [orderEvent(orderId)], wakeUps),
+    );
+
+    // Then it is on Kafka well before the minute's linger
+    await waitFor('the lone event on Kafka', () => publishedIds(orderId).length === 3, {
       timeoutMs: 10_000,
     });
   });
