@@ -1,5 +1,5 @@
 import {
-  freePort,
+  freePorts,
   MetricsReading,
   PartnerSink,
   PrivateKafka,
@@ -70,12 +70,12 @@ export class FaultStack {
       ...env,
     };
     const services = {} as Record<ServiceName, ServiceProcess[]>;
+    const ports = await freePorts(SERVICES.length * instances);
     for (const name of SERVICES) {
       services[name] = [];
       for (let i = 0; i < instances; i++) {
-        services[name].push(
-          new ServiceProcess({ name, port: await freePort(), env: common, label: `fault-${i}` }),
-        );
+        const port = ports.shift() as number;
+        services[name].push(new ServiceProcess({ name, port, env: common, label: `fault-${i}` }));
       }
     }
     const stack = new FaultStack(postgres, kafka, databaseUrl, services);

@@ -2,7 +2,7 @@ import {
   assertKafkaReachable,
   createTestDatabase,
   FakeStripeApi,
-  freePort,
+  freePorts,
   PartnerSink,
   type PushFakes,
   ServiceProcess,
@@ -69,10 +69,15 @@ describe('the logs of a full run at LOG_LEVEL=debug, failures included (three se
       DELIVERY_ALLOWED_NETWORKS: '127.0.0.0/8',
     };
     const label = `logs-${run}`;
+    const [ordersPort, paymentsPort, notificationsPort] = (await freePorts(3)) as [
+      number,
+      number,
+      number,
+    ];
     services = [
-      new ServiceProcess({ name: 'orders', port: await freePort(), env, label }),
-      new ServiceProcess({ name: 'payments', port: await freePort(), env, label }),
-      new ServiceProcess({ name: 'notifications', port: await freePort(), env, label }),
+      new ServiceProcess({ name: 'orders', port: ordersPort, env, label }),
+      new ServiceProcess({ name: 'payments', port: paymentsPort, env, label }),
+      new ServiceProcess({ name: 'notifications', port: notificationsPort, env, label }),
     ];
     const [orders, payments, notifications] = services as [
       ServiceProcess,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../../../../..');
@@ -23,7 +23,8 @@ export class PrivateKafka {
   ) {}
 
   static async create(): Promise<PrivateKafka> {
-    const broker = new PrivateKafka(await freePort(), await freePort());
+    const [port, controllerPort] = (await freePorts(2)) as [number, number];
+    const broker = new PrivateKafka(port, controllerPort);
     await broker.start();
     return broker;
   }
