@@ -439,6 +439,7 @@ export class DeliveryRepository {
         options.healEndpoints,
         outcomes.map((o) => (o.requestHeaders ? JSON.stringify(o.requestHeaders) : null)),
       ],
+      { planForValues: true },
     );
     return new Set(rows.map((r) => r.id));
   }

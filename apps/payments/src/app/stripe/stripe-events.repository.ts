@@ -233,8 +233,9 @@ export class StripeEventsRepository {
     }[],
   ): WritePart | null {
     if (done.length === 0) return null;
-    // `created` is the partition key: as a separate = ANY it lets Postgres plan only the days the
-    // batch holds, where the join alone plans (and probes) every partition.
+    // `created` is the partition key: as a separate = ANY it lets Postgres plan only the weeks
+    // the batch holds, where the join alone plans (and probes) every partition; planned for the
+    // batch's values, not once for any batch, so that it can.
     return {
       text: `UPDATE ${this.table} e
        SET status = d.status, last_error = d.reason, attempts = e.attempts + 1, processed_at = now()
@@ -246,6 +247,7 @@ export class StripeEventsRepository {
         done.map((d) => d.status),
         done.map((d) => d.reason),
       ],
+      planForValues: true,
     };
   }
 

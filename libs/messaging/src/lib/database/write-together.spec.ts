@@ -15,7 +15,14 @@ describe('writes combined into one statement', () => {
         'w1 AS (INSERT INTO b SELECT $3, $4 WHERE $3 IS NOT NULL RETURNING 1) ' +
         'SELECT (SELECT count(*) FROM w0)::int AS n0, (SELECT count(*) FROM w1)::int AS n1',
       params: ['a-1', 10, 'b-1', 11],
+      planForValues: false,
     });
+  });
+
+  it('is planned for its values when one of its parts is', () => {
+    const part = { text: 'UPDATE a SET x = $1 RETURNING 1', params: [1] };
+    expect(combineWrites([part, { ...part, planForValues: true }]).planForValues).toBe(true);
+    expect(combineWrites([part, part]).planForValues).toBe(false);
   });
 
   it('keeps numbers of ten and more whole', () => {

@@ -1,12 +1,12 @@
 import { type EntityManager } from 'typeorm';
-import { queryPrepared } from './prepared-query';
+import { queryPrepared, type StatementOptions } from './prepared-query';
 
 /**
  * One part of a statement that makes several writes: an INSERT, UPDATE or DELETE with a
  * RETURNING clause (or a SELECT, to learn something in the same round trip), whose text numbers
  * its own parameters from `$1`, as if it ran alone.
  */
-export interface WritePart {
+export interface WritePart extends StatementOptions {
   readonly text: string;
   readonly params: readonly unknown[];
 }
@@ -33,6 +33,8 @@ export function combineWrites(parts: readonly WritePart[]): WritePart {
   return {
     text: `WITH ${ctes.join(', ')} SELECT ${counts.join(', ')}`,
     params: parts.flatMap((p) => p.params),
+    // One part looking up a batch's rows makes the whole statement worth planning per call.
+    planForValues: parts.some((p) => p.planForValues === true),
   };
 }
 
@@ -50,12 +52,17 @@ export async function writeTogether(
   const present = parts.filter((p): p is WritePart => p !== null);
   if (present.length === 0) return parts.map(() => 0);
   if (present.length === 1) {
-    const { text, params } = present[0] as WritePart;
-    const { rowCount } = await queryPrepared(db, text, params);
+    const part = present[0] as WritePart;
+    const { rowCount } = await queryPrepared(db, part.text, part.params, part);
     return parts.map((p) => (p === null ? 0 : rowCount));
   }
   const combined = combineWrites(present);
-  const { rows } = await queryPrepared<Record<string, number>>(db, combined.text, combined.params);
+  const { rows } = await queryPrepared<Record<string, number>>(
+    db,
+    combined.text,
+    combined.params,
+    combined,
+  );
   const counts = present.map((_, i) => rows[0]?.[`n${i}`] ?? 0);
   let next = 0;
   return parts.map((p) => (p === null ? 0 : (counts[next++] as number)));

@@ -1,4 +1,4 @@
-import { queryPrepared, quoteIdent } from '@switchyard/messaging';
+import { queryPrepared, quoteIdent, type StatementOptions } from '@switchyard/messaging';
 import { type EntityManager } from 'typeorm';
 
 /**
@@ -28,8 +28,13 @@ export class RepositorySql {
   }
 
   /** The rows a statement returns (a SELECT, or any statement with RETURNING). */
-  async rows<T>(db: EntityManager, text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await queryPrepared<T>(db, text, params)).rows;
+  async rows<T>(
+    db: EntityManager,
+    text: string,
+    params: readonly unknown[] = [],
+    options: StatementOptions = {},
+  ): Promise<T[]> {
+    return (await queryPrepared<T>(db, text, params, options)).rows;
   }
 
   /** The first row a statement returns, if any. */
@@ -46,7 +51,8 @@ export class RepositorySql {
     db: EntityManager,
     text: string,
     params: readonly unknown[] = [],
+    options: StatementOptions = {},
   ): Promise<number> {
-    return (await queryPrepared(db, text, params)).rowCount;
+    return (await queryPrepared(db, text, params, options)).rowCount;
   }
 }
