@@ -1,12 +1,19 @@
 // Where a .cpuprofile spent its time: self time by function and by file, the top rows.
 // Usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows] [--last <seconds>]
+//        [--busiest <seconds>]
 // --last: only the samples of the profile's last N seconds (a benchmark's measured window,
-// without the process's boot and set-up). (idle) counts in the seconds sampled, not in the shares.
+// without the process's boot and set-up). --busiest: only those of the N seconds with the most
+// CPU (the measured window of a benchmark that runs set-up and other phases around it). (idle)
+// counts in the seconds sampled, not in the shares.
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
-const lastAt = args.indexOf('--last');
-const lastSeconds = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) : Infinity;
+const option = (name) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args.splice(at, 2)[1]) : undefined;
+};
+const lastSeconds = option('--last') ?? Infinity;
+const busiestSeconds = option('--busiest');
 const [file, rowsArg] = args;
 if (!file) {
   process.stderr.write('usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows]\n');
@@ -16,12 +23,15 @@ const rows = Number(rowsArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map();
-const from = profile.endTime - lastSeconds * 1e6;
+const [from, to] =
+  busiestSeconds === undefined
+    ? [profile.endTime - lastSeconds * 1e6, Infinity]
+    : busiestWindow(busiestSeconds * 1e6);
 let at = profile.startTime;
 let sampledUs = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   at += profile.timeDeltas[i] ?? 0;
-  if (at < from) continue;
+  if (at < from || at > to) continue;
   const id = profile.samples[i];
   sampledUs += profile.timeDeltas[i] ?? 0;
   if (byId.get(id).callFrame.functionName === '(idle)') continue;
@@ -65,3 +75,26 @@ console.log(
 show('self time by package or file', byFile);
 show('self time by function', byFunction);
 show("total time (self and callees) of this repository's functions", ownTotal);
+
+/** [start, end] of the `widthUs` with the most samples that are not idle (a sliding window). */
+function busiestWindow(widthUs) {
+  const idleIds = new Set(
+    profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+  );
+  const busy = [];
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (!idleIds.has(profile.samples[i])) busy.push([t, profile.timeDeltas[i] ?? 0]);
+  }
+  let best = [profile.startTime, profile.startTime + widthUs];
+  let bestUs = -1;
+  let sum = 0;
+  let start = 0;
+  for (let end = 0; end < busy.length; end++) {
+    sum += busy[end][1];
+    while (busy[end][0] - busy[start][0] > widthUs) sum -= busy[start++][1];
+    if (sum > bestUs) [bestUs, best] = [sum, [busy[start][0], busy[start][0] + widthUs]];
+  }
+  return best;
+}
