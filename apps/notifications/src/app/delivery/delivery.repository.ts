@@ -261,6 +261,7 @@ export class DeliveryRepository {
         'd.id = ANY($3::uuid[]) AND d.event_id = ANY($4::uuid[]) AND m.event_id = ANY($4::uuid[])',
       ),
       [leaseSeconds, instanceId, due.map((d) => d.id), eventIdsOf(due)],
+      { planForValues: true },
     );
     return rows.map(claimedOf);
   }
@@ -341,6 +342,7 @@ export class DeliveryRepository {
              FOR UPDATE SKIP LOCKED) h
        WHERE d.id = h.id AND d.event_id = h.event_id AND d.event_id = ANY($4::uuid[])`,
       [held.map((d) => d.id), instanceId, leaseSeconds, eventIdsOf(held)],
+      { planForValues: true },
     );
   }
 
@@ -355,6 +357,7 @@ export class DeliveryRepository {
       `UPDATE ${this.sql.schema}.deliveries SET locked_until = NULL, locked_by = NULL
        WHERE id = ANY($1::uuid[]) AND event_id = ANY($3::uuid[]) AND locked_by = $2 AND status = 'pending'`,
       [held.map((d) => d.id), instanceId, eventIdsOf(held)],
+      { planForValues: true },
     );
     if (given > 0) this.wakeUps.announce(this.channel);
   }

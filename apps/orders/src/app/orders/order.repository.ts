@@ -263,6 +263,7 @@ export class OrderRepository {
        appended AS (${append.insert})
        SELECT id::text AS id, updated_at FROM updated`,
       [...orderParams, ...append.params],
+      { planForValues: true },
     );
     const updatedAt = new Map(rows.map((r) => [r.id, r.updated_at]));
     for (const { order } of transitions) {

@@ -94,6 +94,7 @@ export class PaymentsRepository {
        LEFT JOIN locked ON locked.payment_intent_id = ids.id
        LEFT JOIN ${s}.payment_intents pi ON pi.id = ids.id`,
       [[...new Set(paymentIntentIds)]],
+      { planForValues: true },
     );
     return new Map(
       rows.map((r) => [
@@ -142,6 +143,7 @@ export class PaymentsRepository {
        FROM unnest($1::text[], $2::jsonb[]) AS saved(id, state)
        WHERE ps.payment_intent_id = saved.id RETURNING 1`,
       params: [rows.map((r) => r.paymentIntentId), rows.map((r) => JSON.stringify(r.state))],
+      planForValues: true,
     };
   }
 }

@@ -25,14 +25,15 @@ interface PgClient {
 export interface StatementOptions {
   /**
    * Plans the statement for each call's values (Postgres' unnamed statement, a custom plan)
-   * instead of reusing the connection's plan. For a statement that looks rows up by a batch of
-   * keys in a partitioned table: planned for its values, Postgres reads only the partitions the
-   * keys fall in, sized as they are now, for the batch's true length. The connection's reused
-   * (generic) plan covers every partition, assumes ten keys, and keeps the sizes seen when it
-   * was made: made while the week's partition was new and empty, it read the whole partition for
-   * every batch once the partition had filled (7,000-15,000 rows, 7-24 ms a batch at 1,000
-   * events/s), until an ANALYZE replaced it. Planning costs a fraction of a millisecond per call,
-   * shared by the batch.
+   * instead of reusing the connection's plan: for a statement that looks rows up by a batch of
+   * keys (`= ANY($1)`, a join to `unnest`). Planned for its values, Postgres sizes the tables as
+   * they are now, for the batch's true length, and reads only the partitions the keys fall in.
+   * A reused (generic) plan assumes ten keys, covers every partition and keeps the sizes seen
+   * when it was made: made while a table or the week's partition was new and nearly empty, it
+   * read all of it for every batch once it had filled, until an ANALYZE replaced it (7-24 ms a
+   * batch over 7,000-15,000 rows at 1,000 events/s in the end-to-end benchmark; Postgres keeps
+   * such a plan once the plans made for values have cost more on average). Planning costs a
+   * fraction of a millisecond per call, shared by the batch.
    */
   readonly planForValues?: boolean;
 }

@@ -203,11 +203,13 @@ export class OutboxRelay {
     if (!session) return false;
     // On the leader's own session, as a named statement: Postgres plans it once, where planning
     // at every round (over every partition) cost more than running it. Rows sent and not yet
-    // marked published are left out by their ids.
+    // marked published are left out by their ids, through a subquery: as `<> ALL($1)`, a round
+    // planned for its values estimated each id against each partition (3-4.5 ms of planning for
+    // a few hundred ids, against 0.2-0.4 ms running it).
     const due = {
       name: `outbox-due-${this.options.schema}`,
       text: `SELECT event_id, topic, message_key, payload, headers FROM ${s}.outbox
-         WHERE published_at IS NULL AND event_id <> ALL($1::uuid[])
+         WHERE published_at IS NULL AND event_id NOT IN (SELECT unnest($1::uuid[]))
          ORDER BY position LIMIT ${Math.trunc(this.batchSize)}`,
     };
     for (;;) {
@@ -243,9 +245,9 @@ export class OutboxRelay {
     if (!session) return;
     const s = quoteIdent(this.options.schema);
     // By event id, the partition key, as a separate = ANY: each row is found in its own
-    // partition, where the join alone would probe every one.
+    // partition, where the join alone would probe every one. Planned for its values (unnamed),
+    // as every batch lookup is (`StatementOptions.planForValues`).
     await session.query({
-      name: `outbox-published-${this.options.schema}`,
       text: `UPDATE ${s}.outbox o SET published_at = m.at
          FROM unnest($1::uuid[], $2::timestamptz[]) AS m(event_id, at)
          WHERE o.event_id = m.event_id AND o.event_id = ANY($1::uuid[])`,
