@@ -215,7 +215,7 @@ async function drain(sink, endpoints) {
     prefix,
     env: { DELIVERY_CONCURRENCY: String(CONCURRENCY) },
   });
-  const monitor = new ResourceMonitor([service]);
+  const monitor = new ResourceMonitor([service], { sink: sink.pid });
   await monitor.start();
   const stats = await waitForDrain(sink);
   const resources = await monitor.stop();

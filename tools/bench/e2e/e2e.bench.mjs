@@ -290,7 +290,10 @@ async function run(ctx, rate) {
   const floorLatency = await floor(sink, rate, Math.min(count, rate * 3));
 
   await sink.reset({ secrets, verifyEvery: 10, record: true });
-  const monitor = new ResourceMonitor(Object.values(services));
+  const monitor = new ResourceMonitor(Object.values(services), {
+    'load generator': process.pid,
+    sink: sink.pid,
+  });
   await monitor.start();
   const statementsBefore = await statementCalls(db.name);
   const { answers, maxLateMs } = await payPaced(services.payments.url, orderIds, rate);
@@ -351,7 +354,10 @@ async function runOrderCreated(ctx, rate) {
   const { sink, services, secrets } = ctx;
   const count = rate * SECONDS;
   await sink.reset({ secrets, verifyEvery: 10, record: true });
-  const monitor = new ResourceMonitor(Object.values(services));
+  const monitor = new ResourceMonitor(Object.values(services), {
+    'load generator': process.pid,
+    sink: sink.pid,
+  });
   await monitor.start();
   const { answers, maxLateMs } = await orderPaced(services.orders.url, rate, count);
   ctx.ordersPlaced += count;

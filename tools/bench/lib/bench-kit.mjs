@@ -673,8 +673,14 @@ async function scrape(service) {
  * `start` empties it, the one in `stop` reads p99 and max over exactly the window).
  */
 export class ResourceMonitor {
-  constructor(services) {
+  /**
+   * `harness`: the benchmark's own processes beside the services, by name (`{ load: process.pid,
+   * sink: sink.pid }`): their CPU is reported with Postgres's and Kafka's, since on two cores it
+   * is CPU the services did not get.
+   */
+  constructor(services, harness = {}) {
     this.services = services;
+    this.harness = harness;
     this.maxRss = new Map(services.map((s) => [s, 0]));
     this.timer = null;
   }
@@ -684,7 +690,10 @@ export class ResourceMonitor {
     this.timer = setInterval(() => this.sample(), 250);
     this.sample();
     this.startedAt = performance.now();
-    const pids = Object.fromEntries(this.services.map((s) => [s.name, s.pid]));
+    const pids = {
+      ...Object.fromEntries(this.services.map((s) => [s.name, s.pid])),
+      ...this.harness,
+    };
     this.cpu = growthOver(cpuSeconds, pids);
     this.sleeps = growthOver(sleepsSoFar, pids);
   }
@@ -698,7 +707,8 @@ export class ResourceMonitor {
 
   /**
    * Per service: { name, peakRss, maxSampledRss, cpuSeconds, wakeUps, loopP99, loopMax,
-   * underLimit }; then Postgres and the Kafka broker, with their CPU seconds and wake-ups only.
+   * underLimit }; then Postgres, the Kafka broker and the harness's processes, with their CPU
+   * seconds and wake-ups only.
    * `windowSeconds` is the window's length: the machine had `os.availableParallelism()` times
    * that to spend.
    */
@@ -723,7 +733,7 @@ export class ResourceMonitor {
         underLimit: hwm < RSS_LIMIT_MB * 1024 * 1024,
       };
     });
-    const sharedRows = ['postgres', 'kafka'].map((name) => ({
+    const sharedRows = ['postgres', 'kafka', ...Object.keys(this.harness)].map((name) => ({
       name,
       shared: true,
       cpuSeconds: cpu[name],
