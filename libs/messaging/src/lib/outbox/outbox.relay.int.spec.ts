@@ -185,7 +185,8 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
   });
 
   it('sends the events committed while it lingers after a batch of more than one in one batch', async () => {
-    // Given a leading relay that lingers a second under load
+    // Given a leading relay that lingers a second under load (load being a batch of more than
+    // one in the last 10 s, so a slow commit of the first of the three still finds it lingering)
     const orderId = randomUUID();
     const pair = [orderEvent(orderId), orderEvent(orderId)];
     const three = [orderEvent(orderId), orderEvent(orderId), orderEvent(orderId)];
@@ -198,6 +199,7 @@ describe('outbox relay (real Postgres, real Kafka)', () => {
     let threeCommitted: Promise<void> | undefined;
     const lingering = relay(60_000, {
       lingerMs: 1_000,
+      loadWindowMs: 10_000,
       onPublished: ({ rowsByTopic }) => {
         batches.push([...rowsByTopic.values()].reduce((a, b) => a + b));
         // When, as soon as it has sent a pair of events, three more are committed one after

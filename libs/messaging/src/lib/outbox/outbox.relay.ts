@@ -43,6 +43,11 @@ export interface OutboxRelayOptions {
    * batch).
    */
   readonly lingerMs?: number;
+  /**
+   * How recently a batch of more than one row must have gone out for the next round to linger
+   * (100 ms unless set; see `lingerMs`).
+   */
+  readonly loadWindowMs?: number;
   /** A batch went out: how many rows per logical topic, and how long Kafka took to take them. */
   readonly onPublished?: (published: PublishedBatch) => void;
 }
@@ -159,7 +164,8 @@ export class OutboxRelay {
   private async lingerUnderLoad(): Promise<void> {
     const lingerMs = this.options.lingerMs ?? LINGER_MS;
     const { rows, at } = this.lastBatch;
-    const underLoad = rows > 1 && rows < this.batchSize && performance.now() - at <= LOAD_WINDOW_MS;
+    const window = this.options.loadWindowMs ?? LOAD_WINDOW_MS;
+    const underLoad = rows > 1 && rows < this.batchSize && performance.now() - at <= window;
     if (underLoad && lingerMs > 0) await sleepUnless(lingerMs, this.stopping.signal);
   }
 
