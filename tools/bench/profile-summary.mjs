@@ -10,10 +10,20 @@ import { readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const option = (name) => {
   const at = args.indexOf(name);
-  return at >= 0 ? Number(args.splice(at, 2)[1]) : undefined;
+  if (at < 0) return undefined;
+  const seconds = Number(args.splice(at, 2)[1]);
+  if (!(seconds > 0)) {
+    process.stderr.write(`${name} takes a number of seconds, more than 0\n`);
+    process.exit(2);
+  }
+  return seconds;
 };
 const lastSeconds = option('--last') ?? Infinity;
 const busiestSeconds = option('--busiest');
+if (busiestSeconds !== undefined && lastSeconds !== Infinity) {
+  process.stderr.write('--last and --busiest choose the window two ways: give one of them\n');
+  process.exit(2);
+}
 const [file, rowsArg] = args;
 if (!file) {
   process.stderr.write('usage: node tools/bench/profile-summary.mjs <file.cpuprofile> [rows]\n');

@@ -69,9 +69,12 @@ export class EndpointStateRepository {
   /** A success ends the failure streak and closes the circuit. */
   async recordSuccess(endpointIds: readonly string[], db: EntityManager): Promise<void> {
     if (endpointIds.length === 0) return;
-    await this.sql.affected(db, healEndpointsSql(this.sql.schema, 'id = ANY($1::uuid[])'), [
-      endpointIds,
-    ]);
+    await this.sql.affected(
+      db,
+      healEndpointsSql(this.sql.schema, 'id = ANY($1::uuid[])'),
+      [endpointIds],
+      { planForValues: true },
+    );
   }
 
   /** A failure lengthens the streak; at `threshold` failures in a row the circuit opens for `cooldownMs`. */

@@ -80,6 +80,7 @@ export class PushDeliveryRepository {
          updated_at = now()
        WHERE id = ANY($1::uuid[]) AND event_id = ANY($2::uuid[]) AND status = 'pending'`,
       [orphaned.map((d) => d.id), eventIdsOf(orphaned)],
+      { planForValues: true },
     );
   }
 
@@ -105,6 +106,7 @@ export class PushDeliveryRepository {
        RETURNING d.id, d.message_id, d.event_id, d.attempts, d.created_at, d.device_id,
          v.platform, v.token, v.app, v.environment, v.locale, m.payload`,
       [due.map((d) => d.id), leaseSeconds, instanceId, eventIdsOf(due)],
+      { planForValues: true },
     );
     return rows.map((r) => ({
       kind: 'push',

@@ -127,6 +127,7 @@ export class OrderRepository {
               payment_intent_id, created_at, updated_at
        FROM ${this.sql.schema}.orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
+      { planForValues: true },
     );
     return rows.map((row) => this.entityOf(row));
   }

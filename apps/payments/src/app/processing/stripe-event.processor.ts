@@ -206,8 +206,8 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       outcome: batch.outcomes[i] as ApplyOutcome,
       traceparent: traceparents[i] as string,
     }));
-    // What the events changed and their marks as done: one statement. Postgres plans it for the
-    // days the batch holds at every call (a generic plan would lock every day's partition).
+    // What the events changed and their marks as done: one statement, planned for the weeks the
+    // batch holds at every call (`planForValues`; a kept plan would lock every week's partition).
     await writeTogether(manager, [
       batch.writes.states,
       batch.writes.outbox,

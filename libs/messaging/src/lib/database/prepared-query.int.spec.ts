@@ -32,6 +32,24 @@ describe('prepared statements (real Postgres)', () => {
     expect(prepared.rows).toEqual([{ name: statementName(insert) }]);
   });
 
+  it('prepares nothing on the connection for a statement planned for its values', async () => {
+    // Given a statement run three times on one connection, planned for its values
+    const lookup = 'SELECT id FROM svc.items WHERE id = ANY($1::int[])';
+    const kept = await db.dataSource.transaction(async (manager) => {
+      for (const ids of [[1], [1, 2], [1, 2, 3]]) {
+        await queryPrepared(manager, lookup, [ids], { planForValues: true });
+      }
+      return queryPrepared<{ name: string }>(
+        manager,
+        'SELECT name FROM pg_prepared_statements WHERE statement = $1',
+        [lookup],
+      );
+    });
+
+    // Then Postgres holds no prepared statement, hence no plan, to reuse for it
+    expect(kept.rows).toEqual([]);
+  });
+
   it('answers the rows a statement returns and how many rows it touched', async () => {
     await queryPrepared(db.dataSource.manager, insert, [10, 'ten']);
     await queryPrepared(db.dataSource.manager, insert, [11, 'eleven']);

@@ -33,7 +33,9 @@ export interface StatementOptions {
    * read all of it for every batch once it had filled, until an ANALYZE replaced it (7-24 ms a
    * batch over 7,000-15,000 rows at 1,000 events/s in the end-to-end benchmark; Postgres keeps
    * such a plan once the plans made for values have cost more on average). Planning costs a
-   * fraction of a millisecond per call, shared by the batch.
+   * fraction of a millisecond per call, shared by the batch. An unnamed statement is still a
+   * cached plan to Postgres: a role or database set to `plan_cache_mode = force_generic_plan`
+   * undoes this.
    */
   readonly planForValues?: boolean;
 }

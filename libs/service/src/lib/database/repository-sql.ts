@@ -14,7 +14,8 @@ export function integerLiteral(n: number): string {
 /**
  * The one way repositories run hand-written SQL in their service's schema: the schema quoted
  * once (`${sql.schema}.deliveries`), one result shape whatever the statement, and every
- * statement prepared (`queryPrepared`: planned once per connection, not at every call). Pass
+ * statement prepared (`queryPrepared`: planned once per connection, not at every call), but for
+ * batch lookups, planned for their values (`planForValues`). Pass
  * the transaction's EntityManager to take part in it, or the DataSource's manager to run on its
  * own.
  */
