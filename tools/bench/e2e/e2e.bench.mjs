@@ -281,6 +281,11 @@ async function warmUp(ctx, rate) {
   await waitForReceipts(sink, answers.filter((a) => a.status === 200).length);
 }
 
+/** The benchmark's own processes, whose CPU is reported beside the services'. */
+function harnessOf(sink) {
+  return { 'load generator': process.pid, sink: sink.pid };
+}
+
 async function run(ctx, rate) {
   const { db, sink, services, secrets } = ctx;
   const count = rate * SECONDS;
@@ -290,10 +295,7 @@ async function run(ctx, rate) {
   const floorLatency = await floor(sink, rate, Math.min(count, rate * 3));
 
   await sink.reset({ secrets, verifyEvery: 10, record: true });
-  const monitor = new ResourceMonitor(Object.values(services), {
-    'load generator': process.pid,
-    sink: sink.pid,
-  });
+  const monitor = new ResourceMonitor(Object.values(services), harnessOf(sink));
   await monitor.start();
   const statementsBefore = await statementCalls(db.name);
   const { answers, maxLateMs } = await payPaced(services.payments.url, orderIds, rate);
@@ -354,10 +356,7 @@ async function runOrderCreated(ctx, rate) {
   const { sink, services, secrets } = ctx;
   const count = rate * SECONDS;
   await sink.reset({ secrets, verifyEvery: 10, record: true });
-  const monitor = new ResourceMonitor(Object.values(services), {
-    'load generator': process.pid,
-    sink: sink.pid,
-  });
+  const monitor = new ResourceMonitor(Object.values(services), harnessOf(sink));
   await monitor.start();
   const { answers, maxLateMs } = await orderPaced(services.orders.url, rate, count);
   ctx.ordersPlaced += count;

@@ -674,9 +674,9 @@ async function scrape(service) {
  */
 export class ResourceMonitor {
   /**
-   * `harness`: the benchmark's own processes beside the services, by name (`{ load: process.pid,
-   * sink: sink.pid }`, as the end-to-end benchmark names them `'load generator'` and `sink`): their CPU is reported with Postgres's and Kafka's, since on two cores it
-   * is CPU the services did not get.
+   * `harness`: the benchmark's own processes beside the services, by name (`{ sink: sink.pid }`):
+   * their CPU is reported with Postgres's and Kafka's, since on two cores it is CPU the services
+   * did not get.
    */
   constructor(services, harness = {}) {
     this.services = services;
