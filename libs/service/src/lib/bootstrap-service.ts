@@ -12,7 +12,8 @@ import { registerJsonBodyParser } from './http/json-body';
 import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { refuseWhileClosing } from './http/refuse-while-closing';
 import { openApiDocumentOf } from './openapi/openapi-document';
-import { SERVICE_NAME } from './service-config.token';
+import { logRequests } from './logging/request-log';
+import { SERVICE_LOGGER, SERVICE_NAME } from './service-config.token';
 
 const ONE_MEGABYTE = 1024 * 1024;
 
@@ -32,6 +33,7 @@ export async function createServiceApp(module: DynamicModule): Promise<NestFasti
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), ONE_MEGABYTE);
   refuseWhileClosing(app.getHttpAdapter().getInstance());
   recordHttpMetrics(app.getHttpAdapter().getInstance());
+  logRequests(app.getHttpAdapter().getInstance(), app.get(SERVICE_LOGGER));
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ApiExceptionFilter());
   // Kafka events reach `@EventPattern` handlers through our transport; it consumes in the

@@ -4,6 +4,9 @@ export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 /** Injection token of the service's name (orders, payments, notifications). */
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
 
+/** Injection token of the service's root pino logger (what nestjs-pino and the request log write to). */
+export const SERVICE_LOGGER = Symbol('SERVICE_LOGGER');
+
 /** Injection token of the service's partitioned tables (PartitionedTable[]), kept by retention. */
 export const PARTITIONED_TABLES = Symbol('PARTITIONED_TABLES');
 

@@ -10,7 +10,7 @@ import { dataSourceOptions, migrateUnderLock } from './database/database';
 import { VacuumSettingsCheck } from './database/vacuum-settings.check';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
-import { loggerParams } from './logging/logger-options';
+import { loggerParams, serviceLogger } from './logging/logger-options';
 import { KafkaEventsServer } from './messaging/kafka-events.server';
 import { MessagingRuntime } from './messaging/messaging.runtime';
 import { type PartitionedTable } from './partitions/partition-bounds';
@@ -20,6 +20,7 @@ import {
   EVENT_CONSUMER,
   PARTITIONED_TABLES,
   SERVICE_CONFIG,
+  SERVICE_LOGGER,
   SERVICE_NAME,
 } from './service-config.token';
 
@@ -46,11 +47,12 @@ export interface ServiceCoreOptions {
 export class ServiceCoreModule {
   static forRoot(options: ServiceCoreOptions): DynamicModule {
     const { config, name } = options;
+    const logger = serviceLogger(name, config);
     return {
       module: ServiceCoreModule,
       global: true,
       imports: [
-        LoggerModule.forRoot(loggerParams(name, config)),
+        LoggerModule.forRoot(loggerParams(logger)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config, options.migrations, options.entities),
           dataSourceFactory: async (dataSourceOptions) => {
@@ -64,6 +66,7 @@ export class ServiceCoreModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: name },
+        { provide: SERVICE_LOGGER, useValue: logger },
         { provide: PARTITIONED_TABLES, useValue: options.partitionedTables },
         { provide: EVENT_CONSUMER, useValue: options.consumer ?? null },
         {
@@ -82,6 +85,7 @@ export class ServiceCoreModule {
         RepositorySql,
         WakeUps,
         SERVICE_NAME,
+        SERVICE_LOGGER,
         MessagingRuntime,
         KafkaEventsServer,
         PartitionMaintenance,

@@ -1,0 +1,40 @@
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Level, type Logger } from 'pino';
+
+/**
+ * The level a request is logged at: info carries one line per event (received, processed,
+ * handled), and a line per request would double it, so requests log at debug unless they failed.
+ */
+export function requestLogLevel(statusCode: number): Level {
+  if (statusCode >= 500) return 'error';
+  return statusCode >= 400 ? 'warn' : 'debug';
+}
+
+/**
+ * Logs every answered request but health checks, when its level is on, as pino-http did:
+ * `request completed` with `req`, `res` and `responseTime` (ms); the logger's serializers take
+ * the secret headers out. A request whose level is off costs a comparison.
+ */
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const level = requestLogLevel(reply.statusCode);
+    if (logger.isLevelEnabled(level) && !request.url.startsWith('/health')) {
+      logger[level](requestLine(request, reply), 'request completed');
+    }
+    done();
+  });
+}
+
+function requestLine(request: FastifyRequest, reply: FastifyReply): Record<string, unknown> {
+  return {
+    req: {
+      id: request.id,
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      remoteAddress: request.ip,
+    },
+    res: { statusCode: reply.statusCode, headers: reply.getHeaders() },
+    responseTime: Math.round(reply.elapsedTime),
+  };
+}
