@@ -109,25 +109,63 @@ export interface CreateEventOptions {
   readonly traceparent?: string;
 }
 
-/** Builds a valid envelope; throws ContractViolationError when `data` breaks the type's schema. */
+/**
+ * What a caller of `createEvent` chooses; type, version and source come from the catalog and the
+ * time from a Date, so only these (and the data) can break the envelope.
+ */
+const CallerPartsSchema = EnvelopeSchema.pick({
+  id: true,
+  subject: true,
+  traceparent: true,
+}).partial({ id: true });
+
+/**
+ * Builds a valid envelope; throws ContractViolationError when `data` breaks the type's schema
+ * (`invalid_data`) or the subject, id, trace or time is not one an envelope holds
+ * (`invalid_envelope`). It checks what the caller supplied, not the whole envelope again:
+ * events are created on every request's path.
+ */
 export function createEvent<T extends EventType>(
   type: T,
   subject: string,
   data: EventData<T>,
   options: CreateEventOptions = {},
 ): DomainEvent<T> {
-  const catalogEntry = EventCatalog[type];
-  const event = {
+  if (!isEventType(type)) throw unknownEventType(type);
+  const catalogEntry: CatalogEntry = EventCatalog[type];
+  const parts = CallerPartsSchema.safeParse({
+    subject,
+    id: options.id,
+    traceparent: options.traceparent || undefined,
+  });
+  if (!parts.success) throw invalidEnvelope(parts.error.issues);
+  const occurredAt = isoTimeOf(options.occurredAt ?? new Date());
+  const parsedData = catalogEntry.schema.safeParse(data);
+  if (!parsedData.success) throw invalidData(type, parsedData.error.issues);
+  return {
     id: options.id ?? newEventId(),
     type,
     version: catalogEntry.version,
     source: catalogEntry.source,
     subject,
-    occurredAt: (options.occurredAt ?? new Date()).toISOString(),
-    data,
+    occurredAt,
+    data: parsedData.data,
     ...(options.traceparent ? { traceparent: options.traceparent } : {}),
-  };
-  return validateEvent(event) as DomainEvent<T>;
+  } as DomainEvent<T>;
+}
+
+/**
+ * The time as the envelope holds it. `toISOString` writes years outside 0–9999 with a sign and six
+ * digits, which an envelope's ISO 8601 time does not allow, and throws for an invalid Date.
+ */
+function isoTimeOf(date: Date): string {
+  const iso = Number.isNaN(date.getTime()) ? '' : date.toISOString();
+  if (iso.length !== 'YYYY-MM-DDTHH:mm:ss.sssZ'.length) {
+    throw invalidEnvelope([
+      { path: ['occurredAt'], message: 'must be a valid date between the years 0 and 9999' },
+    ]);
+  }
+  return iso;
 }
 
 function schemaFor(type: EventType, version: number): z.ZodType {
@@ -145,29 +183,40 @@ function schemaFor(type: EventType, version: number): z.ZodType {
 /** Validates an already-decoded message: the envelope, then the payload of its type and version. */
 export function validateEvent(candidate: unknown): DomainEvent {
   const envelope = EnvelopeSchema.safeParse(candidate);
-  if (!envelope.success) {
-    throw new ContractViolationError(
-      'invalid_envelope',
-      'The message is not a valid event envelope',
-      envelope.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
-  }
+  if (!envelope.success) throw invalidEnvelope(envelope.error.issues);
   const { type, version } = envelope.data;
-  if (!isEventType(type)) {
-    throw new ContractViolationError(
-      'unknown_event_type',
-      `Unknown event type "${type}"; known types are ${EventTypes.join(', ')}`,
-    );
-  }
+  if (!isEventType(type)) throw unknownEventType(type);
   const data = schemaFor(type, version).safeParse(envelope.data.data);
-  if (!data.success) {
-    throw new ContractViolationError(
-      'invalid_data',
-      `The data of "${type}" does not match its schema`,
-      data.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`),
-    );
-  }
+  if (!data.success) throw invalidData(type, data.error.issues);
   return { ...envelope.data, type, data: data.data } as DomainEvent;
+}
+
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+function invalidEnvelope(issues: readonly Issue[]): ContractViolationError {
+  return new ContractViolationError(
+    'invalid_envelope',
+    'The message is not a valid event envelope',
+    issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`),
+  );
+}
+
+function unknownEventType(type: string): ContractViolationError {
+  return new ContractViolationError(
+    'unknown_event_type',
+    `Unknown event type "${type}"; known types are ${EventTypes.join(', ')}`,
+  );
+}
+
+function invalidData(type: string, issues: readonly Issue[]): ContractViolationError {
+  return new ContractViolationError(
+    'invalid_data',
+    `The data of "${type}" does not match its schema`,
+    issues.map((i) => `data.${i.path.map(String).join('.')}: ${i.message}`),
+  );
 }
 
 /** Decodes and validates the raw bytes of a message. */
