@@ -28,7 +28,12 @@ const benchmarks = [
     'fanout/fanout.bench.mjs',
     { BENCH_ENDPOINTS: '2000', BENCH_EVENTS: '50', BENCH_ROUNDS: '3' },
   ],
-  ['intake', 'intake', 'intake/intake.bench.mjs', { BENCH_REQUESTS: '3000', BENCH_WARMUP: '500' }],
+  [
+    'intake',
+    'intake',
+    'intake/intake.bench.mjs',
+    { BENCH_REQUESTS: '3000', BENCH_WARMUP: '500', BENCH_INTAKE_PACED_SECONDS: '4' },
+  ],
   ['orders API', 'orders', 'orders/orders.bench.mjs', {}],
   ['delivery drain', 'drain', 'drain/drain.bench.mjs', {}],
   ['end to end', 'e2e', 'e2e/e2e.bench.mjs', {}],

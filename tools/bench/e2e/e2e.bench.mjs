@@ -35,6 +35,7 @@ import {
   resourceTable,
   runBench,
   setting,
+  paced,
   sleep,
   startService,
   startSink,
@@ -93,25 +94,6 @@ async function placeOrders(ordersUrl, count) {
   );
   await pool.close();
   return ids;
-}
-
-/**
- * Calls `send(i)` for i < count at `rate` per second on a fixed schedule (open loop: a slow
- * answer delays nothing); resolves when every call has; reports how late the generator ran.
- */
-async function paced(rate, count, send) {
-  const started = performance.now();
-  const calls = [];
-  let maxLateMs = 0;
-  for (let i = 0; i < count; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait >= 1) await sleep(wait);
-    else maxLateMs = Math.max(maxLateMs, -wait);
-    calls.push(send(i));
-  }
-  await Promise.all(calls);
-  return { maxLateMs };
 }
 
 /** Waits until `want` receipts of `type` arrived, or none came for STALL_MS. */

@@ -4,6 +4,10 @@
 // requests go in rounds that alternate the two servers (ABBA), and the ratio is the median of the
 // rounds' ratios: a neighbour's load that falls on a few seconds of the run moves one round, not
 // the whole of one server's measurement, as when each was measured once, one after the other.
+// Then both servers again at a paced rate (open loop, BENCH_INTAKE_PACED_RATE a second, 500 unless
+// set), latency counted from when each request was due: how long Stripe waits for an answer at a
+// rate the machine has room for, where the rounds above measure a machine with none (every
+// connection busy, so the p99 there is mostly queueing, the ceiling's as well as ours).
 // Needs Postgres and Kafka (`npm run infra:up`). Reproduce: `npm run bench:intake`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   median,
+  paced,
+  percentile,
   profiled,
   ResourceMonitor,
   resourceTable,
@@ -32,6 +38,9 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2_000);
 /** Rounds per server; REQUESTS are shared among them. */
 const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 5);
+const PACED_RATE = Number(process.env.BENCH_INTAKE_PACED_RATE ?? 500);
+/** Seconds of paced requests per server, in two rounds each. */
+const PACED_SECONDS = Number(process.env.BENCH_INTAKE_PACED_SECONDS ?? 20);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function admin(sql) {
@@ -72,11 +81,31 @@ async function waitReady(url) {
   throw new Error(`${url} not ready`);
 }
 
-async function load(origin, count) {
-  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
-  const bodies = Array.from({ length: count }, (_, i) =>
+function signedBodies(count) {
+  return Array.from({ length: count }, (_, i) =>
     stripePaymentSucceeded('3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b', 1000 + i),
   );
+}
+
+/** POSTs one signed event; answers whether it was accepted (200). */
+async function post(pool, body) {
+  const res = await pool.request({
+    path: '/webhooks/stripe',
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': generateStripeSignatureHeader(SECRET, body),
+    },
+    body,
+  });
+  await res.body.dump();
+  return res.statusCode === 200;
+}
+
+/** `count` requests as fast as CONNECTIONS clients can send them (closed loop). */
+async function load(origin, count) {
+  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
+  const bodies = signedBodies(count);
   const latencies = new Float64Array(count);
   let next = 0;
   let failures = 0;
@@ -86,26 +115,49 @@ async function load(origin, count) {
       for (;;) {
         const i = next++;
         if (i >= count) return;
-        const body = bodies[i];
         const t0 = performance.now();
-        const res = await pool.request({
-          path: '/webhooks/stripe',
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'stripe-signature': generateStripeSignatureHeader(SECRET, body),
-          },
-          body,
-        });
-        await res.body.dump();
+        if (!(await post(pool, bodies[i]))) failures++;
         latencies[i] = performance.now() - t0;
-        if (res.statusCode !== 200) failures++;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
   return { count, seconds, latencies, failures };
+}
+
+/** `count` requests at `rate` a second (open loop), each latency from when it was due. */
+async function pacedLoad(origin, rate, count) {
+  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
+  const bodies = signedBodies(count);
+  const latencies = new Float64Array(count);
+  let failures = 0;
+  const { maxLateMs } = await paced(rate, count, async (i, due) => {
+    if (!(await post(pool, bodies[i]))) failures++;
+    latencies[i] = performance.now() - due;
+  });
+  await pool.close();
+  return { latencies, failures, maxLateMs };
+}
+
+/** Each server at PACED_RATE, in ABBA rounds: p50, p99 and max from when requests were due. */
+async function pacedRounds(servers) {
+  const perRound = Math.ceil((PACED_RATE * PACED_SECONDS) / 2);
+  const byServer = new Map(servers.map((s) => [s.label, { latencies: [], maxLateMs: 0 }]));
+  for (const server of [...servers, ...[...servers].reverse()]) {
+    const result = await pacedLoad(server.origin, PACED_RATE, perRound);
+    if (result.failures > 0) throw new Error(`${server.label}: ${result.failures} requests failed`);
+    const sum = byServer.get(server.label);
+    sum.latencies.push(...result.latencies);
+    sum.maxLateMs = Math.max(sum.maxLateMs, result.maxLateMs);
+  }
+  return new Map(
+    [...byServer].map(([label, { latencies, maxLateMs }]) => {
+      const sorted = latencies.sort((a, b) => a - b);
+      const at = (p) => percentile(sorted, p);
+      return [label, { count: sorted.length, p50: at(50), p99: at(99), max: at(100), maxLateMs }];
+    }),
+  );
 }
 
 /** Requests per second and latency percentiles over several loads. */
@@ -204,6 +256,7 @@ try {
     for (const server of order) results[server.label] = await round(server, perRound);
     rounds.push(results);
   }
+  const pacedResults = await pacedRounds([ceilingServer, paymentsServer]);
   const ceiling = {
     ...summary(rounds.map((r) => r.ceiling)),
     resources: summedResources(rounds.map((r) => r.ceiling.resources)),
@@ -231,6 +284,25 @@ try {
   console.log(
     `\n× ceiling is the median of the rounds' ratios: ${ratios.map((x) => x.toFixed(2)).join(', ')} (all requests together: ${(ours.rps / ceiling.rps).toFixed(2)}).`,
   );
+  const pacedCeiling = pacedResults.get('ceiling');
+  const pacedOurs = pacedResults.get('payments');
+  console.log(
+    `\nPaced at ${f(PACED_RATE)}/s (open loop, ${f(pacedOurs.count)} requests to each server in two alternating rounds; latency from when each request was due):\n`,
+  );
+  console.log('| server | p50 ms | p99 ms | max ms | × ceiling p99 |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(
+    `| ceiling | ${pacedCeiling.p50.toFixed(2)} | ${pacedCeiling.p99.toFixed(2)} | ${pacedCeiling.max.toFixed(2)} | 1.00 |`,
+  );
+  console.log(
+    `| payments | ${pacedOurs.p50.toFixed(2)} | ${pacedOurs.p99.toFixed(2)} | ${pacedOurs.max.toFixed(2)} | ${(pacedOurs.p99 / pacedCeiling.p99).toFixed(2)} |`,
+  );
+  const late = Math.max(pacedCeiling.maxLateMs, pacedOurs.maxLateMs);
+  if (late > 5) {
+    console.log(
+      `\nThe load generator ran up to ${late.toFixed(1)} ms late: requests went out less evenly than scheduled (counted in the latencies).`,
+    );
+  }
   console.log(
     `\n${resourceTable(
       [

@@ -83,6 +83,27 @@ export const nowMs = () => performance.timeOrigin + performance.now();
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Calls `send(i, due)` for i < count at `rate` per second on a fixed schedule (open loop: a slow
+ * answer delays nothing; `due` is the `performance.now()` the call was scheduled for, so a latency
+ * measured from it counts the time a late generator or a full pool added); resolves when every
+ * call has; reports how late the generator ran.
+ */
+export async function paced(rate, count, send) {
+  const started = performance.now();
+  const calls = [];
+  let maxLateMs = 0;
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await sleep(wait);
+    else maxLateMs = Math.max(maxLateMs, -wait);
+    calls.push(send(i, due));
+  }
+  await Promise.all(calls);
+  return { maxLateMs };
+}
+
 /** The p-th percentile (0–100) of an ascending array, nearest rank. */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
