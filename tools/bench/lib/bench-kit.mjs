@@ -85,9 +85,10 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Calls `send(i, due)` for i < count at `rate` per second on a fixed schedule (open loop: a slow
- * answer delays nothing; `due` is the `performance.now()` the call was scheduled for, so a latency
- * measured from it counts the time a late generator or a full pool added); resolves when every
- * call has; reports how late the generator ran.
+ * answer delays nothing); resolves when every call has; reports how late the generator ran.
+ * `due` is the `performance.now()` the call was scheduled for, or when it went out if that was
+ * earlier (a wait under a millisecond is not slept): a latency measured from it counts the time a
+ * late generator or a full pool added, and is never negative.
  */
 export async function paced(rate, count, send) {
   const started = performance.now();
@@ -98,7 +99,7 @@ export async function paced(rate, count, send) {
     const wait = due - performance.now();
     if (wait >= 1) await sleep(wait);
     else maxLateMs = Math.max(maxLateMs, -wait);
-    calls.push(send(i, due));
+    calls.push(send(i, Math.min(due, performance.now())));
   }
   await Promise.all(calls);
   return { maxLateMs };
