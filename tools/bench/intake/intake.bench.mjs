@@ -148,7 +148,7 @@ async function pacedRounds(servers) {
     const result = await pacedLoad(server.origin, PACED_RATE, perRound);
     if (result.failures > 0) throw new Error(`${server.label}: ${result.failures} requests failed`);
     const sum = byServer.get(server.label);
-    sum.latencies.push(...result.latencies);
+    for (const latency of result.latencies) sum.latencies.push(latency);
     sum.maxLateMs = Math.max(sum.maxLateMs, result.maxLateMs);
   }
   return new Map(

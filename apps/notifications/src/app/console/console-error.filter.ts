@@ -36,7 +36,7 @@ export class ConsoleErrorFilter extends ApiExceptionFilter {
             status: 401,
             body: { error: { code: 'portal_session_ended', message: exception.message } },
           }
-        : this.toResponse(exception);
+        : this.toResponse(exception, request);
     const error = (body as ErrorBody).error ?? {};
     // An htmx request swaps a fragment; its failure is a whole page, shown in the page's place.
     if (request.headers['hx-request'] === 'true')

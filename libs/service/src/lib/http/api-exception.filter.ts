@@ -6,7 +6,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { DependencyUnavailableError, isDependencyFailure } from '@switchyard/retry';
-import { type FastifyReply } from 'fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 
 const CODES: Record<number, string> = {
   400: 'bad_request',
@@ -50,15 +50,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = this.toResponse(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, body } = this.toResponse(exception, http.getRequest<FastifyRequest>());
     // An outage: clients (and Stripe) retry on a 503, and may as well wait a moment first.
     if (status === 503) void reply.header('retry-after', '2');
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 
   /** The status and body an exception answers with; subclasses render it otherwise (HTML). */
-  protected toResponse(exception: unknown): { status: number; body: unknown } {
+  protected toResponse(
+    exception: unknown,
+    request: FastifyRequest,
+  ): { status: number; body: unknown } {
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       // Ours, or a deliberate body such as the health report of a 503: sent as thrown.
@@ -72,7 +76,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return this.translated(status, (exception as Error).message);
     }
     if (isDependencyFailure(exception)) return this.unavailable(exception);
-    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    // The request's id joins this line to the request's own (`request completed`, at error).
+    this.logger.error(
+      {
+        err: exception instanceof Error ? exception : new Error(String(exception)),
+        req: { id: request.id, method: request.method, url: request.url },
+      },
+      'request failed on an unexpected error',
+    );
     return {
       status: 500,
       body: {

@@ -27,10 +27,7 @@ export function serviceLogger(
 }
 
 /** pino's options, whatever the format: name, level, redaction, serializers, trace ids. */
-export function serviceLoggerOptions(
-  name: string,
-  config: Pick<CommonEnv, 'LOG_LEVEL'>,
-): LoggerOptions {
+function serviceLoggerOptions(name: string, config: Pick<CommonEnv, 'LOG_LEVEL'>): LoggerOptions {
   return {
     name,
     level: config.LOG_LEVEL,
@@ -49,10 +46,12 @@ export function serviceLoggerOptions(
  * nestjs-pino over the service's logger, for Nest's own lines and every `PinoLogger`. Its request
  * middleware is mounted on no route: requests are logged by a Fastify hook (`logRequests`), which
  * costs nothing for a request it does not log, where the middleware bound a child logger and an
- * async context to every request (through middie), logged or not.
+ * async context to every request (through middie), logged or not. `useExisting` keeps it from
+ * building pino-http at all, whose logger (`PinoLogger.root`) would carry pino's own serializers
+ * in place of ours, the ones that keep secrets out.
  */
 export function loggerParams(logger: Logger): Params {
-  return { pinoHttp: { logger }, forRoutes: [] };
+  return { pinoHttp: { logger }, useExisting: true, forRoutes: [] };
 }
 
 function traceOfLine(): { trace_id?: string } {

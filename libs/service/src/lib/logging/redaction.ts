@@ -4,7 +4,7 @@ export const REDACTED = '[redacted]';
 /**
  * Request headers that carry credentials or signatures: the admin token and partners' API keys
  * (authorization), Stripe's signature, Standard Webhooks signatures, and whatever a proxy or
- * browser adds. pino-http logs every header of every request otherwise.
+ * browser adds. A request line holds every header of the request otherwise.
  */
 const SECRET_REQUEST_HEADERS = [
   'authorization',
@@ -23,8 +23,9 @@ interface WithHeaders {
 
 /**
  * The logged request or response with its secret headers replaced, or itself when it has none.
- * Done in the serializers rather than by pino's `redact`, which clones every bound request and
- * cost about 10 µs of each request, logged or not: pino-http binds every request to a child logger.
+ * Done in the serializers rather than by pino's `redact`, which cost about 10 µs a request when
+ * every request was bound to a child logger (docs/benchmarks.md): these touch only a line that
+ * has a secret header.
  */
 function withoutSecrets<T extends WithHeaders>(logged: T, secret: readonly string[]): T {
   const headers = logged?.headers;

@@ -5,6 +5,17 @@ import { logRequests } from './request-log';
 
 type Line = Record<string, unknown> & { msg?: string; level?: number };
 
+/** A request `/slow` holds until `release`; `arrived` resolves once one is in its handler. */
+function slowRoute() {
+  let release = () => undefined as void;
+  let arrived = () => undefined as void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const inHandler = new Promise<void>((resolve) => (arrived = resolve));
+  return { held, inHandler, release: () => release(), arrived: () => arrived() };
+}
+
+const slow = slowRoute();
+
 /** A Fastify server whose requests `logRequests` logs to an array, at `level`. */
 async function loggedServer(level: Level): Promise<{ app: FastifyInstance; lines: Line[] }> {
   const lines: Line[] = [];
@@ -18,6 +29,11 @@ async function loggedServer(level: Level): Promise<{ app: FastifyInstance; lines
   const app = Fastify();
   logRequests(app, logger);
   app.get('/ok', async () => ({ ok: true }));
+  app.get('/slow', async () => {
+    slow.arrived();
+    await slow.held;
+    return { ok: true };
+  });
   app.get('/boom', async (_req, reply) => reply.code(500).send({ error: 'internal' }));
   app.get('/health/ready', async (_req, reply) => reply.code(503).send({ status: 'error' }));
   app.post('/webhooks/stripe', async (_req, reply) =>
@@ -106,5 +122,36 @@ describe('the request log', () => {
 
     expect(lines.map(urlOf)).toEqual(['/webhooks/stripe']);
     await app.close();
+  });
+
+  it('logs a request its client abandoned before the answer, at debug', async () => {
+    // Given the service logger at debug, listening
+    const { app, lines } = await loggedServer('debug');
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    try {
+      // When a client hangs up while its request is being handled
+      const abort = new AbortController();
+      const request = fetch(`${address}/slow`, { signal: abort.signal }).catch(() => undefined);
+      await slow.inHandler;
+      abort.abort();
+      await request;
+
+      // Then a line names the request as aborted
+      const deadline = Date.now() + 5000;
+      while (
+        !lines.some((l) => l.msg === 'request aborted by the client') &&
+        Date.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(lines.find((l) => l.msg === 'request aborted by the client')).toMatchObject({
+        level: 20,
+        req: { method: 'GET', url: '/slow' },
+      });
+    } finally {
+      slow.release();
+      await app.close();
+    }
   });
 });
