@@ -6,14 +6,13 @@
 // has both under it. `node tools/bench/probes/paced-floor.mjs [rate] [seconds]` (500, 20).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { paced, percentile } from '../lib/bench-kit.mjs';
+import { freshDatabase, paced, percentile } from '../lib/bench-kit.mjs';
 
 const require = createRequire(import.meta.url);
 const { Pool } = require('undici');
 const pg = require('pg');
 const rate = Number(process.argv[2] ?? 500);
 const seconds = Number(process.argv[3] ?? 20);
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const body = JSON.stringify({ padding: 'x'.repeat(1500) });
 
 /** Sends `rate` × `seconds` calls of `call` on schedule; p50, p99, p99.9 and max from due. */
@@ -54,13 +53,8 @@ async function httpFloor() {
 }
 
 async function insertFloor() {
-  const database = `sy_probe_paced_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  const db = await freshDatabase('paced_floor');
+  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
   try {
     await pool.query('CREATE TABLE probe (id uuid PRIMARY KEY, body jsonb NOT NULL)');
     const insert = {
@@ -72,8 +66,7 @@ async function insertFloor() {
     return await pacedLatencies(() => pool.query(insert));
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

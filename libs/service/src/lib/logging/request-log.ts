@@ -18,7 +18,7 @@ function requestLogLevel(statusCode: number): Level {
 export function logRequests(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const level = requestLogLevel(reply.statusCode);
-    if (logger.isLevelEnabled(level) && !request.url.startsWith('/health')) {
+    if (logger.isLevelEnabled(level) && !isHealthCheck(request)) {
       logger[level](requestLine(request, reply), 'request completed');
     }
     done();
@@ -26,12 +26,15 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
   // A client that hangs up before the answer gets no onResponse; its request is no failure of
   // ours, so it is logged with the requests that succeeded.
   fastify.addHook('onRequestAbort', (request, done) => {
-    if (logger.isLevelEnabled('debug') && !request.url.startsWith('/health')) {
+    if (logger.isLevelEnabled('debug') && !isHealthCheck(request)) {
       logger.debug({ req: requestOf(request) }, 'request aborted by the client');
     }
     done();
   });
 }
+
+/** Probes poll health every few seconds: their lines would bury the requests worth reading. */
+const isHealthCheck = (request: FastifyRequest): boolean => request.url.startsWith('/health');
 
 function requestOf(request: FastifyRequest): Record<string, unknown> {
   return {
