@@ -1,18 +1,39 @@
 import { Injectable } from '@nestjs/common';
-import { type DomainEvent } from '@switchyard/contracts';
-import { traceparentForNewEvent, UnprocessableEventError } from '@switchyard/messaging';
+import { type DomainEvent, type EventData } from '@switchyard/contracts';
+import {
+  type InboxRow,
+  traceparentForNewEvent,
+  UnprocessableEventError,
+} from '@switchyard/messaging';
 import { type EntityManager } from 'typeorm';
+import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { OrderNotFoundError } from './order-not-found.error';
-import { type OrderStatus, IllegalTransitionError } from './order-state';
+import { type OrderCommand, type OrderStatus, IllegalTransitionError } from './order-state';
 import { OrderTransition } from './order-transition';
 
 const SETTLED: readonly OrderStatus[] = ['paid', 'fulfilled', 'refunded', 'partially_refunded'];
 
 /**
- * Applies a payment event to its order inside the inbox transaction. An event the order already
- * reflects, or a failure reported after the order was paid, changes nothing; an event the order
- * cannot take (a payment for a cancelled order) is dead-lettered with the reason for a human.
+ * How often a payment event consumed alone is decided again when its order changes between the
+ * read and the write, before it takes the order's lock instead.
+ */
+const UNLOCKED_TRIES = 3;
+
+/** What a payment event does to its order: a command, and the event that announces it. */
+interface PaymentChange {
+  readonly command: OrderCommand;
+  readonly event: {
+    readonly type: 'order.paid' | 'order.payment_failed' | 'order.refunded';
+    readonly data: EventData<'order.paid' | 'order.payment_failed' | 'order.refunded'>;
+    readonly traceparent: string;
+  };
+}
+
+/**
+ * Applies a payment event to its order, once. An event the order already reflects, or a failure
+ * reported after the order was paid, changes nothing; an event the order cannot take (a payment
+ * for a cancelled order) is dead-lettered with the reason for a human.
  */
 @Injectable()
 export class ApplyPaymentEventUseCase {
@@ -22,8 +43,9 @@ export class ApplyPaymentEventUseCase {
   ) {}
 
   /**
-   * `batch` is every event the inbox transaction applies: their orders are locked together at the
-   * first, in one statement rather than one per event.
+   * Inside the inbox transaction, the order locked. `batch` is every event the transaction
+   * applies: their orders are locked together at the first, in one statement rather than one per
+   * event.
    */
   async execute(
     manager: EntityManager,
@@ -32,39 +54,68 @@ export class ApplyPaymentEventUseCase {
   ): Promise<void> {
     if (!isPaymentEvent(event)) return;
     const orderId = orderIdOf(event);
-    try {
-      await this.apply(manager, event, orderId, () => batch.filter(isPaymentEvent).map(orderIdOf));
-    } catch (err) {
-      if (err instanceof OrderNotFoundError) {
-        throw new UnprocessableEventError(
-          'unknown_order',
-          `${event.type} ${event.id} names order ${orderId}, which does not exist`,
-        );
-      }
-      if (err instanceof IllegalTransitionError) {
-        throw new UnprocessableEventError(
-          'illegal_transition',
-          `${event.type} ${event.id}: ${err.message}`,
-        );
-      }
-      throw err;
-    }
+    await asUnprocessable(event, orderId, async () => {
+      const order = await this.orders.lock(manager, orderId, () =>
+        batch.filter(isPaymentEvent).map(orderIdOf),
+      );
+      const change = changeFor(order, event, orderId);
+      if (change) await this.transition.apply(manager, order, change.command, change.event);
+    });
   }
 
-  private async apply(
-    manager: EntityManager,
-    event: DomainEvent,
-    orderId: string,
-    batchOrderIds: () => readonly string[],
-  ): Promise<void> {
-    const traceparent = traceparentForNewEvent(event.traceparent);
-    const order = await this.orders.lock(manager, orderId, batchOrderIds);
-    switch (event.type) {
-      case 'payment.succeeded': {
-        const { data } = event as DomainEvent<'payment.succeeded'>;
-        if (SETTLED.includes(order.status)) return;
-        order.paymentIntentId = data.paymentIntentId;
-        await this.transition.apply(manager, order, 'pay', {
+  /**
+   * An event consumed alone, outside any transaction: the order is read, the change decided on
+   * it, and written with the event's inbox row in one statement only if the order is still as it
+   * was read (`OrderRepository.writeIfUnchanged`): two round trips where the inbox transaction
+   * took five. An order that keeps changing in between is left to the locking path.
+   */
+  async executeAlone(manager: EntityManager, event: DomainEvent, row: InboxRow): Promise<void> {
+    if (!isPaymentEvent(event)) {
+      await row.recordAlone(manager);
+      return;
+    }
+    const orderId = orderIdOf(event);
+    for (let tries = 1; tries <= UNLOCKED_TRIES; tries++) {
+      const written = await asUnprocessable(event, orderId, async () => {
+        const order = await this.orders.read(manager, orderId);
+        if (!order) throw new OrderNotFoundError(orderId);
+        const readVersion = order.version;
+        const change = changeFor(order, event, orderId);
+        if (!change) {
+          await row.recordAlone(manager);
+          return true;
+        }
+        const planned = this.transition.plan(order, change.command, change.event);
+        const outcome = await this.orders.writeIfUnchanged(
+          manager,
+          order,
+          readVersion,
+          [planned.event],
+          row,
+        );
+        if (outcome === 'applied') this.transition.count(planned);
+        return outcome !== 'changed';
+      });
+      if (written) return;
+    }
+    await row.transaction((inbox) => this.execute(inbox, event));
+  }
+}
+
+/**
+ * The change `event` makes to `order`, whose fields it sets (the payment intent, the amount
+ * refunded); null when the order reflects it already or it does not move orders.
+ */
+function changeFor(order: OrderEntity, event: DomainEvent, orderId: string): PaymentChange | null {
+  const traceparent = traceparentForNewEvent(event.traceparent);
+  switch (event.type) {
+    case 'payment.succeeded': {
+      const { data } = event as DomainEvent<'payment.succeeded'>;
+      if (SETTLED.includes(order.status)) return null;
+      order.paymentIntentId = data.paymentIntentId;
+      return {
+        command: 'pay',
+        event: {
           type: 'order.paid',
           data: {
             orderId,
@@ -74,13 +125,15 @@ export class ApplyPaymentEventUseCase {
             paidAt: event.occurredAt,
           },
           traceparent,
-        });
-        return;
-      }
-      case 'payment.failed': {
-        const { data } = event as DomainEvent<'payment.failed'>;
-        if (SETTLED.includes(order.status) || order.status === 'cancelled') return;
-        await this.transition.apply(manager, order, 'fail_payment', {
+        },
+      };
+    }
+    case 'payment.failed': {
+      const { data } = event as DomainEvent<'payment.failed'>;
+      if (SETTLED.includes(order.status) || order.status === 'cancelled') return null;
+      return {
+        command: 'fail_payment',
+        event: {
           type: 'order.payment_failed',
           data: {
             orderId,
@@ -89,34 +142,55 @@ export class ApplyPaymentEventUseCase {
             failureMessage: data.failureMessage,
           },
           traceparent,
-        });
-        return;
-      }
-      case 'payment.refunded': {
-        const { data } = event as DomainEvent<'payment.refunded'>;
-        if (data.amountRefunded <= order.amountRefunded) return;
-        order.amountRefunded = data.amountRefunded;
-        await this.transition.apply(
-          manager,
-          order,
-          data.fullyRefunded ? 'refund' : 'refund_partially',
-          {
-            type: 'order.refunded',
-            data: {
-              orderId,
-              amountRefunded: data.amountRefunded,
-              currency: data.currency,
-              fullyRefunded: data.fullyRefunded,
-            },
-            traceparent,
-          },
-        );
-        return;
-      }
-      default:
-        // payment.disputed: the order does not change; notifications tells the partner.
-        return;
+        },
+      };
     }
+    case 'payment.refunded': {
+      const { data } = event as DomainEvent<'payment.refunded'>;
+      if (data.amountRefunded <= order.amountRefunded) return null;
+      order.amountRefunded = data.amountRefunded;
+      return {
+        command: data.fullyRefunded ? 'refund' : 'refund_partially',
+        event: {
+          type: 'order.refunded',
+          data: {
+            orderId,
+            amountRefunded: data.amountRefunded,
+            currency: data.currency,
+            fullyRefunded: data.fullyRefunded,
+          },
+          traceparent,
+        },
+      };
+    }
+    default:
+      // payment.disputed: the order does not change; notifications tells the partner.
+      return null;
+  }
+}
+
+/** Runs `apply`, turning an unknown order or a refused transition into a dead letter's reason. */
+async function asUnprocessable<T>(
+  event: DomainEvent,
+  orderId: string,
+  apply: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await apply();
+  } catch (err) {
+    if (err instanceof OrderNotFoundError) {
+      throw new UnprocessableEventError(
+        'unknown_order',
+        `${event.type} ${event.id} names order ${orderId}, which does not exist`,
+      );
+    }
+    if (err instanceof IllegalTransitionError) {
+      throw new UnprocessableEventError(
+        'illegal_transition',
+        `${event.type} ${event.id}: ${err.message}`,
+      );
+    }
+    throw err;
   }
 }
 

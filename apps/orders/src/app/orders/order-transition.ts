@@ -10,12 +10,24 @@ import { type EntityManager } from 'typeorm';
 import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { orderTransitionsRefusedTotal, orderTransitionsTotal } from './order.metrics';
-import { IllegalTransitionError, nextStatus, type OrderCommand } from './order-state';
+import {
+  IllegalTransitionError,
+  nextStatus,
+  type OrderCommand,
+  type OrderStatus,
+} from './order-state';
 
-/** One step of the order state machine, with the event that announces it. */
 /** Refusals remembered, oldest forgotten first: enough to span a batch and its retry. */
 const RECENT_REFUSALS = 1000;
 
+/** A transition decided and not written yet: the event that announces it, and its statuses. */
+export interface PlannedTransition<T extends EventType> {
+  readonly event: DomainEvent<T>;
+  readonly from: OrderStatus;
+  readonly to: OrderStatus;
+}
+
+/** One step of the order state machine, with the event that announces it. */
 @Injectable()
 export class OrderTransition {
   private readonly recentRefusals = new Set<string>();
@@ -34,6 +46,22 @@ export class OrderTransition {
     command: OrderCommand,
     event: { type: T; data: EventData<T>; traceparent?: string },
   ): Promise<DomainEvent<T>> {
+    const planned = this.plan(order, command, event);
+    await this.orders.updateWithEvents(manager, order, [planned.event]);
+    afterCommit(manager, () => this.count(planned));
+    return planned.event;
+  }
+
+  /**
+   * Moves the order through `command` (or throws IllegalTransitionError) and makes its event,
+   * writing neither: for a caller that writes them itself (`OrderRepository.writeIfUnchanged`)
+   * and counts the transition once it is written (`count`).
+   */
+  plan<T extends EventType>(
+    order: OrderEntity,
+    command: OrderCommand,
+    event: { type: T; data: EventData<T>; traceparent?: string },
+  ): PlannedTransition<T> {
     const from = order.status;
     order.status = this.next(order, command);
     order.version += 1;
@@ -44,10 +72,12 @@ export class OrderTransition {
       { ...event.data, customerId: order.customerId },
       event.traceparent ? { traceparent: event.traceparent } : {},
     );
-    await this.orders.updateWithEvents(manager, order, [domainEvent]);
-    const to = order.status;
-    afterCommit(manager, () => orderTransitionsTotal.inc({ from, to }));
-    return domainEvent;
+    return { event: domainEvent, from, to: order.status };
+  }
+
+  /** A planned transition is written: counted in metrics. */
+  count({ from, to }: PlannedTransition<EventType>): void {
+    orderTransitionsTotal.inc({ from, to });
   }
 
   /**

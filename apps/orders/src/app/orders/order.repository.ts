@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type DomainEvent, type OrderLine } from '@switchyard/contracts';
-import { announceOutbox, outboxAppendSql, WakeUps } from '@switchyard/messaging';
+import {
+  announceOutbox,
+  inboxInsertSql,
+  type InboxRow,
+  outboxAppendSql,
+  WakeUps,
+} from '@switchyard/messaging';
 import {
   gatherUntilCommit,
   inTransaction,
@@ -41,6 +47,9 @@ export interface NewOrder {
   readonly events: readonly DomainEvent[];
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
 }
+
+/** What became of a transition written with its event's inbox row (`writeIfUnchanged`). */
+export type UnlockedWrite = 'applied' | 'duplicate' | 'changed';
 
 /** A transition to write: the order as it now is, and the events that announce it. */
 interface OrderTransitionWrite {
@@ -130,6 +139,87 @@ export class OrderRepository {
       { planForValues: true },
     );
     return rows.map((row) => this.entityOf(row));
+  }
+
+  /**
+   * The order as it is now, not locked: a transition decided on it is written only if the order
+   * is still at this version (`writeIfUnchanged`). Planned for its value, as the locking read is.
+   */
+  async read(manager: EntityManager, id: string): Promise<OrderEntity | null> {
+    const [row] = await this.sql.rows<OrderRow>(
+      manager,
+      `SELECT id, customer_id, currency, amount_total, lines, status, version, amount_refunded,
+              payment_intent_id, created_at, updated_at
+       FROM ${this.sql.schema}.orders WHERE id = $1::uuid`,
+      [id],
+      { planForValues: true },
+    );
+    return row ? this.entityOf(row) : null;
+  }
+
+  /**
+   * Writes a transition decided on the order as `read` returned it at `readVersion`, with its
+   * events' outbox rows and the consumed event's inbox row, in one statement (no transaction: a
+   * read and a write, where locking the order in the inbox transaction took five round trips).
+   * The statement locks the order only if it is still at `readVersion` (every write of an order
+   * moves its version on), writes the inbox row only then, and the transition and its events
+   * only if the row is new: `changed` when the order moved on meanwhile (nothing written; decide
+   * again on the order as it now is), `duplicate` when the event was taken before (nothing
+   * written), else `applied`. The inbox row is settled (`took`) unless the order had changed.
+   */
+  async writeIfUnchanged(
+    manager: EntityManager,
+    order: OrderEntity,
+    readVersion: number,
+    events: readonly DomainEvent[],
+    inboxRow: InboxRow,
+  ): Promise<UnlockedWrite> {
+    const s = this.sql.schema;
+    const orderParams = [
+      order.id,
+      order.status,
+      order.version,
+      order.amountRefunded,
+      order.paymentIntentId,
+      readVersion,
+      ...inboxRow.params,
+    ];
+    const inbox = inboxInsertSql(this.sql.schemaName, ['$7', '$8', '$9'], {
+      onlyIf: 'EXISTS (SELECT 1 FROM unchanged)',
+    });
+    const append = outboxAppendSql(this.sql.schemaName, events, {
+      firstParam: orderParams.length + 1,
+      onlyIf: 'EXISTS (SELECT 1 FROM updated)',
+    });
+    const [row] = await this.sql.rows<{
+      unchanged: number;
+      fresh: number;
+      updated_at: Date | null;
+    }>(
+      manager,
+      `WITH unchanged AS MATERIALIZED (
+         SELECT id FROM ${s}.orders WHERE id = $1::uuid AND version = $6 FOR UPDATE),
+       inbox AS (${inbox}),
+       updated AS (
+         UPDATE ${s}.orders o
+         SET status = $2, version = $3, amount_refunded = $4, payment_intent_id = $5,
+             updated_at = now()
+         WHERE o.id = $1::uuid AND o.version = $6 AND EXISTS (SELECT 1 FROM inbox)
+         RETURNING o.updated_at),
+       appended AS (${append.insert})
+       SELECT (SELECT count(*) FROM unchanged)::int AS unchanged,
+              (SELECT count(*) FROM inbox)::int AS fresh,
+              (SELECT updated_at FROM updated) AS updated_at`,
+      [...orderParams, ...append.params],
+      { planForValues: true },
+    );
+    if (!row || row.unchanged === 0) return 'changed';
+    const fresh = row.fresh > 0;
+    inboxRow.took(fresh);
+    if (!fresh) return 'duplicate';
+    order.updatedAt = row.updated_at as Date;
+    if (events.length > 0) announceOutbox(this.wakeUps, manager, this.sql.schemaName);
+    return 'applied';
   }
 
   private entityOf(row: OrderRow): OrderEntity {

@@ -1,10 +1,11 @@
 import { createEvent, type DomainEvent, type EventData, Topics } from '@switchyard/contracts';
-import { beforeCommit, type EventPublisher } from '@switchyard/messaging';
+import { beforeCommit, type EventPublisher, InboxRow } from '@switchyard/messaging';
 import { createTestPublisher, type InProcessService } from '@switchyard/service-testing';
 import { waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
 import { startOrdersApp } from '../../testing/orders-app.test-helper';
 import { ApplyPaymentEventUseCase } from './apply-payment-event.usecase';
+import { OrderRepository } from './order.repository';
 
 interface OrderView {
   id: string;
@@ -248,6 +249,140 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     // And both orders are paid
     await orderOnceIn(first.id, 'paid');
     await orderOnceIn(second.id, 'paid');
+  });
+
+  /** The inbox row of `event` for a consumer taking it alone, outside any transaction. */
+  const aloneRow = (event: DomainEvent) =>
+    new InboxRow(t.dataSource, 'orders', 'orders-alone-test', event);
+
+  it('writes a payment event taken alone, its inbox row, the order and order.paid, in one statement', async () => {
+    // Given a placed order
+    const order = await placeOrder();
+    const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
+    const row = aloneRow(succeeded);
+
+    // When a consumer takes its payment event alone
+    await t.app.get(ApplyPaymentEventUseCase).executeAlone(t.dataSource.manager, succeeded, row);
+
+    // Then the order is paid and announced, the event counts as applied, and the order, its
+    // order.paid outbox row and the event's inbox row carry one transaction and command id
+    expect(row.outcome).toBe('applied');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(2);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+    const writers = await t.dataSource.query(
+      `SELECT DISTINCT xmin::text AS xid, cmin::text AS command FROM orders.orders WHERE id = $1
+       UNION SELECT xmin::text, cmin::text FROM orders.outbox
+         WHERE message_key = $2 AND payload::json->>'type' = 'order.paid'
+       UNION SELECT xmin::text, cmin::text FROM orders.inbox WHERE event_id = $3`,
+      [order.id, order.id, succeeded.id],
+    );
+    expect(writers).toHaveLength(1);
+  });
+
+  it('changes nothing for a payment event taken alone a second time', async () => {
+    // Given an order paid by an event taken alone
+    const order = await placeOrder();
+    const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
+    const apply = t.app.get(ApplyPaymentEventUseCase);
+    await apply.executeAlone(t.dataSource.manager, succeeded, aloneRow(succeeded));
+
+    // When the same event is taken alone again
+    const again = aloneRow(succeeded);
+    await apply.executeAlone(t.dataSource.manager, succeeded, again);
+
+    // Then it is a duplicate: the order and its announcements are as they were
+    expect(again.outcome).toBe('duplicate');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(2);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
+  it('writes nothing for a payment event taken alone when its order changed since it was read', async () => {
+    // Given an order read at version 1, then failed (version 2) by another writer
+    const order = await placeOrder();
+    const orders = t.app.get(OrderRepository);
+    const stale = await orders.read(t.dataSource.manager, order.id);
+    await t.dataSource.transaction((manager) =>
+      t.app.get(ApplyPaymentEventUseCase).execute(
+        manager,
+        payment('payment.failed', order.id, {
+          failureCode: 'card_declined',
+          failureMessage: null,
+        }),
+      ),
+    );
+    const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
+    const row = aloneRow(succeeded);
+    if (!stale) throw new Error('the placed order could not be read');
+    stale.status = 'paid';
+    stale.version = 2;
+
+    // When a transition decided on the stale read is written
+    const outcome = await orders.writeIfUnchanged(t.dataSource.manager, stale, 1, [succeeded], row);
+
+    // Then nothing is written: no inbox row, the failure stays, nothing more is announced
+    expect(outcome).toBe('changed');
+    const inbox = await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [
+      succeeded.id,
+    ]);
+    expect(inbox).toHaveLength(0);
+    expect((await orderOnceIn(order.id, 'payment_failed')).version).toBe(2);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.payment_failed']);
+  });
+
+  it('decides again on the order as it now is when it changed between the read and the write of an event taken alone', async () => {
+    // Given an order that another writer fails right after the consumer has read it
+    const order = await placeOrder();
+    const orders = t.app.get(OrderRepository);
+    const apply = t.app.get(ApplyPaymentEventUseCase);
+    const read = orders.read.bind(orders);
+    const spy = jest.spyOn(orders, 'read').mockImplementationOnce(async (manager, id) => {
+      const before = await read(manager, id);
+      await t.dataSource.transaction((m) =>
+        apply.execute(
+          m,
+          payment('payment.failed', order.id, {
+            failureCode: 'card_declined',
+            failureMessage: null,
+          }),
+        ),
+      );
+      return before;
+    });
+    const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
+    const row = aloneRow(succeeded);
+
+    // When the consumer takes the payment alone
+    try {
+      await apply.executeAlone(t.dataSource.manager, succeeded, row);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Then the payment is applied to the failed order (paid at version 3), after the failure
+    expect(row.outcome).toBe('applied');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(3);
+    expect(await announced(order.id)).toEqual([
+      'order.created',
+      'order.payment_failed',
+      'order.paid',
+    ]);
+  });
+
+  it('dead-letters a payment event taken alone that names an unknown order, and records nothing', async () => {
+    // Given a payment for an order that does not exist
+    const succeeded = payment('payment.succeeded', randomUUID(), { amount: 5000, currency: 'usd' });
+
+    // When a consumer takes it alone
+    const taking = t.app
+      .get(ApplyPaymentEventUseCase)
+      .executeAlone(t.dataSource.manager, succeeded, aloneRow(succeeded));
+
+    // Then it is refused for a human, and no inbox row says it was taken
+    await expect(taking).rejects.toMatchObject({ code: 'unknown_order' });
+    const inbox = await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [
+      succeeded.id,
+    ]);
+    expect(inbox).toHaveLength(0);
   });
 
   it('applies the rest of a batch once each, in order, when one of its events cannot be applied', async () => {

@@ -9,14 +9,21 @@ export type InboxResult = 'applied' | 'duplicate';
 /**
  * The inbox row's insert, as a statement or a CTE of one (`WITH inbox AS (…)`): it returns the
  * event id when the row is new and nothing when the event was seen before. `params` are the
- * placeholders of the consumer, the event id and the event type.
+ * placeholders of the consumer, the event id and the event type. `onlyIf` is a SQL condition on
+ * the statement's other CTEs: the row is written only when it holds (say, when the state the
+ * handler decided on is still the one in the database), so its effects and the row go together.
  */
 export function inboxInsertSql(
   schema: string,
   params: readonly [consumer: string, eventId: string, eventType: string] = ['$1', '$2', '$3'],
+  options: { readonly onlyIf?: string } = {},
 ): string {
+  const [consumer, eventId, eventType] = params;
+  const row = options.onlyIf
+    ? `SELECT ${consumer}::text, ${eventId}::uuid, ${eventType}::text WHERE ${options.onlyIf}`
+    : `VALUES (${params.join(', ')})`;
   return `INSERT INTO ${quoteIdent(schema)}.inbox (consumer, event_id, event_type)
-       VALUES (${params.join(', ')}) ON CONFLICT DO NOTHING RETURNING event_id`;
+       ${row} ON CONFLICT DO NOTHING RETURNING event_id`;
 }
 
 /**
