@@ -386,6 +386,50 @@ describe('fan-out', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("records an event taken alone in the statement that finds no endpoint subscribed to it, and leaves a subscribed event's row to its fan-out", async () => {
+    // Given an event type nothing subscribes to, and one an endpoint does
+    const key = await t.createPartner();
+    const endpoint = await t.createEndpoint(key, {
+      url: receiver.url('/read-or-record'),
+      eventTypes: ['order.read_or_record'],
+    });
+    const orderId = randomUUID();
+    const base = createEvent('order.cancelled', orderId, { orderId, reason: 'read or record' });
+    const nobody = { ...base, type: 'nobody.reads' } as unknown as DomainEvent;
+    const somebody = {
+      ...base,
+      id: randomUUID(),
+      type: 'order.read_or_record',
+    } as unknown as DomainEvent;
+    const endpoints = t.app.get(EndpointRepository);
+    const rowOf = (event: DomainEvent) =>
+      new InboxRow(t.dataSource, 'notifications', 'read-or-record', event);
+    const inboxRows = async (eventId: string) =>
+      (
+        await t.dataSource.query(
+          'SELECT 1 FROM notifications.inbox WHERE event_id = $1 AND consumer = $2',
+          [eventId, 'read-or-record'],
+        )
+      ).length as number;
+
+    // When each is read for alone, the unsubscribed one twice
+    const first = rowOf(nobody);
+    const again = rowOf(nobody);
+    const subscribedRow = rowOf(somebody);
+    const none = await endpoints.subscribedToOrRecord(['nobody.reads'], first);
+    const noneAgain = await endpoints.subscribedToOrRecord(['nobody.reads'], again);
+    const found = await endpoints.subscribedToOrRecord(['order.read_or_record'], subscribedRow);
+
+    // Then the unsubscribed event is recorded once (then a duplicate); the subscribed one's
+    // endpoint is answered and its row is neither written nor settled
+    expect([none, noneAgain]).toEqual([[], []]);
+    expect([first.outcome, again.outcome]).toEqual(['applied', 'duplicate']);
+    expect(await inboxRows(nobody.id)).toBe(1);
+    expect(found.map((e) => e.id)).toEqual([endpoint.id]);
+    expect(await inboxRows(somebody.id)).toBe(0);
+    expect(() => subscribedRow.outcome).toThrow(/did not write its inbox row/);
+  });
+
   it('reads the subscribed endpoints once per event type in a batch, and writes every event of it in one statement at commit', async () => {
     // Given a partner subscribed to order events
     const key = await t.createPartner();

@@ -42,11 +42,11 @@ export class FanOutUseCase {
     event: DomainEvent,
     inboxRow: InboxRow | null = null,
   ): Promise<FanOutResult> {
-    const subscribed = await this.subscribedTo(event.type, manager);
-    if (subscribed.length === 0) {
-      await inboxRow?.recordAlone(manager);
-      return { deliveries: 0, filtered: 0 };
-    }
+    // Taken alone, an event nothing subscribes to is recorded by the read itself.
+    const subscribed = inboxRow
+      ? await this.endpoints.subscribedToOrRecord(patternsMatching(event.type), inboxRow, manager)
+      : await this.subscribedTo(event.type, manager);
+    if (subscribed.length === 0) return { deliveries: 0, filtered: 0 };
     const verdicts = this.filters.verdicts(event.type, subscribed, event);
     const partners = [...new Set(verdicts.map((v) => v.endpoint.partnerId))];
     const write: FanOutWrite = {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { inboxInsertSql, type InboxRow } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ownedByPartner } from '../partners/owned-by-partner';
@@ -262,22 +263,59 @@ export class EndpointRepository {
     patterns: readonly string[],
     db: EntityManager = this.dataSource.manager,
   ): Promise<SubscribedEndpoint[]> {
-    const rows = await this.sql.rows<{
-      id: string;
-      partner_id: string;
-      filter: SubscriptionFilter | null;
-      updated_at: Date;
-    }>(
+    const rows = await this.sql.rows<SubscribedRow>(
       db,
       `SELECT id, partner_id, filter, updated_at FROM ${this.sql.schema}.endpoints
        WHERE enabled AND event_types && $1::text[]`,
       [patterns],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      partnerId: r.partner_id,
-      filter: r.filter,
-      updatedAt: r.updated_at,
-    }));
+    return rows.map(subscribedEndpointOf);
   }
+
+  /**
+   * The endpoints subscribed to any of these patterns, read for an event taken alone: when none
+   * is, the same statement writes the event's inbox row and settles it (`took`), so an event
+   * nothing subscribes to costs one round trip, not a read and then a write. When some are, the
+   * row is left to the fan-out's write.
+   */
+  async subscribedToOrRecord(
+    patterns: readonly string[],
+    inboxRow: InboxRow,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<SubscribedEndpoint[]> {
+    const inbox = inboxInsertSql(inboxRow.schema, ['$2', '$3', '$4'], {
+      onlyIf: 'NOT EXISTS (SELECT 1 FROM subscribed)',
+    });
+    // One row per endpoint, or, with none, one row saying whether the inbox row is new.
+    const rows = await this.sql.rows<SubscribedRow & { recorded: number | null }>(
+      db,
+      `WITH subscribed AS MATERIALIZED (
+         SELECT id, partner_id, filter, updated_at FROM ${this.sql.schema}.endpoints
+         WHERE enabled AND event_types && $1::text[]),
+       inbox AS (${inbox})
+       SELECT id, partner_id, filter, updated_at, NULL::int AS recorded FROM subscribed
+       UNION ALL
+       SELECT NULL, NULL, NULL, NULL, (SELECT count(*) FROM inbox)::int
+       WHERE NOT EXISTS (SELECT 1 FROM subscribed)`,
+      [patterns, ...inboxRow.params],
+    );
+    const [first] = rows;
+    if (rows.length === 1 && first && first.recorded !== null) {
+      inboxRow.took(first.recorded > 0);
+      return [];
+    }
+    return rows.map(subscribedEndpointOf);
+  }
+}
+
+/** An endpoint's row as the subscribed-endpoints reads answer it. */
+interface SubscribedRow {
+  id: string;
+  partner_id: string;
+  filter: SubscriptionFilter | null;
+  updated_at: Date;
+}
+
+function subscribedEndpointOf(r: SubscribedRow): SubscribedEndpoint {
+  return { id: r.id, partnerId: r.partner_id, filter: r.filter, updatedAt: r.updated_at };
 }
