@@ -787,7 +787,7 @@ export function resourceTable(rows) {
       'event-loop delay p99 ms',
       'max ms',
     ],
-    rows.map((r) => [
+    withPhaseTotals(rows, cores).map((r) => [
       r.phase,
       r.name,
       r.shared ? '–' : fmt.mb(r.peakRss),
@@ -800,6 +800,36 @@ export function resourceTable(rows) {
     ]),
     'llrrrrrrr',
   );
+}
+
+/**
+ * Each phase's rows, then one for all of them together: how busy the whole machine was (every
+ * process measured, the harness's own included), which on a few cores decides how long each hop
+ * waits for one.
+ */
+function withPhaseTotals(rows, cores) {
+  const phases = [...new Set(rows.map((r) => r.phase))];
+  return phases.flatMap((phase) => {
+    const own = rows.filter((r) => r.phase === phase);
+    const measured = own.filter((r) => Number.isFinite(r.cpuSeconds));
+    if (measured.length < 2) return own;
+    const sum = (key) => measured.reduce((total, r) => total + (r[key] ?? 0), 0);
+    const cpuSeconds = sum('cpuSeconds');
+    const windowSeconds = measured[0].windowSeconds;
+    const busy = Math.round((100 * cpuSeconds) / windowSeconds / cores);
+    return [
+      ...own,
+      {
+        phase,
+        name: `all of these (${busy}% of the machine)`,
+        shared: true,
+        cpuSeconds,
+        windowSeconds,
+        units: measured[0].units,
+        wakeUps: measured.every((r) => Number.isFinite(r.wakeUps)) ? sum('wakeUps') : NaN,
+      },
+    ];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
