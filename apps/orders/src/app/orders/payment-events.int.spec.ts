@@ -368,6 +368,38 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     ]);
   });
 
+  it("takes the order's lock when it changes between the read and the write three times in a row", async () => {
+    // Given an order whose version another writer moves on after each of the consumer's reads
+    const order = await placeOrder();
+    const orders = t.app.get(OrderRepository);
+    const read = orders.read.bind(orders);
+    let reads = 0;
+    const spy = jest.spyOn(orders, 'read').mockImplementation(async (manager, id) => {
+      reads++;
+      const before = await read(manager, id);
+      await t.dataSource.query('UPDATE orders.orders SET version = version + 1 WHERE id = $1', [
+        order.id,
+      ]);
+      return before;
+    });
+    const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
+    const row = aloneRow(succeeded);
+
+    // When the consumer takes the payment alone
+    try {
+      await t.app.get(ApplyPaymentEventUseCase).executeAlone(t.dataSource.manager, succeeded, row);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Then after three reads it applied the payment under the lock: paid once, at the version
+    // after the other writer's three, and announced once
+    expect(reads).toBe(3);
+    expect(row.outcome).toBe('applied');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(5);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
   it('dead-letters a payment event taken alone that names an unknown order, and records nothing', async () => {
     // Given a payment for an order that does not exist
     const succeeded = payment('payment.succeeded', randomUUID(), { amount: 5000, currency: 'usd' });
