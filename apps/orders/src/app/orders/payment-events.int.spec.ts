@@ -255,6 +255,39 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
   const aloneRow = (event: DomainEvent) =>
     new InboxRow(t.dataSource, 'orders', 'orders-alone-test', event);
 
+  /** A declined card for the order, applied in its own inbox-like transaction. */
+  const failPayment = (orderId: string) =>
+    t.dataSource.transaction((manager) =>
+      t.app.get(ApplyPaymentEventUseCase).execute(
+        manager,
+        payment('payment.failed', orderId, {
+          failureCode: 'card_declined',
+          failureMessage: null,
+        }),
+      ),
+    );
+
+  /** How many inbox rows, of any consumer, the event has. */
+  const inboxRowsOf = async (eventId: string): Promise<number> =>
+    (await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [eventId])).length;
+
+  /**
+   * Makes another writer change the order right after each of the consumer's first `times` reads
+   * of it, as a concurrent writer would between its read and its write; answers how many reads
+   * there were and how to stop.
+   */
+  function writeAfterReads(times: number, write: () => Promise<unknown>) {
+    const orders = t.app.get(OrderRepository);
+    const read = orders.read.bind(orders);
+    const seen = { reads: 0 };
+    const spy = jest.spyOn(orders, 'read').mockImplementation(async (manager, id) => {
+      const before = await read(manager, id);
+      if (++seen.reads <= times) await write();
+      return before;
+    });
+    return { seen, restore: () => spy.mockRestore() };
+  }
+
   it('writes a payment event taken alone, its inbox row, the order and order.paid, in one statement', async () => {
     // Given a placed order
     const order = await placeOrder();
@@ -301,15 +334,7 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     const order = await placeOrder();
     const orders = t.app.get(OrderRepository);
     const stale = await orders.read(t.dataSource.manager, order.id);
-    await t.dataSource.transaction((manager) =>
-      t.app.get(ApplyPaymentEventUseCase).execute(
-        manager,
-        payment('payment.failed', order.id, {
-          failureCode: 'card_declined',
-          failureMessage: null,
-        }),
-      ),
-    );
+    await failPayment(order.id);
     const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
     const row = aloneRow(succeeded);
     if (!stale) throw new Error('the placed order could not be read');
@@ -321,10 +346,7 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
 
     // Then nothing is written: no inbox row, the failure stays, nothing more is announced
     expect(outcome).toBe('changed');
-    const inbox = await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [
-      succeeded.id,
-    ]);
-    expect(inbox).toHaveLength(0);
+    expect(await inboxRowsOf(succeeded.id)).toBe(0);
     expect((await orderOnceIn(order.id, 'payment_failed')).version).toBe(2);
     expect(await announced(order.id)).toEqual(['order.created', 'order.payment_failed']);
   });
@@ -332,30 +354,15 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
   it('decides again on the order as it now is when it changed between the read and the write of an event taken alone', async () => {
     // Given an order that another writer fails right after the consumer has read it
     const order = await placeOrder();
-    const orders = t.app.get(OrderRepository);
-    const apply = t.app.get(ApplyPaymentEventUseCase);
-    const read = orders.read.bind(orders);
-    const spy = jest.spyOn(orders, 'read').mockImplementationOnce(async (manager, id) => {
-      const before = await read(manager, id);
-      await t.dataSource.transaction((m) =>
-        apply.execute(
-          m,
-          payment('payment.failed', order.id, {
-            failureCode: 'card_declined',
-            failureMessage: null,
-          }),
-        ),
-      );
-      return before;
-    });
+    const writer = writeAfterReads(1, () => failPayment(order.id));
     const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
     const row = aloneRow(succeeded);
 
     // When the consumer takes the payment alone
     try {
-      await apply.executeAlone(t.dataSource.manager, succeeded, row);
+      await t.app.get(ApplyPaymentEventUseCase).executeAlone(t.dataSource.manager, succeeded, row);
     } finally {
-      spy.mockRestore();
+      writer.restore();
     }
 
     // Then the payment is applied to the failed order (paid at version 3), after the failure
@@ -371,17 +378,11 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
   it("takes the order's lock when it changes between the read and the write three times in a row", async () => {
     // Given an order whose version another writer moves on after each of the consumer's reads
     const order = await placeOrder();
-    const orders = t.app.get(OrderRepository);
-    const read = orders.read.bind(orders);
-    let reads = 0;
-    const spy = jest.spyOn(orders, 'read').mockImplementation(async (manager, id) => {
-      reads++;
-      const before = await read(manager, id);
-      await t.dataSource.query('UPDATE orders.orders SET version = version + 1 WHERE id = $1', [
+    const writer = writeAfterReads(Infinity, () =>
+      t.dataSource.query('UPDATE orders.orders SET version = version + 1 WHERE id = $1', [
         order.id,
-      ]);
-      return before;
-    });
+      ]),
+    );
     const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
     const row = aloneRow(succeeded);
 
@@ -389,12 +390,12 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     try {
       await t.app.get(ApplyPaymentEventUseCase).executeAlone(t.dataSource.manager, succeeded, row);
     } finally {
-      spy.mockRestore();
+      writer.restore();
     }
 
     // Then after three reads it applied the payment under the lock: paid once, at the version
     // after the other writer's three, and announced once
-    expect(reads).toBe(3);
+    expect(writer.seen.reads).toBe(3);
     expect(row.outcome).toBe('applied');
     expect((await orderOnceIn(order.id, 'paid')).version).toBe(5);
     expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
@@ -411,10 +412,7 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
 
     // Then it is refused for a human, and no inbox row says it was taken
     await expect(taking).rejects.toMatchObject({ code: 'unknown_order' });
-    const inbox = await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [
-      succeeded.id,
-    ]);
-    expect(inbox).toHaveLength(0);
+    expect(await inboxRowsOf(succeeded.id)).toBe(0);
   });
 
   it('applies the rest of a batch once each, in order, when one of its events cannot be applied', async () => {
@@ -451,10 +449,7 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     expect([now.version, now.amountRefunded]).toEqual([3, 1000]);
     expect(await announced(order.id)).toEqual(['order.created', 'order.paid', 'order.refunded']);
     expect(await announced(cancelled.id)).toEqual(['order.created', 'order.cancelled']);
-    const inbox = await t.dataSource.query('SELECT 1 FROM orders.inbox WHERE event_id = $1', [
-      events[1]?.id,
-    ]);
-    expect(inbox).toHaveLength(0);
+    expect(await inboxRowsOf(events[1]?.id as string)).toBe(0);
   });
 
   it('ignores a failure reported after the order was paid', async () => {
