@@ -36,6 +36,11 @@ import {
 const DELIVERIES = setting('BENCH_DELIVERIES', 3_000, 100_000);
 const ENDPOINTS = listSetting('BENCH_ENDPOINT_COUNTS', [1, 10, 100], [1, 10, 100]);
 const CONCURRENCY = setting('BENCH_DELIVERY_CONCURRENCY', 64, 64);
+/**
+ * Notifications instances draining together (1 unless set): instances share the backlog through
+ * their claims (SKIP LOCKED, leases), so a deployment scales out by running more of them.
+ */
+const INSTANCES = setting('BENCH_DRAIN_INSTANCES', 1, 1);
 /** Rounds of the ceiling loop (after one unmeasured warm-up round); the median is reported. */
 const CEILING_ROUNDS = setting('BENCH_CEILING_ROUNDS', 1, 3);
 /** Gives up when no receipt arrives for this long (a stuck drain is a failure, not a hang). */
@@ -210,16 +215,23 @@ async function drain(sink, endpoints) {
   await sink.reset({ secrets, verifyEvery: 100 });
 
   const bootStarted = Date.now();
-  const service = await startService('notifications', {
-    databaseUrl: db.url,
-    prefix,
-    env: { DELIVERY_CONCURRENCY: String(CONCURRENCY) },
-  });
-  const monitor = new ResourceMonitor([service], { sink: sink.pid });
+  const services = [];
+  for (let i = 0; i < INSTANCES; i++) {
+    services.push(
+      await startService('notifications', {
+        databaseUrl: db.url,
+        prefix,
+        env: { DELIVERY_CONCURRENCY: String(CONCURRENCY) },
+        label: INSTANCES === 1 ? undefined : `${prefix}notifications-${i + 1}`,
+      }),
+    );
+    if (INSTANCES > 1) services[i].name = `notifications ${i + 1}`;
+  }
+  const monitor = new ResourceMonitor(services, { sink: sink.pid });
   await monitor.start();
   const stats = await waitForDrain(sink);
   const resources = await monitor.stop();
-  await service.stop();
+  await Promise.all(services.map((s) => s.stop()));
 
   const portOf = new Map(endpointIds.map((id, i) => [id, sink.ports[i]]));
   const receipts = checkReceipts(await sink.receipts(), expected, portOf);
@@ -253,6 +265,13 @@ async function drain(sink, endpoints) {
   };
 }
 
+/** The notifications instance with the highest peak RSS, and the highest loop delay of any. */
+function worstOf(result) {
+  const instances = result.resources.slice(0, INSTANCES);
+  const peak = instances.reduce((a, b) => (b.peakRss > a.peakRss ? b : a));
+  return { ...peak, loopP99: Math.max(...instances.map((x) => x.loopP99)) };
+}
+
 await runBench(async () => {
   const sink = await startSink(Math.max(...ENDPOINTS));
   const results = [];
@@ -274,7 +293,7 @@ await runBench(async () => {
   );
 
   console.log(
-    `# delivery drain: ${machineLine()}; ${fmt.int(DELIVERIES)} due deliveries per row, DELIVERY_CONCURRENCY ${CONCURRENCY}, ceiling median of ${CEILING_ROUNDS}\n`,
+    `# delivery drain: ${machineLine()}; ${fmt.int(DELIVERIES)} due deliveries per row, DELIVERY_CONCURRENCY ${CONCURRENCY}${INSTANCES > 1 ? `, ${INSTANCES} notifications instances` : ''}, ceiling median of ${CEILING_ROUNDS}\n`,
   );
   console.log(
     table(
@@ -304,8 +323,8 @@ await runBench(async () => {
         fmt.int(r.verified),
         fmt.int(r.receipts.lost),
         fmt.int(r.receipts.duplicated),
-        `${fmt.mb(r.resources[0].peakRss)}${r.resources[0].underLimit ? '' : ' **over**'}`,
-        fmt.ms(r.resources[0].loopP99),
+        `${fmt.mb(worstOf(r).peakRss)}${worstOf(r).underLimit ? '' : ' **over**'}`,
+        fmt.ms(worstOf(r).loopP99),
         r.problems.length ? `**FAILED**: ${r.problems.join('; ')}` : 'pass',
       ]),
       'rrrrrrrrrrrrl',
@@ -319,7 +338,7 @@ await runBench(async () => {
       ),
     ),
   );
-  const breaches = results.filter((r) => !r.resources[0].underLimit);
+  const breaches = results.filter((r) => !worstOf(r).underLimit);
   if (breaches.length)
     console.log(
       `\nFinding: notifications went over ${RSS_LIMIT_MB} MB while draining to ${breaches.map((r) => r.endpoints).join(', ')} endpoint(s).`,
