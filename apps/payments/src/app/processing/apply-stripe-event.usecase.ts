@@ -7,6 +7,7 @@ import { type PaymentsConfig } from '../payments-env';
 import { StripeEventsRepository } from '../stripe/stripe-events.repository';
 import {
   type FactEvent,
+  type KnownPayment,
   type PaymentBatchPlan,
   planPaymentBatch,
   type PlannedStep,
@@ -22,15 +23,47 @@ export type ApplyOutcome =
 export interface AppliedBatch {
   readonly outcomes: ApplyOutcome[];
   /**
-   * Parts of statements (`writeTogether`) the caller makes with its own: the PaymentIntents'
-   * states, their domain events' outbox rows, and the events that waited for a PaymentIntent
-   * added here, due now (a row each).
+   * Parts of statements (`writeTogether`) the caller makes with its own: the states of
+   * PaymentIntents new to this batch (`addStatesInWrite`; check their count with
+   * `assertStatesAdded`), the PaymentIntents' changed states, their domain events' outbox rows,
+   * and the events that waited for a PaymentIntent added here, due now (a row each).
    */
   readonly writes: {
+    readonly added: WritePart | null;
     readonly states: WritePart | null;
     readonly outbox: WritePart | null;
     readonly madeDue: WritePart | null;
   };
+  /** How many states `writes.added` must add for the outcomes to hold. */
+  readonly statesToAdd: number;
+}
+
+export interface ApplyOptions {
+  /**
+   * Leaves the states of PaymentIntents new to the batch to the caller's statement
+   * (`writes.added`) instead of adding them before answering: a round trip fewer. The caller
+   * must then check the count with `assertStatesAdded` and, when it throws, roll back.
+   */
+  readonly addStatesInWrite?: boolean;
+}
+
+/**
+ * Another transaction added the state of a PaymentIntent new to a batch between the batch's read
+ * and its write, so the batch's outcomes were decided on a state that is not the one stored. The
+ * transaction must roll back; applied again, the events are folded into the stored state.
+ */
+export class PaymentStatesRacedError extends Error {
+  constructor(expected: number, added: number) {
+    super(
+      `${expected - added} of ${expected} PaymentIntent states this batch meant to add were added by another transaction first; roll back and apply the events again`,
+    );
+    this.name = 'PaymentStatesRacedError';
+  }
+}
+
+/** Throws PaymentStatesRacedError unless `writes.added` added every state it was to. */
+export function assertStatesAdded(batch: AppliedBatch, added: number): void {
+  if (added < batch.statesToAdd) throw new PaymentStatesRacedError(batch.statesToAdd, added);
 }
 
 export interface EventToApply {
@@ -56,12 +89,19 @@ export class ApplyStripeEventUseCase {
   ) {}
 
   /** One outcome per event, in the order given, and the writes that make them. */
-  async execute(manager: EntityManager, toApply: readonly EventToApply[]): Promise<AppliedBatch> {
+  async execute(
+    manager: EntityManager,
+    toApply: readonly EventToApply[],
+    options: ApplyOptions = {},
+  ): Promise<AppliedBatch> {
     const mapped = toApply.map((item) => ({ ...item, mapping: mapStripeEvent(item.event) }));
     const facts = mapped.flatMap(({ event, mapping }) =>
       mapping.kind === 'fact' ? [{ event, mapped: mapping }] : [],
     );
-    const { plan, added } = await this.plan(manager, facts);
+    const addLater = options.addStatesInWrite === true;
+    const { plan, added } = addLater
+      ? await this.lockAndFold(manager, facts)
+      : await this.plan(manager, facts);
     const steps = plan.steps.values();
     const outcomes = mapped.map(({ event, traceparent, mapping }): ApplyOutcome => {
       if (mapping.kind === 'ignored') return { status: 'ignored', reason: mapping.reason };
@@ -77,29 +117,26 @@ export class ApplyStripeEventUseCase {
     return {
       outcomes,
       writes: {
+        added: addLater ? this.payments.addStatesPart(plan.added) : null,
         states: this.payments.saveStates(plan.changed),
         outbox: outboxAppendPart(this.config.DB_SCHEMA, events),
         // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
         madeDue: this.stripeEvents.makeDueEventsOf(added),
       },
+      statesToAdd: addLater ? plan.added.length : 0,
     };
   }
 
   /**
    * Locks the states of the events' PaymentIntents and folds the events into them; states that
-   * did not exist are added with what their events fold to (`added`: the ids this transaction
-   * added).
+   * did not exist are added, before answering, with what their events fold to (`added`: the ids
+   * this transaction added).
    */
   private async plan(
     manager: EntityManager,
     facts: readonly FactEvent[],
   ): Promise<{ plan: PaymentBatchPlan; added: string[] }> {
-    if (facts.length === 0) return { plan: { steps: [], added: [], changed: [] }, added: [] };
-    const known = await this.payments.lockStates(
-      manager,
-      facts.map((f) => f.mapped.paymentIntentId),
-    );
-    const plan = planPaymentBatch(facts, known);
+    const { plan, known } = await this.lockAndFold(manager, facts);
     const added = await this.payments.addStatesIfAbsent(manager, plan.added);
     if (added.length === plan.added.length) return { plan, added };
     // Another transaction added some of these states after they were read: lock them as they
@@ -112,6 +149,25 @@ export class ApplyStripeEventUseCase {
     );
     const again = planPaymentBatch(facts, new Map([...known, ...now]));
     return { plan: { ...again, added: [] }, added };
+  }
+
+  /**
+   * Locks the states of the events' PaymentIntents and folds the events into them; `added`: the
+   * ids of the PaymentIntents with no state yet, whose states the caller's write adds.
+   */
+  private async lockAndFold(
+    manager: EntityManager,
+    facts: readonly FactEvent[],
+  ): Promise<{ plan: PaymentBatchPlan; known: Map<string, KnownPayment>; added: string[] }> {
+    if (facts.length === 0) {
+      return { plan: { steps: [], added: [], changed: [] }, known: new Map(), added: [] };
+    }
+    const known = await this.payments.lockStates(
+      manager,
+      facts.map((f) => f.mapped.paymentIntentId),
+    );
+    const plan = planPaymentBatch(facts, known);
+    return { plan, known, added: plan.added.map((r) => r.paymentIntentId) };
   }
 
   private toDomainEvent(

@@ -112,24 +112,37 @@ export class PaymentsRepository {
 
   /**
    * Adds the states of PaymentIntents that have none; answers the ids added. One added by
-   * another transaction meanwhile is left as it is (and not in the answer). Inserted in id
-   * order, as every transaction inserts them, so concurrent inserts of the same ids queue.
+   * another transaction meanwhile is left as it is (and not in the answer).
    */
   async addStatesIfAbsent(db: EntityManager, rows: readonly PaymentStateRow[]): Promise<string[]> {
-    if (rows.length === 0) return [];
+    const insert = this.addStatesPart(rows);
+    if (!insert) return [];
+    const added = await this.sql.rows<{ payment_intent_id: string }>(db, insert.text, [
+      ...insert.params,
+    ]);
+    return added.map((r) => r.payment_intent_id);
+  }
+
+  /**
+   * Adds the states of PaymentIntents that have none, as a part of the statement that writes the
+   * rest of the batch (`writeTogether`); null when there are none. Its count is how many it
+   * added: one added by another transaction since this one read it is left as it is and not
+   * counted. Inserted in id order, as every transaction inserts them, so concurrent inserts of
+   * the same ids queue.
+   */
+  addStatesPart(rows: readonly PaymentStateRow[]): WritePart | null {
+    if (rows.length === 0) return null;
     const sorted = [...rows].sort((a, b) => compareIds(a.paymentIntentId, b.paymentIntentId));
-    const added = await this.sql.rows<{ payment_intent_id: string }>(
-      db,
-      `INSERT INTO ${this.sql.schema}.payment_states (payment_intent_id, order_id, state)
+    return {
+      text: `INSERT INTO ${this.sql.schema}.payment_states (payment_intent_id, order_id, state)
        SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
        ON CONFLICT (payment_intent_id) DO NOTHING RETURNING payment_intent_id`,
-      [
+      params: [
         sorted.map((r) => r.paymentIntentId),
         sorted.map((r) => r.orderId),
         sorted.map((r) => JSON.stringify(r.state)),
       ],
-    );
-    return added.map((r) => r.payment_intent_id);
+    };
   }
 
   /**

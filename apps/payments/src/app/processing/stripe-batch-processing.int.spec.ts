@@ -8,6 +8,7 @@ import {
   startPaymentsApp,
 } from '../../testing/payments-app.test-helper';
 import { storedEventsChannel, StripeEventsRepository } from '../stripe/stripe-events.repository';
+import { INITIAL_PAYMENT_STATE, type PaymentState } from './payment-state';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 
@@ -120,6 +121,48 @@ describe('processing stored Stripe events in batches (real Postgres and Kafka)',
       [events.map((e) => e.id)],
     );
     expect(transactions).toBeLessThanOrEqual(10);
+  });
+
+  it("folds an event into the state another transaction added for its PaymentIntent while the event's batch was being written, and publishes it once", async () => {
+    // Given another transaction that has added the state of a PaymentIntent the processor knows
+    // nothing of yet, not committed
+    const orderId = randomUUID();
+    const pi = paidPaymentIntent(orderId);
+    const theirs: PaymentState = { ...INITIAL_PAYMENT_STATE, chargeId: 'ch_added_by_another' };
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    const succeeded = paymentIntentEvent('payment_intent.succeeded', pi, at(20));
+    try {
+      await other.query(
+        `INSERT INTO payments.payment_states (payment_intent_id, order_id, state) VALUES ($1, $2, $3)`,
+        [pi.id, orderId, JSON.stringify(theirs)],
+      );
+
+      // When the PaymentIntent's payment is processed, its batch's write waiting for that row
+      await storeAtOnce(t.dataSource, [succeeded]);
+      await waitFor('the batch to wait for the other transaction', async () => {
+        const [{ waiting }] = await t.dataSource.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'
+             AND query LIKE '%payment_states%'`,
+        );
+        return waiting > 0;
+      });
+      // And the other transaction commits
+      await other.commitTransaction();
+    } finally {
+      await other.release();
+    }
+
+    // Then the payment is folded into the state the other transaction added, and told once
+    await waitFor('the event to be processed', () => processed(t.dataSource, [succeeded]));
+    const [{ state }] = await t.dataSource.query(
+      `SELECT state FROM payments.payment_states WHERE payment_intent_id = $1`,
+      [pi.id],
+    );
+    expect(state).toMatchObject({ outcome: 'succeeded', chargeId: 'ch_added_by_another' });
+    expect(await publishedFor(t.dataSource, orderId)).toEqual(['payment.succeeded']);
   });
 
   it('a bad event in a batch is recorded as failed and the rest of its batch is processed', async () => {

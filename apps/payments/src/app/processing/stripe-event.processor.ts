@@ -33,6 +33,7 @@ import {
   type AppliedBatch,
   type ApplyOutcome,
   ApplyStripeEventUseCase,
+  assertStatesAdded,
 } from './apply-stripe-event.usecase';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
 import { stripeEventsProcessedTotal, stripeProcessingLag } from './stripe-processing.metrics';
@@ -125,11 +126,15 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     try {
       done = await this.dataSource.transaction(async (manager) => {
         claim = await this.events.claimDue(manager, batchSize);
-        return this.apply(manager, claim.events, claim.locked < batchSize);
+        return this.apply(manager, claim.events, {
+          askDue: claim.locked < batchSize,
+          alone: false,
+        });
       });
     } catch (err) {
       // An outage is not the events' fault: nothing is recorded, and the loop waits for the
-      // database to come back.
+      // database to come back. Anything else, a PaymentIntent's state added by another
+      // transaction meanwhile among them, sends the events one at a time.
       if (isDependencyFailure(err) || claim.events.length === 0) throw err;
       for (const event of claim.events) await this.processAlone(event);
       done = { applied: [], more: true };
@@ -147,8 +152,11 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       try {
         // A nested transaction is a savepoint: a failing event's writes are undone, its claim
         // stays, and the failure is recorded in the claiming transaction.
-        return (await manager.transaction((attempt) => this.apply(attempt, [claimed], false)))
-          .applied;
+        return (
+          await manager.transaction((attempt) =>
+            this.apply(attempt, [claimed], { askDue: false, alone: true }),
+          )
+        ).applied;
       } catch (err) {
         // An outage is not the event's fault: nothing is recorded, the event is not charged an
         // attempt, and the loop waits for the database to come back.
@@ -162,14 +170,17 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 
   /**
    * Applies claimed events and marks them done: one statement for what they changed and their
-   * marks, a second for what is due after them. `more` says whether other events became due or are due for the same PaymentIntents: ones
-   * that waited for a PaymentIntent added here, and (when `askDue`) ones another instance left
-   * out while this batch held their PaymentIntents; the loop then goes on at once.
+   * marks, a second for what is due after them. `more` says whether other events became due or
+   * are due for the same PaymentIntents: ones that waited for a PaymentIntent added here, and
+   * (when `askDue`) ones another instance left out while this batch held their PaymentIntents;
+   * the loop then goes on at once. A batch adds its new PaymentIntents' states in the first
+   * statement, and throws if another transaction added one first; an event `alone` (after its
+   * batch failed) adds them before, and folds into any state added meanwhile.
    */
   private async apply(
     manager: EntityManager,
     claimed: readonly ClaimedStripeEvent[],
-    askDue: boolean,
+    { askDue, alone }: { askDue: boolean; alone: boolean },
   ): Promise<{ applied: Applied[]; more: boolean }> {
     if (claimed.length === 0) return { applied: [], more: false };
     // Each event continues the trace of the webhook that stored it; its domain events are
@@ -194,6 +205,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
           event: c.payload as StripeEventLike,
           traceparent: traceparents[i] as string,
         })),
+        { addStatesInWrite: !alone },
       );
     } catch (err) {
       for (const span of spans) markFailed(span, err);
@@ -208,7 +220,8 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     }));
     // What the events changed and their marks as done: one statement, planned for the weeks the
     // batch holds at every call (`planForValues`; a kept plan would lock every week's partition).
-    await writeTogether(manager, [
+    const [added = 0] = await writeTogether(manager, [
+      batch.writes.added,
       batch.writes.states,
       batch.writes.outbox,
       this.events.markDone(
@@ -219,6 +232,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         })),
       ),
     ]);
+    assertStatesAdded(batch, added);
     // What is due after them: a statement of its own, so that Postgres plans it once (planning it
     // with the one above, over every partition, at every call cost more than the round trip).
     const [madeDue = 0, due = 0] = await writeTogether(manager, [
