@@ -6,6 +6,7 @@ import { ClaimDeliveriesUseCase } from './delivery/claim-deliveries.usecase';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { DeliveryGauges } from './delivery/delivery.gauges';
 import { EndpointLabels } from './delivery/endpoint-labels';
+import { DeliveryHandOff } from './delivery/delivery-hand-off';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { EndpointStateRepository } from './delivery/endpoint-state.repository';
 import { FanOutRepository } from './delivery/fan-out.repository';
@@ -92,6 +93,7 @@ export class AppModule {
         ClaimDeliveriesUseCase,
         RecordAttemptUseCase,
         RecordPushAttemptUseCase,
+        DeliveryHandOff,
         DeliveryWorker,
         DeliveryGauges,
         EndpointLabels,

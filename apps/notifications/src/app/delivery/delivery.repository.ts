@@ -69,7 +69,7 @@ const DUE_NOW = `d.status = 'pending' AND d.next_attempt_at <= now()
          AND (d.locked_until IS NULL OR d.locked_until < now()) AND ${READY_ENDPOINT}`;
 
 /** A claimed delivery's row, as the lease statements answer it. */
-interface LeasedRow {
+export interface LeasedRow {
   id: string;
   message_id: string;
   event_id: string;
@@ -92,12 +92,28 @@ function leaseSql(s: string, which: string): string {
   return `UPDATE ${s}.deliveries d SET locked_until = now() + make_interval(secs => $1), locked_by = $2
        FROM ${s}.endpoints e, ${s}.messages m
        WHERE ${which} AND e.id = d.endpoint_id AND m.id = d.message_id AND m.event_id = d.event_id
-       RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, e.url, e.headers, e.retry_schedule, e.payload_mode,
-         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
-              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets, m.payload`;
+       RETURNING d.id, d.message_id, d.event_id, d.attempts, d.endpoint_id, d.created_at, ${SENDING_COLUMNS}, m.payload`;
 }
 
-function claimedOf(r: LeasedRow): ClaimedDelivery {
+/**
+ * What sending to endpoint `e` takes, as a leased row's columns: every active secret signs
+ * (during a rotation, old and new).
+ */
+export const SENDING_COLUMNS = `e.url, e.headers, e.retry_schedule, e.payload_mode,
+         CASE WHEN e.previous_secret IS NOT NULL AND e.previous_secret_expires_at > now()
+              THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END AS secrets`;
+
+/**
+ * Endpoint `e` takes deliveries without winning a slot first: no rate limit, no FIFO order, its
+ * circuit closed and not about to probe (`$threshold`: the breaker's threshold), and enabled.
+ */
+export function freeEndpointSql(threshold: string): string {
+  return `e.enabled AND NOT e.fifo AND e.rate_limit_per_second IS NULL
+         AND e.consecutive_failures < ${threshold}
+         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())`;
+}
+
+export function claimedOf(r: LeasedRow): ClaimedDelivery {
   return {
     kind: 'webhook',
     id: r.id,

@@ -33,6 +33,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
+import { DeliveryHandOff, type HandOffTaker } from './delivery-hand-off';
 import { attemptDuration, deliveriesTotal } from './delivery.metrics';
 import { EndpointLabels } from './endpoint-labels';
 import {
@@ -69,10 +70,13 @@ const attemptsTotal = counter(
  * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On
  * shutdown it stops claiming, gives back what it claimed but did not send, lets requests in
  * flight finish for a grace period, then cuts the rest and records them as interrupted, due
- * again at once.
+ * again at once. Most new deliveries are not claimed at all: fan-out leases them to this
+ * instance as it writes them, up to `handOffRoom`, and hands them over once committed (`take`).
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeliveryWorker
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, HandOffTaker
+{
   private readonly policy: RetryPolicy;
   private readonly sender: WebhookSender;
   /** Requests in flight: at most DELIVERY_CONCURRENCY. */
@@ -118,6 +122,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     wakeUps: WakeUps,
     private readonly pushSender: PushSender,
     private readonly recordPushAttempt: RecordPushAttemptUseCase,
+    private readonly handOff: DeliveryHandOff,
   ) {
     logger.setContext(DeliveryWorker.name);
     this.policy = retryPolicy({ scheduleMs: config.DELIVERY_RETRY_SCHEDULE });
@@ -155,6 +160,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   onApplicationBootstrap(): void {
     this.loop.start();
+    this.handOff.attach(this);
     const every = Math.max(200, Math.floor(this.config.DELIVERY_LEASE_MS / 3));
     this.renewTimer = setInterval(() => void this.renewLeases(), every);
   }
@@ -218,6 +224,33 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     this.sendReady();
     return claimed.length > 0 && claimed.length === room;
+  }
+
+  /**
+   * How many deliveries fan-out may lease to this instance as it writes them: the room a claim
+   * would take now (`claimAndSend`), none while stopping or too much is unrecorded.
+   */
+  handOffRoom(): number {
+    if (!this.loop.isRunning || this.stopping || !this.claimAhead() || this.tooMuchUnrecorded()) {
+      return 0;
+    }
+    return 3 * this.config.DELIVERY_CONCURRENCY - (this.sending.size + this.ready.length);
+  }
+
+  /**
+   * Deliveries fan-out leased to this instance, committed: sent as claimed ones are. Stopping,
+   * it gives them back at once, due for whoever claims next.
+   */
+  take(deliveries: readonly ClaimedDelivery[]): void {
+    if (this.stopping) {
+      void this.giveBack([...deliveries]);
+      return;
+    }
+    for (const delivery of deliveries) {
+      this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
+      this.ready.push(delivery);
+    }
+    this.sendReady();
   }
 
   private sendReady(): void {
@@ -419,8 +452,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Claimed but never sent: due again at once for any instance (else only when the lease ends). */
-  private async giveBackUnsent(): Promise<void> {
-    const unsent = this.ready.splice(0);
+  private giveBackUnsent(): Promise<void> {
+    return this.giveBack(this.ready.splice(0));
+  }
+
+  private async giveBack(unsent: readonly DeliveryKey[]): Promise<void> {
     for (const delivery of unsent) this.leased.delete(delivery.id);
     try {
       await this.deliveries.unlease(unsent, this.instanceId);

@@ -1,18 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type DomainEvent, patternsMatching } from '@switchyard/contracts';
 import { type InboxRow } from '@switchyard/messaging';
 import {
   afterCommit,
   gatherUntilCommit,
   inTransaction,
+  SERVICE_CONFIG,
   transactionLocal,
 } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { EndpointRepository, type SubscribedEndpoint } from '../endpoints/endpoint.repository';
+import { type NotificationsConfig } from '../notifications-env';
+import { DeliveryHandOff } from './delivery-hand-off';
 import { deliveriesTotal } from './delivery.metrics';
 import { EndpointLabels } from './endpoint-labels';
-import { FanOutRepository, type FanOutWrite } from './fan-out.repository';
+import { FanOutRepository, type FanOutWrite, type LeaseAtWrite } from './fan-out.repository';
 import { SubscribedFilters } from './subscribed-filters';
 
 export interface FanOutResult {
@@ -26,7 +29,9 @@ export interface FanOutResult {
  * delivery that is never sent and says why, so the partner's message log shows it. Runs inside
  * the inbox transaction, whose events' messages and deliveries are written together at its
  * commit, or, given the event's `InboxRow`, outside any, its inbox row written in the same
- * statement; the unique keys make a replayed event create nothing.
+ * statement; the unique keys make a replayed event create nothing. Deliveries to free endpoints
+ * are leased to this instance's worker as they are written, as many as it has room for, and
+ * handed to it once committed (`DeliveryHandOff`): they go out without a claim.
  */
 @Injectable()
 export class FanOutUseCase {
@@ -35,6 +40,8 @@ export class FanOutUseCase {
     private readonly endpoints: EndpointRepository,
     private readonly fanOut: FanOutRepository,
     private readonly endpointLabels: EndpointLabels,
+    private readonly handOff: DeliveryHandOff,
+    @Inject(SERVICE_CONFIG) private readonly config: NotificationsConfig,
   ) {}
 
   async execute(
@@ -68,7 +75,7 @@ export class FanOutUseCase {
     const { fresh } =
       !inboxRow && inTransaction(manager)
         ? this.gather(manager, write)
-        : await this.fanOut.write([write], manager, inboxRow);
+        : await this.writeAndHandOff([write], manager, inboxRow);
     if (!fresh) return { deliveries: 0, filtered: 0 };
     const ruledOut = verdicts.filter((v) => v.reason !== null);
     if (ruledOut.length > 0) {
@@ -92,9 +99,30 @@ export class FanOutUseCase {
    */
   private gather(manager: EntityManager, write: FanOutWrite): { fresh: true } {
     gatherUntilCommit(manager, this, write, async (writes) => {
-      await this.fanOut.write(writes, manager);
+      await this.writeAndHandOff(writes, manager, null);
     });
     return { fresh: true };
+  }
+
+  /** Writes, leasing what the worker has room for, and hands that to it once committed. */
+  private async writeAndHandOff(
+    writes: readonly FanOutWrite[],
+    manager: EntityManager,
+    inboxRow: InboxRow | null,
+  ): Promise<{ fresh: boolean }> {
+    const { fresh, leased } = await this.fanOut.write(writes, manager, inboxRow, this.leaseOffer());
+    if (leased.length > 0) afterCommit(manager, () => this.handOff.give(leased));
+    return { fresh };
+  }
+
+  private leaseOffer(): LeaseAtWrite | null {
+    const offer = this.handOff.offer();
+    if (!offer) return null;
+    return {
+      ...offer,
+      leaseSeconds: this.config.DELIVERY_LEASE_MS / 1000,
+      breakerThreshold: this.config.DELIVERY_BREAKER_THRESHOLD,
+    };
   }
 
   /**
