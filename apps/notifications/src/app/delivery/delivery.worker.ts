@@ -228,10 +228,18 @@ export class DeliveryWorker
 
   /**
    * How many deliveries fan-out may lease to this instance as it writes them: the room a claim
-   * would take now (`claimAndSend`), none while stopping or too much is unrecorded.
+   * would take now (`claimAndSend`), none while stopping or too much is unrecorded. None either
+   * while a claim may find due deliveries (`moreMayBeDue`): new ones then wait their turn behind
+   * them, where handed over they would go first, and under load the oldest would wait longest.
    */
   handOffRoom(): number {
-    if (!this.loop.isRunning || this.stopping || !this.claimAhead() || this.tooMuchUnrecorded()) {
+    if (
+      !this.loop.isRunning ||
+      this.stopping ||
+      this.moreMayBeDue ||
+      !this.claimAhead() ||
+      this.tooMuchUnrecorded()
+    ) {
       return 0;
     }
     return 3 * this.config.DELIVERY_CONCURRENCY - (this.sending.size + this.ready.length);
