@@ -1,4 +1,7 @@
+import { createEvent } from '@switchyard/contracts';
 import { waitFor } from '@switchyard/testing';
+import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import {
   type DeliveryBed,
   type NotificationsTestApp,
@@ -6,6 +9,7 @@ import {
 } from '../../testing/notifications-app.test-helper';
 import { ClaimDeliveriesUseCase } from './claim-deliveries.usecase';
 import { DeliveryWorker } from './delivery.worker';
+import { FanOutRepository } from './fan-out.repository';
 
 async function succeeded(
   t: NotificationsTestApp,
@@ -101,5 +105,61 @@ describe('deliveries handed to a worker with little room (real Kafka and Postgre
     for (const endpoint of endpoints) await succeeded(t, event.id, endpoint.id);
     const claimed = await Promise.all(claims.mock.results.map((r) => r.value));
     expect(claimed.flatMap((c: { deliveries: unknown[] }) => c.deliveries)).toHaveLength(1);
+  });
+});
+
+describe('a delivery leased at fan-out to an instance that is gone (real Kafka and Postgres, a receiver on loopback)', () => {
+  let bed: DeliveryBed | undefined;
+
+  // The default poll: what an instance leaves behind when it dies is found by time alone.
+  beforeAll(async () => {
+    bed = await startDeliveryBed('hand_off_gone');
+  });
+  afterAll(() => bed?.close());
+
+  it('is sent by another instance once its lease ends, and not before', async () => {
+    // Given an event fanned out with its delivery leased for a second to an instance that died
+    // before it was handed the delivery
+    const { t, receiver, apiKey } = bed as DeliveryBed;
+    const endpoint = await t.createEndpoint(apiKey, { url: receiver.url('/orphan') });
+    const [{ partner_id: partnerId }] = await t.dataSource.query(
+      `SELECT partner_id FROM notifications.endpoints WHERE id = $1`,
+      [endpoint.id],
+    );
+    const orderId = randomUUID();
+    const event = createEvent('order.cancelled', orderId, { orderId, reason: 'test' });
+    const { leased } = await t.app.get(FanOutRepository).write(
+      [
+        {
+          event: {
+            eventId: event.id,
+            eventType: event.type,
+            subject: event.subject,
+            payload: JSON.stringify(event),
+          },
+          messages: [{ id: `msg_${uuidv7()}`, partnerId }],
+          deliveries: [{ partnerId, endpointId: endpoint.id, filteredReason: null }],
+        },
+      ],
+      t.dataSource.manager,
+      null,
+      { instanceId: 'gone:1:000000', room: 10, leaseSeconds: 1, breakerThreshold: 5 },
+    );
+    expect(leased.map((d) => d.endpointId)).toEqual([endpoint.id]);
+
+    // When nobody hands it over
+    await succeeded(t, event.id, endpoint.id);
+
+    // Then this instance's worker sent it, a second or more after it was written
+    const [attempt] = await t.dataSource.query(
+      `SELECT a.sent_by, extract(epoch FROM a.attempted_at - d.created_at)::float8 AS after_s
+       FROM notifications.attempts a JOIN notifications.deliveries d
+         ON d.id = a.delivery_id AND d.event_id = a.event_id
+       WHERE a.event_id = $1`,
+      [event.id],
+    );
+    expect(attempt.sent_by).toBe(t.app.get(DeliveryWorker).instanceId);
+    expect(attempt.after_s).toBeGreaterThanOrEqual(1);
+    expect(receiver.requestsTo('/orphan')).toHaveLength(1);
   });
 });
