@@ -29,8 +29,7 @@ export class DeliveryHandOff {
   /** Who to lease to and how many, or null when no worker would take any. */
   offer(): { readonly instanceId: string; readonly room: number } | null {
     const room = this.taker?.handOffRoom() ?? 0;
-    if (!this.taker || room <= 0) return null;
-    return { instanceId: this.taker.instanceId, room };
+    return this.taker && room > 0 ? { instanceId: this.taker.instanceId, room } : null;
   }
 
   give(deliveries: readonly ClaimedDelivery[]): void {

@@ -199,50 +199,55 @@ export class DeliveryWorker
    * (more may be due).
    */
   private async claimAndSend(): Promise<boolean> {
-    const held = this.sending.size + this.ready.length;
-    // While more is waiting, let it go out first: a claim costs about the same for a few rows as
-    // for a batch.
-    if (!this.claimAhead() || this.tooMuchUnrecorded() || this.stopping) {
+    const room = this.room();
+    if (room === 0) {
       // A wake-up may have announced new deliveries: look once there is room again.
       this.signalMoreMayBeDue();
       return false;
     }
     // A power of two: the limit is part of the claim's text, so a few texts are prepared and
     // planned once per connection, where every size up to the most held was one (~8 ms each).
-    const room = powerOfTwoAtMost(3 * this.config.DELIVERY_CONCURRENCY - held);
+    const limit = powerOfTwoAtMost(room);
     const signalsBefore = this.dueSignals;
     const { deliveries, pushes, gated, more } = await this.claimDeliveries.execute(
-      room,
+      limit,
       this.instanceId,
     );
     this.moreMayBeDue = more || this.dueSignals !== signalsBefore;
     for (const [id, rateLimitPerSecond] of gated) this.gated.set(id, rateLimitPerSecond);
     const claimed = [...pushes, ...deliveries];
-    for (const delivery of claimed) {
+    this.hold(claimed);
+    return claimed.length > 0 && claimed.length === limit;
+  }
+
+  /**
+   * How many deliveries this instance would take now: three batches' worth less what it holds,
+   * once no more than a batch is waiting (`claimAhead`); none while too much is unrecorded or it
+   * is stopping. While more is waiting, it goes out first: a claim costs about the same for a
+   * few rows as for a batch.
+   */
+  private room(): number {
+    if (!this.claimAhead() || this.tooMuchUnrecorded() || this.stopping) return 0;
+    return 3 * this.config.DELIVERY_CONCURRENCY - (this.sending.size + this.ready.length);
+  }
+
+  /** Deliveries leased to this instance, to send: their leases are renewed until recorded. */
+  private hold(deliveries: readonly (ClaimedDelivery | ClaimedPush)[]): void {
+    for (const delivery of deliveries) {
       this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
       this.ready.push(delivery);
     }
     this.sendReady();
-    return claimed.length > 0 && claimed.length === room;
   }
 
   /**
    * How many deliveries fan-out may lease to this instance as it writes them: the room a claim
-   * would take now (`claimAndSend`), none while stopping or too much is unrecorded. None either
-   * while a claim may find due deliveries (`moreMayBeDue`): new ones then wait their turn behind
-   * them, where handed over they would go first, and under load the oldest would wait longest.
+   * would take now (`room`). None while a claim may find due deliveries (`moreMayBeDue`): new
+   * ones then wait their turn behind them, where handed over they would go first, and under load
+   * the oldest would wait longest.
    */
   handOffRoom(): number {
-    if (
-      !this.loop.isRunning ||
-      this.stopping ||
-      this.moreMayBeDue ||
-      !this.claimAhead() ||
-      this.tooMuchUnrecorded()
-    ) {
-      return 0;
-    }
-    return 3 * this.config.DELIVERY_CONCURRENCY - (this.sending.size + this.ready.length);
+    return this.loop.isRunning && !this.moreMayBeDue ? this.room() : 0;
   }
 
   /**
@@ -250,15 +255,8 @@ export class DeliveryWorker
    * it gives them back at once, due for whoever claims next.
    */
   take(deliveries: readonly ClaimedDelivery[]): void {
-    if (this.stopping) {
-      void this.giveBack([...deliveries]);
-      return;
-    }
-    for (const delivery of deliveries) {
-      this.leased.set(delivery.id, { id: delivery.id, eventId: delivery.eventId });
-      this.ready.push(delivery);
-    }
-    this.sendReady();
+    if (this.stopping) void this.giveBack(deliveries);
+    else this.hold(deliveries);
   }
 
   private sendReady(): void {

@@ -117,9 +117,11 @@ export class PaymentsRepository {
   async addStatesIfAbsent(db: EntityManager, rows: readonly PaymentStateRow[]): Promise<string[]> {
     const insert = this.addStatesPart(rows);
     if (!insert) return [];
-    const added = await this.sql.rows<{ payment_intent_id: string }>(db, insert.text, [
-      ...insert.params,
-    ]);
+    const added = await this.sql.rows<{ payment_intent_id: string }>(
+      db,
+      insert.text,
+      insert.params,
+    );
     return added.map((r) => r.payment_intent_id);
   }
 
