@@ -45,6 +45,12 @@ export interface ApplyOptions {
    * must then check the count with `assertStatesAdded` and, when it throws, roll back.
    */
   readonly addStatesInWrite?: boolean;
+  /**
+   * What the caller's transaction already holds locked of the events' PaymentIntents (as
+   * `PaymentsRepository.lockStates` answers it, in the claim: `statesInClaim`). Only the
+   * PaymentIntents it lacks are locked here.
+   */
+  readonly locked?: ReadonlyMap<string, KnownPayment>;
 }
 
 /**
@@ -100,7 +106,7 @@ export class ApplyStripeEventUseCase {
     );
     const addLater = options.addStatesInWrite === true;
     const { plan, added } = addLater
-      ? await this.lockAndFold(manager, facts)
+      ? await this.lockAndFold(manager, facts, options.locked)
       : await this.plan(manager, facts);
     const steps = plan.steps.values();
     const outcomes = mapped.map(({ event, traceparent, mapping }): ApplyOutcome => {
@@ -152,20 +158,28 @@ export class ApplyStripeEventUseCase {
   }
 
   /**
-   * Locks the states of the events' PaymentIntents and folds the events into them; `added`: the
-   * ids of the PaymentIntents with no state yet, whose states the caller's write adds.
+   * Locks the states of the events' PaymentIntents, but those the caller holds already (`locked`),
+   * and folds the events into them; `added`: the ids of the PaymentIntents with no state yet,
+   * whose states the caller's write adds.
    */
   private async lockAndFold(
     manager: EntityManager,
     facts: readonly FactEvent[],
+    locked: ReadonlyMap<string, KnownPayment> = new Map(),
   ): Promise<{ plan: PaymentBatchPlan; known: Map<string, KnownPayment>; added: string[] }> {
     if (facts.length === 0) {
       return { plan: { steps: [], added: [], changed: [] }, known: new Map(), added: [] };
     }
-    const known = await this.payments.lockStates(
-      manager,
-      facts.map((f) => f.mapped.paymentIntentId),
-    );
+    const known = new Map(locked);
+    // The claim names an event's PaymentIntent as the mapper does; should they ever differ, the
+    // rest are locked here (after the claim's, so out of id order: a deadlock then rolls the
+    // batch back and its events are applied one at a time).
+    const missing = facts.map((f) => f.mapped.paymentIntentId).filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      for (const [id, payment] of await this.payments.lockStates(manager, missing)) {
+        known.set(id, payment);
+      }
+    }
     const plan = planPaymentBatch(facts, known);
     return { plan, known, added: plan.added.map((r) => r.paymentIntentId) };
   }

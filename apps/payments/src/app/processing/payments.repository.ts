@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type WritePart } from '@switchyard/messaging';
 import { RepositorySql } from '@switchyard/service';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type ClaimAlso } from '../stripe/stripe-events.repository';
 import { type KnownPayment, type PaymentStateRow } from './payment-batch';
 import { type PaymentState } from './payment-state';
 
@@ -21,6 +22,15 @@ export interface PaymentIntentWithState {
   readonly amount: string;
   readonly currency: string;
   /** Null until the first Stripe event of the PaymentIntent is processed. */
+  readonly state: PaymentState | null;
+}
+
+/** What is known of a PaymentIntent as a statement reads it (`lockStates`, `statesInClaim`). */
+export interface PaymentKnownRow {
+  /** The order of the PaymentIntent payments created, if it did. */
+  readonly intent_order_id: string | null;
+  /** The state row's, when it has one. */
+  readonly state_order_id: string | null;
   readonly state: PaymentState | null;
 }
 
@@ -76,12 +86,7 @@ export class PaymentsRepository {
     paymentIntentIds: readonly string[],
   ): Promise<Map<string, KnownPayment>> {
     const s = this.sql.schema;
-    const rows = await this.sql.rows<{
-      payment_intent_id: string;
-      intent_order_id: string | null;
-      state_order_id: string | null;
-      state: PaymentState | null;
-    }>(
+    const rows = await this.sql.rows<PaymentKnownRow & { payment_intent_id: string }>(
       db,
       `WITH locked AS MATERIALIZED (
          SELECT payment_intent_id, order_id, state FROM ${s}.payment_states
@@ -96,18 +101,39 @@ export class PaymentsRepository {
       [[...new Set(paymentIntentIds)]],
       { planForValues: true },
     );
-    return new Map(
-      rows.map((r) => [
-        r.payment_intent_id,
-        {
-          intentOrderId: r.intent_order_id,
-          stored:
-            r.state_order_id !== null && r.state !== null
-              ? { orderId: r.state_order_id, state: r.state }
-              : null,
-        },
-      ]),
-    );
+    return new Map(rows.map((r) => [r.payment_intent_id, knownPaymentOf(r)]));
+  }
+
+  /**
+   * Locks, as a part of a claim of Stripe events (`StripeEventsRepository.claimDue`), the states
+   * of the PaymentIntents the events it may apply now name, as `lockStates` does, and adds what
+   * is known of each event's PaymentIntent to its row (`PaymentKnownRow`; read them with
+   * `knownOfClaimed`). The claim locks its events first, skipping those others hold, then waits
+   * for the states, in id order as every transaction locks them.
+   */
+  statesInClaim(): ClaimAlso {
+    const s = this.sql.schema;
+    return {
+      ctes: `locked_states AS MATERIALIZED (
+         SELECT payment_intent_id, order_id, state FROM ${s}.payment_states
+         WHERE payment_intent_id IN (SELECT payment_intent_id FROM verdicts WHERE NOT held_back)
+         ORDER BY payment_intent_id COLLATE "C" FOR UPDATE
+       )`,
+      columns: `pi.order_id::text AS intent_order_id, ls.order_id AS state_order_id, ls.state`,
+      joins: `LEFT JOIN locked_states ls ON ls.payment_intent_id = v.payment_intent_id
+       LEFT JOIN ${s}.payment_intents pi ON pi.id = v.payment_intent_id`,
+    };
+  }
+
+  /** What a claim with `statesInClaim` knows, and holds locked, of its events' PaymentIntents. */
+  knownOfClaimed(
+    events: readonly (PaymentKnownRow & { payment_intent_id: string | null })[],
+  ): Map<string, KnownPayment> {
+    const known = new Map<string, KnownPayment>();
+    for (const e of events) {
+      if (e.payment_intent_id !== null) known.set(e.payment_intent_id, knownPaymentOf(e));
+    }
+    return known;
   }
 
   /**
@@ -161,6 +187,16 @@ export class PaymentsRepository {
       planForValues: true,
     };
   }
+}
+
+function knownPaymentOf(r: PaymentKnownRow): KnownPayment {
+  return {
+    intentOrderId: r.intent_order_id,
+    stored:
+      r.state_order_id !== null && r.state !== null
+        ? { orderId: r.state_order_id, state: r.state }
+        : null,
+  };
 }
 
 /** Code-unit order, the order of COLLATE "C". */

@@ -9,6 +9,7 @@ import {
 } from '../../testing/payments-app.test-helper';
 import { storedEventsChannel, StripeEventsRepository } from '../stripe/stripe-events.repository';
 import { INITIAL_PAYMENT_STATE, type PaymentState } from './payment-state';
+import { type PaymentKnownRow, PaymentsRepository } from './payments.repository';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 
@@ -273,5 +274,86 @@ describe('what a batch leaves due behind it (real Postgres)', () => {
     // And once the second is done too, nothing of that PaymentIntent is, whatever else is due
     await markDone(second);
     expect(await dueOfPaymentIntent()).toBe(0);
+  });
+});
+
+describe("a claim of Stripe events with their PaymentIntents' states (real Postgres)", () => {
+  let t: PaymentsTestApp;
+
+  beforeAll(async () => {
+    // Given an instance that only receives: the test plays the processor
+    t = await startPaymentsApp('claim_states', { STRIPE_PROCESSOR_ENABLED: 'false' });
+  });
+
+  afterAll(() => t?.close());
+
+  /** Whether another transaction could lock the PaymentIntent's state now, without waiting. */
+  async function stateIsFree(paymentIntentId: string): Promise<boolean> {
+    try {
+      await t.dataSource.transaction((m) =>
+        m.query(
+          `SELECT 1 FROM payments.payment_states WHERE payment_intent_id = $1 FOR UPDATE NOWAIT`,
+          [paymentIntentId],
+        ),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === '55P03') return false;
+      throw err;
+    }
+  }
+
+  async function addState(paymentIntentId: string, orderId: string, state: PaymentState) {
+    await t.dataSource.query(
+      `INSERT INTO payments.payment_states (payment_intent_id, order_id, state) VALUES ($1, $2, $3)`,
+      [paymentIntentId, orderId, JSON.stringify(state)],
+    );
+  }
+
+  it('locks, in the claim itself, the states of the PaymentIntents whose events it may apply now, and none of those it holds back', async () => {
+    // Given a PaymentIntent with a stored state and a due event, and another whose first due
+    // event another transaction holds, its second due behind it; both with a state
+    const readyOrder = randomUUID();
+    const ready = paidPaymentIntent(readyOrder);
+    const readyState: PaymentState = { ...INITIAL_PAYMENT_STATE, chargeId: 'ch_ready' };
+    await addState(ready.id, readyOrder, readyState);
+    const heldOrder = randomUUID();
+    const heldEvents = story(heldOrder).events;
+    const [heldFirst, heldSecond] = [heldEvents[0], heldEvents[1]] as [StripeEvent, StripeEvent];
+    const held = (heldFirst as unknown as { data: { object: { id: string } } }).data.object;
+    await addState(held.id, heldOrder, INITIAL_PAYMENT_STATE);
+    const readyEvent = paymentIntentEvent('payment_intent.succeeded', ready, at(20));
+    await storeAtOnce(t.dataSource, [heldFirst, heldSecond, readyEvent]);
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    const repository = t.app.get(StripeEventsRepository);
+    const payments = t.app.get(PaymentsRepository);
+    try {
+      await other.query(`SELECT 1 FROM payments.stripe_events WHERE id = $1 FOR UPDATE`, [
+        heldFirst.id,
+      ]);
+
+      // When a transaction claims due events with their states, and holds them
+      await t.dataSource.transaction(async (m) => {
+        const claim = await repository.claimDue<PaymentKnownRow>(m, 50, payments.statesInClaim());
+
+        // Then it has the ready event with what is stored of its PaymentIntent, not the held one
+        const ids = claim.events.map((e) => e.id);
+        expect(ids).toContain(readyEvent.id);
+        expect(ids).not.toContain(heldSecond.id);
+        expect(payments.knownOfClaimed(claim.events).get(ready.id)).toEqual({
+          intentOrderId: null,
+          stored: { orderId: readyOrder, state: readyState },
+        });
+        // And the ready PaymentIntent's state is locked until it ends; the held one's is not
+        expect(await stateIsFree(ready.id)).toBe(false);
+        expect(await stateIsFree(held.id)).toBe(true);
+      });
+      expect(await stateIsFree(ready.id)).toBe(true);
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
   });
 });

@@ -35,6 +35,8 @@ import {
   ApplyStripeEventUseCase,
   assertStatesAdded,
 } from './apply-stripe-event.usecase';
+import { type KnownPayment } from './payment-batch';
+import { type PaymentKnownRow, PaymentsRepository } from './payments.repository';
 import { type StripeEventLike, StripeEventMappingError } from './stripe-event.mapper';
 import { stripeEventsProcessedTotal, stripeProcessingLag } from './stripe-processing.metrics';
 
@@ -64,6 +66,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
     private readonly events: StripeEventsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly applyStripeEvent: ApplyStripeEventUseCase,
+    private readonly payments: PaymentsRepository,
     private readonly logger: PinoLogger,
     wakeUps: WakeUps,
   ) {
@@ -121,14 +124,20 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
    */
   private async processBatch(): Promise<{ full: boolean; more: boolean }> {
     const batchSize = this.config.STRIPE_PROCESSOR_BATCH;
-    let claim: StripeEventClaim = { events: [], locked: 0, heldBack: 0 };
+    let claim: StripeEventClaim<PaymentKnownRow> = { events: [], locked: 0, heldBack: 0 };
     let done: { applied: readonly Applied[]; more: boolean };
     try {
       done = await this.dataSource.transaction(async (manager) => {
-        claim = await this.events.claimDue(manager, batchSize);
+        // The events and their PaymentIntents' states, locked in one statement.
+        claim = await this.events.claimDue<PaymentKnownRow>(
+          manager,
+          batchSize,
+          this.payments.statesInClaim(),
+        );
         return this.apply(manager, claim.events, {
           askDue: claim.locked < batchSize,
           alone: false,
+          locked: this.payments.knownOfClaimed(claim.events),
         });
       });
     } catch (err) {
@@ -180,7 +189,11 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   private async apply(
     manager: EntityManager,
     claimed: readonly ClaimedStripeEvent[],
-    { askDue, alone }: { askDue: boolean; alone: boolean },
+    {
+      askDue,
+      alone,
+      locked,
+    }: { askDue: boolean; alone: boolean; locked?: ReadonlyMap<string, KnownPayment> },
   ): Promise<{ applied: Applied[]; more: boolean }> {
     if (claimed.length === 0) return { applied: [], more: false };
     // Each event continues the trace of the webhook that stored it; its domain events are
@@ -205,7 +218,7 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
           event: c.payload as StripeEventLike,
           traceparent: traceparents[i] as string,
         })),
-        { addStatesInWrite: !alone },
+        { addStatesInWrite: !alone, ...(locked && { locked }) },
       );
     } catch (err) {
       for (const span of spans) markFailed(span, err);
