@@ -113,15 +113,18 @@ export class PaymentsRepository {
    */
   statesInClaim(): ClaimAlso {
     const s = this.sql.schema;
+    // The claim's kept plan cannot know how few PaymentIntents a batch names: joined, both tables
+    // were read whole (a hash join over a sequential scan, for a table that grows with every
+    // PaymentIntent). An array of the ids, and a lookup per event, read them by their keys.
     return {
       ctes: `locked_states AS MATERIALIZED (
          SELECT payment_intent_id, order_id, state FROM ${s}.payment_states
-         WHERE payment_intent_id IN (SELECT payment_intent_id FROM verdicts WHERE NOT held_back)
+         WHERE payment_intent_id = ANY (ARRAY(SELECT payment_intent_id FROM verdicts WHERE NOT held_back))
          ORDER BY payment_intent_id COLLATE "C" FOR UPDATE
        )`,
-      columns: `pi.order_id::text AS intent_order_id, ls.order_id AS state_order_id, ls.state`,
-      joins: `LEFT JOIN locked_states ls ON ls.payment_intent_id = v.payment_intent_id
-       LEFT JOIN ${s}.payment_intents pi ON pi.id = v.payment_intent_id`,
+      columns: `(SELECT pi.order_id::text FROM ${s}.payment_intents pi WHERE pi.id = v.payment_intent_id)
+         AS intent_order_id, ls.order_id AS state_order_id, ls.state`,
+      joins: `LEFT JOIN locked_states ls ON ls.payment_intent_id = v.payment_intent_id`,
     };
   }
 

@@ -7,7 +7,11 @@ import {
   paidPaymentIntent,
   startPaymentsApp,
 } from '../../testing/payments-app.test-helper';
-import { storedEventsChannel, StripeEventsRepository } from '../stripe/stripe-events.repository';
+import {
+  dueClaimStatement,
+  storedEventsChannel,
+  StripeEventsRepository,
+} from '../stripe/stripe-events.repository';
 import { INITIAL_PAYMENT_STATE, type PaymentState } from './payment-state';
 import { type PaymentKnownRow, PaymentsRepository } from './payments.repository';
 
@@ -356,4 +360,63 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
       await other.release();
     }
   });
+
+  it('reads the PaymentIntents of the events it claims by their keys, however many are stored since its plan was made', async () => {
+    // Given a claim's statement prepared, and its plan kept, while few PaymentIntents are stored
+    await storeAtOnce(t.dataSource, [
+      paymentIntentEvent('payment_intent.succeeded', paidPaymentIntent(randomUUID()), at(20)),
+    ]);
+    const text = dueClaimStatement(
+      'payments.stripe_events',
+      50,
+      t.app.get(PaymentsRepository).statesInClaim(),
+    );
+    const session = t.dataSource.createQueryRunner();
+    await session.connect();
+    const plans: PlanNode[] = [];
+    const explain = async () => {
+      await session.startTransaction();
+      const [row] = await session.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim_with_states`);
+      await session.rollbackTransaction();
+      plans.push((row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+    };
+    try {
+      await session.query(`SET plan_cache_mode = force_generic_plan`);
+      await session.query(`PREPARE claim_with_states AS ${text}`);
+      await explain();
+
+      // When thousands more are stored, none analyzed, and the claim runs again
+      await t.dataSource.query(
+        `INSERT INTO payments.payment_states (payment_intent_id, order_id, state)
+         SELECT 'pi_stored_' || g, gen_random_uuid()::text, '{}'::jsonb FROM generate_series(1, 5000) g`,
+      );
+      await t.dataSource.query(
+        `INSERT INTO payments.payment_intents (order_id, id, client_secret, amount, currency)
+         SELECT gen_random_uuid(), 'pi_created_' || g, 'secret', 5000, 'usd' FROM generate_series(1, 5000) g`,
+      );
+      await explain();
+    } finally {
+      await session.release();
+    }
+
+    // Then neither time are the states or the PaymentIntents read whole
+    for (const plan of plans) {
+      const scanned = nodesOf(plan)
+        .filter((n) => n['Node Type'] === 'Seq Scan')
+        .map((n) => n['Relation Name']);
+      expect(scanned).not.toContain('payment_states');
+      expect(scanned).not.toContain('payment_intents');
+    }
+    expect(plans).toHaveLength(2);
+  });
 });
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Relation Name'?: string;
+  readonly Plans?: readonly PlanNode[];
+}
+
+function nodesOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}

@@ -114,6 +114,42 @@ function claimedOf<Also extends object>({
   return event as ClaimedStripeEvent & Also;
 }
 
+/** The text of `StripeEventsRepository.claimDue`'s statement. */
+export function dueClaimStatement(table: string, limit: number, also?: ClaimAlso): string {
+  // The limit is in the text, so the plan Postgres keeps for this claim knows it.
+  return claimStatement(
+    table,
+    `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT ${integerLiteral(limit)}`,
+    also,
+  );
+}
+
+/**
+ * The text of a claim (see `StripeEventsRepository.claim`) of the events `which` selects from
+ * `table`, with what `also` adds.
+ */
+export function claimStatement(table: string, which: string, also?: ClaimAlso): string {
+  return `WITH claimed AS MATERIALIZED (
+         SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
+         FROM ${table} WHERE ${which} FOR UPDATE SKIP LOCKED
+       ), held_elsewhere AS (
+         SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
+         FROM ${table}
+         WHERE status = 'received' AND next_attempt_at <= now()
+           AND ${PAYMENT_INTENT_OF} IN (SELECT payment_intent_id FROM claimed)
+           AND id NOT IN (SELECT id FROM claimed)
+         GROUP BY 1
+       ), verdicts AS MATERIALIZED (
+         SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent, c.payment_intent_id,
+                h.first_received_at IS NOT NULL AND h.first_received_at < c.received_at AS held_back
+         FROM claimed c
+         LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
+       )${also ? `, ${also.ctes}` : ''}
+       SELECT v.*${also ? `, ${also.columns}` : ''}
+       FROM verdicts v ${also?.joins ?? ''}
+       ORDER BY v.received_at, v.id`;
+}
+
 const LISTED_COLUMNS = `id, type, status, source, attempts, last_error, received_at, processed_at,
   to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_key`;
 
@@ -182,13 +218,7 @@ export class StripeEventsRepository {
     limit: number,
     also?: ClaimAlso,
   ): Promise<StripeEventClaim<Also>> {
-    // The limit is in the text, so the plan Postgres keeps for this claim knows it.
-    const rows = await this.claim<Also>(
-      db,
-      `status = 'received' AND next_attempt_at <= now() ORDER BY received_at, id LIMIT ${integerLiteral(limit)}`,
-      [],
-      also,
-    );
+    const rows = await this.claim<Also>(db, dueClaimStatement(this.table, limit, also), []);
     const events = rows.filter((r) => !r.held_back).map((r) => claimedOf<Also>(r));
     return { events, locked: rows.length, heldBack: rows.length - events.length };
   }
@@ -200,15 +230,18 @@ export class StripeEventsRepository {
   ): Promise<ClaimedStripeEvent | undefined> {
     const [claimed] = await this.claim(
       db,
-      `id = $1 AND created = $2 AND status = 'received' AND next_attempt_at <= now()`,
+      claimStatement(
+        this.table,
+        `id = $1 AND created = $2 AND status = 'received' AND next_attempt_at <= now()`,
+      ),
       [event.id, event.created],
     );
     return claimed && !claimed.held_back ? claimedOf(claimed) : undefined;
   }
 
   /**
-   * Locks the events `which` selects (a condition, and an order and a limit), each marked
-   * `held_back` unless it may be applied now. An event is held back (locked until the transaction
+   * Locks the events a claim's statement (`claimStatement`) selects, each marked `held_back`
+   * unless it may be applied now. An event is held back (locked until the transaction
    * ends, then due as before) while an earlier due event of its
    * PaymentIntent is not among them: another transaction holds that one, and applying this one
    * first would apply the PaymentIntent's events out of order. Both are seen in one snapshot,
@@ -217,29 +250,9 @@ export class StripeEventsRepository {
    */
   private async claim<Also extends object = object>(
     db: EntityManager,
-    which: string,
+    text: string,
     params: readonly unknown[],
-    also?: ClaimAlso,
   ): Promise<(ClaimedStripeEvent & Also & { held_back: boolean })[]> {
-    const text = `WITH claimed AS MATERIALIZED (
-         SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
-         FROM ${this.table} WHERE ${which} FOR UPDATE SKIP LOCKED
-       ), held_elsewhere AS (
-         SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
-         FROM ${this.table}
-         WHERE status = 'received' AND next_attempt_at <= now()
-           AND ${PAYMENT_INTENT_OF} IN (SELECT payment_intent_id FROM claimed)
-           AND id NOT IN (SELECT id FROM claimed)
-         GROUP BY 1
-       ), verdicts AS MATERIALIZED (
-         SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent, c.payment_intent_id,
-                h.first_received_at IS NOT NULL AND h.first_received_at < c.received_at AS held_back
-         FROM claimed c
-         LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
-       )${also ? `, ${also.ctes}` : ''}
-       SELECT v.*${also ? `, ${also.columns}` : ''}
-       FROM verdicts v ${also?.joins ?? ''}
-       ORDER BY v.received_at, v.id`;
     return this.sql.rows<ClaimedStripeEvent & Also & { held_back: boolean }>(db, text, params);
   }
 
