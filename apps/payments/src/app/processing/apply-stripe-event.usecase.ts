@@ -48,7 +48,8 @@ export interface ApplyOptions {
   /**
    * What the caller's transaction already holds locked of the events' PaymentIntents (as
    * `PaymentsRepository.lockStates` answers it, in the claim: `statesInClaim`). Only the
-   * PaymentIntents it lacks are locked here.
+   * PaymentIntents it lacks are locked here. Read with `addStatesInWrite` only: without it every
+   * state is locked again, as an event applied alone after its batch failed needs.
    */
   readonly locked?: ReadonlyMap<string, KnownPayment>;
 }

@@ -111,7 +111,7 @@ export class PaymentsRepository {
    * `knownOfClaimed`). The claim locks its events first, skipping those others hold, then waits
    * for the states, in id order as every transaction locks them.
    */
-  statesInClaim(): ClaimAlso {
+  statesInClaim(): ClaimAlso<PaymentKnownRow> {
     const s = this.sql.schema;
     // The claim's kept plan cannot know how few PaymentIntents a batch names: joined, both tables
     // were read whole (a hash join over a sequential scan, for a table that grows with every
@@ -177,7 +177,7 @@ export class PaymentsRepository {
   }
 
   /**
-   * Saves states this transaction holds locked (lockStates), as a part of the statement that
+   * Saves states this transaction holds locked (`lockStates`, `statesInClaim`), as a part of the statement that
    * writes the rest of the batch (`writeTogether`); null when none changed.
    */
   saveStates(rows: readonly PaymentStateRow[]): WritePart | null {

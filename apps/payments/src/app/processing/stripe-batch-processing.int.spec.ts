@@ -13,7 +13,8 @@ import {
   StripeEventsRepository,
 } from '../stripe/stripe-events.repository';
 import { INITIAL_PAYMENT_STATE, type PaymentState } from './payment-state';
-import { type PaymentKnownRow, PaymentsRepository } from './payments.repository';
+import { type KnownPayment } from './payment-batch';
+import { PaymentsRepository } from './payments.repository';
 
 const at = (offset: number) => 1_764_000_000 + offset;
 
@@ -99,6 +100,21 @@ async function processed(dataSource: DataSource, events: readonly StripeEvent[])
   return rows.length === events.length && rows.every((r) => r.status === 'processed');
 }
 
+/**
+ * Until a statement whose text is `LIKE` the pattern waits for a lock (the text Postgres shows is
+ * cut at its first kilobyte: match its start).
+ */
+async function waitForLockWait(dataSource: DataSource, who: string, like: string): Promise<void> {
+  await waitFor(`${who} to wait for a lock`, async () => {
+    const [{ waiting }] = await dataSource.query(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+      [like],
+    );
+    return waiting > 0;
+  });
+}
+
 describe('processing stored Stripe events in batches (real Postgres and Kafka)', () => {
   let t: PaymentsTestApp;
 
@@ -128,6 +144,25 @@ describe('processing stored Stripe events in batches (real Postgres and Kafka)',
     expect(transactions).toBeLessThanOrEqual(10);
   });
 
+  it('applies a batch with the states its claim locked, without locking them again', async () => {
+    // Given 10 PaymentIntents' stories stored at once
+    const stories = Array.from({ length: 10 }, () => story(randomUUID()));
+    const events = interleaved(stories);
+    const lockStates = jest.spyOn(t.app.get(PaymentsRepository), 'lockStates');
+    try {
+      // When the processor takes them
+      await storeAtOnce(t.dataSource, events);
+      await waitFor('every event to be processed', () => processed(t.dataSource, events));
+
+      // Then each order's story is told, and no batch locked the states after its claim
+      for (const s of stories)
+        expect(await publishedFor(t.dataSource, s.orderId)).toEqual(TOLD_IN_ORDER);
+      expect(lockStates).not.toHaveBeenCalled();
+    } finally {
+      lockStates.mockRestore();
+    }
+  });
+
   it("folds an event into the state another transaction added for its PaymentIntent while the event's batch was being written, and publishes it once", async () => {
     // Given another transaction that has added the state of a PaymentIntent the processor knows
     // nothing of yet, not committed
@@ -146,14 +181,7 @@ describe('processing stored Stripe events in batches (real Postgres and Kafka)',
 
       // When the PaymentIntent's payment is processed, its batch's write waiting for that row
       await storeAtOnce(t.dataSource, [succeeded]);
-      await waitFor('the batch to wait for the other transaction', async () => {
-        const [{ waiting }] = await t.dataSource.query(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock'
-             AND query LIKE '%payment_states%'`,
-        );
-        return waiting > 0;
-      });
+      await waitForLockWait(t.dataSource, 'the batch', '%payment_states%');
       // And the other transaction commits
       await other.commitTransaction();
     } finally {
@@ -314,13 +342,18 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     );
   }
 
-  it('locks, in the claim itself, the states of the PaymentIntents whose events it may apply now, and none of those it holds back', async () => {
-    // Given a PaymentIntent with a stored state and a due event, and another whose first due
-    // event another transaction holds, its second due behind it; both with a state
+  it('locks, in the claim itself, the states of the PaymentIntents whose events it may apply now, and not those of PaymentIntents whose events it holds back', async () => {
+    // Given a PaymentIntent payments created, with a stored state and a due event, and another
+    // whose first due event another transaction holds, its second due behind it; both with a state
     const readyOrder = randomUUID();
     const ready = paidPaymentIntent(readyOrder);
     const readyState: PaymentState = { ...INITIAL_PAYMENT_STATE, chargeId: 'ch_ready' };
     await addState(ready.id, readyOrder, readyState);
+    await t.dataSource.query(
+      `INSERT INTO payments.payment_intents (order_id, id, client_secret, amount, currency)
+       VALUES ($1, $2, 'secret', 5000, 'usd')`,
+      [readyOrder, ready.id],
+    );
     const heldOrder = randomUUID();
     const heldEvents = story(heldOrder).events;
     const [heldFirst, heldSecond] = [heldEvents[0], heldEvents[1]] as [StripeEvent, StripeEvent];
@@ -340,14 +373,14 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
 
       // When a transaction claims due events with their states, and holds them
       await t.dataSource.transaction(async (m) => {
-        const claim = await repository.claimDue<PaymentKnownRow>(m, 50, payments.statesInClaim());
+        const claim = await repository.claimDue(m, 50, payments.statesInClaim());
 
         // Then it has the ready event with what is stored of its PaymentIntent, not the held one
         const ids = claim.events.map((e) => e.id);
         expect(ids).toContain(readyEvent.id);
         expect(ids).not.toContain(heldSecond.id);
         expect(payments.knownOfClaimed(claim.events).get(ready.id)).toEqual({
-          intentOrderId: null,
+          intentOrderId: readyOrder,
           stored: { orderId: readyOrder, state: readyState },
         });
         // And the ready PaymentIntent's state is locked until it ends; the held one's is not
@@ -359,6 +392,43 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
       await other.rollbackTransaction();
       await other.release();
     }
+  });
+
+  it('answers the state as another transaction committed it while the claim waited for its lock', async () => {
+    // Given a PaymentIntent with a stored state and a due event, and another transaction that has
+    // changed that state and not committed
+    const orderId = randomUUID();
+    const pi = paidPaymentIntent(orderId);
+    await addState(pi.id, orderId, INITIAL_PAYMENT_STATE);
+    await storeAtOnce(t.dataSource, [paymentIntentEvent('payment_intent.succeeded', pi, at(20))]);
+    const theirs: PaymentState = { ...INITIAL_PAYMENT_STATE, chargeId: 'ch_changed_meanwhile' };
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    const payments = t.app.get(PaymentsRepository);
+    let known: Map<string, KnownPayment>;
+    try {
+      await other.query(
+        `UPDATE payments.payment_states SET state = $2 WHERE payment_intent_id = $1`,
+        [pi.id, JSON.stringify(theirs)],
+      );
+
+      // When a claim waits for that state's lock, and the other transaction commits
+      const claiming = t.dataSource.transaction(async (m) =>
+        payments.knownOfClaimed(
+          (await t.app.get(StripeEventsRepository).claimDue(m, 50, payments.statesInClaim()))
+            .events,
+        ),
+      );
+      await waitForLockWait(t.dataSource, 'the claim', 'WITH claimed AS MATERIALIZED%');
+      await other.commitTransaction();
+      known = await claiming;
+    } finally {
+      await other.release();
+    }
+
+    // Then the claim answers the state as committed, not as its snapshot saw it
+    expect(known.get(pi.id)?.stored?.state).toEqual(theirs);
   });
 
   it('reads the PaymentIntents of the events it claims by their keys, however many are stored since its plan was made', async () => {
@@ -376,9 +446,14 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     const plans: PlanNode[] = [];
     const explain = async () => {
       await session.startTransaction();
-      const [row] = await session.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim_with_states`);
-      await session.rollbackTransaction();
-      plans.push((row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+      try {
+        const [row] = await session.query(
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim_with_states`,
+        );
+        plans.push((row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+      } finally {
+        await session.rollbackTransaction();
+      }
     };
     try {
       await session.query(`SET plan_cache_mode = force_generic_plan`);
@@ -396,6 +471,7 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
       );
       await explain();
     } finally {
+      await session.query(`DEALLOCATE ALL; RESET plan_cache_mode`);
       await session.release();
     }
 
@@ -420,3 +496,57 @@ interface PlanNode {
 function nodesOf(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 }
+
+describe('a claim that loses a deadlock (real Postgres and Kafka)', () => {
+  let t: PaymentsTestApp;
+
+  beforeAll(async () => {
+    // Polls a minute apart: only a claim made again at once can take an event within the test
+    t = await startPaymentsApp('claim_deadlock', { STRIPE_PROCESSOR_POLL_MS: '60000' });
+  });
+
+  afterAll(() => t?.close());
+
+  it("claims again at once when its wait for a PaymentIntent's state ends in a deadlock", async () => {
+    // Given another transaction holding a PaymentIntent's state
+    const orderId = randomUUID();
+    const pi = paidPaymentIntent(orderId);
+    await t.dataSource.query(
+      `INSERT INTO payments.payment_states (payment_intent_id, order_id, state) VALUES ($1, $2, $3)`,
+      [pi.id, orderId, JSON.stringify(INITIAL_PAYMENT_STATE)],
+    );
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    const succeeded = paymentIntentEvent('payment_intent.succeeded', pi, at(20));
+    const bystander = paymentIntentEvent(
+      'payment_intent.payment_failed',
+      paidPaymentIntent(randomUUID()),
+      at(10),
+    );
+    try {
+      await other.query(
+        `UPDATE payments.payment_states SET updated_at = now() WHERE payment_intent_id = $1`,
+        [pi.id],
+      );
+
+      // When the processor's claim takes the PaymentIntent's event with another and waits for
+      // the state, and the other transaction then waits for that other event: a deadlock, which
+      // the claim, waiting first, loses
+      await storeAtOnce(t.dataSource, [bystander, succeeded]);
+      await waitForLockWait(t.dataSource, 'the claim', 'WITH claimed AS MATERIALIZED%');
+      await other.query(`SELECT 1 FROM payments.stripe_events WHERE id = $1 FOR UPDATE`, [
+        bystander.id,
+      ]);
+      await other.commitTransaction();
+    } finally {
+      await other.release();
+    }
+
+    // Then the payment is processed well before the next poll
+    await waitFor('the payment to be processed', () => processed(t.dataSource, [succeeded]), {
+      timeoutMs: 15_000,
+    });
+    expect(await publishedFor(t.dataSource, orderId)).toEqual(['payment.succeeded']);
+  });
+});

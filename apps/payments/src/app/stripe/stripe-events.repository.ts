@@ -56,13 +56,15 @@ export interface ClaimedStripeEvent {
 /**
  * What a claim also locks and reads, in its own statement, for the events it may apply now:
  * CTEs that read `verdicts` (the claimed rows, each with its `payment_intent_id` and whether it
- * is `held_back`), and the columns and joins they add to each claimed row `v`. Parameterless,
- * like the claim, so that Postgres keeps one plan for the whole.
+ * is `held_back`), and the columns (`Row`) and joins they add to each claimed row `v`.
+ * Parameterless, like the claim, so that Postgres keeps one plan for the whole.
  */
-export interface ClaimAlso {
+export interface ClaimAlso<Row extends object = object> {
   readonly ctes: string;
   readonly columns: string;
   readonly joins: string;
+  /** Never set: ties the columns' type to the part, so a claim's rows are typed by it. */
+  readonly row?: Row;
 }
 
 /** A claim's events, and what it locked and left out (see `claimDue`). */
@@ -125,10 +127,16 @@ export function dueClaimStatement(table: string, limit: number, also?: ClaimAlso
 }
 
 /**
- * The text of a claim (see `StripeEventsRepository.claim`) of the events `which` selects from
- * `table`, with what `also` adds.
+ * A claim of the events `which` selects (a condition, and an order and a limit) from `table`:
+ * locks them, each marked `held_back` unless it may be applied now, with what `also` adds. An
+ * event is held back (locked until the transaction ends, then due as before) while an earlier due
+ * event of its PaymentIntent is not among them: another transaction holds that one, and applying
+ * this one first would apply the PaymentIntent's events out of order. Both are seen in one
+ * snapshot, before this transaction waits for any PaymentIntent's state (in `also`, or in a later
+ * statement); the state lock then keeps the holder and this transaction from applying their
+ * events at once.
  */
-export function claimStatement(table: string, which: string, also?: ClaimAlso): string {
+function claimStatement(table: string, which: string, also?: ClaimAlso): string {
   return `WITH claimed AS MATERIALIZED (
          SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
          FROM ${table} WHERE ${which} FOR UPDATE SKIP LOCKED
@@ -216,7 +224,7 @@ export class StripeEventsRepository {
   async claimDue<Also extends object = object>(
     db: EntityManager,
     limit: number,
-    also?: ClaimAlso,
+    also?: ClaimAlso<Also>,
   ): Promise<StripeEventClaim<Also>> {
     const rows = await this.claim<Also>(db, dueClaimStatement(this.table, limit, also), []);
     const events = rows.filter((r) => !r.held_back).map((r) => claimedOf<Also>(r));
@@ -239,15 +247,7 @@ export class StripeEventsRepository {
     return claimed && !claimed.held_back ? claimedOf(claimed) : undefined;
   }
 
-  /**
-   * Locks the events a claim's statement (`claimStatement`) selects, each marked `held_back`
-   * unless it may be applied now. An event is held back (locked until the transaction
-   * ends, then due as before) while an earlier due event of its
-   * PaymentIntent is not among them: another transaction holds that one, and applying this one
-   * first would apply the PaymentIntent's events out of order. Both are seen in one snapshot,
-   * before this transaction waits for any PaymentIntent's state; the state lock then keeps the
-   * holder and this transaction from applying their events at once.
-   */
+  /** The rows of a claim's statement (`claimStatement`). */
   private async claim<Also extends object = object>(
     db: EntityManager,
     text: string,
