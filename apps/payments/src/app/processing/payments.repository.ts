@@ -177,8 +177,8 @@ export class PaymentsRepository {
   }
 
   /**
-   * Saves states this transaction holds locked (`lockStates`, `statesInClaim`), as a part of the statement that
-   * writes the rest of the batch (`writeTogether`); null when none changed.
+   * Saves states this transaction holds locked (`lockStates`, `statesInClaim`), as a part of the
+   * statement that writes the rest of the batch (`writeTogether`); null when none changed.
    */
   saveStates(rows: readonly PaymentStateRow[]): WritePart | null {
     if (rows.length === 0) return null;
