@@ -14,6 +14,7 @@ import { refuseWhileClosing } from './http/refuse-while-closing';
 import { openApiDocumentOf } from './openapi/openapi-document';
 import { logRequests } from './logging/request-log';
 import { SERVICE_LOGGER, SERVICE_NAME } from './service-config.token';
+import { applyHeapGrowth } from './runtime/heap-growth';
 
 const ONE_MEGABYTE = 1024 * 1024;
 
@@ -51,8 +52,9 @@ export async function createServiceApp(module: DynamicModule): Promise<NestFasti
 /** Creates the service and listens on PORT and HOST. */
 export async function bootstrapService(
   module: DynamicModule,
-  config: Pick<CommonEnv, 'PORT' | 'HOST'>,
+  config: Pick<CommonEnv, 'PORT' | 'HOST' | 'HEAP_GROWING_PERCENT'>,
 ): Promise<NestFastifyApplication> {
+  applyHeapGrowth(config.HEAP_GROWING_PERCENT);
   const app = await createServiceApp(module);
   await app.listen(config.PORT, config.HOST);
   return app;

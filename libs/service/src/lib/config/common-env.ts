@@ -73,6 +73,16 @@ export function commonEnv(defaults: { port: number; schema: string; clientId: st
       .min(1, 'must be at least 1 day')
       .max(31, 'must be at most 31 days')
       .default(DEFAULT_PARTITION_DAYS),
+    /**
+     * How far V8's old generation may grow past what survived a full collection before the next
+     * one, in percent (default 100: to twice that; 0: V8 decides). See `applyHeapGrowth`.
+     */
+    HEAP_GROWING_PERCENT: z.coerce
+      .number({ error: 'must be a whole number of percent' })
+      .int('must be a whole number of percent')
+      .min(0, 'must be 0 (V8 decides) or more')
+      .max(400, 'must be at most 400 (five times the live heap)')
+      .default(100),
     /** Bearer token of the service's operator API; the API is disabled while it is unset. */
     ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   });

@@ -24,6 +24,20 @@ describe('configuration at boot', () => {
     expect(load).toThrow(/STRIPE_KEY: .*it is not set/);
   });
 
+  it('lets the old generation double between full collections unless told otherwise', () => {
+    expect(loadConfig(schema, { STRIPE_KEY: 'sk_test_1' }).HEAP_GROWING_PERCENT).toBe(100);
+    expect(
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', HEAP_GROWING_PERCENT: '0' })
+        .HEAP_GROWING_PERCENT,
+    ).toBe(0);
+    expect(() =>
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', HEAP_GROWING_PERCENT: '12.5' }),
+    ).toThrow(/HEAP_GROWING_PERCENT: must be a whole number of percent/);
+    expect(() =>
+      loadConfig(schema, { STRIPE_KEY: 'sk_test_1', HEAP_GROWING_PERCENT: '900' }),
+    ).toThrow(/HEAP_GROWING_PERCENT: must be at most 400/);
+  });
+
   it('never prints the value of a secret it refuses, only its length', () => {
     const load = () =>
       loadConfig(schema, { STRIPE_KEY: 'sk_test_1', ADMIN_TOKEN: 'sk_live_pasted_here' });
