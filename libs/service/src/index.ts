@@ -44,4 +44,3 @@ export * from './lib/openapi/api-error.schema';
 export * from './lib/openapi/openapi-schema';
 export * from './lib/openapi/openapi-document';
 export { REDACTED } from './lib/logging/redaction';
-export * from './lib/runtime/heap-growth';
