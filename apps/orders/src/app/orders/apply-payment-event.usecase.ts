@@ -9,7 +9,12 @@ import { type EntityManager } from 'typeorm';
 import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { OrderNotFoundError } from './order-not-found.error';
-import { type OrderCommand, type OrderStatus, IllegalTransitionError } from './order-state';
+import {
+  IllegalTransitionError,
+  nextStatus,
+  type OrderCommand,
+  type OrderStatus,
+} from './order-state';
 import { OrderTransition } from './order-transition';
 
 const SETTLED: readonly OrderStatus[] = ['paid', 'fulfilled', 'refunded', 'partially_refunded'];
@@ -64,10 +69,11 @@ export class ApplyPaymentEventUseCase {
   }
 
   /**
-   * An event consumed alone, outside any transaction: the order is read, the change decided on
-   * it, and written with the event's inbox row in one statement only if the order is still as it
-   * was read (`OrderRepository.writeIfUnchanged`): two round trips where the inbox transaction
-   * took five. An order that keeps changing in between is left to the locking path.
+   * An event consumed alone, outside any transaction: the change is decided on the order, and
+   * written with the event's inbox row in one statement only if the order is still at the version
+   * it was decided on (`OrderRepository.writeIfUnchanged`): two round trips where the inbox
+   * transaction took five, one when this instance wrote the order last (`orderToDecideOn`). An
+   * order that keeps changing in between is left to the locking path.
    */
   async executeAlone(manager: EntityManager, event: DomainEvent, row: InboxRow): Promise<void> {
     if (!isPaymentEvent(event)) {
@@ -77,19 +83,17 @@ export class ApplyPaymentEventUseCase {
     const orderId = orderIdOf(event);
     for (let tries = 1; tries <= UNLOCKED_TRIES; tries++) {
       const written = await asUnprocessable(event, orderId, async () => {
-        const order = await this.orders.read(manager, orderId);
-        if (!order) throw new OrderNotFoundError(orderId);
-        const readVersion = order.version;
-        const change = changeFor(order, event, orderId);
+        const { order, change } = await this.orderToDecideOn(manager, event, orderId, tries === 1);
         if (!change) {
           await row.recordAlone(manager);
           return true;
         }
+        const decidedOn = order.version;
         const planned = this.transition.plan(order, change.command, change.event);
         const outcome = await this.orders.writeIfUnchanged(
           manager,
           order,
-          readVersion,
+          decidedOn,
           [planned.event],
           row,
         );
@@ -99,6 +103,40 @@ export class ApplyPaymentEventUseCase {
       if (written) return;
     }
     await row.transaction((inbox) => this.execute(inbox, event));
+  }
+
+  /**
+   * The order to decide `event` on, with the change it makes: as this instance last wrote it
+   * when it remembers it (first tries only) and the event moves it on from there; otherwise as
+   * the database has it. A copy that may be stale is good for a change, which is written only if
+   * the order is still at that version; a decision that the event changes nothing, or that the
+   * order cannot take it, is made on the database's order alone.
+   */
+  private async orderToDecideOn(
+    manager: EntityManager,
+    event: DomainEvent,
+    orderId: string,
+    mayRemember: boolean,
+  ): Promise<{ order: OrderEntity; change: PaymentChange | null }> {
+    const remembered = mayRemember ? this.orders.lastWritten(orderId) : null;
+    if (remembered) {
+      const change = changeFor(remembered, event, orderId);
+      if (change && allows(remembered.status, change.command)) return { order: remembered, change };
+    }
+    const order = await this.orders.read(manager, orderId);
+    if (!order) throw new OrderNotFoundError(orderId);
+    return { order, change: changeFor(order, event, orderId) };
+  }
+}
+
+/** Whether an order in `status` can take `command` (without counting a refusal). */
+function allows(status: OrderStatus, command: OrderCommand): boolean {
+  try {
+    nextStatus(status, command);
+    return true;
+  } catch (err) {
+    if (err instanceof IllegalTransitionError) return false;
+    throw err;
   }
 }
 

@@ -14,6 +14,7 @@ import {
   RepositorySql,
   transactionLocal,
 } from '@switchyard/service';
+import { LRUCache } from 'lru-cache';
 import { type EntityManager, PessimisticLockTransactionRequiredError, Repository } from 'typeorm';
 import { OrderEntity } from './order.entity';
 import { type OrderStatus } from './order-state';
@@ -48,6 +49,12 @@ export interface NewOrder {
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
 }
 
+/**
+ * Orders this instance remembers as it last wrote them (`lastWritten`), the least recently
+ * written forgotten first: a few megabytes (an order's lines are bounded by the request size).
+ */
+const REMEMBERED_ORDERS = 10_000;
+
 /** What became of a transition written with its event's inbox row (`writeIfUnchanged`). */
 export type UnlockedWrite = 'applied' | 'duplicate' | 'changed';
 
@@ -63,6 +70,8 @@ interface OrderTransitionWrite {
  */
 @Injectable()
 export class OrderRepository {
+  private readonly written = new LRUCache<string, OrderEntity>({ max: REMEMBERED_ORDERS });
+
   constructor(
     @InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>,
     private readonly sql: RepositorySql,
@@ -158,7 +167,28 @@ export class OrderRepository {
   }
 
   /**
-   * Writes a transition decided on the order as `read` returned it at `readVersion`, with its
+   * The order as this instance last wrote it, when it still remembers it: a copy, which the
+   * caller may change. It may be behind the database (another instance, or a transaction whose
+   * outcome this one does not follow, wrote it since), so it serves only a decision written on
+   * condition that the order is still at its version (`writeIfUnchanged`): a stale copy costs a
+   * write that changes nothing, where the read it saves is a round trip for every event.
+   */
+  lastWritten(id: string): OrderEntity | null {
+    const order = this.written.get(id.toLowerCase());
+    return order ? this.orders.create({ ...order }) : null;
+  }
+
+  /** The order is no longer as this instance last wrote it, or may not be (`lastWritten`). */
+  forget(id: string): void {
+    this.written.delete(id.toLowerCase());
+  }
+
+  private remember(order: OrderEntity): void {
+    this.written.set(order.id.toLowerCase(), this.orders.create({ ...order }));
+  }
+
+  /**
+   * Writes a transition decided on the order as `read` (or `lastWritten`) gave it at `readVersion`, with its
    * events' outbox rows and the consumed event's inbox row, in one statement (no transaction: a
    * read and a write, where locking the order in the inbox transaction took five round trips).
    * The statement locks the order only if it is still at `readVersion` (every write of an order
@@ -213,11 +243,15 @@ export class OrderRepository {
       [...orderParams, ...append.params],
       { planForValues: true },
     );
-    if (!row || row.unchanged === 0) return 'changed';
+    if (!row || row.unchanged === 0) {
+      this.forget(order.id);
+      return 'changed';
+    }
     const fresh = row.fresh > 0;
     inboxRow.took(fresh);
     if (!fresh) return 'duplicate';
     order.updatedAt = row.updated_at as Date;
+    this.remember(order);
     if (events.length > 0) announceOutbox(this.wakeUps, manager, this.sql.schemaName);
     return 'applied';
   }
@@ -296,9 +330,14 @@ export class OrderRepository {
     const created = new Map(rows.map((r) => [r.id, r]));
     return orders.map(({ fields }) => {
       const row = created.get(fields.id);
-      return row
-        ? this.orders.create({ ...fields, createdAt: row.created_at, updatedAt: row.updated_at })
-        : null;
+      if (!row) return null;
+      const order = this.orders.create({
+        ...fields,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      });
+      this.remember(order);
+      return order;
     });
   }
 
@@ -358,6 +397,8 @@ export class OrderRepository {
     );
     const updatedAt = new Map(rows.map((r) => [r.id, r.updated_at]));
     for (const { order } of transitions) {
+      // Written in a transaction that may yet roll back: forgotten rather than remembered.
+      this.forget(order.id);
       const at = updatedAt.get(order.id.toLowerCase());
       if (!at) throw new OrderNotFoundError(order.id);
       order.updatedAt = at;

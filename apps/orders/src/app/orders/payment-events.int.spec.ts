@@ -352,8 +352,10 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
   });
 
   it('decides again on the order as it now is when it changed between the read and the write of an event taken alone', async () => {
-    // Given an order that another writer fails right after the consumer has read it
+    // Given an order this instance does not remember writing, which another writer fails right
+    // after the consumer has read it
     const order = await placeOrder();
+    t.app.get(OrderRepository).forget(order.id);
     const writer = writeAfterReads(1, () => failPayment(order.id));
     const succeeded = payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' });
     const row = aloneRow(succeeded);
@@ -376,8 +378,10 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
   });
 
   it("takes the order's lock when it changes between the read and the write three times in a row", async () => {
-    // Given an order whose version another writer moves on after each of the consumer's reads
+    // Given an order this instance does not remember writing, whose version another writer
+    // moves on after each of the consumer's reads
     const order = await placeOrder();
+    t.app.get(OrderRepository).forget(order.id);
     const writer = writeAfterReads(Infinity, () =>
       t.dataSource.query('UPDATE orders.orders SET version = version + 1 WHERE id = $1', [
         order.id,
@@ -399,6 +403,86 @@ describe('orders reacting to payment events (real Kafka and Postgres)', () => {
     expect(row.outcome).toBe('applied');
     expect((await orderOnceIn(order.id, 'paid')).version).toBe(5);
     expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
+  /** Takes `event` alone, as a consumer does: its inbox row, and how often the order was read. */
+  async function takeAloneCountingReads(event: DomainEvent) {
+    const orders = t.app.get(OrderRepository);
+    const read = orders.read.bind(orders);
+    let reads = 0;
+    const spy = jest.spyOn(orders, 'read').mockImplementation((manager, id) => {
+      reads++;
+      return read(manager, id);
+    });
+    const row = aloneRow(event);
+    try {
+      await t.app.get(ApplyPaymentEventUseCase).executeAlone(t.dataSource.manager, event, row);
+    } finally {
+      spy.mockRestore();
+    }
+    return { row, reads };
+  }
+
+  it('decides a payment event taken alone on the order as this instance wrote it, without reading it', async () => {
+    // Given an order this instance placed
+    const order = await placeOrder();
+
+    // When a consumer takes its payment event alone
+    const { row, reads } = await takeAloneCountingReads(
+      payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }),
+    );
+
+    // Then the order is paid and announced once, with no read of the order
+    expect(reads).toBe(0);
+    expect(row.outcome).toBe('applied');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(2);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
+  it('decides again on the order as the database has it when another instance changed it since this one wrote it', async () => {
+    // Given an order this instance placed, then failed by another instance (a write this one
+    // does not see)
+    const order = await placeOrder();
+    await t.dataSource.query(
+      `UPDATE orders.orders SET status = 'payment_failed', version = version + 1 WHERE id = $1`,
+      [order.id],
+    );
+
+    // When a consumer takes its payment event alone
+    const { row, reads } = await takeAloneCountingReads(
+      payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }),
+    );
+
+    // Then the write on the remembered order changed nothing, and the payment was decided again
+    // on the order read from the database: paid at version 3, announced once
+    expect(reads).toBe(1);
+    expect(row.outcome).toBe('applied');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(3);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
+  it('reads the order before deciding that a payment event taken alone changes nothing', async () => {
+    // Given an order this instance paid, which an operator then put back to awaiting payment
+    // (a write this instance does not see)
+    const order = await placeOrder();
+    await takeAloneCountingReads(
+      payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }),
+    );
+    await t.dataSource.query(
+      `UPDATE orders.orders SET status = 'pending_payment', version = version + 1 WHERE id = $1`,
+      [order.id],
+    );
+
+    // When a second payment is taken alone, which the remembered (paid) order would ignore
+    const { row, reads } = await takeAloneCountingReads(
+      payment('payment.succeeded', order.id, { amount: 5000, currency: 'usd' }),
+    );
+
+    // Then it was decided on the database's order: paid again, at version 4
+    expect(reads).toBe(1);
+    expect(row.outcome).toBe('applied');
+    expect((await orderOnceIn(order.id, 'paid')).version).toBe(4);
+    expect(await announced(order.id)).toEqual(['order.created', 'order.paid', 'order.paid']);
   });
 
   it('dead-letters a payment event taken alone that names an unknown order, and records nothing', async () => {
