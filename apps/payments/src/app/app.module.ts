@@ -5,6 +5,7 @@ import { PaymentIntentsAndState1764400000000 } from './migrations/1764400000000-
 import { PartitionByTime1764700000000 } from './migrations/1764700000000-partition-by-time';
 import { ParkedEventsIndex1764900000000 } from './migrations/1764900000000-parked-events-index';
 import { StripeEventTraceparent1764950000000 } from './migrations/1764950000000-stripe-event-traceparent';
+import { ClaimIndexes1765000000000 } from './migrations/1765000000000-claim-indexes';
 import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './processing/apply-stripe-event.usecase';
 import { PaymentsRepository } from './processing/payments.repository';
@@ -38,6 +39,7 @@ export class AppModule {
             PartitionByTime1764700000000,
             ParkedEventsIndex1764900000000,
             StripeEventTraceparent1764950000000,
+            ClaimIndexes1765000000000,
           ],
           partitionedTables,
           consumer: 'order-events',

@@ -431,11 +431,8 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     expect(known.get(pi.id)?.stored?.state).toEqual(theirs);
   });
 
-  it('reads the PaymentIntents of the events it claims by their keys, however many are stored since its plan was made', async () => {
-    // Given a claim's statement prepared, and its plan kept, while few PaymentIntents are stored
-    await storeAtOnce(t.dataSource, [
-      paymentIntentEvent('payment_intent.succeeded', paidPaymentIntent(randomUUID()), at(20)),
-    ]);
+  /** The claim's statement as the processor makes it, and a session of its own to plan it. */
+  async function claimSession() {
     const text = dueClaimStatement(
       'payments.stripe_events',
       50,
@@ -443,6 +440,15 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     );
     const session = t.dataSource.createQueryRunner();
     await session.connect();
+    return { text, session };
+  }
+
+  it('reads the PaymentIntents of the events it claims by their keys, however many are stored since its plan was made', async () => {
+    // Given a claim's statement prepared, and its plan kept, while few PaymentIntents are stored
+    await storeAtOnce(t.dataSource, [
+      paymentIntentEvent('payment_intent.succeeded', paidPaymentIntent(randomUUID()), at(20)),
+    ]);
+    const { text, session } = await claimSession();
     const plans: PlanNode[] = [];
     const explain = async () => {
       await session.startTransaction();
@@ -485,11 +491,64 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     }
     expect(plans).toHaveLength(2);
   });
+
+  it('claims a batch from a backlog reading about a batch of events, however many are stored or due', async () => {
+    // Given 5,000 events due among 20,000 processed, of as many PaymentIntents, with statistics
+    // that say so (as autovacuum keeps them on a deployed server)
+    const { text, session } = await claimSession();
+    let plan: PlanNode | undefined;
+    await session.startTransaction();
+    try {
+      await session.query(
+        `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, status)
+         SELECT 'evt_backlog_' || g, 'payment_intent.succeeded', $1::bigint + g, false,
+                jsonb_build_object('id', 'evt_backlog_' || g, 'type', 'payment_intent.succeeded',
+                  'data', jsonb_build_object('object', jsonb_build_object('id', 'pi_backlog_' || g))),
+                CASE WHEN g > 20000 THEN 'received' ELSE 'processed' END
+         FROM generate_series(1, 25000) g`,
+        [at(1000)],
+      );
+      await session.query(`ANALYZE payments.stripe_events`);
+
+      // When the claim runs, planned once for any backlog
+      await session.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      await session.query(`PREPARE claim_from_backlog AS ${text}`);
+      const [row] = await session.query(
+        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim_from_backlog`,
+      );
+      plan = (row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
+    } finally {
+      await session.rollbackTransaction();
+      await session.query(`DEALLOCATE ALL`);
+      await session.release();
+    }
+
+    // Then it claims a full batch, and reads a few batches' worth of events, not the backlog
+    // nor every event stored
+    if (!plan) throw new Error('the claim was not explained');
+    expect(plan['Actual Rows']).toBe(50);
+    const eventsRead = nodesOf(plan)
+      .filter((n) => n['Relation Name']?.startsWith('stripe_events'))
+      .reduce(
+        (sum, n) =>
+          sum +
+          ((n['Actual Rows'] ?? 0) +
+            (n['Rows Removed by Filter'] ?? 0) +
+            (n['Rows Removed by Index Recheck'] ?? 0)) *
+            (n['Actual Loops'] ?? 1),
+        0,
+      );
+    expect(eventsRead).toBeLessThan(500);
+  });
 });
 
 interface PlanNode {
   readonly 'Node Type': string;
   readonly 'Relation Name'?: string;
+  readonly 'Actual Rows'?: number;
+  readonly 'Actual Loops'?: number;
+  readonly 'Rows Removed by Filter'?: number;
+  readonly 'Rows Removed by Index Recheck'?: number;
   readonly Plans?: readonly PlanNode[];
 }
 

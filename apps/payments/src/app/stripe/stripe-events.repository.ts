@@ -144,7 +144,7 @@ function claimStatement(table: string, which: string, also?: ClaimAlso): string 
          SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
          FROM ${table}
          WHERE status = 'received' AND next_attempt_at <= now()
-           AND ${PAYMENT_INTENT_OF} IN (SELECT payment_intent_id FROM claimed)
+           AND ${PAYMENT_INTENT_OF} = ANY (ARRAY(SELECT payment_intent_id FROM claimed))
            AND id NOT IN (SELECT id FROM claimed)
          GROUP BY 1
        ), verdicts AS MATERIALIZED (
