@@ -22,10 +22,10 @@ export class ClaimIndexes1765000000000 implements MigrationInterface {
       `CREATE INDEX stripe_events_claim_idx ON ${s}.stripe_events (received_at, id) WHERE status = 'received'`,
     );
     await queryRunner.query(`DROP INDEX ${s}.stripe_events_due_idx`);
-    // A claim looks for the first waiting event of each PaymentIntent it took: one entry of
-    // this index each, where it read every due event's payload to find them.
+    // A claim looks for earlier events of the PaymentIntents it took: by key, where it read
+    // every due event's payload to find them.
     await queryRunner.query(
-      `CREATE INDEX stripe_events_payment_intent_idx ON ${s}.stripe_events (${PAYMENT_INTENT_OF}, received_at) WHERE status = 'received'`,
+      `CREATE INDEX stripe_events_payment_intent_idx ON ${s}.stripe_events (${PAYMENT_INTENT_OF}) WHERE status = 'received'`,
     );
   }
 

@@ -494,7 +494,7 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
 
   it('claims a batch from a backlog reading about a batch of events, however many are stored or due', async () => {
     // Given 5,000 events due among 20,000 processed, of as many PaymentIntents, with statistics
-    // taken with the backlog there (as autovacuum keeps them on a deployed server)
+    // that say so (as autovacuum keeps them on a deployed server)
     const { text, session } = await claimSession();
     let plan: PlanNode | undefined;
     await session.startTransaction();

@@ -137,30 +137,20 @@ export function dueClaimStatement(table: string, limit: number, also?: ClaimAlso
  * events at once.
  */
 function claimStatement(table: string, which: string, also?: ClaimAlso): string {
-  // The claim locks keys alone: when Postgres sorts what it selects rather than walk the index in
-  // claim order (as with statistics from before a backlog), it sorts keys, not every payload.
-  // Each PaymentIntent's first waiting event is the first entry of its own in the index by
-  // PaymentIntent and arrival, where one aggregate over all of them read the whole backlog.
   return `WITH claimed AS MATERIALIZED (
-         SELECT id, created FROM ${table} WHERE ${which} FOR UPDATE SKIP LOCKED
-       ), events AS MATERIALIZED (
          SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
-         FROM ${table}
-         WHERE id = ANY (ARRAY(SELECT id FROM claimed)) AND created = ANY (ARRAY(SELECT created FROM claimed))
-           AND (id, created) IN (SELECT id, created FROM claimed)
+         FROM ${table} WHERE ${which} FOR UPDATE SKIP LOCKED
        ), held_elsewhere AS (
-         SELECT p.payment_intent_id, f.first_received_at
-         FROM (SELECT DISTINCT payment_intent_id FROM events WHERE payment_intent_id IS NOT NULL) p
-         CROSS JOIN LATERAL (
-           SELECT min(received_at) AS first_received_at FROM ${table}
-           WHERE ${PAYMENT_INTENT_OF} = p.payment_intent_id
-             AND status = 'received' AND next_attempt_at <= now()
-             AND id NOT IN (SELECT id FROM claimed)) f
-         WHERE f.first_received_at IS NOT NULL
+         SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
+         FROM ${table}
+         WHERE status = 'received' AND next_attempt_at <= now()
+           AND ${PAYMENT_INTENT_OF} = ANY (ARRAY(SELECT payment_intent_id FROM claimed))
+           AND id NOT IN (SELECT id FROM claimed)
+         GROUP BY 1
        ), verdicts AS MATERIALIZED (
          SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent, c.payment_intent_id,
                 h.first_received_at IS NOT NULL AND h.first_received_at < c.received_at AS held_back
-         FROM events c
+         FROM claimed c
          LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
        )${also ? `, ${also.ctes}` : ''}
        SELECT v.*${also ? `, ${also.columns}` : ''}
