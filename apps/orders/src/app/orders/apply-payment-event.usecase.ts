@@ -10,8 +10,8 @@ import { type OrderEntity } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { OrderNotFoundError } from './order-not-found.error';
 import {
+  canTake,
   IllegalTransitionError,
-  nextStatus,
   type OrderCommand,
   type OrderStatus,
 } from './order-state';
@@ -121,22 +121,12 @@ export class ApplyPaymentEventUseCase {
     const remembered = mayRemember ? this.orders.lastWritten(orderId) : null;
     if (remembered) {
       const change = changeFor(remembered, event, orderId);
-      if (change && allows(remembered.status, change.command)) return { order: remembered, change };
+      if (change && canTake(remembered.status, change.command))
+        return { order: remembered, change };
     }
     const order = await this.orders.read(manager, orderId);
     if (!order) throw new OrderNotFoundError(orderId);
     return { order, change: changeFor(order, event, orderId) };
-  }
-}
-
-/** Whether an order in `status` can take `command` (without counting a refusal). */
-function allows(status: OrderStatus, command: OrderCommand): boolean {
-  try {
-    nextStatus(status, command);
-    return true;
-  } catch (err) {
-    if (err instanceof IllegalTransitionError) return false;
-    throw err;
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  canTake,
   IllegalTransitionError,
   nextStatus,
   type OrderCommand,
@@ -81,5 +82,16 @@ describe('order state machine', () => {
       return `${status} --${command}--> ${legal ? legal[2] : 'refused'}`;
     });
     expect(outcomes).toEqual(expected);
+  });
+
+  it('says an order can take a command exactly when the lifecycle moves it', () => {
+    for (const status of OrderStatuses) {
+      for (const command of commands) {
+        const legal = legalMoves.some(([from, by]) => from === status && by === command);
+        expect(`${status} ${command} ${canTake(status, command)}`).toBe(
+          `${status} ${command} ${legal}`,
+        );
+      }
+    }
   });
 });

@@ -43,3 +43,8 @@ export function nextStatus(current: OrderStatus, command: OrderCommand): OrderSt
   if (!next) throw new IllegalTransitionError(current, command);
   return next;
 }
+
+/** Whether an order in `current` can take `command` (`nextStatus` would not refuse it). */
+export function canTake(current: OrderStatus, command: OrderCommand): boolean {
+  return TRANSITIONS[command][current] !== undefined;
+}

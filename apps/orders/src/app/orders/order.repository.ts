@@ -188,10 +188,10 @@ export class OrderRepository {
   }
 
   /**
-   * Writes a transition decided on the order as `read` (or `lastWritten`) gave it at `readVersion`, with its
-   * events' outbox rows and the consumed event's inbox row, in one statement (no transaction: a
-   * read and a write, where locking the order in the inbox transaction took five round trips).
-   * The statement locks the order only if it is still at `readVersion` (every write of an order
+   * Writes a transition decided on the order as `read` (or `lastWritten`) gave it at
+   * `readVersion`, with its events' outbox rows and the consumed event's inbox row, in one
+   * statement (no transaction: a read and a write, where locking the order in the inbox
+   * transaction took five round trips). The statement locks the order only if it is still at `readVersion` (every write of an order
    * moves its version on), writes the inbox row only then, and the transition and its events
    * only if the row is new: `changed` when the order moved on meanwhile (nothing written; decide
    * again on the order as it now is), `duplicate` when the event was taken before (nothing
