@@ -15,6 +15,7 @@ export * from './lib/polling-loop';
 export * from './lib/pg-channel-listener';
 export * from './lib/batcher';
 export * from './lib/database/prepared-query';
+export * from './lib/database/lazy-begin.client';
 export * from './lib/database/commit-hooks';
 export * from './lib/database/write-together';
 export * from './lib/wake-ups';

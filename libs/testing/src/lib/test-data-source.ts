@@ -15,6 +15,8 @@ export async function createTestDataSource(
   ddl: string[],
   /** TypeORM subscribers, as the services' data sources have (`CommitHooksSubscriber`). */
   subscribers: DataSourceOptions['subscribers'] = [],
+  /** More of the pool's options (node-postgres' `Pool`), as the services' `extra.Client`. */
+  poolOptions: Record<string, unknown> = {},
 ): Promise<TestDataSource> {
   const database = await createTestDatabase(label);
   const dataSource = new DataSource({
@@ -22,7 +24,7 @@ export async function createTestDataSource(
     url: database.url,
     schema,
     subscribers,
-    extra: { max: 10 },
+    extra: { max: 10, ...poolOptions },
   });
   await dataSource.initialize();
   await dataSource.query(`CREATE SCHEMA "${schema}"`);

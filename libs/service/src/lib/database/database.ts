@@ -1,7 +1,6 @@
-import { quoteIdent } from '@switchyard/messaging';
+import { CommitHooksSubscriber, LazyBeginClient, quoteIdent } from '@switchyard/messaging';
 import { type DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { type CommonEnv } from '../config/common-env';
-import { CommitHooksSubscriber } from '@switchyard/messaging';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -30,7 +29,13 @@ export function dataSourceOptions(
     // statement is prepared and planned per connection (decision 0009), and a connection opened
     // again after a quiet spell planned them all again, the partitioned ones at up to 25 ms each
     // (measured at 50 events/s: 14 connections reopened in a minute). A broken one still leaves.
-    extra: { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 0 },
+    // A transaction's BEGIN goes with its first statement, one round trip for both (`LazyBeginClient`).
+    extra: {
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 0,
+      Client: LazyBeginClient,
+    },
   };
 }
 
