@@ -6,6 +6,7 @@ import { PartitionByTime1764700000000 } from './migrations/1764700000000-partiti
 import { ParkedEventsIndex1764900000000 } from './migrations/1764900000000-parked-events-index';
 import { StripeEventTraceparent1764950000000 } from './migrations/1764950000000-stripe-event-traceparent';
 import { ClaimIndexes1765000000000 } from './migrations/1765000000000-claim-indexes';
+import { LockPaymentStates1765100000000 } from './migrations/1765100000000-lock-payment-states';
 import { partitionedTables } from './partitioned-tables';
 import { ApplyStripeEventUseCase } from './processing/apply-stripe-event.usecase';
 import { PaymentsRepository } from './processing/payments.repository';
@@ -40,6 +41,7 @@ export class AppModule {
             ParkedEventsIndex1764900000000,
             StripeEventTraceparent1764950000000,
             ClaimIndexes1765000000000,
+            LockPaymentStates1765100000000,
           ],
           partitionedTables,
           consumer: 'order-events',

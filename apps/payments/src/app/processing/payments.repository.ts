@@ -115,12 +115,13 @@ export class PaymentsRepository {
     const s = this.sql.schema;
     // The claim's kept plan cannot know how few PaymentIntents a batch names: joined, both tables
     // were read whole (a hash join over a sequential scan, for a table that grows with every
-    // PaymentIntent). An array of the ids, and a lookup per event, read them by their keys.
+    // PaymentIntent). An array of the ids, and a lookup per event, read them by their keys. The
+    // states go through `lock_payment_states`, planned at every call: a plan kept since the table
+    // held a few hundred rows read it whole at every claim (migration 1765100000000).
     return {
       ctes: `locked_states AS MATERIALIZED (
-         SELECT payment_intent_id, order_id, state FROM ${s}.payment_states
-         WHERE payment_intent_id = ANY (ARRAY(SELECT payment_intent_id FROM verdicts WHERE NOT held_back))
-         ORDER BY payment_intent_id COLLATE "C" FOR UPDATE
+         SELECT payment_intent_id, order_id, state FROM ${s}.lock_payment_states(
+           ARRAY(SELECT payment_intent_id FROM verdicts WHERE NOT held_back))
        )`,
       columns: `(SELECT pi.order_id::text FROM ${s}.payment_intents pi WHERE pi.id = v.payment_intent_id)
          AS intent_order_id, ls.order_id AS state_order_id, ls.state`,

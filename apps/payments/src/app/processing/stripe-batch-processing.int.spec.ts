@@ -444,19 +444,30 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
   }
 
   it('reads the PaymentIntents of the events it claims by their keys, however many are stored since its plan was made', async () => {
-    // Given a claim's statement prepared, and its plan kept, while few PaymentIntents are stored
+    // Given a claim's statement prepared, and its plan kept, while a few hundred PaymentIntents
+    // are stored (the size at which a kept plan read the states whole)
     await storeAtOnce(t.dataSource, [
       paymentIntentEvent('payment_intent.succeeded', paidPaymentIntent(randomUUID()), at(20)),
     ]);
+    await addStates('pi_few_', 400);
     const { text, session } = await claimSession();
-    const plans: PlanNode[] = [];
+    const claims: { plan: PlanNode; statesRead: number }[] = [];
+    const statesRead = async (): Promise<number> => {
+      const [row] = await session.query(
+        `SELECT seq_tup_read + COALESCE(idx_tup_fetch, 0) AS n FROM pg_stat_xact_user_tables
+         WHERE schemaname = 'payments' AND relname = 'payment_states'`,
+      );
+      return Number((row as { n: string } | undefined)?.n ?? 0);
+    };
     const explain = async () => {
       await session.startTransaction();
       try {
+        const before = await statesRead();
         const [row] = await session.query(
           `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim_with_states`,
         );
-        plans.push((row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+        const plan = (row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
+        claims.push({ plan, statesRead: (await statesRead()) - before });
       } finally {
         await session.rollbackTransaction();
       }
@@ -467,10 +478,7 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
       await explain();
 
       // When thousands more are stored, none analyzed, and the claim runs again
-      await t.dataSource.query(
-        `INSERT INTO payments.payment_states (payment_intent_id, order_id, state)
-         SELECT 'pi_stored_' || g, gen_random_uuid()::text, '{}'::jsonb FROM generate_series(1, 5000) g`,
-      );
+      await addStates('pi_stored_', 5000);
       await t.dataSource.query(
         `INSERT INTO payments.payment_intents (order_id, id, client_secret, amount, currency)
          SELECT gen_random_uuid(), 'pi_created_' || g, 'secret', 5000, 'usd' FROM generate_series(1, 5000) g`,
@@ -479,18 +487,32 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     } finally {
       await session.query(`DEALLOCATE ALL; RESET plan_cache_mode`);
       await session.release();
+      await t.dataSource.query(
+        `DELETE FROM payments.payment_states WHERE payment_intent_id LIKE 'pi\\_few\\_%' OR payment_intent_id LIKE 'pi\\_stored\\_%'`,
+      );
     }
 
-    // Then neither time are the states or the PaymentIntents read whole
-    for (const plan of plans) {
+    // Then neither time are the PaymentIntents read whole, and the second claim reads a few of
+    // the 5,400 states, not all of them (5,401 rows with the plan kept since the first)
+    for (const { plan } of claims) {
       const scanned = nodesOf(plan)
         .filter((n) => n['Node Type'] === 'Seq Scan')
         .map((n) => n['Relation Name']);
       expect(scanned).not.toContain('payment_states');
       expect(scanned).not.toContain('payment_intents');
     }
-    expect(plans).toHaveLength(2);
+    expect(claims).toHaveLength(2);
+    expect(claims[1]?.statesRead).toBeLessThan(100);
   });
+
+  /** `count` states of PaymentIntents named `prefix` and a number, as if their events were applied. */
+  async function addStates(prefix: string, count: number): Promise<void> {
+    await t.dataSource.query(
+      `INSERT INTO payments.payment_states (payment_intent_id, order_id, state)
+       SELECT $1 || g, gen_random_uuid()::text, '{}'::jsonb FROM generate_series(1, $2::int) g`,
+      [prefix, count],
+    );
+  }
 
   it('claims a batch from a backlog reading about a batch of events, however many are stored or due', async () => {
     // Given 5,000 events due among 20,000 processed, of as many PaymentIntents, with statistics
@@ -527,18 +549,58 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     // nor every event stored
     if (!plan) throw new Error('the claim was not explained');
     expect(plan['Actual Rows']).toBe(50);
-    const eventsRead = nodesOf(plan)
-      .filter((n) => n['Relation Name']?.startsWith('stripe_events'))
-      .reduce(
-        (sum, n) =>
-          sum +
-          ((n['Actual Rows'] ?? 0) +
-            (n['Rows Removed by Filter'] ?? 0) +
-            (n['Rows Removed by Index Recheck'] ?? 0)) *
-            (n['Actual Loops'] ?? 1),
-        0,
-      );
+    const eventsRead = stripeEventsRead(plan);
     expect(eventsRead).toBeLessThan(500);
+  });
+
+  it('makes due the events waiting for a PaymentIntent a batch adds by its key, not by reading every event waiting', async () => {
+    // Given 2,000 refunds waiting for PaymentIntents not known yet, two of them for the one a
+    // batch adds (one naming it, one with it expanded)
+    const pi = `pi_waited_${randomUUID().slice(0, 8)}`;
+    const makeDue = t.app.get(StripeEventsRepository).makeDueEventsOf([pi]);
+    if (!makeDue) throw new Error('no statement for a PaymentIntent');
+    // Planned at each call for its PaymentIntents, as writeTogether runs it (a kept plan, made
+    // without them, reads every event waiting)
+    expect(makeDue.planForValues).toBe(true);
+    const session = t.dataSource.createQueryRunner();
+    await session.connect();
+    let plan: PlanNode | undefined;
+    let nowDue: string[] = [];
+    await session.startTransaction();
+    try {
+      await session.query(
+        `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, status, next_attempt_at)
+         SELECT 'evt_waiting_' || g, 'charge.refunded', $1::bigint + g, false,
+                jsonb_build_object('id', 'evt_waiting_' || g, 'type', 'charge.refunded',
+                  'data', jsonb_build_object('object', jsonb_build_object('id', 'ch_waiting_' || g,
+                    'payment_intent', CASE
+                      WHEN g = 1 THEN to_jsonb($2::text)
+                      WHEN g = 2 THEN jsonb_build_object('id', $2::text, 'object', 'payment_intent')
+                      ELSE to_jsonb('pi_other_' || g) END))),
+                'received', now() + interval '1 hour'
+         FROM generate_series(1, 2000) g`,
+        // Created this past hour, as Stripe sends them: in this week's partition.
+        [Math.floor(Date.now() / 1000) - 3600, pi],
+      );
+
+      // When the batch makes the events waiting for its PaymentIntent due
+      const [row] = await session.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${makeDue.text}`, [[pi]]);
+      plan = (row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
+      const due: { id: string }[] = await session.query(
+        `SELECT id FROM payments.stripe_events
+         WHERE id LIKE 'evt\\_waiting\\_%' AND next_attempt_at <= now() ORDER BY id`,
+      );
+      nowDue = due.map((r) => r.id);
+    } finally {
+      await session.rollbackTransaction();
+      await session.release();
+    }
+
+    // Then both of its refunds are due, no other, and the statement read about them alone
+    expect(nowDue).toEqual(['evt_waiting_1', 'evt_waiting_2']);
+    if (!plan) throw new Error('the statement was not explained');
+    const eventsRead = stripeEventsRead(plan);
+    expect(eventsRead).toBeLessThan(100);
   });
 });
 
@@ -554,6 +616,21 @@ interface PlanNode {
 
 function nodesOf(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
+
+/** The Stripe events a plan's nodes read: the rows they kept and the ones they looked at and left. */
+function stripeEventsRead(plan: PlanNode): number {
+  return nodesOf(plan)
+    .filter((n) => n['Relation Name']?.startsWith('stripe_events'))
+    .reduce(
+      (sum, n) =>
+        sum +
+        ((n['Actual Rows'] ?? 0) +
+          (n['Rows Removed by Filter'] ?? 0) +
+          (n['Rows Removed by Index Recheck'] ?? 0)) *
+          (n['Actual Loops'] ?? 1),
+      0,
+    );
 }
 
 describe('a claim that loses a deadlock (real Postgres and Kafka)', () => {
