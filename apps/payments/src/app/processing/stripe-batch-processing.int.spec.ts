@@ -552,56 +552,6 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     const eventsRead = stripeEventsRead(plan);
     expect(eventsRead).toBeLessThan(500);
   });
-
-  it('makes due the events waiting for a PaymentIntent a batch adds by its key, not by reading every event waiting', async () => {
-    // Given 2,000 refunds waiting for PaymentIntents not known yet, two of them for the one a
-    // batch adds (one naming it, one with it expanded)
-    const pi = `pi_waited_${randomUUID().slice(0, 8)}`;
-    const makeDue = t.app.get(StripeEventsRepository).makeDueEventsOf([pi]);
-    if (!makeDue) throw new Error('no statement for a PaymentIntent');
-    // Planned at each call for its PaymentIntents, as writeTogether runs it (a kept plan, made
-    // without them, reads every event waiting)
-    expect(makeDue.planForValues).toBe(true);
-    const session = t.dataSource.createQueryRunner();
-    await session.connect();
-    let plan: PlanNode | undefined;
-    let nowDue: string[] = [];
-    await session.startTransaction();
-    try {
-      await session.query(
-        `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, status, next_attempt_at)
-         SELECT 'evt_waiting_' || g, 'charge.refunded', $1::bigint + g, false,
-                jsonb_build_object('id', 'evt_waiting_' || g, 'type', 'charge.refunded',
-                  'data', jsonb_build_object('object', jsonb_build_object('id', 'ch_waiting_' || g,
-                    'payment_intent', CASE
-                      WHEN g = 1 THEN to_jsonb($2::text)
-                      WHEN g = 2 THEN jsonb_build_object('id', $2::text, 'object', 'payment_intent')
-                      ELSE to_jsonb('pi_other_' || g) END))),
-                'received', now() + interval '1 hour'
-         FROM generate_series(1, 2000) g`,
-        // Created this past hour, as Stripe sends them: in this week's partition.
-        [Math.floor(Date.now() / 1000) - 3600, pi],
-      );
-
-      // When the batch makes the events waiting for its PaymentIntent due
-      const [row] = await session.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${makeDue.text}`, [[pi]]);
-      plan = (row as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
-      const due: { id: string }[] = await session.query(
-        `SELECT id FROM payments.stripe_events
-         WHERE id LIKE 'evt\\_waiting\\_%' AND next_attempt_at <= now() ORDER BY id`,
-      );
-      nowDue = due.map((r) => r.id);
-    } finally {
-      await session.rollbackTransaction();
-      await session.release();
-    }
-
-    // Then both of its refunds are due, no other, and the statement read about them alone
-    expect(nowDue).toEqual(['evt_waiting_1', 'evt_waiting_2']);
-    if (!plan) throw new Error('the statement was not explained');
-    const eventsRead = stripeEventsRead(plan);
-    expect(eventsRead).toBeLessThan(100);
-  });
 });
 
 interface PlanNode {
