@@ -4,7 +4,6 @@ import { announceOutbox, outboxAppendPart, WakeUps, type WritePart } from '@swit
 import { SERVICE_CONFIG } from '@switchyard/service';
 import { type EntityManager } from 'typeorm';
 import { type PaymentsConfig } from '../payments-env';
-import { StripeEventsRepository } from '../stripe/stripe-events.repository';
 import {
   type FactEvent,
   type KnownPayment,
@@ -25,17 +24,21 @@ export interface AppliedBatch {
   /**
    * Parts of statements (`writeTogether`) the caller makes with its own: the states of
    * PaymentIntents new to this batch (`addStatesInWrite`; check their count with
-   * `assertStatesAdded`), the PaymentIntents' changed states, their domain events' outbox rows,
-   * and the events that waited for a PaymentIntent added here, due now (a row each).
+   * `assertStatesAdded`), the PaymentIntents' changed states, and their domain events' outbox
+   * rows.
    */
   readonly writes: {
     readonly added: WritePart | null;
     readonly states: WritePart | null;
     readonly outbox: WritePart | null;
-    readonly madeDue: WritePart | null;
   };
   /** How many states `writes.added` must add for the outcomes to hold. */
   readonly statesToAdd: number;
+  /**
+   * The PaymentIntents whose states the batch adds (or added): events that arrived before them
+   * and wait for them may be applied now.
+   */
+  readonly added: readonly string[];
 }
 
 export interface ApplyOptions {
@@ -91,7 +94,6 @@ export class ApplyStripeEventUseCase {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: PaymentsConfig,
     private readonly payments: PaymentsRepository,
-    private readonly stripeEvents: StripeEventsRepository,
     private readonly wakeUps: WakeUps,
   ) {}
 
@@ -127,10 +129,9 @@ export class ApplyStripeEventUseCase {
         added: addLater ? this.payments.addStatesPart(plan.added) : null,
         states: this.payments.saveStates(plan.changed),
         outbox: outboxAppendPart(this.config.DB_SCHEMA, events),
-        // Charges and disputes that arrived first were waiting for these PaymentIntents: due now.
-        madeDue: this.stripeEvents.makeDueEventsOf(added),
       },
       statesToAdd: addLater ? plan.added.length : 0,
+      added,
     };
   }
 

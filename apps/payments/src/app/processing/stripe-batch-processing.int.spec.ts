@@ -1,7 +1,7 @@
 import { writeTogether } from '@switchyard/messaging';
 import { paymentIntentEvent, waitFor } from '@switchyard/testing';
 import { randomUUID } from 'node:crypto';
-import { type DataSource } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import {
   type PaymentsTestApp,
   paidPaymentIntent,
@@ -41,6 +41,23 @@ async function storeAtOnce(dataSource: DataSource, events: readonly StripeEvent[
   });
 }
 
+/** A full refund of the PaymentIntent's charge, which names the PaymentIntent by id. */
+function refundOf(pi: { id: string }, created: number): StripeEvent {
+  return paymentIntentEvent(
+    'charge.refunded',
+    {
+      id: `ch_${pi.id.slice(3)}`,
+      object: 'charge',
+      payment_intent: pi.id,
+      amount: 5000,
+      amount_refunded: 5000,
+      currency: 'usd',
+      metadata: {},
+    },
+    created,
+  );
+}
+
 /** A PaymentIntent's story as Stripe tells it: a declined attempt, the payment, a full refund. */
 function story(orderId: string) {
   const pi = paidPaymentIntent(orderId);
@@ -53,19 +70,7 @@ function story(orderId: string) {
         at(10),
       ),
       paymentIntentEvent('payment_intent.succeeded', pi, at(20)),
-      paymentIntentEvent(
-        'charge.refunded',
-        {
-          id: `ch_${pi.id.slice(3)}`,
-          object: 'charge',
-          payment_intent: pi.id,
-          amount: 5000,
-          amount_refunded: 5000,
-          currency: 'usd',
-          metadata: {},
-        },
-        at(30),
-      ),
+      refundOf(pi, at(30)),
     ],
   };
 }
@@ -306,6 +311,47 @@ describe('what a batch leaves due behind it (real Postgres)', () => {
     // And once the second is done too, nothing of that PaymentIntent is, whatever else is due
     await markDone(second);
     expect(await dueOfPaymentIntent()).toBe(0);
+  });
+
+  it('names with a claimed event the keys of the events waiting for its PaymentIntent, and makes due those alone, however many others wait', async () => {
+    // Given a refund waiting for its PaymentIntent, its retry an hour away, 2,000 events waiting
+    // for other PaymentIntents, and the PaymentIntent's first event due
+    const orderId = randomUUID();
+    const pi = paidPaymentIntent(orderId);
+    const first = paymentIntentEvent('payment_intent.succeeded', pi, at(20));
+    const waiting = refundOf(pi, at(30));
+    const others = Array.from({ length: 2000 }, () => story(randomUUID()).events[2] as StripeEvent);
+    await storeAtOnce(t.dataSource, [waiting, ...others]);
+    await t.dataSource.query(
+      `UPDATE payments.stripe_events SET attempts = 1, next_attempt_at = now() + interval '1 hour'
+       WHERE id = ANY($1)`,
+      [[waiting, ...others].map((e) => e.id)],
+    );
+    await storeAtOnce(t.dataSource, [first]);
+    const repository = t.app.get(StripeEventsRepository);
+
+    // When a transaction claims the first event and makes due what its claim names
+    const { claimed, madeDue, read } = await t.dataSource.transaction(async (m) => {
+      const claim = await repository.claimDue(m, 50);
+      const mine = claim.events.find((e) => e.id === first.id);
+      const keys = (mine?.other_ids ?? []).map((id, i) => ({
+        id,
+        created: mine?.other_created?.[i] as string,
+      }));
+      const before = await stripeEventsTouched(m);
+      const [n] = await writeTogether(m, [repository.makeDue(keys)]);
+      return { claimed: mine, madeDue: n, read: (await stripeEventsTouched(m)) - before };
+    });
+
+    // Then the claim named the refund alone, which is due now, and nothing else was read for it
+    expect(claimed?.other_ids).toEqual([waiting.id]);
+    expect(madeDue).toBe(1);
+    const [row] = await t.dataSource.query(
+      `SELECT next_attempt_at <= now() AS due FROM payments.stripe_events WHERE id = $1`,
+      [waiting.id],
+    );
+    expect(row.due).toBe(true);
+    expect(read).toBeLessThan(10);
   });
 });
 
@@ -566,6 +612,15 @@ interface PlanNode {
 
 function nodesOf(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
+
+/** The rows of stripe_events (any partition) this transaction has read so far. */
+async function stripeEventsTouched(db: EntityManager): Promise<number> {
+  const [row] = await db.query(
+    `SELECT sum(seq_tup_read + COALESCE(idx_tup_fetch, 0))::int AS n FROM pg_stat_xact_user_tables
+     WHERE schemaname = 'payments' AND relname LIKE 'stripe\\_events%'`,
+  );
+  return (row as { n: number | null } | undefined)?.n ?? 0;
 }
 
 /** The Stripe events a plan's nodes read: the rows they kept and the ones they looked at and left. */

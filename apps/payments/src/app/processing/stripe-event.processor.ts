@@ -27,6 +27,7 @@ import {
   type ClaimedStripeEvent,
   storedEventsChannel,
   type StripeEventClaim,
+  type StripeEventKey,
   StripeEventsRepository,
 } from '../stripe/stripe-events.repository';
 import {
@@ -181,11 +182,10 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   /**
-   * Applies claimed events and marks them done: one statement for what they changed and their
-   * marks, a second for what is due after them. `more` says whether other events became due or
-   * are due for the same PaymentIntents: ones that waited for a PaymentIntent added here, and
-   * (when `askDue`) ones another instance left out while this batch held their PaymentIntents;
-   * the loop then goes on at once. A batch adds its new PaymentIntents' states in the first
+   * Applies claimed events and marks them done: one statement for what they changed, their marks
+   * and the events that waited for a PaymentIntent added here (due now), a second (when `askDue`)
+   * for whether events another instance left out while this batch held their PaymentIntents are
+   * due. `more` says whether either found any; the loop then goes on at once. A batch adds its new PaymentIntents' states in the first
    * statement, and throws if another transaction added one first; an event `alone` (after its
    * batch failed) adds them before, and folds into any state added meanwhile.
    */
@@ -234,9 +234,10 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
       outcome: batch.outcomes[i] as ApplyOutcome,
       traceparent: traceparents[i] as string,
     }));
-    // What the events changed and their marks as done: one statement, planned for the weeks the
-    // batch holds at every call (`planForValues`; a kept plan would lock every week's partition).
-    const [added = 0] = await writeTogether(manager, [
+    // What the events changed, their marks as done, and the events that waited for them: one
+    // statement, planned for the weeks the batch holds at every call (`planForValues`; a kept plan
+    // would lock every week's partition).
+    const [added = 0, , , , madeDue = 0] = await writeTogether(manager, [
       batch.writes.added,
       batch.writes.states,
       batch.writes.outbox,
@@ -247,12 +248,12 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
           reason: outcome.status === 'ignored' ? outcome.reason : null,
         })),
       ),
+      this.events.makeDue(waitingFor(claimed, batch.added)),
     ]);
     assertStatesAdded(batch, added);
     // What is due after them: a statement of its own, so that Postgres plans it once (planning it
     // with the one above, over every partition, at every call cost more than the round trip).
-    const [madeDue = 0, due = 0] = await writeTogether(manager, [
-      batch.writes.madeDue,
+    const [due = 0] = await writeTogether(manager, [
       askDue ? this.events.dueOf(paymentIntentsOf(claimed)) : null,
     ]);
     return { applied, more: madeDue > 0 || due > 0 };
@@ -303,6 +304,26 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
 function stripeTypeOf(claimed: ClaimedStripeEvent): string {
   const type = (claimed.payload as { type?: unknown }).type;
   return typeof type === 'string' ? type : 'unknown';
+}
+
+/**
+ * The other events the claim found of the PaymentIntents `added` (the ones whose states the batch
+ * adds): those that arrived first waited for them. Each once.
+ */
+function waitingFor(
+  claimed: readonly ClaimedStripeEvent[],
+  added: readonly string[],
+): StripeEventKey[] {
+  const adding = new Set(added);
+  const keys = new Map<string, StripeEventKey>();
+  for (const c of claimed) {
+    if (!c.payment_intent_id || !adding.has(c.payment_intent_id)) continue;
+    (c.other_ids ?? []).forEach((id, i) => {
+      const created = c.other_created?.[i] as string;
+      keys.set(`${created} ${id}`, { id, created });
+    });
+  }
+  return [...keys.values()];
 }
 
 /** The PaymentIntents the events name, each once; events that matter to none are left out. */

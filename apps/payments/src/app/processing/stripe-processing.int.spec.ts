@@ -243,29 +243,39 @@ describe('Stripe event processing with a poll a minute apart (the most allowed) 
     expect((await deliverStripeEvent(app, event)).status).toBe(200);
   }
 
-  it("applies a refund held back for its PaymentIntent as soon as the PaymentIntent's own event is applied, not at its next retry", async () => {
-    // Given a refund held back for its PaymentIntent, its next retry an hour away
-    const orderId = randomUUID();
-    const pi = paidPaymentIntent(orderId);
-    const refund = paymentIntentEvent('charge.refunded', charge(pi, 5000), at(40));
-    await deliverTo(slow, refund);
-    await waitFor('the refund to be held back', async () => {
-      const [row] = await slow.dataSource.query(
-        'SELECT attempts FROM payments.stripe_events WHERE id = $1',
+  it.each([
+    ['by id', (pi: { id: string }) => pi.id],
+    ['expanded', (pi: { id: string }) => ({ id: pi.id, object: 'payment_intent' })],
+  ])(
+    "applies a refund held back for its PaymentIntent (named %s) as soon as the PaymentIntent's own event is applied, not at its next retry",
+    async (_naming, named) => {
+      // Given a refund held back for its PaymentIntent, its next retry an hour away
+      const orderId = randomUUID();
+      const pi = paidPaymentIntent(orderId);
+      const refund = paymentIntentEvent(
+        'charge.refunded',
+        { ...charge(pi, 5000), payment_intent: named(pi) },
+        at(40),
+      );
+      await deliverTo(slow, refund);
+      await waitFor('the refund to be held back', async () => {
+        const [row] = await slow.dataSource.query(
+          'SELECT attempts FROM payments.stripe_events WHERE id = $1',
+          [refund.id],
+        );
+        return row?.attempts >= 1;
+      });
+      await slow.dataSource.query(
+        `UPDATE payments.stripe_events SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
         [refund.id],
       );
-      return row?.attempts >= 1;
-    });
-    await slow.dataSource.query(
-      `UPDATE payments.stripe_events SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
-      [refund.id],
-    );
 
-    // When the PaymentIntent's success arrives and is applied
-    await deliverTo(slow, paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
+      // When the PaymentIntent's success arrives and is applied
+      await deliverTo(slow, paymentIntentEvent('payment_intent.succeeded', pi, at(30)));
 
-    // Then the refund is applied too, well before its retry
-    await settledIn(slow);
-    expect(await publishedIn(slow, orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
-  });
+      // Then the refund is applied too, well before its retry
+      await settledIn(slow);
+      expect(await publishedIn(slow, orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
+    },
+  );
 });

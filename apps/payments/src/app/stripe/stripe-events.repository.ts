@@ -51,6 +51,19 @@ export interface ClaimedStripeEvent {
   readonly traceparent: string | null;
   /** The PaymentIntent it is about, where it names one. */
   readonly payment_intent_id: string | null;
+  /**
+   * The keys of its PaymentIntent's other events still to be processed when it was claimed (ids,
+   * and `created` alike), null when there were none: among them any that wait for the
+   * PaymentIntent's first event, which this one may be (`makeDue`).
+   */
+  readonly other_ids: string[] | null;
+  readonly other_created: string[] | null;
+}
+
+/** A stored event's key: its id and `created`, the partition key. */
+export interface StripeEventKey {
+  readonly id: string;
+  readonly created: string;
 }
 
 /**
@@ -128,11 +141,12 @@ export function dueClaimStatement(table: string, limit: number, also?: ClaimAlso
 
 /**
  * A claim of the events `which` selects (a condition, and an order and a limit) from `table`:
- * locks them, each marked `held_back` unless it may be applied now, with what `also` adds. An
- * event is held back (locked until the transaction ends, then due as before) while an earlier due
- * event of its PaymentIntent is not among them: another transaction holds that one, and applying
- * this one first would apply the PaymentIntent's events out of order. Both are seen in one
- * snapshot, before this transaction waits for any PaymentIntent's state (in `also`, or in a later
+ * locks them, each marked `held_back` unless it may be applied now, with the keys of its
+ * PaymentIntent's other events to be processed, and with what `also` adds. An event is held back
+ * (locked until the transaction ends, then due as before) while an earlier due event of its
+ * PaymentIntent is not among them: another transaction holds that one, and applying this one
+ * first would apply the PaymentIntent's events out of order. Both are seen in one snapshot,
+ * before this transaction waits for any PaymentIntent's state (in `also`, or in a later
  * statement); the state lock then keeps the holder and this transaction from applying their
  * events at once.
  */
@@ -140,18 +154,21 @@ function claimStatement(table: string, which: string, also?: ClaimAlso): string 
   return `WITH claimed AS MATERIALIZED (
          SELECT id, created, payload, attempts, received_at, traceparent, ${PAYMENT_INTENT_OF} AS payment_intent_id
          FROM ${table} WHERE ${which} FOR UPDATE SKIP LOCKED
-       ), held_elsewhere AS (
-         SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id, min(received_at) AS first_received_at
+       ), others AS (
+         SELECT ${PAYMENT_INTENT_OF} AS payment_intent_id,
+                min(received_at) FILTER (WHERE next_attempt_at <= now()) AS first_due_at,
+                array_agg(id) AS other_ids, array_agg(created) AS other_created
          FROM ${table}
-         WHERE status = 'received' AND next_attempt_at <= now()
+         WHERE status = 'received'
            AND ${PAYMENT_INTENT_OF} = ANY (ARRAY(SELECT payment_intent_id FROM claimed))
            AND id NOT IN (SELECT id FROM claimed)
          GROUP BY 1
        ), verdicts AS MATERIALIZED (
          SELECT c.id, c.created, c.payload, c.attempts, c.received_at, c.traceparent, c.payment_intent_id,
-                h.first_received_at IS NOT NULL AND h.first_received_at < c.received_at AS held_back
+                o.other_ids, o.other_created,
+                o.first_due_at IS NOT NULL AND o.first_due_at < c.received_at AS held_back
          FROM claimed c
-         LEFT JOIN held_elsewhere h ON h.payment_intent_id = c.payment_intent_id
+         LEFT JOIN others o ON o.payment_intent_id = c.payment_intent_id
        )${also ? `, ${also.ctes}` : ''}
        SELECT v.*${also ? `, ${also.columns}` : ''}
        FROM verdicts v ${also?.joins ?? ''}
@@ -304,16 +321,24 @@ export class StripeEventsRepository {
   }
 
   /**
-   * Charges and disputes that arrived before their PaymentIntents were known: due now (a row
-   * each). A part of a statement (`writeTogether`); null when no PaymentIntent is new.
+   * Events that arrived before their PaymentIntents were known (charges, disputes), by their keys
+   * as their PaymentIntents' first events' claims found them (`other_ids`): due now, a row each.
+   * A part of a statement (`writeTogether`); null when there are none. By key, the statement reads
+   * only them, where matching the PaymentIntent read every event waiting to be processed; and a
+   * batch with no such events, the usual one, has no statement to make.
    */
-  makeDueEventsOf(paymentIntentIds: readonly string[]): WritePart | null {
-    if (paymentIntentIds.length === 0) return null;
+  makeDue(events: readonly StripeEventKey[]): WritePart | null {
+    if (events.length === 0) return null;
+    // One holding them (an instance that is failing one for want of its PaymentIntent) is waited
+    // for: its failure then becomes due now too.
     return {
-      text: `UPDATE ${this.table} SET next_attempt_at = now()
-       WHERE status = 'received' AND payload->'data'->'object'->>'payment_intent' = ANY($1::text[])
+      text: `UPDATE ${this.table} e SET next_attempt_at = now()
+       FROM unnest($1::text[], $2::bigint[]) AS k(id, created)
+       WHERE e.id = k.id AND e.created = k.created AND e.created = ANY($2::bigint[])
+         AND e.status = 'received'
        RETURNING 1`,
-      params: [paymentIntentIds],
+      params: [events.map((e) => e.id), events.map((e) => e.created)],
+      planForValues: true,
     };
   }
 
