@@ -358,10 +358,18 @@ describe('faults under load (two processes of each service, private Kafka and Po
           'payments.events.v1': ['orders.payment-events', 'notifications.partner-fanout'],
         };
         const expected = topics.reduce((n, t) => n + 3 * (consumers[t]?.length ?? 0), 0);
-        const dead = await waitFor('the malformed messages in the DLQs', () => {
-          const found = stack.deadLetters.messages.slice(dlqBefore).filter((m) => m.key === marker);
-          return found.length >= expected ? found : undefined;
-        });
+        // A minute, not the default 20 s: on a machine busy with other work (an apt-get install
+        // beside the suite), they once took longer than 20 s to arrive.
+        const dead = await waitFor(
+          'the malformed messages in the DLQs',
+          () => {
+            const found = stack.deadLetters.messages
+              .slice(dlqBefore)
+              .filter((m) => m.key === marker);
+            return found.length >= expected ? found : undefined;
+          },
+          { timeoutMs: MINUTE },
+        );
         expect(dead).toHaveLength(expected);
         for (const topic of topics) {
           for (const group of consumers[topic] ?? []) {
