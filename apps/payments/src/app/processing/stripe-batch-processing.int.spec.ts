@@ -168,6 +168,37 @@ describe('processing stored Stripe events in batches (real Postgres and Kafka)',
     }
   });
 
+  it('asks what is due behind a batch only when its claim saw other events of its PaymentIntents', async () => {
+    const dueOf = jest.spyOn(t.app.get(StripeEventsRepository), 'dueOf');
+    const askedFor = (pi: { id: string }) =>
+      dueOf.mock.calls.filter(([ids]) => ids.includes(pi.id)).length;
+    try {
+      // Given a PaymentIntent's lone event, processed
+      const lonePi = paidPaymentIntent(randomUUID());
+      const lone = paymentIntentEvent('payment_intent.succeeded', lonePi, at(20));
+      await storeAtOnce(t.dataSource, [lone]);
+      await waitFor('the lone event to be processed', () => processed(t.dataSource, [lone]));
+
+      // When another PaymentIntent's success is stored while its refund waits for a retry
+      const pi = paidPaymentIntent(randomUUID());
+      const refund = refundOf(pi, at(30));
+      await t.dataSource.query(
+        `INSERT INTO payments.stripe_events (id, type, created, livemode, payload, next_attempt_at)
+         VALUES ($1, $2, $3, false, $4, now() + interval '1 hour')`,
+        [refund.id, refund.type, refund.created, JSON.stringify(refund)],
+      );
+      const success = paymentIntentEvent('payment_intent.succeeded', pi, at(20));
+      await storeAtOnce(t.dataSource, [success]);
+      await waitFor('both to be processed', () => processed(t.dataSource, [success, refund]));
+
+      // Then the lone event's batch did not ask, and the success's did
+      expect(askedFor(lonePi)).toBe(0);
+      expect(askedFor(pi)).toBeGreaterThan(0);
+    } finally {
+      dueOf.mockRestore();
+    }
+  });
+
   it("folds an event into the state another transaction added for its PaymentIntent while the event's batch was being written, and publishes it once", async () => {
     // Given another transaction that has added the state of a PaymentIntent the processor knows
     // nothing of yet, not committed

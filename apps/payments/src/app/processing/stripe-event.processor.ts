@@ -133,7 +133,11 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
         // rates (a batch of one) is most of what a batch costs.
         claim = await this.events.claimDue(manager, batchSize, this.payments.statesInClaim());
         return this.apply(manager, claim.events, {
-          askDue: claim.locked < batchSize,
+          // A full claim goes on at once anyway. Otherwise events of its PaymentIntents that
+          // another instance left out while this batch held them are due after it: those the
+          // claim saw are among the others it names; one stored since is that instance's to take,
+          // since a claim that holds events back claims again at once.
+          askDue: claim.locked < batchSize && claim.events.some((e) => e.other_ids !== null),
           alone: false,
           locked: this.payments.knownOfClaimed(claim.events),
         });
@@ -185,9 +189,10 @@ export class StripeEventProcessor implements OnApplicationBootstrap, BeforeAppli
    * Applies claimed events and marks them done: one statement for what they changed, their marks
    * and the events that waited for a PaymentIntent added here (due now), a second (when `askDue`)
    * for whether events another instance left out while this batch held their PaymentIntents are
-   * due. `more` says whether either found any; the loop then goes on at once. A batch adds its new PaymentIntents' states in the first
-   * statement, and throws if another transaction added one first; an event `alone` (after its
-   * batch failed) adds them before, and folds into any state added meanwhile.
+   * due (its claim saw other events of them). `more` says whether either found any; the loop
+   * then goes on at once. A batch adds its new PaymentIntents' states in the first statement, and
+   * throws if another transaction added one first; an event `alone` (after its batch failed) adds
+   * them before, and folds into any state added meanwhile.
    */
   private async apply(
     manager: EntityManager,
