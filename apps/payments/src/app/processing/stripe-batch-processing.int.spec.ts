@@ -369,9 +369,9 @@ describe('what a batch leaves due behind it (real Postgres)', () => {
         id,
         created: mine?.other_created?.[i] as string,
       }));
-      const before = await stripeEventsTouched(m);
+      const before = await rowsRead(m, 'stripe\\_events%');
       const [n] = await writeTogether(m, [repository.makeDue(keys)]);
-      return { claimed: mine, madeDue: n, read: (await stripeEventsTouched(m)) - before };
+      return { claimed: mine, madeDue: n, read: (await rowsRead(m, 'stripe\\_events%')) - before };
     });
 
     // Then the claim named the refund alone, which is due now, and nothing else was read for it
@@ -529,13 +529,7 @@ describe("a claim of Stripe events with their PaymentIntents' states (real Postg
     await addStates('pi_few_', 400);
     const { text, session } = await claimSession();
     const claims: { plan: PlanNode; statesRead: number }[] = [];
-    const statesRead = async (): Promise<number> => {
-      const [row] = await session.query(
-        `SELECT seq_tup_read + COALESCE(idx_tup_fetch, 0) AS n FROM pg_stat_xact_user_tables
-         WHERE schemaname = 'payments' AND relname = 'payment_states'`,
-      );
-      return Number((row as { n: string } | undefined)?.n ?? 0);
-    };
+    const statesRead = () => rowsRead(session, 'payment\\_states');
     const explain = async () => {
       await session.startTransaction();
       try {
@@ -645,11 +639,12 @@ function nodesOf(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 }
 
-/** The rows of stripe_events (any partition) this transaction has read so far. */
-async function stripeEventsTouched(db: EntityManager): Promise<number> {
+/** The rows of payments' tables named `LIKE` the pattern this transaction has read so far. */
+async function rowsRead(db: Pick<EntityManager, 'query'>, like: string): Promise<number> {
   const [row] = await db.query(
     `SELECT sum(seq_tup_read + COALESCE(idx_tup_fetch, 0))::int AS n FROM pg_stat_xact_user_tables
-     WHERE schemaname = 'payments' AND relname LIKE 'stripe\\_events%'`,
+     WHERE schemaname = 'payments' AND relname LIKE $1`,
+    [like],
   );
   return (row as { n: number | null } | undefined)?.n ?? 0;
 }
