@@ -8,6 +8,8 @@
 // set), latency counted from when each request was due: how long Stripe waits for an answer at a
 // rate the machine has room for, where the rounds above measure a machine with none (every
 // connection busy, so the p99 there is mostly queueing, the ceiling's as well as ours).
+// The slow paced requests are listed in runs of consecutive ones (slower than BENCH_INTAKE_SLOW_MS,
+// 20 unless set): a long run is a queue behind one stall, which the p99 alone does not tell.
 // Needs Postgres and Kafka (`npm run infra:up`). Reproduce: `npm run bench:intake`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +43,8 @@ const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 5);
 const PACED_RATE = Number(process.env.BENCH_INTAKE_PACED_RATE ?? 500);
 /** Seconds of paced requests per server, in two rounds each. */
 const PACED_SECONDS = Number(process.env.BENCH_INTAKE_PACED_SECONDS ?? 20);
+/** A paced request slower than this is listed with its neighbours (`stallsOf`). */
+const SLOW_MS = Number(process.env.BENCH_INTAKE_SLOW_MS ?? 20);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function admin(sql) {
@@ -143,21 +147,60 @@ async function pacedLoad(origin, rate, count) {
 /** Each server at PACED_RATE, in ABBA rounds: p50, p99 and max from when requests were due. */
 async function pacedRounds(servers) {
   const perRound = Math.ceil((PACED_RATE * PACED_SECONDS) / 2);
-  const byServer = new Map(servers.map((s) => [s.label, { latencies: [], maxLateMs: 0 }]));
+  const byServer = new Map(
+    servers.map((s) => [s.label, { latencies: [], maxLateMs: 0, stalls: [], rounds: 0 }]),
+  );
   for (const server of [...servers, ...[...servers].reverse()]) {
     const result = await pacedLoad(server.origin, PACED_RATE, perRound);
     if (result.failures > 0) throw new Error(`${server.label}: ${result.failures} requests failed`);
     const sum = byServer.get(server.label);
     for (const latency of result.latencies) sum.latencies.push(latency);
     sum.maxLateMs = Math.max(sum.maxLateMs, result.maxLateMs);
+    sum.stalls.push(...stallsOf(result.latencies, PACED_RATE, sum.rounds++));
   }
   return new Map(
-    [...byServer].map(([label, { latencies, maxLateMs }]) => {
+    [...byServer].map(([label, { latencies, maxLateMs, stalls }]) => {
       const sorted = latencies.sort((a, b) => a - b);
       const at = (p) => percentile(sorted, p);
-      return [label, { count: sorted.length, p50: at(50), p99: at(99), max: at(100), maxLateMs }];
+      const summary = { count: sorted.length, p50: at(50), p99: at(99), max: at(100) };
+      return [label, { ...summary, maxLateMs, stalls }];
     }),
   );
+}
+
+/**
+ * The paced requests slower than SLOW_MS, as runs of consecutive ones: when the first was due (in
+ * seconds from its round's start), how many, and the slowest. One long run is a queue behind a
+ * single stall (a commit that waited); many short ones are scattered slowness.
+ */
+function stallsOf(latencies, rate, round) {
+  const stalls = [];
+  let current = null;
+  latencies.forEach((latency, i) => {
+    if (latency <= SLOW_MS) {
+      current = null;
+      return;
+    }
+    if (!current) stalls.push((current = { round, atS: i / rate, requests: 0, maxMs: 0 }));
+    current.requests++;
+    current.maxMs = Math.max(current.maxMs, latency);
+  });
+  return stalls;
+}
+
+/** Each server's slow paced requests, in runs (`stallsOf`), the longest first. */
+function stallLines(results) {
+  const lines = [];
+  for (const [label, { stalls }] of results) {
+    const slow = stalls.reduce((n, s) => n + s.requests, 0);
+    const longest = [...stalls].sort((a, b) => b.requests - a.requests).slice(0, 5);
+    const listed = longest.map(
+      (s) =>
+        `round ${s.round + 1} at ${s.atS.toFixed(1)} s: ${s.requests} requests, up to ${s.maxMs.toFixed(0)} ms`,
+    );
+    lines.push(`| ${label} | ${slow} | ${stalls.length} | ${listed.join('; ') || '–'} |`);
+  }
+  return lines;
 }
 
 /** Requests per second and latency percentiles over several loads. */
@@ -297,6 +340,12 @@ try {
   console.log(
     `| payments | ${pacedOurs.p50.toFixed(2)} | ${pacedOurs.p99.toFixed(2)} | ${pacedOurs.max.toFixed(2)} | ${(pacedOurs.p99 / pacedCeiling.p99).toFixed(2)} |`,
   );
+  console.log(
+    `\nPaced requests slower than ${SLOW_MS} ms, in runs of consecutive ones (one long run is a queue behind a single stall):\n`,
+  );
+  console.log('| server | slow requests | runs | the longest runs |');
+  console.log('|---|---:|---:|---|');
+  for (const line of stallLines(pacedResults)) console.log(line);
   const late = Math.max(pacedCeiling.maxLateMs, pacedOurs.maxLateMs);
   if (late > 5) {
     console.log(
