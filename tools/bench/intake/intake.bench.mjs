@@ -25,6 +25,7 @@ import {
   ResourceMonitor,
   resourceTable,
   stripePaymentSucceeded,
+  table,
   writeResults,
 } from '../lib/bench-kit.mjs';
 
@@ -148,15 +149,15 @@ async function pacedLoad(origin, rate, count) {
 async function pacedRounds(servers) {
   const perRound = Math.ceil((PACED_RATE * PACED_SECONDS) / 2);
   const byServer = new Map(
-    servers.map((s) => [s.label, { latencies: [], maxLateMs: 0, stalls: [], rounds: 0 }]),
+    servers.map((s) => [s.label, { latencies: [], maxLateMs: 0, stalls: [] }]),
   );
-  for (const server of [...servers, ...[...servers].reverse()]) {
+  for (const [round, server] of [...servers, ...[...servers].reverse()].entries()) {
     const result = await pacedLoad(server.origin, PACED_RATE, perRound);
     if (result.failures > 0) throw new Error(`${server.label}: ${result.failures} requests failed`);
     const sum = byServer.get(server.label);
     for (const latency of result.latencies) sum.latencies.push(latency);
     sum.maxLateMs = Math.max(sum.maxLateMs, result.maxLateMs);
-    sum.stalls.push(...stallsOf(result.latencies, PACED_RATE, sum.rounds++));
+    sum.stalls.push(...stallsOf(result.latencies, PACED_RATE, round + 1));
   }
   return new Map(
     [...byServer].map(([label, { latencies, maxLateMs, stalls }]) => {
@@ -169,9 +170,10 @@ async function pacedRounds(servers) {
 }
 
 /**
- * The paced requests slower than SLOW_MS, as runs of consecutive ones: when the first was due (in
- * seconds from its round's start), how many, and the slowest. One long run is a queue behind a
- * single stall (a commit that waited); many short ones are scattered slowness.
+ * The paced requests slower than SLOW_MS, as runs of consecutive ones: in which paced round (1-4,
+ * both servers counted), when the first was due (in seconds from the round's start), how many,
+ * and the slowest. One long run is a queue behind a single stall (a commit that waited); many
+ * short ones are scattered slowness.
  */
 function stallsOf(latencies, rate, round) {
   const stalls = [];
@@ -188,19 +190,17 @@ function stallsOf(latencies, rate, round) {
   return stalls;
 }
 
-/** Each server's slow paced requests, in runs (`stallsOf`), the longest first. */
-function stallLines(results) {
-  const lines = [];
-  for (const [label, { stalls }] of results) {
+/** Each server's slow paced requests, in runs (`stallsOf`), the longest first: a table's rows. */
+function stallRows(results) {
+  return [...results].map(([label, { stalls }]) => {
     const slow = stalls.reduce((n, s) => n + s.requests, 0);
     const longest = [...stalls].sort((a, b) => b.requests - a.requests).slice(0, 5);
     const listed = longest.map(
       (s) =>
-        `round ${s.round + 1} at ${s.atS.toFixed(1)} s: ${s.requests} requests, up to ${s.maxMs.toFixed(0)} ms`,
+        `round ${s.round} at ${s.atS.toFixed(1)} s: ${s.requests} request${s.requests === 1 ? '' : 's'}, up to ${s.maxMs.toFixed(0)} ms`,
     );
-    lines.push(`| ${label} | ${slow} | ${stalls.length} | ${listed.join('; ') || '–'} |`);
-  }
-  return lines;
+    return [label, slow, stalls.length, listed.join('; ') || '–'];
+  });
 }
 
 /** Requests per second and latency percentiles over several loads. */
@@ -343,9 +343,9 @@ try {
   console.log(
     `\nPaced requests slower than ${SLOW_MS} ms, in runs of consecutive ones (one long run is a queue behind a single stall):\n`,
   );
-  console.log('| server | slow requests | runs | the longest runs |');
-  console.log('|---|---:|---:|---|');
-  for (const line of stallLines(pacedResults)) console.log(line);
+  console.log(
+    table(['server', 'slow requests', 'runs', 'the longest runs'], stallRows(pacedResults), 'lrrl'),
+  );
   const late = Math.max(pacedCeiling.maxLateMs, pacedOurs.maxLateMs);
   if (late > 5) {
     console.log(
