@@ -66,8 +66,9 @@ const attemptsTotal = counter(
  * is waiting, so slots never sit idle while a claim is in progress, and under load each claim
  * takes a batch or more rather than the few slots that just came free. A slot is held while the request is in flight, not while
  * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
- * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under twice
- * DELIVERY_CONCURRENCY, so a slow database slows sending rather than piling answers up. On
+ * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under four
+ * times DELIVERY_CONCURRENCY, and under twice counting only failed answers (`tooMuchUnrecorded`),
+ * so a slow database slows sending rather than piling answers up. On
  * shutdown it stops claiming, gives back what it claimed but did not send, lets requests in
  * flight finish for a grace period, then cuts the rest and records them as interrupted, due
  * again at once. Most new deliveries are not claimed at all: fan-out leases them to this
@@ -81,8 +82,10 @@ export class DeliveryWorker
   private readonly sender: WebhookSender;
   /** Requests in flight: at most DELIVERY_CONCURRENCY. */
   private readonly sending = new Set<Promise<void>>();
-  /** Answered, their attempts being recorded (with `sending`, at most twice DELIVERY_CONCURRENCY). */
+  /** Answered, their attempts being recorded (with `sending`, at most four times DELIVERY_CONCURRENCY). */
   private readonly recording = new Set<Promise<void>>();
+  /** Of `recording`, the answers other than a webhook's success: failures, cut requests, pushes. */
+  private unrecordedFailures = 0;
   /** Claimed and waiting for a free slot, oldest first: webhook deliveries and pushes alike. */
   private readonly ready: (ClaimedDelivery | ClaimedPush)[] = [];
   /** Deliveries this instance holds, until their attempts are recorded: their leases are renewed. */
@@ -273,12 +276,20 @@ export class DeliveryWorker
   }
 
   /**
-   * Sent but not yet recorded, in flight or answered, is kept under twice DELIVERY_CONCURRENCY:
-   * a failing endpoint's circuit opens on recorded failures, so this bounds how many more
-   * requests it can get before it does, and a slow database slows sending.
+   * Sent but not yet recorded, in flight or answered, is kept under four times
+   * DELIVERY_CONCURRENCY, so a slow database slows sending. Attempts are recorded one run at a
+   * time, and a run takes about as long for a few as for many; the answers that arrive while one
+   * runs need room to wait for the next, or sending stops for the whole run (twice the
+   * concurrency held the drain about a tenth lower). Failed answers are kept tighter: with the
+   * requests in flight, under twice DELIVERY_CONCURRENCY, because a failing endpoint's circuit
+   * opens on recorded failures, and this bounds how many more requests it can get before it does.
    */
   private tooMuchUnrecorded(): boolean {
-    return this.sending.size + this.recording.size >= 2 * this.config.DELIVERY_CONCURRENCY;
+    const concurrency = this.config.DELIVERY_CONCURRENCY;
+    return (
+      this.sending.size + this.recording.size >= 4 * concurrency ||
+      this.sending.size + this.unrecordedFailures >= 2 * concurrency
+    );
   }
 
   /** Sends a delivery in a slot of its own; its answer is recorded once the slot is free again. */
@@ -295,7 +306,9 @@ export class DeliveryWorker
       push,
       this.pushSender
         .send(push, this.interrupt.signal)
-        .then((attempt) => this.recordInSlot(push, () => this.recordPush(push, attempt))),
+        .then((attempt) =>
+          this.recordInSlot(push, () => this.recordPush(push, attempt), { success: false }),
+        ),
     );
   }
 
@@ -382,11 +395,22 @@ export class DeliveryWorker
   }
 
   private record(delivery: ClaimedDelivery, response: WebhookResponse): void {
-    this.recordInSlot(delivery, () => this.recordAnswer(delivery, response));
+    const verdict = verdictOf(response);
+    this.recordInSlot(delivery, () => this.recordAnswer(delivery, response, verdict), {
+      success: !response.interrupted && verdict === 'success',
+    });
   }
 
-  /** Records an answer once the slot is free; the lease is held until it is on record. */
-  private recordInSlot(delivery: DeliveryKey, write: () => Promise<void>): void {
+  /**
+   * Records an answer once the slot is free; the lease is held until it is on record. Only a
+   * `success` may wait beyond the bound on failed answers (`tooMuchUnrecorded`).
+   */
+  private recordInSlot(
+    delivery: DeliveryKey,
+    write: () => Promise<void>,
+    { success }: { readonly success: boolean },
+  ): void {
+    if (!success) this.unrecordedFailures++;
     const recorded: Promise<void> = write()
       .catch((err: unknown) =>
         this.logger.error(
@@ -395,6 +419,7 @@ export class DeliveryWorker
         ),
       )
       .finally(() => {
+        if (!success) this.unrecordedFailures--;
         this.leased.delete(delivery.id);
         this.recording.delete(recorded);
         this.afterGated(delivery.id);
@@ -486,7 +511,11 @@ export class DeliveryWorker
     }
   }
 
-  private async recordAnswer(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
+  private async recordAnswer(
+    delivery: ClaimedDelivery,
+    response: WebhookResponse,
+    verdict: DeliveryVerdict,
+  ): Promise<void> {
     if (response.interrupted) {
       attemptsTotal.inc({ verdict: 'interrupted' });
       await this.whileDatabaseIsDown(() =>
@@ -499,7 +528,7 @@ export class DeliveryWorker
       );
       return;
     }
-    await this.recordOutcome(delivery, response);
+    await this.recordOutcome(delivery, response, verdict);
   }
 
   /**
@@ -517,17 +546,13 @@ export class DeliveryWorker
     }
   }
 
-  private async recordOutcome(delivery: ClaimedDelivery, response: WebhookResponse): Promise<void> {
+  private async recordOutcome(
+    delivery: ClaimedDelivery,
+    response: WebhookResponse,
+    verdict: DeliveryVerdict,
+  ): Promise<void> {
     this.attemptsMade++;
     const attempts = delivery.attempts + 1;
-    const verdict: DeliveryVerdict =
-      response.errorCode === 'ERR_UNSAFE_DESTINATION'
-        ? 'give_up'
-        : classifyOutcome(
-            response.statusCode === undefined
-              ? { transportFailure: transportFailureOf(response.errorCode) }
-              : { status: response.statusCode },
-          );
     const delay =
       verdict === 'retry'
         ? nextAttemptDelay(this.policyFor(delivery.retrySchedule), {
@@ -620,6 +645,16 @@ function abortControllerForMany(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
+}
+
+/** What an answer asks for; a destination our address policy refused is not tried again. */
+function verdictOf(response: WebhookResponse): DeliveryVerdict {
+  if (response.errorCode === 'ERR_UNSAFE_DESTINATION') return 'give_up';
+  return classifyOutcome(
+    response.statusCode === undefined
+      ? { transportFailure: transportFailureOf(response.errorCode) }
+      : { status: response.statusCode },
+  );
 }
 
 /** What became of a delivery after an attempt, as `switchyard_deliveries_total` counts it. */
