@@ -222,6 +222,7 @@ function summedResources(rounds) {
       continue;
     }
     sum.cpuSeconds += row.cpuSeconds;
+    sum.waitedSeconds += row.waitedSeconds;
     sum.wakeUps += row.wakeUps;
     sum.windowSeconds += row.windowSeconds;
     if (!row.shared) {

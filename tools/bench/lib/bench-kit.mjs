@@ -7,7 +7,15 @@
 // told otherwise and keeps every log line in memory, which a benchmark cannot afford. Hence these small copies.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -599,6 +607,32 @@ function sharedBy(read) {
  * says what a low rate costs; unlike CPU time it hardly depends on how busy the machine is.
  */
 function sleepsSoFar(pid) {
+  return summedOverThreads(pid, (thread) => {
+    const text = readFileSync(`${thread}/status`, 'utf8');
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+  });
+}
+
+/**
+ * Seconds the threads of a process have spent runnable but waiting for a core so far (the second
+ * field of each thread's `schedstat`; NaN where the kernel keeps no such figure). Beside the
+ * process's CPU it says whether the machine set its pace: a process that waits for a core as
+ * long as it runs would have gone faster on a quieter machine, whatever its own code does.
+ */
+function waitedForCoreSoFar(pid) {
+  return summedOverThreads(
+    pid,
+    (thread) => Number(readFileSync(`${thread}/schedstat`, 'utf8').split(' ')[1]) / 1e9,
+  );
+}
+
+/**
+ * `perThread(dir)` summed over the threads of a process (`dir`: /proc/<pid>/task/<tid>); NaN
+ * when the process is gone or a thread's figure cannot be read. A thread that ends between the
+ * listing and the read is left out (and its figure with it, so a window over a process whose
+ * threads come and go reads a little low).
+ */
+function summedOverThreads(pid, perThread) {
   let tasks;
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
@@ -607,13 +641,11 @@ function sleepsSoFar(pid) {
   }
   let total = 0;
   for (const task of tasks) {
-    // A thread may end between the listing and the read: it is left out (and its count with it,
-    // so a window over a process whose threads come and go reads a little low).
+    const thread = `/proc/${pid}/task/${task}`;
     try {
-      const text = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+      total += perThread(thread);
     } catch {
-      continue;
+      if (existsSync(thread)) return NaN;
     }
   }
   return total;
@@ -720,6 +752,7 @@ export class ResourceMonitor {
     };
     this.cpu = growthOver(cpuSeconds, pids);
     this.sleeps = growthOver(sleepsSoFar, pids);
+    this.waits = growthOver(waitedForCoreSoFar, pids);
   }
 
   sample() {
@@ -730,9 +763,9 @@ export class ResourceMonitor {
   }
 
   /**
-   * Per service: { name, peakRss, maxSampledRss, cpuSeconds, wakeUps, loopP99, loopMax,
-   * underLimit }; then Postgres, the Kafka broker and the harness's processes, with their CPU
-   * seconds and wake-ups only.
+   * Per service: { name, peakRss, maxSampledRss, cpuSeconds, waitedSeconds, wakeUps, loopP99,
+   * loopMax, underLimit }; then Postgres, the Kafka broker and the harness's processes, with
+   * their CPU seconds, seconds waiting for a core and wake-ups only.
    * `windowSeconds` is the window's length: the machine had `os.availableParallelism()` times
    * that to spend.
    */
@@ -742,6 +775,7 @@ export class ResourceMonitor {
     const windowSeconds = (performance.now() - this.startedAt) / 1000;
     const cpu = this.cpu();
     const sleeps = this.sleeps();
+    const waits = this.waits();
     const loops = await Promise.all(this.services.map((s) => scrape(s)));
     const services = this.services.map((s, i) => {
       const { hwm } = procStatus(s.pid);
@@ -750,6 +784,7 @@ export class ResourceMonitor {
         peakRss: hwm,
         maxSampledRss: this.maxRss.get(s),
         cpuSeconds: cpu[s.name],
+        waitedSeconds: waits[s.name],
         wakeUps: sleeps[s.name],
         windowSeconds,
         loopP99: loops[i].p99,
@@ -761,6 +796,7 @@ export class ResourceMonitor {
       name,
       shared: true,
       cpuSeconds: cpu[name],
+      waitedSeconds: waits[name],
       wakeUps: sleeps[name],
       windowSeconds,
     }));
@@ -771,7 +807,8 @@ export class ResourceMonitor {
 /**
  * The resources table of a run (one row per service and phase, then Postgres and Kafka). CPU is
  * shown as the share of one core over the window, and per unit of work when the row says how
- * many units (`units`: events, deliveries, requests) the phase handled.
+ * many units (`units`: events, deliveries, requests) the phase handled; beside it, the time the
+ * process's threads were ready to run but waited for a core, as a share of one core too.
  */
 export function resourceTable(rows) {
   const cores = os.availableParallelism();
@@ -782,6 +819,7 @@ export function resourceTable(rows) {
       'peak RSS (VmHWM) MB',
       `< ${RSS_LIMIT_MB} MB`,
       `CPU, % of one core (${cores} cores)`,
+      'waiting for a core, % of one core',
       'CPU ms per unit',
       'wake-ups per unit',
       'event-loop delay p99 ms',
@@ -793,12 +831,15 @@ export function resourceTable(rows) {
       r.shared ? '–' : fmt.mb(r.peakRss),
       r.shared ? '–' : r.underLimit ? 'yes' : '**no**',
       Number.isFinite(r.cpuSeconds) ? ((100 * r.cpuSeconds) / r.windowSeconds).toFixed(0) : '–',
+      Number.isFinite(r.waitedSeconds)
+        ? ((100 * r.waitedSeconds) / r.windowSeconds).toFixed(0)
+        : '–',
       r.units ? ((1000 * r.cpuSeconds) / r.units).toFixed(2) : '–',
       r.units && Number.isFinite(r.wakeUps) ? (r.wakeUps / r.units).toFixed(1) : '–',
       r.shared ? '–' : fmt.ms(r.loopP99),
       r.shared ? '–' : fmt.ms(r.loopMax),
     ]),
-    'llrrrrrrr',
+    'llrrrrrrrr',
   );
 }
 
@@ -824,6 +865,9 @@ function withPhaseTotals(rows, cores) {
         name: `all of these (${busy}% of the machine)`,
         shared: true,
         cpuSeconds,
+        waitedSeconds: measured.every((r) => Number.isFinite(r.waitedSeconds))
+          ? sum('waitedSeconds')
+          : NaN,
         windowSeconds,
         units: measured[0].units,
         wakeUps: measured.every((r) => Number.isFinite(r.wakeUps)) ? sum('wakeUps') : NaN,
