@@ -613,6 +613,9 @@ function sleepsSoFar(pid) {
   });
 }
 
+/** Whether the kernel keeps scheduler statistics per thread (`waitedForCoreSoFar`). */
+const SCHED_STATS_KEPT = existsSync('/proc/self/schedstat');
+
 /**
  * Seconds the threads of a process have spent runnable but waiting for a core so far (the second
  * field of each thread's `schedstat`; NaN where the kernel keeps no such figure). Beside the
@@ -752,7 +755,8 @@ export class ResourceMonitor {
     };
     this.cpu = growthOver(cpuSeconds, pids);
     this.sleeps = growthOver(sleepsSoFar, pids);
-    this.waits = growthOver(waitedForCoreSoFar, pids);
+    // A kernel without scheduler statistics: the column shows '–', not a wait of 0.
+    this.waits = SCHED_STATS_KEPT ? growthOver(waitedForCoreSoFar, pids) : () => ({});
   }
 
   sample() {

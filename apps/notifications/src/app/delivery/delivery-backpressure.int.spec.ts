@@ -15,8 +15,8 @@ describe('sending while attempts wait to be recorded (real Postgres and Kafka, a
   let t: NotificationsTestApp, receiver: ScriptedReceiver, apiKey: string;
 
   beforeAll(async () => {
-    // One request at a time; leases renewed every 200 ms, the worker's own clock for the tests'
-    // "nothing more was sent" checks
+    // One request at a time; leases renewed every third of a second, the worker's own clock for
+    // the tests' "nothing more was sent" checks
     bed = await startDeliveryBed('backpressure', {
       DELIVERY_CONCURRENCY: '1',
       DELIVERY_LEASE_MS: '1000',
@@ -61,8 +61,17 @@ describe('sending while attempts wait to be recorded (real Postgres and Kafka, a
     }
   }
 
+  /** Endpoints created by a test, disabled after it: each test's events reach its own alone. */
+  const created: string[] = [];
+  afterEach(async () => {
+    for (const id of created.splice(0)) {
+      await t.api(apiKey, 'PATCH', `/v1/endpoints/${id}`, { enabled: false });
+    }
+  });
+
   async function publishTo(path: string): Promise<string> {
     const endpoint = await t.createEndpoint(apiKey, { url: receiver.url(path) });
+    created.push(endpoint.id);
     for (let i = 0; i < EVENTS; i++) await t.publishOrderEvent();
     return endpoint.id;
   }

@@ -66,9 +66,9 @@ const attemptsTotal = counter(
  * is waiting, so slots never sit idle while a claim is in progress, and under load each claim
  * takes a batch or more rather than the few slots that just came free. A slot is held while the request is in flight, not while
  * its attempt is recorded: attempts are recorded together (group commit), and a slot waiting for
- * that would sit idle for most of a send's cycle. Sent but not yet recorded stays under four
- * times DELIVERY_CONCURRENCY, and under twice counting only failed answers (`tooMuchUnrecorded`),
- * so a slow database slows sending rather than piling answers up. On
+ * that would sit idle for most of a send's cycle. Sent but not yet recorded is at most four
+ * times DELIVERY_CONCURRENCY, and requests in flight with failed answers at most twice
+ * (`tooMuchUnrecorded`), so a slow database slows sending rather than piling answers up. On
  * shutdown it stops claiming, gives back what it claimed but did not send, lets requests in
  * flight finish for a grace period, then cuts the rest and records them as interrupted, due
  * again at once. Most new deliveries are not claimed at all: fan-out leases them to this
@@ -82,7 +82,7 @@ export class DeliveryWorker
   private readonly sender: WebhookSender;
   /** Requests in flight: at most DELIVERY_CONCURRENCY. */
   private readonly sending = new Set<Promise<void>>();
-  /** Answered, their attempts being recorded (with `sending`, at most four times DELIVERY_CONCURRENCY). */
+  /** Answered, their attempts being recorded (with `sending`, up to four times DELIVERY_CONCURRENCY). */
   private readonly recording = new Set<Promise<void>>();
   /** Of `recording`, the answers other than a webhook's success: failures, cut requests, pushes. */
   private unrecordedFailures = 0;
@@ -276,12 +276,12 @@ export class DeliveryWorker
   }
 
   /**
-   * Sent but not yet recorded, in flight or answered, is kept under four times
+   * Sent but not yet recorded, in flight or answered, is kept to at most four times
    * DELIVERY_CONCURRENCY, so a slow database slows sending. Attempts are recorded one run at a
    * time, and a run takes about as long for a few as for many; the answers that arrive while one
    * runs need room to wait for the next, or sending stops for the whole run (twice the
    * concurrency held the drain about a tenth lower). Failed answers are kept tighter: with the
-   * requests in flight, under twice DELIVERY_CONCURRENCY, because a failing endpoint's circuit
+   * requests in flight, to at most twice DELIVERY_CONCURRENCY, because a failing endpoint's circuit
    * opens on recorded failures, and this bounds how many more requests it can get before it does.
    */
   private tooMuchUnrecorded(): boolean {
@@ -410,7 +410,6 @@ export class DeliveryWorker
     write: () => Promise<void>,
     { success }: { readonly success: boolean },
   ): void {
-    if (!success) this.unrecordedFailures++;
     const recorded: Promise<void> = write()
       .catch((err: unknown) =>
         this.logger.error(
@@ -427,6 +426,7 @@ export class DeliveryWorker
         this.claimWhenLow();
       });
     this.recording.add(recorded);
+    if (!success) this.unrecordedFailures++;
   }
 
   private signalMoreMayBeDue(): void {
