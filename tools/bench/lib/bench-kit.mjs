@@ -834,10 +834,8 @@ export function resourceTable(rows) {
       r.name,
       r.shared ? '–' : fmt.mb(r.peakRss),
       r.shared ? '–' : r.underLimit ? 'yes' : '**no**',
-      Number.isFinite(r.cpuSeconds) ? ((100 * r.cpuSeconds) / r.windowSeconds).toFixed(0) : '–',
-      Number.isFinite(r.waitedSeconds)
-        ? ((100 * r.waitedSeconds) / r.windowSeconds).toFixed(0)
-        : '–',
+      shareOfCore(r.cpuSeconds, r.windowSeconds),
+      shareOfCore(r.waitedSeconds, r.windowSeconds),
       r.units ? ((1000 * r.cpuSeconds) / r.units).toFixed(2) : '–',
       r.units && Number.isFinite(r.wakeUps) ? (r.wakeUps / r.units).toFixed(1) : '–',
       r.shared ? '–' : fmt.ms(r.loopP99),
@@ -845,6 +843,11 @@ export function resourceTable(rows) {
     ]),
     'llrrrrrrrr',
   );
+}
+
+/** Seconds over a window as a percentage of one core; '–' when not measured. */
+function shareOfCore(seconds, windowSeconds) {
+  return Number.isFinite(seconds) ? ((100 * seconds) / windowSeconds).toFixed(0) : '–';
 }
 
 /**
@@ -859,6 +862,8 @@ function withPhaseTotals(rows, cores) {
     const measured = own.filter((r) => Number.isFinite(r.cpuSeconds));
     if (measured.length < 2) return own;
     const sum = (key) => measured.reduce((total, r) => total + (r[key] ?? 0), 0);
+    // A figure some process lacks makes the total unknown, not smaller.
+    const sumOfAll = (key) => (measured.every((r) => Number.isFinite(r[key])) ? sum(key) : NaN);
     const cpuSeconds = sum('cpuSeconds');
     const windowSeconds = measured[0].windowSeconds;
     const busy = Math.round((100 * cpuSeconds) / windowSeconds / cores);
@@ -869,12 +874,10 @@ function withPhaseTotals(rows, cores) {
         name: `all of these (${busy}% of the machine)`,
         shared: true,
         cpuSeconds,
-        waitedSeconds: measured.every((r) => Number.isFinite(r.waitedSeconds))
-          ? sum('waitedSeconds')
-          : NaN,
+        waitedSeconds: sumOfAll('waitedSeconds'),
         windowSeconds,
         units: measured[0].units,
-        wakeUps: measured.every((r) => Number.isFinite(r.wakeUps)) ? sum('wakeUps') : NaN,
+        wakeUps: sumOfAll('wakeUps'),
       },
     ];
   });
